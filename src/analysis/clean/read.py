@@ -1,0 +1,181 @@
+"""Read one raw CSV as coders and spreadsheets write it: any of UTF-8 (with or without BOM) or
+cp1251, comma/semicolon/tab separated, CRLF, quoted newlines, headers in any case.
+
+Every cell stays a string; every row keeps the physical line it started on, so a reject can name it.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pandas as pd
+import pyarrow as pa
+import pyarrow.csv as pacsv
+
+from analysis.clean.errors import CleanError
+from analysis.schema import Table
+
+#: other names coders and spreadsheets use for our columns
+ALIASES = {
+    "date": "date_reported",
+    "event_date": "date_reported",
+    "place": "place_reported",
+    "settlement": "place_reported",
+    "location": "place_reported",
+    "raion": "raion_reported",
+    "district": "raion_reported",
+    "oblast": "oblast_reported",
+    "region": "oblast_reported",
+    "source": "source_id",
+    "note": "coder_note",
+    "notes_coder": "coder_note",
+    "publication_date": "published",
+    "pub_date": "published",
+}
+_DELIMS = (",", ";", "\t")
+
+
+@dataclass
+class RawFrame:
+    """A raw table as read: string cells, `raw_line`, and what the reader noticed."""
+
+    frame: pd.DataFrame
+    encoding: str
+    delimiter: str
+    ignored_columns: list[str] = field(default_factory=list)
+    ragged: pd.DataFrame | None = None  # rows with the wrong number of cells: raw_line, value
+
+
+def _norm_header(name: str) -> str:
+    key = re.sub(r"[\s\-./]+", "_", name.replace("\ufeff", "").strip().lower()).strip("_")
+    return key
+
+
+def _decode(data: bytes, file: str) -> tuple[str, str]:
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        text = data.decode("cp1251")
+    except UnicodeDecodeError as exc:  # pragma: no cover - cp1251 maps nearly every byte
+        raise CleanError(file, None, None, None, "text in UTF-8 or cp1251") from exc
+    # cp1251 decodes anything; insist that it looks like Cyrillic/Latin text, not binary.
+    if "\x00" in text:
+        raise CleanError(file, None, None, None, "a text CSV file, not binary data")
+    return text, "cp1251"
+
+
+def _sniff_delimiter(header_line: str) -> str:
+    counts = {d: header_line.count(d) for d in _DELIMS}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def _line_numbers(frame: pd.DataFrame) -> pd.Series:
+    """Physical line each record starts on, counting newlines embedded in quoted cells."""
+    embedded = pd.Series(0, index=frame.index, dtype="int64")
+    for col in frame.columns:
+        s = frame[col]
+        if s.str.contains("\n", regex=False, na=False).any():
+            embedded = embedded + s.str.count("\n").fillna(0).astype("int64")
+    before = embedded.cumsum() - embedded
+    return pd.Series(range(2, len(frame) + 2), index=frame.index, dtype="int64") + before
+
+
+def _fast_parse(text: str, delimiter: str) -> pd.DataFrame | None:
+    """pyarrow parse; None when the file has rows of the wrong width or blank lines."""
+    if re.search(r"\n[ \t]*\r?\n", text):
+        return None
+    bad: list[int] = []
+
+    def on_invalid(row: pacsv.InvalidRow) -> str:
+        bad.append(1)
+        return "skip"
+
+    try:
+        table = pacsv.read_csv(
+            io.BytesIO(text.encode("utf-8")),
+            read_options=pacsv.ReadOptions(autogenerate_column_names=False, block_size=1 << 24),
+            parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
+                                             invalid_row_handler=on_invalid),
+            convert_options=pacsv.ConvertOptions(column_types=None, strings_can_be_null=False,
+                                                 auto_dict_encode=False, include_missing_columns=False),
+        )
+    except pa.ArrowInvalid:
+        return None
+    if bad:
+        return None
+    table = table.cast(pa.schema([pa.field(n, pa.string()) for n in table.column_names]))
+    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
+
+
+def _slow_parse(text: str, delimiter: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """csv-module parse that keeps line numbers and sets ragged rows aside."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = next(reader)
+    rows, lines, ragged = [], [], []
+    start = reader.line_num + 1
+    for rec in reader:
+        if not rec or all(not c.strip() for c in rec) and len(rec) <= 1:
+            start = reader.line_num + 1
+            continue  # blank line: not a row
+        if len(rec) != len(header):
+            ragged.append((start, delimiter.join(rec), len(rec)))
+        else:
+            rows.append(rec)
+            lines.append(start)
+        start = reader.line_num + 1
+    frame = pd.DataFrame(rows, columns=header, dtype="str") if rows else pd.DataFrame(
+        {h: pd.Series(dtype="str") for h in header})
+    frame["__line"] = pd.array(lines, dtype="int64") if lines else pd.array([], dtype="int64")
+    bad = pd.DataFrame(ragged, columns=["raw_line", "value", "n_cells"])
+    bad.attrs["expected"] = len(header)
+    return frame, bad
+
+
+def read_raw(path: Path, table: Table) -> RawFrame:
+    """Read `path` as raw `table`. Missing required columns are fatal (CleanError)."""
+    file = path.name
+    data = path.read_bytes()
+    text, encoding = _decode(data, file)
+    if not text.strip():
+        raise CleanError(file, 1, None, "", f"a header row with the columns {', '.join(table.required_raw)}")
+    first = text.split("\n", 1)[0]
+    delimiter = _sniff_delimiter(first)
+    frame = _fast_parse(text, delimiter)
+    ragged = None
+    if frame is None:
+        frame, ragged = _slow_parse(text, delimiter)
+        lines = frame.pop("__line")
+    else:
+        lines = _line_numbers(frame)
+
+    renamed: dict[str, str] = {}
+    for col in frame.columns:
+        key = _norm_header(col)
+        key = key if key in table.raw_columns else ALIASES.get(key, key)
+        if key in renamed.values():
+            raise CleanError(file, 1, col, col, f"each column once (duplicate of '{key}')")
+        renamed[col] = key
+    frame = frame.rename(columns=renamed)
+    for col in table.required_raw:
+        if col not in frame.columns:
+            raise CleanError(file, 1, col, None,
+                             f"a required column '{col}' in the header (columns of {table.name}: "
+                             f"{', '.join(table.raw_columns)})")
+    ignored = [c for c in frame.columns if c not in table.raw_columns]
+    out = pd.DataFrame(index=frame.index)
+    for col in table.raw_columns:
+        s = frame[col] if col in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="str")
+        s = s.astype("str").str.strip()
+        out[col] = s.mask(s == "")
+    out["raw_line"] = lines.to_numpy() if hasattr(lines, "to_numpy") else lines
+    out = out.reset_index(drop=True)
+    return RawFrame(out, encoding, delimiter, ignored, ragged)

@@ -1,0 +1,194 @@
+"""Per-table cleaning: raw string frame -> typed processed frame, rejecting what cannot be kept.
+
+One function per raw table, each a short sequence of the shared steps. Dependencies between tables
+(sources before the tables that cite them, events before casualties) are handled by the pipeline.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.clean import checks, counts, dates, places
+from analysis.clean.errors import Rejects, take_bad
+from analysis.schema import TABLES, Table
+
+UKRAINE_BOX = (44.0, 52.5, 22.0, 40.3)  # lat min, lat max, lon min, lon max
+TODAY = pd.Timestamp.today().normalize()
+
+
+def _finish(df: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Cast to the processed dtypes and order columns as the schema says."""
+    out = pd.DataFrame(index=df.index)
+    for f in table.processed:
+        s = df[f.name] if f.name in df.columns else pd.Series(pd.NA, index=df.index)
+        if f.dtype == "str":
+            s = s.astype("object").where(s.notna(), None).astype("str")
+        elif f.dtype == "datetime64[s]":
+            s = pd.to_datetime(s).astype("datetime64[s]")
+        else:
+            s = s.astype(f.dtype)
+        out[f.name] = s
+    return out.sort_values(table.key or table.processed[0].name, kind="stable").reset_index(drop=True)
+
+
+def _common(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
+    df = checks.required(df, table, rejects)
+    df = checks.vocabularies(df, table, rejects)
+    df = checks.unique_ids(df, table, rejects)
+    return checks.same_report_twice(df, table, rejects)
+
+
+def _numbers(df: pd.DataFrame, col: str, lo: float, hi: float, rejects: Rejects, table: Table) -> pd.DataFrame:
+    v = pd.to_numeric(df[col], errors="coerce")
+    df = take_bad(df, v.isna(), rejects, col, f"a number for '{col}'", table.key)
+    v = v[df.index]
+    df = take_bad(df, (v < lo) | (v > hi), rejects, col, f"a value from {lo} to {hi}", table.key)
+    return df.assign(**{col: v[df.index]})
+
+
+def gazetteer(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
+    t = TABLES["gazetteer"]
+    df = _common(df, t, rejects)
+    lat = pd.to_numeric(df["latitude"], errors="coerce")
+    lon = pd.to_numeric(df["longitude"], errors="coerce")
+    la0, la1, lo0, lo1 = UKRAINE_BOX
+    inside = lat.between(la0, la1) & lon.between(lo0, lo1)
+    swapped = ~inside & lon.between(la0, la1) & lat.between(lo0, lo1)
+    df = take_bad(df, swapped, rejects, "latitude",
+                  "latitude then longitude (these look swapped: latitude is 44-52.5 in Ukraine)", t.key)
+    df = _numbers(df, "latitude", la0, la1, rejects, t)
+    df = _numbers(df, "longitude", lo0, lo1, rejects, t)
+    df = _numbers(df, "geo_prec", 1, 6, rejects, t)
+    df = df.assign(geonames_id=pd.to_numeric(df["geonames_id"], errors="coerce"))
+    return _finish(df, t)
+
+
+def sources(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
+    t = TABLES["sources"]
+    df = _common(df, t, rejects)
+    df = take_bad(df, ~df["url"].str.match(r"^https?://[^\s/$.?#].[^\s]*$", na=False), rejects, "url",
+                  "an http(s) URL", t.key)
+    twice = df["url"].duplicated(keep="first")
+    df = take_bad(df, twice, rejects, "url", "each URL once (this report is already a source)", t.key)
+    pub = pd.to_datetime(df["published"], format="%Y-%m-%d", errors="coerce")
+    df = take_bad(df, pub.isna(), rejects, "published", "a date YYYY-MM-DD that exists", t.key)
+    pub = pub[df.index]
+    df = take_bad(df, pub > TODAY, rejects, "published", "a publication date not in the future", t.key)
+    pub = pub[df.index]
+    df = take_bad(df, pub < dates.WAR_START, rejects, "published",
+                  "a publication date on or after 2022-02-24", t.key)
+    acc = pd.to_datetime(df["accessed"], format="%Y-%m-%d", errors="coerce")
+    df = take_bad(df, df["accessed"].notna() & acc.isna(), rejects, "accessed", "a date YYYY-MM-DD", t.key)
+    df = df.assign(published=pub[df.index], accessed=acc[df.index],
+                   retrospective=df["retrospective"].fillna("no").eq("yes"))
+    return _finish(df, t)
+
+
+def _dated(df: pd.DataFrame, t: Table, src: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
+    df = checks.references(df, "source_id", pd.Index(src["source_id"]), "source", t, rejects)
+    df = df.assign(published=df["source_id"].map(src.set_index("source_id")["published"]))
+    d = dates.resolve(df["date_reported"], df["published"])
+    df = take_bad(df, d["date_error"].notna(), rejects, "date_reported",
+                  d["date_error"].astype("str"), t.key)
+    return df.join(d.drop(columns="date_error"), how="inner")
+
+
+def _placed(df: pd.DataFrame, t: Table, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
+    p = places.resolve(df, gaz)
+    col = pd.Series("place_reported", index=df.index).where(df["place_reported"].notna(), "oblast_reported")
+    err = p["place_error"].notna()
+    for c in ("place_reported", "oblast_reported"):
+        df = take_bad(df, err & (col == c), rejects, c, p["place_error"].astype("str"), t.key)
+    return df.join(p.drop(columns="place_error"), how="inner")
+
+
+def _counted(df: pd.DataFrame, t: Table, cols: dict[str, str], rejects: Rejects) -> pd.DataFrame:
+    for raw, prefix in cols.items():
+        c = counts.resolve(df[raw], prefix)
+        err = c.pop(f"{prefix}_error")
+        df = take_bad(df, err.notna(), rejects, raw, err.astype("str"), t.key)
+        df = df.join(c, how="inner").rename(columns={raw: f"{prefix}_reported"} if raw != prefix else {})
+        if raw == prefix:
+            df[f"{prefix}_reported"] = df[raw]
+    return df
+
+
+def _time_of_day(s: pd.Series) -> pd.DataFrame:
+    hour = pd.to_numeric(s.str.extract(r"(\d{1,2})[:.h]\d{2}", expand=False), errors="coerce")
+    hour = hour.where(hour.between(0, 23))
+    bucket = pd.cut(hour, [-1, 5, 11, 17, 23], labels=["night", "morning", "afternoon", "evening"])
+    words = s.str.lower().str.extract(
+        r"(night|overnight|ніч|вночі|ночь|ночью|morning|вранці|ранок|утром|утро|afternoon|вдень|днем|"
+        r"evening|ввечері|вечір|вечером|вечер)", expand=False)
+    word_map = {"night": "night", "overnight": "night", "ніч": "night", "вночі": "night", "ночь": "night",
+                "ночью": "night", "morning": "morning", "вранці": "morning", "ранок": "morning",
+                "утром": "morning", "утро": "morning", "afternoon": "afternoon", "вдень": "afternoon",
+                "днем": "afternoon", "evening": "evening", "ввечері": "evening", "вечір": "evening",
+                "вечером": "evening", "вечер": "evening"}
+    tod = bucket.astype("object").where(hour.notna(), words.map(word_map))
+    return pd.DataFrame({"hour": hour.astype("Int64"), "time_of_day": tod.astype("str")})
+
+
+def events(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
+    t = TABLES["events"]
+    df = _common(df, t, rejects)
+    df = _dated(df, t, src, rejects)
+    df = _placed(df, t, gaz, rejects)
+    df = df.assign(weapon=df["weapon"].fillna("unknown"), target_type=df["target_type"].fillna("unknown"),
+                   confirmed=df["confirmed"].fillna("unknown"), incident_id=pd.NA)
+    df = df.join(_time_of_day(df["time_reported"].astype("str")))
+    df = take_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
+    return _finish(df, t)
+
+
+def casualties(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, ev: pd.DataFrame,
+               rejects: Rejects) -> pd.DataFrame:
+    t = TABLES["casualties"]
+    df = _common(df, t, rejects)
+    df = checks.references(df, "event_id", pd.Index(ev["event_id"]), "event", t, rejects, optional=True)
+    df = _dated(df, t, src, rejects)
+    df = _placed(df, t, gaz, rejects)
+    df = _counted(df, t, {"killed": "killed", "injured": "injured", "children_killed": "children_killed",
+                          "children_injured": "children_injured"}, rejects)
+    none = df["killed_best"].isna() & df["injured_best"].isna()
+    df = take_bad(df, none, rejects, "killed", "a killed or injured figure (both are empty)", t.key)
+    over = (df["children_killed_low"] > df["killed_high"]) | (df["children_injured_low"] > df["injured_high"])
+    df = take_bad(df, over.fillna(False), rejects, "children_killed",
+                  "children counts no larger than the totals they are part of", t.key)
+    df = take_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
+    df = df.assign(victim_group=df["victim_group"].fillna("unknown"), confirmed=df["confirmed"].fillna("unknown"),
+                   incident_id=pd.NA, status="current", superseded_by=pd.NA, disagreement=False)
+    return _finish(df, t)
+
+
+def statements(df: pd.DataFrame, src: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
+    t = TABLES["statements"]
+    df = _common(df, t, rejects)
+    df = _dated(df, t, src, rejects)
+    bad = ~df["country"].str.fullmatch(r"[A-Z]{2}|INT", na=False)
+    df = take_bad(df, bad, rejects, "country", "an ISO 3166 alpha-2 code such as UA, RU, US, or INT", t.key)
+    df = df.assign(channel=df["channel"].fillna("unknown"), claim_by=df["claim_by"].fillna("media"),
+                   confirmed=df["confirmed"].fillna("unknown"))
+    return _finish(df, t)
+
+
+def control(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
+    t = TABLES["control"]
+    df = _common(df, t, rejects)
+    df = _dated(df, t, src, rejects)
+    df = _placed(df, t, gaz, rejects)
+    df = take_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
+    df = df.assign(confirmed=df["confirmed"].fillna("unknown"))
+    return _finish(df, t)
+
+
+def tallies(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
+    t = TABLES["tallies"]
+    df = _common(df, t, rejects)
+    df = _dated(df, t, src, rejects)
+    df = _placed(df, t, gaz, rejects)
+    df = _counted(df, t, {"settlements_shelled": "settlements_shelled", "killed": "killed",
+                          "injured": "injured"}, rejects)
+    df = take_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
+    df = df.assign(confirmed=df["confirmed"].fillna("unknown"))
+    return _finish(df, t)

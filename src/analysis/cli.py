@@ -1,0 +1,49 @@
+"""Command line: wires the steps together and does nothing else."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis import __version__
+
+
+def _clean(args: argparse.Namespace) -> int:
+    from analysis.clean.errors import CleanError
+    from analysis.clean.pipeline import clean
+
+    try:
+        summary = clean(Path(args.raw), Path(args.out))
+    except CleanError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for line in summary.lines():
+        print(line)
+    print(f"cleaned {args.raw} -> {args.out} in {summary.seconds:.1f} s")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="python -m analysis", description="Oskil: clean, analyse and cite "
+                                "reports about the Russia-Ukraine war.")
+    p.add_argument("--version", action="version", version=f"oskil {__version__}")
+    sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    c = sub.add_parser("clean", help="clean data/raw into data/processed (per table: read, kept, rejected)")
+    c.add_argument("--raw", default="data/raw", help="folder of raw CSVs (default data/raw)")
+    c.add_argument("--out", default="data/processed", help="output folder (default data/processed)")
+    c.set_defaults(func=_clean)
+    for module in ("analysis.run.cli", "analysis.importers.cli", "analysis.synth"):
+        try:
+            mod = __import__(module, fromlist=["register"])
+        except ModuleNotFoundError as exc:
+            if exc.name and module.startswith(exc.name):
+                continue
+            raise
+        mod.register(sub)
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)

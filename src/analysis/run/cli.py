@@ -1,0 +1,238 @@
+"""`run` and `verify` commands; the main CLI calls `register(subparsers)` then `args.func(args)`."""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing
+import os
+import sys
+import tempfile
+import time
+from concurrent.futures import ProcessPoolExecutor, as_completed
+from pathlib import Path
+
+from analysis.run import provenance as prov_mod
+from analysis.run.execute import NotebookFailed, execute
+from analysis.run.index import build_index, read_provenance
+from analysis.run.provenance import Params
+from analysis.run.render import render
+from analysis.run.verify import FAILED, Check, compare, format_table, verdict
+
+
+def find_root(start: Path | None = None) -> Path:
+    """Repo root: nearest folder up from start (cwd) with pyproject.toml or .git."""
+    here = (start or Path.cwd()).resolve()
+    for folder in (here, *here.parents):
+        if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
+            return folder
+    return here
+
+
+def parse_value(text: str) -> object:
+    """A -p value as papermill's own CLI converts it (True/False/None/int/float, else str)."""
+    try:
+        from papermill.cli import _resolve_type
+    except ImportError:  # private helper; keep the string if it moves
+        return text
+    return _resolve_type(text)
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def run_report(
+    notebook: Path,
+    given: Params,
+    *,
+    reports_dir: Path,
+    data_dir: Path,
+    root: Path,
+    no_code: bool = False,
+) -> tuple[Path, dict]:
+    """Execute + render one notebook; return (html path, provenance incl. key figures)."""
+    notebook = Path(notebook).resolve()
+    defaults = prov_mod.notebook_defaults(notebook)
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise NotebookFailed(
+            f"{notebook.name}: unknown parameter(s) {unknown}; it declares {sorted(defaults)}"
+        )
+    effective = prov_mod.effective_parameters(defaults, given)
+    stem = prov_mod.report_stem(notebook.stem, effective, defaults)
+    folder = reports_dir / prov_mod.slugify(notebook.stem)
+    out_html = folder / f"{stem}.html"
+    if not _inside(out_html, reports_dir):  # cannot happen with slugify; belt and braces
+        raise NotebookFailed(f"refusing to write outside {reports_dir}: {out_html}")
+    provenance = prov_mod.collect(notebook, given, data_dir, root)
+    result = execute(
+        notebook,
+        given,
+        folder / f"{stem}.ipynb",
+        data_dir=data_dir,
+        failed_dir=reports_dir / "_failed",
+    )
+    provenance["key_figures"] = result.key_figures
+    render(result.output, provenance, out_html, no_code=no_code, notebook_dir=notebook.parent)
+    return out_html, provenance
+
+
+def _job(notebook: Path, given: Params, options: dict) -> tuple[bool, float, str]:
+    """One notebook, safe to run in a worker process: (ok, seconds, html path or error)."""
+    start = time.perf_counter()
+    print(f"[run] started  {notebook.name}", flush=True)
+    try:
+        html, _ = run_report(notebook, given, **options)
+    except NotebookFailed as err:
+        return False, time.perf_counter() - start, str(err)
+    except Exception as err:  # noqa: BLE001 - report and go on with the other notebooks
+        return False, time.perf_counter() - start, f"{type(err).__name__}: {err}"
+    return True, time.perf_counter() - start, str(html)
+
+
+def _declared(notebook: Path) -> Params:
+    """Parameters a notebook declares; {} if unreadable (its own run then reports why)."""
+    try:
+        return prov_mod.notebook_defaults(notebook)
+    except Exception:  # noqa: BLE001
+        return {}
+
+
+def _notebook_params(notebooks: list[Path], given: Params) -> dict[Path, Params] | str:
+    """Per notebook, the -p values it declares; an error text if one is declared by none."""
+    declared = {nb: _declared(nb) for nb in notebooks}
+    unused = sorted(name for name in given if not any(name in d for d in declared.values()))
+    if unused and len(notebooks) > 1:
+        return f"no notebook declares parameter(s) {unused}"
+    if len(notebooks) == 1:
+        return {notebooks[0]: dict(given)}  # run_report names unknown ones
+    return {nb: {k: v for k, v in given.items() if k in d} for nb, d in declared.items()}
+
+
+def main_run(args: argparse.Namespace) -> int:
+    """`run`: execute notebooks (in parallel), render reports, rebuild the index."""
+    root = Path(args.root or find_root()).resolve()
+    reports = Path(args.reports or root / "reports").resolve()
+    data_dir = Path(args.data_dir or root / "data").resolve()
+    notebooks = [Path(n).resolve() for n in args.notebooks] or sorted(
+        (root / "notebooks").glob("*.ipynb")
+    )
+    if not notebooks:
+        print(f"[run] no notebooks in {root / 'notebooks'}", file=sys.stderr)
+        return 2
+    missing = [str(n) for n in notebooks if not n.is_file()]
+    if missing:
+        print(f"[run] not found: {', '.join(missing)}", file=sys.stderr)
+        return 2
+    given = {name: parse_value(value) for name, value in args.parameters or []}
+    plan = _notebook_params(notebooks, given)
+    if isinstance(plan, str):
+        print(f"[run] {plan}", file=sys.stderr)
+        return 2
+    options = {"reports_dir": reports, "data_dir": data_dir, "root": root, "no_code": args.no_code}
+    jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(notebooks)))
+    failed = 0
+    if jobs == 1:
+        outcomes = ((nb, _job(nb, plan[nb], options)) for nb in notebooks)
+    else:
+        pool = ProcessPoolExecutor(
+            max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
+        )
+        futures = {pool.submit(_job, nb, plan[nb], options): nb for nb in notebooks}
+        outcomes = ((futures[f], f.result()) for f in as_completed(futures))
+    try:
+        for nb, (ok, seconds, detail) in outcomes:
+            if ok:
+                print(f"[run] finished {nb.name} in {seconds:.1f} s -> {detail}", flush=True)
+            else:
+                failed += 1
+                print(f"[run] FAILED   {nb.name} after {seconds:.1f} s: {detail}", flush=True)
+    finally:
+        if jobs > 1:
+            pool.shutdown()
+    print(f"[run] index: {build_index(reports)}")
+    print(f"[run] {len(notebooks) - failed} passed, {failed} failed")
+    return 1 if failed else 0
+
+
+def _find_notebook(prov: dict, root: Path) -> Path | None:
+    """The cited notebook by file name under notebooks/ (never a path taken from the report)."""
+    name = str(prov.get("notebook", ""))
+    if not name.endswith(".ipynb") or Path(name).name != name:
+        return None
+    path = root / "notebooks" / name
+    return path if path.is_file() else None
+
+
+def main_verify(args: argparse.Namespace) -> int:
+    """`verify`: re-run a report's notebook with its parameters and compare."""
+    root = Path(args.root or find_root()).resolve()
+    old = read_provenance(Path(args.report))
+    if old is None:
+        print(f"[verify] {args.report}: no Oskil provenance found", file=sys.stderr)
+        return 2
+    notebook = _find_notebook(old, root)
+    if notebook is None:
+        print(
+            f"[verify] notebook {old.get('notebook')!r} not found under {root / 'notebooks'}",
+            file=sys.stderr,
+        )
+        return 1
+    recorded = Path(str(old.get("data_dir", "data")))
+    recorded = recorded if recorded.is_absolute() else root / recorded
+    data_dir = Path(args.data_dir) if args.data_dir else recorded
+    if not data_dir.is_dir():  # a report made on another machine
+        data_dir = root / "data"
+    defaults = prov_mod.notebook_defaults(notebook)
+    given = {
+        k: v
+        for k, v in old.get("parameters", {}).items()
+        if k not in defaults or not prov_mod.same_value(v, defaults[k])
+    }
+    with tempfile.TemporaryDirectory(prefix="oskil-verify-") as tmp:
+        reports = Path(args.keep).resolve() if args.keep else Path(tmp)
+        print(f"[verify] re-running {notebook.name} with {old.get('parameters', {})}", flush=True)
+        try:
+            html, new = run_report(
+                notebook, given, reports_dir=reports, data_dir=data_dir, root=root
+            )
+            rerun = Check("run", "re-run", "ok", "", str(html) if args.keep else "")
+        except NotebookFailed as err:  # still say which data changed: often the reason
+            new = prov_mod.collect(notebook, given, data_dir, root)
+            rerun = Check("run", "re-run", FAILED, "", str(err))
+    checks = [rerun, *compare(old, new)]
+    print(format_table(checks))
+    ok, line = verdict(checks, strict=args.strict)
+    print(line)
+    return 0 if ok else 1
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    """Add `run` and `verify` to the main CLI's subparsers (each sets args.func)."""
+    run = subparsers.add_parser("run", help="execute notebooks into citable HTML reports")
+    run.add_argument(
+        "notebooks", nargs="*", metavar="NOTEBOOK", help="default: every notebooks/*.ipynb"
+    )
+    run.add_argument(
+        "-p",
+        "--parameter",
+        dest="parameters",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="notebook parameter (papermill's type rules)",
+    )
+    run.add_argument("--reports", help="output folder (default: <repo>/reports)")
+    run.add_argument("--data-dir", help="processed data folder (default: <repo>/data)")
+    run.add_argument("--no-code", action="store_true", help="hide code cells in the HTML")
+    run.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel notebooks")
+    run.add_argument("--root", help=argparse.SUPPRESS)
+    run.set_defaults(func=main_run)
+
+    ver = subparsers.add_parser("verify", help="re-run a report and check that it reproduces")
+    ver.add_argument("report", metavar="REPORT.html")
+    ver.add_argument("--keep", metavar="DIR", help="keep the re-run report in DIR")
+    ver.add_argument("--data-dir", help="data folder (default: the one recorded in the report)")
+    ver.add_argument("--strict", action="store_true", help="also require the same code version")
+    ver.add_argument("--root", help=argparse.SUPPRESS)
+    ver.set_defaults(func=main_verify)

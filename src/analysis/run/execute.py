@@ -1,0 +1,175 @@
+"""Execute one notebook with papermill, atomically; keep failed runs for inspection.
+
+Working directory: the notebook's own folder (what JupyterLab uses), so a notebook behaves
+the same interactively and here. Notebooks find data through `analysis.report.data_dir()`,
+which reads ``OSKIL_DATA_DIR`` set below for the kernel.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import nbformat
+
+import analysis
+from analysis.report import DATA_DIR_ENV, KEY_FIGURES_MIME
+from analysis.run.provenance import Params, pm_path
+
+KERNEL = "python3"
+
+
+@dataclass(frozen=True)
+class ExecResult:
+    """An executed notebook on disk and what the runner needs from it."""
+
+    notebook: Path
+    output: Path
+    parameters: Params
+    seconds: float
+    key_figures: dict[str, object] = field(default_factory=dict)
+
+
+class NotebookFailed(RuntimeError):
+    """A notebook raised; the message names the cell, and the partial run is kept."""
+
+    def __init__(self, message: str, failed_path: Path | None = None) -> None:
+        super().__init__(message)
+        self.failed_path = failed_path
+
+
+@contextlib.contextmanager
+def kernel_environment(data_dir: Path | None) -> Iterator[None]:
+    """Environment the kernel inherits: this interpreter's kernelspec, this checkout's code."""
+    saved = dict(os.environ)
+    try:
+        share = Path(sys.prefix) / "share" / "jupyter"
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(
+            filter(None, [str(share), saved.get("JUPYTER_PATH")])
+        )
+        src = str(Path(analysis.__file__).resolve().parent.parent)
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [src, saved.get("PYTHONPATH")]))
+        os.environ.pop("MPLBACKEND", None)  # let ipykernel pick the inline backend
+        if data_dir is not None:
+            os.environ[DATA_DIR_ENV] = str(Path(data_dir).resolve())
+        yield
+    finally:
+        os.environ.clear()
+        os.environ.update(saved)
+
+
+def check_kernel() -> None:
+    """Refuse to run if kernel 'python3' would start another interpreter than this one."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    hint = f"run `{sys.executable} -m ipykernel install --sys-prefix`"
+    try:
+        argv0 = KernelSpecManager().get_kernel_spec(KERNEL).argv[0]
+    except NoSuchKernel:
+        raise RuntimeError(f"no Jupyter kernel {KERNEL!r}: {hint}") from None
+    # jupyter_client itself swaps a bare 'python'/'python3' for sys.executable.
+    bare = {"python", f"python{sys.version_info[0]}", "python{}.{}".format(*sys.version_info[:2])}
+    if argv0 not in bare and os.path.abspath(argv0) != os.path.abspath(sys.executable):
+        raise RuntimeError(f"kernel {KERNEL!r} runs {argv0}, not {sys.executable}: {hint}")
+
+
+def extract_key_figures(nb: nbformat.NotebookNode) -> dict[str, object]:
+    """Merge every key-figures output, in cell order (a later figure of the same name wins)."""
+    figures: dict[str, object] = {}
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            if KEY_FIGURES_MIME in data:
+                figures.update(data[KEY_FIGURES_MIME])
+    return figures
+
+
+def _source_index(notebook: Path, index: int, injected: bool) -> int:
+    """Map papermill's cell index back to the source notebook (minus the injected cell)."""
+    if not injected:
+        return index
+    cells = nbformat.read(notebook, as_version=4).cells
+    tagged = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])]
+    injected_at = tagged[0] + 1 if tagged else 0
+    return index - 1 if index > injected_at else index
+
+
+def _keep_failed(tmp: Path, failed_dir: Path, name: str) -> Path | None:
+    if not tmp.exists() or tmp.stat().st_size == 0:
+        tmp.unlink(missing_ok=True)
+        return None
+    failed_dir.mkdir(parents=True, exist_ok=True)
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
+    target = failed_dir / f"{name}-{stamp}.ipynb"
+    os.replace(tmp, target)
+    return target
+
+
+def execute(
+    notebook: Path,
+    parameters: Params,
+    out_ipynb: Path,
+    cwd: Path | None = None,
+    *,
+    data_dir: Path | None = None,
+    failed_dir: Path | None = None,
+) -> ExecResult:
+    """Run notebook with parameters (injected by papermill, never evaluated) into out_ipynb.
+
+    cwd defaults to the notebook's folder. On failure the partial notebook goes to
+    failed_dir (default: <out_ipynb's grandparent>/_failed) and NotebookFailed is raised.
+    """
+    from papermill import PapermillExecutionError, execute_notebook
+
+    notebook, out_ipynb = Path(notebook), Path(out_ipynb)
+    failed_dir = failed_dir or out_ipynb.parent.parent / "_failed"
+    out_ipynb.parent.mkdir(parents=True, exist_ok=True)
+    fd, name = tempfile.mkstemp(
+        dir=out_ipynb.parent, prefix=f".{out_ipynb.stem}.", suffix=".tmp.ipynb"
+    )
+    os.close(fd)
+    tmp = Path(name)
+    start = time.perf_counter()
+    try:
+        with kernel_environment(data_dir):
+            check_kernel()
+            nb = execute_notebook(
+                pm_path(notebook),
+                pm_path(tmp),
+                parameters=dict(parameters),
+                kernel_name=KERNEL,
+                cwd=str(cwd or notebook.parent),
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+            )
+    except PapermillExecutionError as err:
+        kept = _keep_failed(tmp, failed_dir, out_ipynb.stem)
+        first = (err.source or "").strip().splitlines()[:1] or [""]
+        index = _source_index(notebook, err.cell_index, bool(parameters))
+        raise NotebookFailed(
+            f"{notebook.name}: cell {index} (In [{err.exec_count}]) `{first[0]}` raised "
+            f"{err.ename}: {err.evalue}; partial notebook kept at {kept}",
+            kept,
+        ) from None
+    except Exception as err:
+        kept = _keep_failed(tmp, failed_dir, out_ipynb.stem)
+        raise NotebookFailed(f"{notebook.name}: {type(err).__name__}: {err}", kept) from err
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.chmod(tmp, 0o644)
+    os.replace(tmp, out_ipynb)
+    return ExecResult(
+        notebook=notebook,
+        output=out_ipynb,
+        parameters=dict(nb.metadata.get("papermill", {}).get("parameters", {})),
+        seconds=time.perf_counter() - start,
+        key_figures=extract_key_figures(nb),
+    )

@@ -1,0 +1,243 @@
+"""Render an executed notebook to one self-contained, citable HTML file.
+
+Offline by construction: the lab template's CDN scripts (require.js, MathJax, mermaid,
+widgets) are dropped, figures are inline data URIs, and notebook-produced HTML/markdown
+is sanitised (bleach allowlist), so the only <script> left is the JSON provenance.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+import bleach
+import nbformat
+from bs4 import BeautifulSoup
+from jinja2 import DictLoader, pass_context
+from nbconvert import HTMLExporter
+from nbconvert.preprocessors.sanitize import SanitizeHTML
+
+from analysis.run import PROVENANCE_ID, atomic_write
+
+_TAG_NAMES = (
+    "a abbr acronym b blockquote br caption code col colgroup dd del details div dl dt em"
+    " figcaption figure h1 h2 h3 h4 h5 h6 hr i img ins kbd li ol p pre q s samp small span"
+    " strike strong sub summary sup table tbody td tfoot th thead tr tt u ul"
+)
+_TAGS = frozenset(_TAG_NAMES.split())
+_GLOBAL_ATTRS = {"class", "id", "title", "lang", "dir"}
+_TAG_ATTRS = {
+    "a": {"href", "rel"},
+    "img": {"src", "alt", "width", "height"},
+    "td": {"colspan", "rowspan", "align"},
+    "th": {"colspan", "rowspan", "align"},
+    "table": {"border"},
+    "ol": {"start"},
+}
+_DROP_WITH_CONTENT = [
+    "script",
+    "style",
+    "iframe",
+    "object",
+    "embed",
+    "noscript",
+    "template",
+    "svg",
+    "math",
+]
+
+
+def _allowed(tag: str, name: str, value: str) -> bool:
+    if name in _GLOBAL_ATTRS:
+        return True
+    if name not in _TAG_ATTRS.get(tag, ()):
+        return False
+    if name == "src":  # embedded images only: nothing is fetched when the report is opened
+        return value.startswith("data:image/")
+    if name == "href":
+        return not value.strip().lower().startswith("data:")
+    return True
+
+
+def clean_html(fragment: str) -> str:
+    """Allowlist-sanitise notebook HTML; script/style elements go with their content."""
+    soup = BeautifulSoup(fragment, "html.parser")
+    for element in soup(_DROP_WITH_CONTENT):
+        element.decompose()
+    return bleach.clean(
+        str(soup),
+        tags=_TAGS,
+        attributes=_allowed,
+        protocols={"http", "https", "mailto", "data"},
+        strip=True,
+        strip_comments=True,
+    )
+
+
+class OskilSanitize(SanitizeHTML):
+    """nbconvert's SanitizeHTML with our allowlist; markdown is cleaned after rendering instead
+    (bleach on markdown *source* escapes '>' and '<' and breaks quotes and code)."""
+
+    def __init__(self, **kw: object) -> None:
+        super().__init__(**kw)
+        self.sanitized_output_types = {"text/html"}
+        self.safe_output_keys = {
+            "metadata",
+            "text/plain",
+            "text/latex",
+            "text/markdown",
+            "image/png",
+            "image/jpeg",
+        }
+
+    def preprocess_cell(self, cell, resources, cell_index):
+        if cell.cell_type == "markdown":
+            return cell, resources
+        return super().preprocess_cell(cell, resources, cell_index)
+
+    def sanitize_html_tags(self, html_str: str) -> str:
+        return clean_html(html_str)
+
+
+_IMAGE_TYPES = {
+    ".png": "image/png",
+    ".jpg": "image/jpeg",
+    ".jpeg": "image/jpeg",
+    ".gif": "image/gif",
+    ".webp": "image/webp",
+    ".svg": "image/svg+xml",
+}
+
+
+def embed_local_images(fragment: str, base: Path) -> str:
+    """Inline <img> files next to the notebook as data URIs, so a moved report keeps them.
+
+    (nbconvert's own embed_images re-parses each inline HTML tag alone and breaks <em>, <sup>.)
+    """
+    soup = BeautifulSoup(fragment, "html.parser")
+    for img in soup.find_all("img", src=True):
+        path = (base / img["src"]).resolve()
+        kind = _IMAGE_TYPES.get(path.suffix.lower())
+        if kind and "://" not in img["src"] and path.is_file():
+            img["src"] = f"data:{kind};base64,{base64.b64encode(path.read_bytes()).decode()}"
+    return str(soup)
+
+
+class _Exporter(HTMLExporter):
+    @pass_context
+    def markdown2html(self, context, source):
+        base = Path(context.get("resources", {}).get("metadata", {}).get("path") or ".")
+        return clean_html(embed_local_images(super().markdown2html(context, source), base))
+
+
+_TEMPLATE = """{%- extends 'index.html.j2' -%}
+{% block html_head_js %}{% endblock html_head_js %}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{% block html_head_js_mathjax %}{% endblock html_head_js_mathjax %}
+{% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
+{% block data_javascript scoped %}{% endblock data_javascript %}
+{% block data_widget_view scoped %}{% endblock data_widget_view %}
+{% block extra_css %}<style type="text/css">{{ resources.oskil.css }}</style>{% endblock extra_css %}
+{% block body_header %}{{ super() }}{{ resources.oskil.block }}{% endblock body_header %}
+{% block body_footer %}<script type="application/json" id="{{ resources.oskil.id }}">{{ resources.oskil.json }}</script>
+{{ super() }}{% endblock body_footer %}
+"""
+
+_CSS = """
+.oskil-provenance { font-family: system-ui, sans-serif; font-size: 0.9em; margin: 1em auto 2em;
+  padding: 0.8em 1.2em; border: 1px solid #ccc; border-radius: 6px; background: #f8f8f8; max-width: 60em; }
+.oskil-provenance h2 { margin-top: 0; }
+.oskil-provenance table { border-collapse: collapse; margin: 0.3em 0 0.8em; }
+.oskil-provenance th, .oskil-provenance td { text-align: left; padding: 0.15em 0.8em 0.15em 0;
+  vertical-align: top; }
+.oskil-provenance code { font-size: 0.9em; word-break: break-all; }
+.oskil-cite { padding: 0.5em; background: #fff; border-left: 3px solid #888; }
+"""
+
+
+def _text(value: object) -> str:
+    shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return html.escape(shown, quote=True)
+
+
+def script_json(data: dict) -> str:
+    """JSON safe inside <script>: no '<', '>' or '&' survive, so '</script>' cannot break out."""
+    text = json.dumps(data, ensure_ascii=False, indent=1)
+    for char, escaped in (("&", "\\u0026"), ("<", "\\u003c"), (">", "\\u003e")):
+        text = text.replace(char, escaped)
+    return text.replace("\u2028", "\\u2028").replace("\u2029", "\\u2029")
+
+
+def _rows(pairs: list[tuple[str, object]], code: bool = False) -> str:
+    wrap = ("<code>", "</code>") if code else ("", "")
+    return "".join(
+        f"<tr><th>{_text(k)}</th><td>{wrap[0]}{_text(v)}{wrap[1]}</td></tr>" for k, v in pairs
+    )
+
+
+def provenance_block(prov: dict) -> str:
+    """HTML block at the top of a report; every value is escaped."""
+    params = list(prov.get("parameters", {}).items())
+    dirty = prov.get("git_dirty")
+    commit = f"{prov.get('git_commit')}" + (" (uncommitted changes)" if dirty is True else "")
+    run = [
+        ("Run (UTC)", prov.get("run_time_utc")),
+        ("Package version", prov.get("package_version")),
+        ("Code (git commit)", commit),
+        (
+            "Python / pandas / papermill",
+            " / ".join(
+                str(prov.get(k)) for k in ("python_version", "pandas_version", "papermill_version")
+            ),
+        ),
+        ("Notebook", prov.get("notebook_path")),
+    ]
+    files = list(prov.get("data_files", {}).items())
+    return (
+        f'<section class="oskil-provenance" id="oskil-provenance-block">'
+        f"<h2>{_text(prov.get('title', ''))}</h2>"
+        f"<table><caption>Parameters</caption>{_rows(params) or '<tr><td>none</td></tr>'}</table>"
+        f"<table><caption>Run</caption>{_rows(run)}</table>"
+        f"<table><caption>Data files (SHA-256)</caption>{_rows(files, code=True) or '<tr><td>none</td></tr>'}</table>"
+        f'<p class="oskil-cite"><strong>Cite as:</strong> {_text(prov.get("cite_as", ""))}</p>'
+        f"</section>"
+    )
+
+
+def render(
+    executed_ipynb: Path,
+    provenance: dict,
+    out_html: Path,
+    no_code: bool = False,
+    notebook_dir: Path | None = None,
+) -> Path:
+    """Write out_html (atomically) from an executed notebook, with the provenance on top.
+
+    notebook_dir: folder of the source notebook, where markdown image paths are resolved.
+    """
+    nb = nbformat.read(executed_ipynb, as_version=4)
+    exporter = _Exporter(
+        template_name="lab",
+        extra_loaders=[DictLoader({"oskil.html.j2": _TEMPLATE})],
+        template_file="oskil.html.j2",
+        exclude_input=no_code,
+        exclude_input_prompt=no_code,
+        exclude_output_prompt=no_code,
+    )
+    exporter.register_preprocessor(OskilSanitize(), enabled=True)
+    resources = {
+        "metadata": {
+            "name": provenance.get("title", executed_ipynb.stem),
+            "path": str(notebook_dir or executed_ipynb.parent),
+        },
+        "oskil": {
+            "id": PROVENANCE_ID,
+            "block": provenance_block(provenance),
+            "json": script_json(provenance),
+            "css": _CSS,
+        },
+    }
+    body, _ = exporter.from_notebook_node(nb, resources=resources)
+    return atomic_write(Path(out_html), body)

@@ -1,0 +1,126 @@
+"""Compare a cited report's provenance with a fresh re-run: does it reproduce?
+
+A report reproduces when the data files and the key figures are the same. Code and
+environment differences are shown; code counts only with ``strict`` (same commit,
+no uncommitted changes, same package version).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+SAME, CHANGED, ADDED, REMOVED, FAILED = "same", "changed", "added", "removed", "failed"
+_BAD = {CHANGED, ADDED, REMOVED, FAILED}
+
+
+@dataclass(frozen=True)
+class Check:
+    """One line of the verdict table."""
+
+    area: str  # run | data | code | key figures | environment
+    item: str
+    status: str
+    old: str = ""
+    new: str = ""
+
+
+def _equal(a: object, b: object) -> bool:
+    """Exact, except floats (a re-run may differ in the last bits)."""
+    numbers = [x for x in (a, b) if isinstance(x, int | float) and not isinstance(x, bool)]
+    if len(numbers) == 2 and (isinstance(a, float) or isinstance(b, float)):
+        return math.isclose(a, b, rel_tol=1e-9)
+    return type(a) is type(b) and a == b
+
+
+def _diff(area: str, old: dict, new: dict) -> list[Check]:
+    checks = []
+    for name in sorted(set(old) | set(new)):
+        if name not in new:
+            checks.append(Check(area, name, REMOVED, str(old[name]), ""))
+        elif name not in old:
+            checks.append(Check(area, name, ADDED, "", str(new[name])))
+        else:
+            same = _equal(old[name], new[name])
+            checks.append(
+                Check(area, name, SAME if same else CHANGED, str(old[name]), str(new[name]))
+            )
+    return checks
+
+
+def _field(area: str, item: str, key: str, old: dict, new: dict) -> Check:
+    a, b = old.get(key, "unknown"), new.get(key, "unknown")
+    return Check(area, item, SAME if a == b else CHANGED, str(a), str(b))
+
+
+def compare(old: dict, new: dict) -> list[Check]:
+    """Verdict lines: data checksums, code version, key figures, environment."""
+    checks = _diff("data", old.get("data_files", {}), new.get("data_files", {}))
+    if not checks:
+        checks.append(Check("data", "(no data files)", SAME))
+    dirty = {old.get("git_dirty"), new.get("git_dirty")}
+    dirty_status = SAME if dirty == {False} else "dirty" if True in dirty else "unknown"
+    checks += [
+        _field("code", "git commit", "git_commit", old, new),
+        Check(
+            "code",
+            "uncommitted changes",
+            dirty_status,
+            str(old.get("git_dirty")),
+            str(new.get("git_dirty")),
+        ),
+        _field("code", "package version", "package_version", old, new),
+    ]
+    checks += _diff("key figures", old.get("key_figures", {}), new.get("key_figures", {}))
+    for key, item in (
+        ("python_version", "Python"),
+        ("pandas_version", "pandas"),
+        ("papermill_version", "papermill"),
+    ):
+        checks.append(_field("environment", item, key, old, new))
+    return checks
+
+
+def failures(checks: list[Check], strict: bool = False) -> list[Check]:
+    """Checks that make the report not reproduce."""
+    areas = {"run", "data", "key figures"}
+    return [
+        c
+        for c in checks
+        if (c.area in areas and c.status in _BAD)
+        or (strict and c.area == "code" and c.status != SAME)
+    ]
+
+
+def _short(sha: str) -> str:
+    return f"{sha[:12]}..." if len(sha) > 12 else sha
+
+
+def format_table(checks: list[Check]) -> str:
+    """Plain-text verdict table: area, item, status, old -> new for differences."""
+    rows = [("AREA", "ITEM", "STATUS", "DETAIL")]
+    for c in checks:
+        rows.append(
+            (
+                c.area,
+                c.item,
+                c.status,
+                f"{c.old} -> {c.new}" if c.status != SAME else c.new or c.old,
+            )
+        )
+    widths = [max(len(r[i]) for r in rows) for i in range(3)]
+    return "\n".join(
+        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:3])) + "  " + r[3] for r in rows
+    ).rstrip()
+
+
+def verdict(checks: list[Check], strict: bool = False) -> tuple[bool, str]:
+    """(reproduces, one-line summary naming what changed)."""
+    bad = failures(checks, strict)
+    if not bad:
+        return True, "VERDICT: reproduces"
+    by_area: dict[str, list[str]] = {}
+    for c in bad:
+        by_area.setdefault(c.area, []).append(f"{c.item} ({c.status})")
+    detail = "; ".join(f"{area}: {', '.join(items)}" for area, items in by_area.items())
+    return False, f"VERDICT: does NOT reproduce - {detail}"

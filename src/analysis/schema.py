@@ -1,0 +1,435 @@
+"""The schema registry: every raw and processed column, once.
+
+It drives the raw readers (which columns a coder must supply), the pandera validation of processed
+tables, and the field tables printed into docs/codebook.md. Changing a processed column changes the
+fingerprint; tests/test_schema_contract.py then fails until SCHEMA_VERSION and the codebook follow.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+
+SCHEMA_VERSION = "1.0.0"
+
+#: fingerprint of the processed columns for each released schema version
+RELEASED_FINGERPRINTS = {
+    "1.0.0": "see tests/test_schema_contract.py",
+}
+
+DATE_PRECISION = {
+    1: "exact day",
+    2: "a range of 2–6 days",
+    3: "a range of 7 days up to a month",
+    4: "a range of about a month (31 days or less)",
+    5: "a longer range, up to a year",
+}
+
+GEO_PRECISION = {
+    1: "the settlement itself (coordinates of the settlement)",
+    2: "near a named settlement (within about 25 km)",
+    3: "only the raion is known (placed at its administrative centre)",
+    4: "only the oblast is known (placed at its administrative centre)",
+    5: "a linear feature such as a river",
+    6: "only the country is known",
+}
+
+
+@dataclass(frozen=True)
+class Field:
+    """One column: its name, pandas dtype, meaning, and rules."""
+
+    name: str
+    dtype: str
+    doc: str
+    required: bool = False  # raw: the column must be present; processed: never null
+    vocab: str | None = None
+    unique: bool = False
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    doc: str
+    key: str | None
+    raw: tuple[Field, ...] = ()
+    processed: tuple[Field, ...] = field(default_factory=tuple)
+
+    @property
+    def raw_columns(self) -> list[str]:
+        return [f.name for f in self.raw]
+
+    @property
+    def required_raw(self) -> list[str]:
+        return [f.name for f in self.raw if f.required]
+
+    @property
+    def processed_columns(self) -> list[str]:
+        return [f.name for f in self.processed]
+
+
+S, I, F, B, D = "str", "Int64", "Float64", "boolean", "datetime64[s]"
+
+
+def _f(name: str, dtype: str, doc: str, **kw) -> Field:
+    return Field(name, dtype, doc, **kw)
+
+
+# --- shared groups of columns -------------------------------------------------------------------
+CLAIM_RAW = (
+    _f("claim_by", S, "who makes the claim", vocab="claim_by"),
+    _f("claimant", S, "the named person or body making the claim"),
+    _f("confirmed", S, "whether the report says the claim was independently verified", vocab="confirmed"),
+)
+DATE_RAW = (_f("date_reported", S, "the date as the report words it ('on Sunday', '22 вересня')"),)
+PLACE_RAW = (
+    _f("place_reported", S, "settlement as spelled in the report"),
+    _f("raion_reported", S, "raion (district) as given in the report"),
+    _f("oblast_reported", S, "oblast (region) as given in the report, or evident from the reporting official"),
+)
+DATE_OUT = (
+    _f("date_reported", S, "the date phrase as coded"),
+    _f("published", D, "publication date of the source report", required=True),
+    _f("date_start", D, "first day the event may have happened", required=True),
+    _f("date_end", D, "last day the event may have happened", required=True),
+    _f("date_prec", I, "precision of the date range, UCDP date_prec 1–5 (see codebook)", required=True),
+    _f("date_rule", S, "the rule that resolved the phrase (iso, day_month, weekday, relative, ...)", required=True),
+)
+PLACE_OUT = (
+    _f("place_reported", S, "settlement as spelled in the report"),
+    _f("raion_reported", S, "raion as given"),
+    _f("oblast_reported", S, "oblast as given"),
+    _f("place_id", S, "gazetteer id of the matched place", required=True),
+    _f("place_name", S, "canonical name of the matched place", required=True),
+    _f("raion", S, "raion of the matched place, where known"),
+    _f("oblast", S, "oblast of the matched place", required=True),
+    _f("latitude", F, "WGS84 latitude of the matched place", required=True),
+    _f("longitude", F, "WGS84 longitude of the matched place", required=True),
+    _f("geo_prec", I, "precision of the location, UCDP where_prec 1–6 (see codebook)", required=True),
+    _f("place_match", S, "how the place was matched (exact, variant, skeleton, raion, oblast)", required=True),
+)
+CLAIM_OUT = (
+    _f("claim_by", S, "who makes the claim", vocab="claim_by", required=True),
+    _f("claimant", S, "the named person or body making the claim"),
+    _f("confirmed", S, "independently verified per the report", vocab="confirmed", required=True),
+)
+NOTE = _f("coder_note", S, "coder's note, in the coder's own words")
+LINE = _f("raw_line", I, "line of the raw CSV the row came from (1 = header)", required=True)
+
+
+def _count(prefix: str, what: str) -> tuple[Field, ...]:
+    return (
+        _f(f"{prefix}_reported", S, f"{what} as worded in the report"),
+        _f(f"{prefix}_low", I, f"lowest {what} the wording allows"),
+        _f(f"{prefix}_best", I, f"conservative best estimate of {what}"),
+        _f(f"{prefix}_high", I, f"highest {what} the wording allows; empty = open"),
+    )
+
+
+SOURCES = Table(
+    "sources",
+    "One row per public report (URL) that any other row cites.",
+    key="source_id",
+    raw=(
+        _f("source_id", S, "src_ + first 10 hex digits of sha1(url)", required=True, unique=True),
+        _f("url", S, "address of the report", required=True),
+        _f("outlet", S, "publisher", required=True),
+        _f("title", S, "headline, as published"),
+        _f("published", S, "publication date, YYYY-MM-DD", required=True),
+        _f("date_basis", S, "where the publication date comes from", vocab="date_basis", required=True),
+        _f("language", S, "ISO 639-1 language of the page", required=True),
+        _f("source_type", S, "kind of source", vocab="source_type", required=True),
+        _f("retrospective", S, "published after the period it reports on", vocab="yes_no"),
+        _f("accessed", S, "date the coder read it, YYYY-MM-DD"),
+        _f("notes", S, "coder's notes on the source"),
+    ),
+    processed=(
+        _f("source_id", S, "source id", required=True, unique=True),
+        _f("url", S, "address of the report", required=True),
+        _f("outlet", S, "publisher", required=True),
+        _f("title", S, "headline"),
+        _f("published", D, "publication date", required=True),
+        _f("date_basis", S, "page or inferred", vocab="date_basis", required=True),
+        _f("language", S, "ISO 639-1 language", required=True),
+        _f("source_type", S, "kind of source", vocab="source_type", required=True),
+        _f("retrospective", B, "published after the period it reports on", required=True),
+        _f("accessed", D, "date the coder read it"),
+        _f("notes", S, "coder's notes"),
+        LINE,
+    ),
+)
+
+EVENTS = Table(
+    "events",
+    "Shelling, strikes and other attacks: one row per report of one attack on one place.",
+    key="event_id",
+    raw=(
+        _f("event_id", S, "permanent id (EV-…)", required=True, unique=True),
+        _f("source_id", S, "the report", required=True),
+        *DATE_RAW,
+        _f("time_reported", S, "time of day as given ('22:52', 'night')"),
+        *PLACE_RAW,
+        _f("event_type", S, "kind of attack", vocab="event_type", required=True),
+        _f("weapon", S, "weapon class", vocab="weapon"),
+        _f("weapon_detail", S, "weapon model as reported (S-300, Grad, Shahed-136)"),
+        _f("target_type", S, "what was hit; several separated by ';'", vocab="target_type"),
+        _f("damage", S, "damage in the coder's words"),
+        _f("actor", S, "who attacked, as reported"),
+        *CLAIM_RAW,
+        NOTE,
+    ),
+    processed=(
+        _f("event_id", S, "permanent id", required=True, unique=True),
+        _f("source_id", S, "the report", required=True),
+        _f("incident_id", S, "reports of the same attack share it", required=True),
+        *DATE_OUT,
+        _f("time_reported", S, "time of day as given"),
+        _f("hour", I, "hour of day 0–23 where the report gives a clock time"),
+        _f("time_of_day", S, "night/morning/afternoon/evening where the report allows"),
+        *PLACE_OUT,
+        _f("event_type", S, "kind of attack", vocab="event_type", required=True),
+        _f("weapon", S, "weapon class", vocab="weapon", required=True),
+        _f("weapon_detail", S, "weapon model as reported"),
+        _f("target_type", S, "what was hit (';'-separated)", vocab="target_type", required=True),
+        _f("damage", S, "damage in the coder's words"),
+        _f("actor", S, "who attacked, as reported"),
+        *CLAIM_OUT,
+        NOTE,
+        LINE,
+    ),
+)
+
+CASUALTIES = Table(
+    "casualties",
+    "Casualty figures: one row per report of a figure (killed and/or injured).",
+    key="casualty_id",
+    raw=(
+        _f("casualty_id", S, "permanent id (CA-…)", required=True, unique=True),
+        _f("source_id", S, "the report", required=True),
+        _f("event_id", S, "the event row the casualties belong to, where known"),
+        *DATE_RAW,
+        *PLACE_RAW,
+        _f("killed", S, "killed, as worded ('two', 'about 60')"),
+        _f("injured", S, "injured, as worded"),
+        _f("victim_group", S, "who was hurt", vocab="victim_group"),
+        _f("children_killed", S, "children among the killed, as worded"),
+        _f("children_injured", S, "children among the injured, as worded"),
+        _f("sex", S, "sex where given", vocab="sex"),
+        _f("ages", S, "ages where given, ';'-separated"),
+        _f("cause", S, "cause", vocab="cause", required=True),
+        _f("figure_type", S, "new or cumulative", vocab="figure_type", required=True),
+        *CLAIM_RAW,
+        NOTE,
+    ),
+    processed=(
+        _f("casualty_id", S, "permanent id", required=True, unique=True),
+        _f("source_id", S, "the report", required=True),
+        _f("event_id", S, "the event row, where known"),
+        _f("incident_id", S, "incident the figure belongs to", required=True),
+        *DATE_OUT,
+        *PLACE_OUT,
+        *_count("killed", "killed"),
+        *_count("injured", "injured"),
+        _f("victim_group", S, "who was hurt", vocab="victim_group", required=True),
+        *_count("children_killed", "children killed"),
+        *_count("children_injured", "children injured"),
+        _f("sex", S, "sex where given", vocab="sex"),
+        _f("ages", S, "ages where given"),
+        _f("cause", S, "cause", vocab="cause", required=True),
+        _f("figure_type", S, "new or cumulative", vocab="figure_type", required=True),
+        _f("status", S, "current, or superseded by a later report of the same claimant", required=True),
+        _f("superseded_by", S, "casualty_id of the later report that revises this one"),
+        _f("disagreement", B, "another current report of the incident gives other numbers", required=True),
+        *CLAIM_OUT,
+        NOTE,
+        LINE,
+    ),
+)
+
+STATEMENTS = Table(
+    "statements",
+    "Diplomatic statements: one row per reported statement.",
+    key="statement_id",
+    raw=(
+        _f("statement_id", S, "permanent id (ST-…)", required=True, unique=True),
+        _f("source_id", S, "the report", required=True),
+        *DATE_RAW,
+        _f("speaker", S, "who spoke, as named", required=True),
+        _f("role", S, "the speaker's role"),
+        _f("affiliation", S, "the speaker's body"),
+        _f("country", S, "ISO 3166 alpha-2 country of the speaker, INT for international bodies", required=True),
+        _f("channel", S, "where it was said", vocab="channel"),
+        _f("topic", S, "topics (';'-separated)", vocab="topic", required=True),
+        _f("stance", S, "stance on negotiations", vocab="stance", required=True),
+        _f("summary", S, "one sentence in the coder's own words", required=True),
+        _f("claim_by", S, "who reports the statement", vocab="claim_by"),
+        _f("confirmed", S, "independently verified per the report", vocab="confirmed"),
+        NOTE,
+    ),
+    processed=(
+        _f("statement_id", S, "permanent id", required=True, unique=True),
+        _f("source_id", S, "the report", required=True),
+        *DATE_OUT,
+        _f("speaker", S, "who spoke", required=True),
+        _f("role", S, "the speaker's role"),
+        _f("affiliation", S, "the speaker's body"),
+        _f("country", S, "ISO 3166 alpha-2, or INT", required=True),
+        _f("channel", S, "where it was said", vocab="channel", required=True),
+        _f("topic", S, "topics (';'-separated)", vocab="topic", required=True),
+        _f("stance", S, "stance on negotiations", vocab="stance", required=True),
+        _f("summary", S, "coder's summary", required=True),
+        _f("claim_by", S, "who reports the statement", vocab="claim_by", required=True),
+        _f("confirmed", S, "independently verified per the report", vocab="confirmed", required=True),
+        NOTE,
+        LINE,
+    ),
+)
+
+CONTROL = Table(
+    "control",
+    "Battlefield-control claims: one row per claim in a report.",
+    key="claim_id",
+    raw=(
+        _f("claim_id", S, "permanent id (CL-…)", required=True, unique=True),
+        _f("source_id", S, "the report", required=True),
+        *DATE_RAW,
+        *PLACE_RAW,
+        _f("claim", S, "what is claimed", vocab="claim", required=True),
+        _f("side", S, "the force the claim is about", vocab="side", required=True),
+        _f("claimant", S, "the named person or body making the claim"),
+        _f("claim_by", S, "who makes the claim", vocab="claim_by"),
+        _f("confirmed", S, "independently verified per the report", vocab="confirmed"),
+        NOTE,
+    ),
+    processed=(
+        _f("claim_id", S, "permanent id", required=True, unique=True),
+        _f("source_id", S, "the report", required=True),
+        *DATE_OUT,
+        *PLACE_OUT,
+        _f("claim", S, "what is claimed", vocab="claim", required=True),
+        _f("side", S, "the force the claim is about", vocab="side", required=True),
+        *CLAIM_OUT,
+        NOTE,
+        LINE,
+    ),
+)
+
+TALLIES = Table(
+    "tallies",
+    "Daily or period summaries by regional administrations that cannot be split into events.",
+    key="tally_id",
+    raw=(
+        _f("tally_id", S, "permanent id (TA-…)", required=True, unique=True),
+        _f("source_id", S, "the report", required=True),
+        *DATE_RAW,
+        _f("period", S, "the period as worded ('over the past day')"),
+        *PLACE_RAW,
+        _f("settlements_shelled", S, "settlements shelled, as worded"),
+        _f("killed", S, "killed, as worded"),
+        _f("injured", S, "injured, as worded"),
+        *CLAIM_RAW,
+        NOTE,
+    ),
+    processed=(
+        _f("tally_id", S, "permanent id", required=True, unique=True),
+        _f("source_id", S, "the report", required=True),
+        *DATE_OUT,
+        _f("period", S, "the period as worded"),
+        *PLACE_OUT,
+        *_count("settlements_shelled", "settlements shelled"),
+        *_count("killed", "killed"),
+        *_count("injured", "injured"),
+        *CLAIM_OUT,
+        NOTE,
+        LINE,
+    ),
+)
+
+GAZETTEER = Table(
+    "gazetteer",
+    "Canonical places with coordinates and every spelling met in reports.",
+    key="place_id",
+    raw=(
+        _f("place_id", S, "stable id: gn:<GeoNames id>, or oskil:<slug> where GeoNames has none",
+           required=True, unique=True),
+        _f("geonames_id", S, "GeoNames id where one exists"),
+        _f("name", S, "canonical name, Ukrainian national romanisation", required=True),
+        _f("name_uk", S, "Ukrainian name"),
+        _f("name_ru", S, "Russian name"),
+        _f("variants", S, "other spellings, ';'-separated"),
+        _f("place_type", S, "kind of place", vocab="place_type", required=True),
+        _f("raion", S, "2020 raion, where known"),
+        _f("oblast", S, "oblast", required=True),
+        _f("latitude", S, "WGS84 latitude", required=True),
+        _f("longitude", S, "WGS84 longitude", required=True),
+        _f("geo_prec", S, "precision of the coordinates (1 settlement, 3 raion centre, 4 oblast centre, 5 river)",
+           required=True),
+        _f("coord_source", S, "where the coordinates come from", required=True),
+    ),
+    processed=(
+        _f("place_id", S, "stable id", required=True, unique=True),
+        _f("geonames_id", I, "GeoNames id"),
+        _f("name", S, "canonical name", required=True),
+        _f("name_uk", S, "Ukrainian name"),
+        _f("name_ru", S, "Russian name"),
+        _f("variants", S, "other spellings"),
+        _f("place_type", S, "kind of place", vocab="place_type", required=True),
+        _f("raion", S, "raion"),
+        _f("oblast", S, "oblast", required=True),
+        _f("latitude", F, "latitude", required=True),
+        _f("longitude", F, "longitude", required=True),
+        _f("geo_prec", I, "precision of the coordinates", required=True),
+        _f("coord_source", S, "where the coordinates come from", required=True),
+        LINE,
+    ),
+)
+
+INCIDENTS = Table(
+    "incidents",
+    "Reports of the same attack (same place and type, overlapping dates) linked under one id, "
+    "with the casualty figures reconciled across reports.",
+    key="incident_id",
+    processed=(
+        _f("incident_id", S, "id of the incident (INC- + first event id)", required=True, unique=True),
+        _f("place_id", S, "place", required=True),
+        _f("event_type", S, "kind of attack", required=True),
+        _f("date_start", D, "earliest start over its reports", required=True),
+        _f("date_end", D, "latest end over its reports", required=True),
+        _f("n_reports", I, "event and casualty rows linked to it", required=True),
+        _f("n_sources", I, "distinct sources among them", required=True),
+        _f("event_ids", S, "';'-separated event ids", required=True),
+        _f("killed_low", I, "lowest killed among current reports"),
+        _f("killed_best", I, "median of the current reports' best killed (lower median)"),
+        _f("killed_high", I, "highest killed among current reports; empty = open"),
+        _f("injured_low", I, "lowest injured among current reports"),
+        _f("injured_best", I, "median of the current reports' best injured (lower median)"),
+        _f("injured_high", I, "highest injured among current reports; empty = open"),
+        _f("disagreement", B, "current reports give different numbers", required=True),
+    ),
+)
+
+REJECTS = Table(
+    "rejects",
+    "Every raw row that did not make it into a processed table, with why.",
+    key=None,
+    processed=(
+        _f("table", S, "raw table", required=True),
+        _f("file", S, "raw file name", required=True),
+        _f("line", I, "line in the raw file (1 = header)", required=True),
+        _f("row_id", S, "the row's id, where it had one"),
+        _f("column", S, "the offending column", required=True),
+        _f("value", S, "the offending value (neutralised for spreadsheets)"),
+        _f("reason", S, "what was expected", required=True),
+    ),
+)
+
+RAW_TABLES: tuple[Table, ...] = (GAZETTEER, SOURCES, EVENTS, CASUALTIES, STATEMENTS, CONTROL, TALLIES)
+PROCESSED_TABLES: tuple[Table, ...] = (*RAW_TABLES, INCIDENTS, REJECTS)
+TABLES: dict[str, Table] = {t.name: t for t in PROCESSED_TABLES}
+
+
+def fingerprint() -> str:
+    """SHA-256 over every processed table's column names and dtypes."""
+    spec = {t.name: [[f.name, f.dtype] for f in t.processed] for t in PROCESSED_TABLES}
+    return hashlib.sha256(json.dumps(spec, sort_keys=True).encode()).hexdigest()

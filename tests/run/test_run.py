@@ -46,6 +46,7 @@ def test_report_has_provenance_figure_and_no_remote_scripts(built) -> None:
     scripts = re.findall(r"<script[^>]*>", page)
     assert scripts == ['<script id="oskil-provenance" type="application/json">']
     assert not re.search(r"<(script|link|iframe)[^>]+(src|href)=\"?(https?:)?//", page)
+    assert not re.search(r"url\(['\"]?(https?:)?//", page)  # CSS fetches nothing either
     assert "alert('markdown')" not in page  # <script> in markdown dropped with its content
 
 

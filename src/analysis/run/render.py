@@ -66,6 +66,9 @@ def clean_html(fragment: str) -> str:
     soup = BeautifulSoup(fragment, "html.parser")
     for element in soup(_DROP_WITH_CONTENT):
         element.decompose()
+    for img in soup.find_all("img"):  # not embedded: would be fetched, or is broken
+        if not str(img.get("src", "")).startswith("data:image/"):
+            img.replace_with(f"[image: {img.get('alt', '')}]" if img.get("alt") else "")
     return bleach.clean(
         str(soup),
         tags=_TAGS,
@@ -149,6 +152,7 @@ _CSS = """
 .oskil-provenance { font-family: system-ui, sans-serif; font-size: 0.9em; margin: 1em auto 2em;
   padding: 0.8em 1.2em; border: 1px solid #ccc; border-radius: 6px; background: #f8f8f8; max-width: 60em; }
 .oskil-provenance h2 { margin-top: 0; }
+.oskil-provenance caption { text-align: left; font-weight: bold; }
 .oskil-provenance table { border-collapse: collapse; margin: 0.3em 0 0.8em; }
 .oskil-provenance th, .oskil-provenance td { text-align: left; padding: 0.15em 0.8em 0.15em 0;
   vertical-align: top; }

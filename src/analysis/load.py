@@ -1,0 +1,19 @@
+"""Load the processed tables for analysis, refusing a folder left by an interrupted clean."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.clean.write import check_manifest
+
+TABLE_NAMES = ("sources", "events", "casualties", "statements", "control", "tallies", "gazetteer", "incidents",
+               "rejects")
+
+
+def load(data_dir: str | Path, tables: tuple[str, ...] = TABLE_NAMES) -> dict[str, pd.DataFrame]:
+    """Processed tables by name, after checking every file against manifest.json."""
+    d = Path(data_dir)
+    check_manifest(d)
+    return {t: pd.read_parquet(d / f"{t}.parquet") for t in tables}

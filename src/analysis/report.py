@@ -51,9 +51,7 @@ def key_figures(figures: dict[str, Figure]) -> None:
     from IPython.display import display
 
     clean = {str(name): _clean_value(str(name), value) for name, value in figures.items()}
-    table = pd.DataFrame(
-        {"Key figure": list(clean), "Value": [format_value(v) for v in clean.values()]}
-    )
+    table = pd.DataFrame({"Key figure": list(clean), "Value": [format_value(v) for v in clean.values()]})
     bundle = {
         "text/plain": table.to_string(index=False),
         "text/html": table.to_html(index=False, escape=True, classes="oskil-key-figures"),
@@ -63,7 +61,7 @@ def key_figures(figures: dict[str, Figure]) -> None:
 
 
 def data_dir() -> Path:
-    """Folder of the processed data: the runner's ``--data-dir`` (env), else ``<repo>/data``.
+    """Folder of the processed data: the runner's ``--data-dir`` (env), else ``<repo>/data/processed``.
 
     Notebooks run with their own folder as working directory (as in JupyterLab), so they
     must not hard-code relative data paths; they call this instead.
@@ -73,5 +71,5 @@ def data_dir() -> Path:
     here = Path.cwd().resolve()
     for folder in (here, *here.parents):
         if (folder / "pyproject.toml").is_file():
-            return folder / "data"
-    return here / "data"
+            return folder / "data" / "processed"
+    return here / "data" / "processed"

@@ -106,10 +106,19 @@ def test_git_state_commit_and_dirty(tmp_path: Path) -> None:
 
 
 def test_cite_as_without_citation_file() -> None:
-    line = p.cite_as(
-        {}, title="T", year="2026", phash="1a2b3c4d", commit="abcdef0123", dhash="", version="0.1.0"
-    )
+    line = p.cite_as({}, title="T", year="2026", phash="1a2b3c4d", commit="abcdef0123", dhash="", version="0.1.0")
     assert line == (
-        'Oskil contributors (2026). "T" (report, parameters 1a2b3c4d, code abcdef0, '
-        "no data files). Oskil v0.1.0."
+        'Oskil contributors (2026). "T" (report, parameters 1a2b3c4d, code abcdef0, no data files). Oskil v0.1.0.'
     )
+
+
+def test_resolve_data_prefers_the_notebooks_data_dir_parameter(tmp_path: Path) -> None:
+    from analysis.run.cli import resolve_data
+
+    root = tmp_path
+    declares = {"data_dir": "data/processed", "x": 1}
+    assert resolve_data(declares, {}, None, root) == ({}, root / "data/processed")
+    assert resolve_data(declares, {}, Path("/d"), root) == ({"data_dir": "/d"}, Path("/d"))
+    assert resolve_data(declares, {"data_dir": "/e"}, Path("/d"), root)[1] == Path("/e")
+    assert resolve_data({"x": 1}, {}, None, root) == ({}, root / "data" / "processed")
+    assert resolve_data({"x": 1}, {}, Path("/d"), root) == ({}, Path("/d"))

@@ -13,9 +13,7 @@ from analysis import report
 def test_key_figures_display_bundle(monkeypatch: pytest.MonkeyPatch) -> None:
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append((obj, raw)))
-    report.key_figures(
-        {"events": np.int64(12345), "share": 0.1234, "big": 1234567.891, "who": "x<y"}
-    )
+    report.key_figures({"events": np.int64(12345), "share": 0.1234, "big": 1234567.891, "who": "x<y"})
     bundle, raw = shown[0]
     assert raw is True
     assert bundle[report.KEY_FIGURES_MIME] == {

@@ -104,17 +104,14 @@ def test_failing_notebook_names_cell_and_keeps_partial_run(project, capsys) -> N
     assert cli.main_run(args) == 1
     out = capsys.readouterr().out
     assert "FAILED   failing_report.ipynb" in out
-    assert (
-        "cell 3 (In [4]) `check_total(total)  # noqa: F821 - undefined on purpose` raised NameError"
-        in out
-    )
+    assert "cell 3 (In [4]) `check_total(total)  # noqa: F821 - undefined on purpose` raised NameError" in out
     kept = list((project.reports / "_failed").glob("failing_report__threshold-2__*-*.ipynb"))
     assert len(kept) == 1
     nb = nbformat.read(kept[0], as_version=4)
     assert nb.metadata.papermill["parameters"] == {"threshold": 2}
-    assert not list(project.reports.rglob("*.html")) or [
-        p.name for p in project.reports.rglob("*.html")
-    ] == ["index.html"]
+    assert not list(project.reports.rglob("*.html")) or [p.name for p in project.reports.rglob("*.html")] == [
+        "index.html"
+    ]
     assert not list(project.reports.rglob("*.tmp*"))
 
 
@@ -122,9 +119,7 @@ def snapshot(root: Path) -> set[str]:
     return {p.relative_to(root).as_posix() for p in root.rglob("*") if "reports" not in p.parts}
 
 
-@pytest.mark.parametrize(
-    "value", ["../../etc/passwd", "__import__('os').system('touch /tmp/pwned')"]
-)
+@pytest.mark.parametrize("value", ["../../etc/passwd", "__import__('os').system('touch /tmp/pwned')"])
 def test_hostile_parameter_values(project, value: str) -> None:
     pwned = Path("/tmp/pwned")
     existed = pwned.exists()

@@ -37,6 +37,21 @@ def parse_value(text: str) -> object:
     return _resolve_type(text)
 
 
+DATA_PARAM = "data_dir"
+
+
+def resolve_data(defaults: Params, given: Params, option: Path | None, root: Path) -> tuple[Params, Path]:
+    """(parameters, data folder). A notebook that declares a `data_dir` parameter reads that
+    folder, and --data-dir (if given) is passed to it as that parameter; otherwise the kernel
+    gets --data-dir, default <root>/data/processed, through analysis.report.data_dir()."""
+    if DATA_PARAM in defaults:
+        if option is not None and DATA_PARAM not in given:
+            given = {**given, DATA_PARAM: str(option)}
+        folder = Path(str(given.get(DATA_PARAM, defaults[DATA_PARAM])))
+        return given, folder if folder.is_absolute() else root / folder
+    return given, Path(option) if option is not None else root / "data" / "processed"
+
+
 def _inside(path: Path, folder: Path) -> bool:
     return path.resolve().is_relative_to(folder.resolve())
 
@@ -46,18 +61,19 @@ def run_report(
     given: Params,
     *,
     reports_dir: Path,
-    data_dir: Path,
+    data_dir: Path | None,
     root: Path,
     no_code: bool = False,
 ) -> tuple[Path, dict]:
-    """Execute + render one notebook; return (html path, provenance incl. key figures)."""
+    """Execute + render one notebook; return (html path, provenance incl. key figures).
+
+    data_dir: the --data-dir option, None if not given (see resolve_data)."""
     notebook = Path(notebook).resolve()
     defaults = prov_mod.notebook_defaults(notebook)
     unknown = sorted(set(given) - set(defaults))
     if unknown:
-        raise NotebookFailed(
-            f"{notebook.name}: unknown parameter(s) {unknown}; it declares {sorted(defaults)}"
-        )
+        raise NotebookFailed(f"{notebook.name}: unknown parameter(s) {unknown}; it declares {sorted(defaults)}")
+    given, data_dir = resolve_data(defaults, given, data_dir, root)
     effective = prov_mod.effective_parameters(defaults, given)
     stem = prov_mod.report_stem(notebook.stem, effective, defaults)
     folder = reports_dir / prov_mod.slugify(notebook.stem)
@@ -113,10 +129,8 @@ def main_run(args: argparse.Namespace) -> int:
     """`run`: execute notebooks (in parallel), render reports, rebuild the index."""
     root = Path(args.root or find_root()).resolve()
     reports = Path(args.reports or root / "reports").resolve()
-    data_dir = Path(args.data_dir or root / "data").resolve()
-    notebooks = [Path(n).resolve() for n in args.notebooks] or sorted(
-        (root / "notebooks").glob("*.ipynb")
-    )
+    data_dir = Path(args.data_dir).resolve() if args.data_dir else None
+    notebooks = [Path(n).resolve() for n in args.notebooks] or sorted((root / "notebooks").glob("*.ipynb"))
     if not notebooks:
         print(f"[run] no notebooks in {root / 'notebooks'}", file=sys.stderr)
         return 2
@@ -135,9 +149,7 @@ def main_run(args: argparse.Namespace) -> int:
     if jobs == 1:
         outcomes = ((nb, _job(nb, plan[nb], options)) for nb in notebooks)
     else:
-        pool = ProcessPoolExecutor(
-            max_workers=jobs, mp_context=multiprocessing.get_context("spawn")
-        )
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
         futures = {pool.submit(_job, nb, plan[nb], options): nb for nb in notebooks}
         outcomes = ((futures[f], f.result()) for f in as_completed(futures))
     try:
@@ -178,27 +190,28 @@ def main_verify(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 1
-    recorded = Path(str(old.get("data_dir", "data")))
-    recorded = recorded if recorded.is_absolute() else root / recorded
-    data_dir = Path(args.data_dir) if args.data_dir else recorded
-    if not data_dir.is_dir():  # a report made on another machine
-        data_dir = root / "data"
     defaults = prov_mod.notebook_defaults(notebook)
     given = {
         k: v
         for k, v in old.get("parameters", {}).items()
         if k not in defaults or not prov_mod.same_value(v, defaults[k])
     }
+    data_dir = Path(args.data_dir).resolve() if args.data_dir else None
+    if data_dir is not None and DATA_PARAM in defaults:  # --data-dir beats the recorded value
+        given[DATA_PARAM] = str(data_dir)
+    if data_dir is None and DATA_PARAM not in defaults:  # the folder the report recorded
+        recorded = Path(str(old.get("data_dir", "")))
+        recorded = recorded if recorded.is_absolute() else root / recorded
+        data_dir = recorded if old.get("data_dir") and recorded.is_dir() else None
     with tempfile.TemporaryDirectory(prefix="oskil-verify-") as tmp:
         reports = Path(args.keep).resolve() if args.keep else Path(tmp)
         print(f"[verify] re-running {notebook.name} with {old.get('parameters', {})}", flush=True)
         try:
-            html, new = run_report(
-                notebook, given, reports_dir=reports, data_dir=data_dir, root=root
-            )
+            html, new = run_report(notebook, given, reports_dir=reports, data_dir=data_dir, root=root)
             rerun = Check("run", "re-run", "ok", "", str(html) if args.keep else "")
         except NotebookFailed as err:  # still say which data changed: often the reason
-            new = prov_mod.collect(notebook, given, data_dir, root)
+            given, folder = resolve_data(defaults, given, data_dir, root)
+            new = prov_mod.collect(notebook, given, folder, root)
             rerun = Check("run", "re-run", FAILED, "", str(err))
     checks = [rerun, *compare(old, new)]
     print(format_table(checks))
@@ -210,9 +223,7 @@ def main_verify(args: argparse.Namespace) -> int:
 def register(subparsers: argparse._SubParsersAction) -> None:
     """Add `run` and `verify` to the main CLI's subparsers (each sets args.func)."""
     run = subparsers.add_parser("run", help="execute notebooks into citable HTML reports")
-    run.add_argument(
-        "notebooks", nargs="*", metavar="NOTEBOOK", help="default: every notebooks/*.ipynb"
-    )
+    run.add_argument("notebooks", nargs="*", metavar="NOTEBOOK", help="default: every notebooks/*.ipynb")
     run.add_argument(
         "-p",
         "--parameter",
@@ -223,7 +234,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="notebook parameter (papermill's type rules)",
     )
     run.add_argument("--reports", help="output folder (default: <repo>/reports)")
-    run.add_argument("--data-dir", help="processed data folder (default: <repo>/data)")
+    run.add_argument(
+        "--data-dir",
+        help="processed data folder (default: each notebook's data_dir parameter, else <repo>/data/processed)",
+    )
     run.add_argument("--no-code", action="store_true", help="hide code cells in the HTML")
     run.add_argument("--jobs", type=int, default=os.cpu_count() or 1, help="parallel notebooks")
     run.add_argument("--root", help=argparse.SUPPRESS)

@@ -51,9 +51,7 @@ def kernel_environment(data_dir: Path | None) -> Iterator[None]:
     saved = dict(os.environ)
     try:
         share = Path(sys.prefix) / "share" / "jupyter"
-        os.environ["JUPYTER_PATH"] = os.pathsep.join(
-            filter(None, [str(share), saved.get("JUPYTER_PATH")])
-        )
+        os.environ["JUPYTER_PATH"] = os.pathsep.join(filter(None, [str(share), saved.get("JUPYTER_PATH")]))
         src = str(Path(analysis.__file__).resolve().parent.parent)
         os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [src, saved.get("PYTHONPATH")]))
         os.environ.pop("MPLBACKEND", None)  # let ipykernel pick the inline backend
@@ -131,9 +129,7 @@ def execute(
     notebook, out_ipynb = Path(notebook), Path(out_ipynb)
     failed_dir = failed_dir or out_ipynb.parent.parent / "_failed"
     out_ipynb.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(
-        dir=out_ipynb.parent, prefix=f".{out_ipynb.stem}.", suffix=".tmp.ipynb"
-    )
+    fd, name = tempfile.mkstemp(dir=out_ipynb.parent, prefix=f".{out_ipynb.stem}.", suffix=".tmp.ipynb")
     os.close(fd)
     tmp = Path(name)
     start = time.perf_counter()

@@ -50,8 +50,7 @@ def _value(value: object) -> str:
 def _row(link: str, prov: dict) -> str:
     esc = html.escape
     params = "<br>".join(
-        f"{esc(str(k))} = <code>{esc(_value(v))}</code>"
-        for k, v in prov.get("parameters", {}).items()
+        f"{esc(str(k))} = <code>{esc(_value(v))}</code>" for k, v in prov.get("parameters", {}).items()
     )
     commit = str(prov.get("git_commit", "unknown"))[:7]
     if prov.get("git_dirty") is True:
@@ -76,8 +75,5 @@ def build_index(reports_dir: Path) -> Path:
             link = "/".join(quote(part) for part in path.relative_to(reports_dir).parts)
             key = (str(prov.get("title", "")), str(prov.get("notebook", "")), link)
             entries.append((key, _row(link, prov)))
-    rows = (
-        "\n".join(row for _, row in sorted(entries))
-        or '<tr><td colspan="4">No reports yet.</td></tr>'
-    )
+    rows = "\n".join(row for _, row in sorted(entries)) or '<tr><td colspan="4">No reports yet.</td></tr>'
     return atomic_write(reports_dir / INDEX_NAME, _PAGE.format(rows=rows))

@@ -114,9 +114,7 @@ def git_state(repo_root: Path) -> tuple[str, bool | str]:
     commit = _git(repo_root, "rev-parse", "HEAD")
     if not commit:
         return "unknown", "unknown"
-    status = _git(
-        repo_root, "status", "--porcelain", "--", ".", ":(exclude)reports", ":(exclude)data"
-    )
+    status = _git(repo_root, "status", "--porcelain", "--", ".", ":(exclude)reports", ":(exclude)data")
     return commit.strip(), "unknown" if status is None else bool(status.strip())
 
 
@@ -165,9 +163,7 @@ def _authors(citation: dict) -> str:
     return ", ".join(names) if names else f"{project} contributors"
 
 
-def cite_as(
-    citation: dict, *, title: str, year: str, phash: str, commit: str, dhash: str, version: str
-) -> str:
+def cite_as(citation: dict, *, title: str, year: str, phash: str, commit: str, dhash: str, version: str) -> str:
     """Citation line: authors (year). "title" (report, parameters, code, data). Project vN. URL."""
     project = citation.get("title") or "Oskil"
     version = str(citation.get("version") or version)

@@ -176,9 +176,7 @@ def script_json(data: dict) -> str:
 
 def _rows(pairs: list[tuple[str, object]], code: bool = False) -> str:
     wrap = ("<code>", "</code>") if code else ("", "")
-    return "".join(
-        f"<tr><th>{_text(k)}</th><td>{wrap[0]}{_text(v)}{wrap[1]}</td></tr>" for k, v in pairs
-    )
+    return "".join(f"<tr><th>{_text(k)}</th><td>{wrap[0]}{_text(v)}{wrap[1]}</td></tr>" for k, v in pairs)
 
 
 def provenance_block(prov: dict) -> str:
@@ -192,9 +190,7 @@ def provenance_block(prov: dict) -> str:
         ("Code (git commit)", commit),
         (
             "Python / pandas / papermill",
-            " / ".join(
-                str(prov.get(k)) for k in ("python_version", "pandas_version", "papermill_version")
-            ),
+            " / ".join(str(prov.get(k)) for k in ("python_version", "pandas_version", "papermill_version")),
         ),
         ("Notebook", prov.get("notebook_path")),
     ]

@@ -42,9 +42,7 @@ def _diff(area: str, old: dict, new: dict) -> list[Check]:
             checks.append(Check(area, name, ADDED, "", str(new[name])))
         else:
             same = _equal(old[name], new[name])
-            checks.append(
-                Check(area, name, SAME if same else CHANGED, str(old[name]), str(new[name]))
-            )
+            checks.append(Check(area, name, SAME if same else CHANGED, str(old[name]), str(new[name])))
     return checks
 
 
@@ -87,8 +85,7 @@ def failures(checks: list[Check], strict: bool = False) -> list[Check]:
     return [
         c
         for c in checks
-        if (c.area in areas and c.status in _BAD)
-        or (strict and c.area == "code" and c.status != SAME)
+        if (c.area in areas and c.status in _BAD) or (strict and c.area == "code" and c.status != SAME)
     ]
 
 
@@ -97,21 +94,14 @@ def _short(sha: str) -> str:
 
 
 def format_table(checks: list[Check]) -> str:
-    """Plain-text verdict table: area, item, status, old -> new for differences."""
+    """Plain-text verdict table: area, item, status, then old -> new where they differ."""
     rows = [("AREA", "ITEM", "STATUS", "DETAIL")]
     for c in checks:
-        rows.append(
-            (
-                c.area,
-                c.item,
-                c.status,
-                f"{c.old} -> {c.new}" if c.status != SAME else c.new or c.old,
-            )
-        )
+        old, new = (_short(c.old), _short(c.new)) if c.area == "data" else (c.old, c.new)
+        rows.append((c.area, c.item, c.status, f"{old} -> {new}" if c.old != c.new else new))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
-    return "\n".join(
-        "  ".join(cell.ljust(widths[i]) for i, cell in enumerate(r[:3])) + "  " + r[3] for r in rows
-    ).rstrip()
+    lines = ("  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows)
+    return "\n".join(line.rstrip() for line in lines)
 
 
 def verdict(checks: list[Check], strict: bool = False) -> tuple[bool, str]:

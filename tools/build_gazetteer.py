@@ -49,7 +49,8 @@ def pick_names(gn_name: str, alts: list[str]) -> tuple[str | None, str | None]:
     cyr = [a for a in alts if CYR.match(a) and "ў" not in a.lower()]
     cyr.sort(key=lambda a: not UK_LETTERS.search(a))  # names with Ukrainian letters first
     same = [a for a in cyr if skeleton(a) == skeleton(gn_name)]
-    uk = next((a for a in same + cyr if romanise(a).lower().replace("'", "") in latin), None)
+    exact = [a for a in cyr if romanise(a).lower() == gn_name.lower()]
+    uk = next((a for a in exact + same + cyr if romanise(a).lower().replace("'", "") in latin), None)
     if uk is None:
         uk = next((a for a in cyr if UK_LETTERS.search(a)), None)
     key = skeleton(uk) if uk else skeleton(gn_name)
@@ -77,12 +78,12 @@ def main() -> None:
                      "name_ru": ru or "", "variants": ";".join(variants), "place_type": "city" if c["population"]
                      >= 50000 else "town" if c["population"] >= 10000 else "village", "raion": "",
                      "oblast": oblast, "latitude": f"{c['latitude']:.5f}", "longitude": f"{c['longitude']:.5f}",
-                     "geo_prec": "1", "coord_source": src}
+                     "geo_prec": "1", "coord_source": src, "_pop": c["population"]}
         for n in {name, c["name"], *alts}:
             by_name.setdefault((fold(n), oblast), []).append(pid)
 
     def locate(name: str, oblast: str) -> dict:
-        cands = sorted(set(by_name.get((fold(name), oblast), [])), key=lambda p: -len(rows[p]["variants"]))
+        cands = sorted(set(by_name.get((fold(name), oblast), [])), key=lambda p: (-rows[p].get("_pop", 0), p))
         if not cands:
             raise SystemExit(f"no GeoNames place {name!r} in {oblast} oblast to place a curated row at")
         return rows[cands[0]]
@@ -99,23 +100,26 @@ def main() -> None:
     for r in csv.DictReader(io.StringIO("\n".join(lines))):
         if r["geonames_id"] and not r["coords_from"]:
             row = rows[f"gn:{r['geonames_id']}"]
-            extra = [v for v in r["variants"].split(";") if v]
-            row["variants"] = ";".join(sorted(set(filter(None, row["variants"].split(";"))) | set(extra)))
+            extra = {v for v in r["variants"].split(";") if v and not v.startswith("-")}
+            wrong = {v[1:] for v in r["variants"].split(";") if v.startswith("-")}  # GeoNames errors to drop
+            row["variants"] = ";".join(sorted((set(filter(None, row["variants"].split(";"))) | extra) - wrong))
             for k in ("raion", "name", "name_uk", "name_ru", "place_type"):
                 if r[k]:
                     row[k] = r[k]
             continue
         at = locate(r["coords_from"], r["oblast"])
-        prec = {"raion": "3", "oblast": "4", "river": "5"}.get(r["place_type"], "2")
+        prec = {"raion": "3", "oblast": "4", "river": "5"}.get(r["place_type"], "3")
+        why = ("not in GeoNames cities500: placed at the administrative centre of its raion, "
+               if r["place_type"] not in ("raion", "oblast", "river") else "placed at ")
         rows[r["place_id"]] = {**{k: r.get(k, "") for k in FIELDS}, "latitude": at["latitude"],
                                "longitude": at["longitude"], "geo_prec": prec,
-                               "coord_source": f"placed at {at['name']} ({at['place_id']}); {src}"}
+                               "coord_source": f"{why}{at['name']} ({at['place_id']}); {src}"}
     out = ROOT / "data/raw/gazetteer.csv"
     with open(out, "w", encoding="utf-8", newline="") as fh:
         w = csv.DictWriter(fh, FIELDS, lineterminator="\n")
         w.writeheader()
         for pid in sorted(rows):
-            w.writerow(rows[pid])
+            w.writerow({k: rows[pid].get(k, "") for k in FIELDS})
     print(f"wrote {len(rows)} places to {out.relative_to(ROOT)}")
 
 

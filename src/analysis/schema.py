@@ -14,11 +14,11 @@ from dataclasses import dataclass, field
 #: bump it, and add its fingerprint() to docs/schema-versions.json, whenever a processed column changes
 SCHEMA_VERSION = "1.0.0"
 
-DATE_PRECISION = {
+DATE_PRECISION = {  # the same codes as UCDP GED's date_prec
     1: "exact day",
     2: "a range of 2–6 days",
-    3: "a range of 7 days up to a month",
-    4: "a range of about a month (31 days or less)",
+    3: "a week (a range of exactly 7 days)",
+    4: "a range of 8–31 days (about a month)",
     5: "a longer range, up to a year",
 }
 
@@ -103,7 +103,8 @@ PLACE_OUT = (
     _f("latitude", F, "WGS84 latitude of the matched place", required=True),
     _f("longitude", F, "WGS84 longitude of the matched place", required=True),
     _f("geo_prec", I, "precision of the location, UCDP where_prec 1–6 (see codebook)", required=True),
-    _f("place_match", S, "how the place was matched (exact, variant, skeleton, raion, oblast)", required=True),
+    _f("place_match", S, "how the place was matched (exact: a known spelling; skeleton: a transliteration variant; stem: a declined form; near: 'near X', "
+           "placed at X with geo_prec 2; raion; oblast)", required=True),
 )
 CLAIM_OUT = (
     _f("claim_by", S, "who makes the claim", vocab="claim_by", required=True),
@@ -389,7 +390,8 @@ INCIDENTS = Table(
     processed=(
         _f("incident_id", S, "id of the incident (INC- + first event id)", required=True, unique=True),
         _f("place_id", S, "place", required=True),
-        _f("event_type", S, "kind of attack", required=True),
+        _f("event_type", S, "kind of attack; for an incident known only from casualty reports, their cause",
+           required=True),
         _f("date_start", D, "earliest start over its reports", required=True),
         _f("date_end", D, "latest end over its reports", required=True),
         _f("n_reports", I, "event and casualty rows linked to it", required=True),

@@ -19,7 +19,8 @@ def vocabularies(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFra
         if not f.vocab or f.name not in df.columns:
             continue
         allowed = VOCABULARIES[f.vocab]
-        s = df[f.name].str.strip().str.lower().str.replace(r"[\s\-]+", "_", regex=True)
+        s = df[f.name].str.strip().str.lower().str.replace(r"\s*;\s*", ";", regex=True)
+        s = s.str.replace(r"[\s\-]+", "_", regex=True)
         if f.name in MULTI_VALUED:
             parts = s.str.split(r"\s*;\s*").explode()
             parts = parts[parts.notna() & (parts != "")]

@@ -25,6 +25,29 @@ _UNITS = {
     "пятеро": 5, "шість": 6, "шесть": 6, "сім": 7, "семь": 7, "вісім": 8, "восемь": 8,
     "девять": 9, "дев'ять": 9, "десять": 10, "нуль": 0, "жодного": 0, "ніхто": 0, "никто": 0,
 }
+_MORE_WORDS = {
+    # Ukrainian and Russian declined and collective forms
+    "однієї": 1, "одному": 1, "одном": 1, "одной": 1, "одна людина": 1, "двох": 2, "двух": 2, "трьох": 3,
+    "трех": 3, "трёх": 3, "чотирьох": 4, "четырех": 4, "четырёх": 4, "пятьох": 5, "пяти": 5, "шістьох": 6,
+    "шести": 6, "шестеро": 6, "семи": 7, "семеро": 7, "сімох": 7, "восьми": 8, "восьмеро": 8, "девяти": 9,
+    "девятеро": 9, "десяти": 10, "десятеро": 10, "десятьох": 10, "девятьох": 9, "восьмох": 8, "сімох": 7, "пятеро": 5, "двадцять": 20, "двадцать": 20,
+    "тридцять": 30, "тридцать": 30, "сорок": 40, "пятдесят": 50, "пятьдесят": 50, "сто": 100,
+    # German, French, Romanian, Polish, South Slavic
+    "ein": 1, "eine": 1, "einer": 1, "einem": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6,
+    "sieben": 7, "acht": 8, "neun": 9, "zehn": 10, "zwölf": 12, "zwanzig": 20,
+    "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
+    "neuf": 9, "dix": 10, "o": 1, "doi": 2, "două": 2, "trei": 3, "patru": 4, "cinci": 5, "șase": 6,
+    "jedna": 1, "jeden": 1, "jedno": 1, "dwie": 2, "dwa": 2, "dwóch": 2, "trzy": 3, "cztery": 4, "pięć": 5,
+    "ena": 1, "dve": 2, "deset": 10, "enajst": 11, "dvanajst": 12, "jedan": 1, "dva": 2, "tri": 3, "četiri": 4, "pet": 5, "šest": 6,
+}
+_UNITS.update(_MORE_WORDS)
+_ARTICLES = {"a", "an", "o", "un", "une", "ein", "eine", "no", "some"}
+#: one person named by a noun ('a woman', 'постраждалий'): a count of one
+_ONE_PERSON = re.compile(
+    r"^(?:a|an|one|one more|another)?\s*(?:elderly |young |local |wounded |injured )?(?:woman|man|civilian|child|girl|"
+    r"boy|person|resident|teenager|pensioner|soldier|driver|rescuer)$|^(?:постраждалий|постраждала|людина|"
+    r"жінка|чоловік|дитина|мешканець|мешканка|пенсіонер|пенсіонерка|пострадавший|пострадавшая|женщина|"
+    r"мужчина|ребенок|un om|o persoană|jedna osoba|osoba)$")
 #: vague quantities -> (low, best, high); high None = open
 VAGUE = {
     "a few": (2, 2, 9), "few": (2, 2, 9), "a couple": (2, 2, 2), "couple": (2, 2, 2),
@@ -43,7 +66,7 @@ _APPROX = r"(?:about|around|approximately|approx\.?|roughly|some|nearly|almost|c
           r"estimated|близько|приблизно|майже|около|примерно|почти|порядка|~|c\.|ca\.)"
 _MORE = r"(?:more than|over|upwards of|in excess of|більше ніж|більш ніж|більше|понад|більше за|" \
         r"более чем|более|больше|свыше|>)"
-_ATLEAST = r"(?:at least|no fewer than|no less than|not less than|minimum of|a minimum of|щонайменше|" \
+_ATLEAST = r"(?:au moins|cel puțin|cel putin|mindestens|wenigstens|co najmniej|at least|no fewer than|no less than|not less than|minimum of|a minimum of|щонайменше|" \
            r"не менше ніж|не менше|принаймні|як мінімум|не менее|как минимум|минимум|по меньшей мере|>=|≥)"
 _UPTO = r"(?:up to|as many as|no more than|not more than|до|не більше|не більше ніж|не более|не більш ніж|<=|≤)"
 _LESS = r"(?:fewer than|less than|under|менше ніж|менше|менее|меньше|<)"
@@ -52,7 +75,7 @@ _NUM = r"(?P<n>\d[\d\s,.]*|[a-zа-яіїєґ' ]+?)"
 
 
 def _number(text: str) -> int | None:
-    t = text.strip()
+    t = re.sub(r"^по\s+", "", text.strip())
     if re.fullmatch(r"\d{1,3}(?:[,\s.]\d{3})+|\d+", t):
         return int(re.sub(r"\D", "", t))
     t = t.replace("’", "'").replace("-", " ")
@@ -68,7 +91,7 @@ def parse_count(text: str | None) -> tuple[int | None, int | None, int | None] |
     """(low, best, high) for one wording; None when empty; a reason string when unparseable."""
     if text is None or (isinstance(text, float) and math.isnan(text)):
         return None
-    s = re.sub(r"\s+", " ", str(text).lower().replace("’", "'")).strip(" .;:")
+    s = re.sub(r"\s+", " ", re.sub(r"[’'ʼ`]", "", str(text).lower())).strip(" .;:")
     s = re.sub(r"\s+(people|persons|civilians|bodies|dead|killed|injured|wounded|settlements|"
                r"людей|осіб|особи|людини|человек|тел|тіл|загиблих|поранених|населених пунктів)$", "", s)
     if not s:
@@ -77,6 +100,16 @@ def parse_count(text: str | None) -> tuple[int | None, int | None, int | None] |
         return (0, 0, 0)
     if s in VAGUE:
         return VAGUE[s]
+    s = re.sub(r"^(по|по крайней мере|хотя бы)\s+", "", s.replace(",", " ").replace("  ", " ")).strip()
+    s = re.sub(r"\s+", " ", s)
+    if _ONE_PERSON.match(s):
+        return (1, 1, 1)
+    parts = re.split(r"\s+(?:та|і|й|и|and|und|et|și|i)\s+", s)
+    if len(parts) > 1:
+        sub = [parse_count(p) for p in parts]
+        if all(isinstance(x, tuple) and x[0] == x[1] == x[2] for x in sub):
+            total = sum(x[0] for x in sub)
+            return (total, total, total)
     if s.startswith("-") and _number(s[1:]) is not None:
         return f"a negative count {text!r}"
     m = re.fullmatch(r"(?:from |від |от )?(\d+)\s*(?:-|–|—|to|до|or|або|или)\s*(\d+)", s)
@@ -102,9 +135,16 @@ def parse_count(text: str | None) -> tuple[int | None, int | None, int | None] |
             if rule == "upto":
                 return (min(1, n), min(1, n), n)
             if rule == "less":
+                if n == 0:
+                    return f"a negative count {text!r} (nothing is fewer than 0)"
                 return (min(1, n - 1), min(1, n - 1), max(n - 1, 0))
             return (math.floor(n * 0.9), n, math.ceil(n * 1.1))
     n = _number(s)
+    if n is None and " " in s:
+        head, _, tail = s.partition(" ")
+        quantifier = re.search(r"\b(?:great|many|lot|lots|few|dozen|dozens|hundred|hundreds|more|less)\b", tail)
+        if head not in _ARTICLES and not quantifier and re.fullmatch(r"[^\d\W]+(?:\s[^\d\W]+)?", tail):
+            n = _number(head)
     if n is not None:
         return (n, n, n)
     return f"an unrecognised count {text!r} (see the count forms in docs/codebook.md)"

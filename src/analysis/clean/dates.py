@@ -98,7 +98,7 @@ RELATIVE = {
     "минулої доби": (-1, 0), "минула ніч": (-1, 0), "цієї ночі": (-1, 0), "сьогоднішньої ночі": (-1, 0),
     "усю ніч": (-1, 0), "всю ночь": (-1, 0), "am vergangenen tag": (-1, -1),
     "напередодні": (-1, -1), "накануне": (-1, -1), "the day before": (-1, -1),
-    "today's": (0, 0), "danes": (0, 0), "danas": (0, 0), "heute": (0, 0), "aujourdhui": (0, 0),
+    "todays": (0, 0), "danes": (0, 0), "danas": (0, 0), "heute": (0, 0), "aujourdhui": (0, 0),
     "in the past three days": (-3, 0), "over the past three days": (-3, 0), "in just a week": (-7, 0),
     "за останній тиждень": (-7, 0), "in den letzten tagen": (-7, 0), "in recent days": (-7, 0),
     "a few days ago": (-6, -2), "кілька днів тому": (-6, -2), "несколько дней назад": (-6, -2),
@@ -164,11 +164,13 @@ def normalise(phrase: str) -> str:
     return s
 
 
-_CLOCK = re.compile(r"\b(?:о|об|at|about|around|близько|около|приблизно|um|à|ok|circa|ca)?\s*\d{1,2}[:.]\d{2}"
+_CLOCK = re.compile(r"\b(?:о|об|at|about|around|близько|около|приблизно|um|à|ok|circa|ca)?\s*\d{1,2}[:.]\d{2}(?![.\d])"
                     r"(?:\s*(?:am|pm|год|h|ранку|ночі|вечора|утра|вечера))?\b")
 _TOD = re.compile(
     r"\b(?:(?:early|late|later)\s+)?(?:(?:in|on|during|at)\s+)?(?:the\s+)?(?:dead\s+of\s+)?"
     r"(?:morning|afternoon|evening|night|noon|midday|end of the day|daytime)(?:\s+(?:of|on|hours of))?\b|"
+    r"\b(?:близько|около|приблизно)?\s*(?:о\s+)?(?:першої|другої|третьої|четвертої|пятої|шостої|сьомої|"
+    r"восьмої|девятої|десятої|одинадцятої|дванадцятої)?\s*години\s+(?:ночі|ранку|дня|вечора)\b|"
     r"\b(?:пізно\s+)?(?:вранці|зранку|уранці|ранку|вдень|удень|днем|днём|ввечері|увечері|надвечір|вдосвіта|"
     r"вечором|вечером|утром|ночью|вночі|уночі|ранковий|ранкового|суботнього|am\s+morgen(?:\s+des)?|morgens|"
     r"früh|abends|ettermiddag|throughout the day)\b|"
@@ -204,6 +206,10 @@ def _candidates(s: str) -> list[str]:
     for _ in range(3):
         bare = _LEAD.sub("", bare).strip(" ,.")
         out.append(bare)
+    first, _, rest = bare.partition(" ")
+    if first.strip(",") in WEEKDAYS and re.search(r"\d", rest):
+        out.append(_LEAD.sub("", rest.strip(" ,")))
+    out += [_LEAD.sub("", p) for p in parts]
     return [c for c in dict.fromkeys(out) if c]
 
 
@@ -213,6 +219,8 @@ def parse_phrase(phrase: str | None) -> Rule | str:
         return Rule("publication", off1=-1, off2=0, rule="publication")
     s = normalise(str(phrase))
     s = re.sub(r"(\d)\.(?=\s|$)", r"\1", s)  # German ordinals: '2. november'
+    # 'в ночь с 1 на 2 сентября', 'у ніч з 1 на 2 вересня': the night spans both days
+    s = re.sub(r"^(?:в|у)\s+(?:ночь|ніч)\s+(?:с|з|із)\s+(\d{1,2})\s+(?:на|по)\s+(\d{1,2})\s", r"\1-\2 ", s)
     war = _WAR.match(s)
     if war:
         rest = s[war.end():].strip(" ,")
@@ -302,7 +310,9 @@ def _rules_frame(phrases: pd.Series) -> pd.DataFrame:
             recs.append({"phrase": p, "kind": r.kind, "year": r.year, "month": r.month, "d1": r.d1,
                          "d2": r.d2, "off1": r.off1, "off2": r.off2, "weekday": r.weekday,
                          "rule": r.rule, "error": None})
-    out = pd.DataFrame.from_records(recs)
+    # explicit columns: no rows, or only errors, must still give every rule field
+    out = pd.DataFrame.from_records(recs, columns=["phrase", "kind", "year", "month", "d1", "d2", "off1", "off2",
+                                                   "weekday", "rule", "error"])
     for c in ("year", "month", "d1", "d2", "off1", "off2", "weekday"):
         out[c] = pd.to_numeric(out.get(c), errors="coerce").astype("Float64")
     return out
@@ -318,9 +328,10 @@ def _ymd(year: pd.Series, month: pd.Series, day: pd.Series) -> pd.Series:
 
 
 def precision(start: pd.Series, end: pd.Series) -> pd.Series:
-    """UCDP-style date_prec from the width of the range: 1 day ... 5 up to a year."""
+    """UCDP GED date_prec from the width of the range: 1 one day, 2 two to six days, 3 a seven-day week,
+    4 eight to 31 days (about a month), 5 longer."""
     days = (end - start).dt.days
-    prec = np.select([days <= 0, days <= 5, days <= 27, days <= 30], [1, 2, 3, 4], default=5)
+    prec = np.select([days <= 0, days <= 5, days == 6, days <= 30], [1, 2, 3, 4], default=5)
     return pd.Series(prec, index=start.index, dtype="Int64").mask(days.isna())
 
 
@@ -342,7 +353,7 @@ def resolve(phrases: pd.Series, published: pd.Series) -> pd.DataFrame:
     end[rel] = pub[rel] + pd.to_timedelta(r.loc[rel, "off2"].astype("float64"), unit="D")
 
     wd = kind.isin(["weekday", "weekday_night"])
-    back = (pub[wd].dt.weekday - r.loc[wd, "weekday"].astype("float64")) % 7
+    back = (pub[wd].dt.day_of_week - r.loc[wd, "weekday"].astype("float64")) % 7
     start[wd] = pub[wd] - pd.to_timedelta(back, unit="D")
     end[wd] = start[wd]
     night_wd = kind == "weekday_night"

@@ -1,24 +1,36 @@
 """Link reports of the same attack into incidents, and reconcile their casualty figures.
 
 Two event reports belong to one incident when they name the same place and type of attack and their
-date ranges overlap (or touch, within `window_days`). Casualty reports join the incident of their event;
-those with no event join an incident at the same place whose dates overlap theirs, else form their own.
-Within an incident, a later report by the same claimant supersedes an earlier one; reports by different
-claimants stay side by side, and the incident records that they disagree.
+date ranges overlap (or touch, within `window_days`); only reports dated to within a few days (date_prec
+1-2) are linked, so a vague 'over the past week' cannot swallow a week of separate attacks. Casualty
+reports join the incident of their event; those with no event join an incident at the same place, of the
+type their cause implies, whose dates overlap theirs, else form their own. Within an incident, a later
+report by the same claimant about the same group of victims supersedes an earlier one (rows of one report
+never supersede each other); reports by different claimants stay side by side, and the incident records
+that they disagree.
 """
 
 from __future__ import annotations
 
 import pandas as pd
 
+from analysis.clean.places import skeleton
+
+LINK_MAX_PREC = 2
+#: the event type a casualty cause implies, for linking casualty reports that name no event
+CAUSE_TO_TYPE = {"shelling": "shelling", "missile_strike": "missile_strike", "air_strike": "air_strike",
+                 "drone_strike": "drone_strike", "landmine": "remote_explosive"}
+
 
 def link_events(events: pd.DataFrame, window_days: int = 0) -> pd.Series:
     """incident_id for every event: INC- + the first event id (by date, then id) of its incident."""
     if events.empty:
         return pd.Series(dtype="str", index=events.index)
-    e = events[["event_id", "place_id", "event_type", "date_start", "date_end"]].sort_values(
+    e = events[["event_id", "place_id", "event_type", "date_start", "date_end", "date_prec"]].sort_values(
         ["place_id", "event_type", "date_start", "event_id"])
-    grp = (e["place_id"] + "|" + e["event_type"]).rename("g")
+    # imprecise reports stay alone: each gets a group of its own
+    alone = e["date_prec"] > LINK_MAX_PREC
+    grp = (e["place_id"] + "|" + e["event_type"]).where(~alone, "alone|" + e["event_id"]).rename("g")
     reach = e.groupby(grp, sort=False)["date_end"].cummax() + pd.Timedelta(days=window_days)
     prev_reach = reach.groupby(grp, sort=False).shift(1)
     new = prev_reach.isna() | (e["date_start"] > prev_reach)
@@ -32,10 +44,11 @@ def link_casualties(cas: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     inc = cas["event_id"].map(events.set_index("event_id")["incident_id"])
     todo = inc.isna()
     if todo.any() and not events.empty:
-        spans = events.groupby("incident_id").agg(place_id=("place_id", "first"),
+        spans = events.groupby("incident_id").agg(place_id=("place_id", "first"), event_type=("event_type", "first"),
                                                    s=("date_start", "min"), e=("date_end", "max")).reset_index()
-        c = cas.loc[todo, ["casualty_id", "place_id", "date_start", "date_end"]].reset_index()
-        m = c.merge(spans, on="place_id", how="inner")
+        c = cas.loc[todo, ["casualty_id", "place_id", "date_start", "date_end", "cause"]].reset_index()
+        c["event_type"] = c["cause"].map(CAUSE_TO_TYPE)
+        m = c.dropna(subset=["event_type"]).merge(spans, on=["place_id", "event_type"], how="inner")
         m = m[(m["date_start"] <= m["e"]) & (m["date_end"] >= m["s"])]
         m = m.sort_values(["index", "incident_id"]).drop_duplicates("index")
         inc.loc[m["index"].to_numpy()] = m["incident_id"].to_numpy()
@@ -45,11 +58,15 @@ def link_casualties(cas: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
 
 def supersede(cas: pd.DataFrame) -> pd.DataFrame:
     """status, superseded_by and disagreement for casualty reports within each incident."""
-    c = cas.sort_values(["incident_id", "figure_type", "claimant", "published", "casualty_id"])
-    who = c["claim_by"].astype("str") + "|" + c["claimant"].fillna("").astype("str")
-    keys = [c["incident_id"], c["figure_type"], who]
+    c = cas.sort_values(["incident_id", "figure_type", "published", "casualty_id"])
+    names = pd.Series(pd.unique(c["claimant"].dropna()))
+    folded = dict(zip(names, names.map(skeleton), strict=True))  # Sinegubov = Syniehubov = Синєгубов
+    who = c["claim_by"].astype("str") + "|" + c["claimant"].map(folded).fillna("").astype("str")
+    keys = [c["incident_id"], c["figure_type"], c["victim_group"].astype("str"), who]
     later = c.groupby(keys, sort=False)["casualty_id"].transform("last")
-    status = pd.Series("current", index=c.index, dtype="str").where(later == c["casualty_id"], "superseded")
+    later_src = c.groupby(keys, sort=False)["source_id"].transform("last")
+    keep = (later == c["casualty_id"]) | (later_src == c["source_id"])
+    status = pd.Series("current", index=c.index, dtype="str").where(keep, "superseded")
     sup = later.where(status == "superseded").astype("str")
     cur = c[status == "current"]
     sig = cur["killed_best"].astype("str") + "/" + cur["injured_best"].astype("str")

@@ -36,7 +36,7 @@ def fold(name: str | None) -> str | None:
     if name is None or (isinstance(name, float)) or not str(name).strip():
         return None
     s = unicodedata.normalize("NFKC", str(name)).casefold()
-    s = re.sub(r"[’'ʼ`´”“\"ʹ]", "", s)
+    s = re.sub(r"[’‘'ʼ`´”“\"ʹ]", "", s)
     s = s.replace("ё", "е")
     s = re.sub(r"[\-‐–—_]", " ", s)
     s = re.sub(r"\s+", " ", s).strip(" .,;:()")
@@ -61,17 +61,58 @@ def skeleton(name: str | None) -> str | None:
     return s
 
 
-def admin_key(name: str | None) -> str | None:
-    """Fold an oblast/raion name: 'Kharkiv region', 'Харківська область', 'Харківщина' -> one key."""
-    s = fold(name)
+def stem(name: str | None) -> str | None:
+    """Skeleton without its case ending, so declined forms meet their base: Харкові/Харкова -> Харків,
+    Ізюма -> Ізюм, Куп'янську -> Куп'янськ, Чугуєві -> Чугуїв. Too short a stem is no key at all."""
+    s = skeleton(name)
     if s is None:
         return None
-    s = _ADMIN_WORDS.sub("", s).strip()
-    s = s.translate(_TRANSLIT)
-    s = re.sub(r"(ska|skyi|skyy|sky|skii|skaia|skaya|skoi|skoho|skoj|shchyna|shchina|ska oblast|s?kyi)$",
-               "", s.strip())
-    s = re.sub(r"(ivska|ivskyi)$", "iv", s)
-    return skeleton(s)
+    for _ in range(2):
+        s = re.sub(r"[aiou]$", "", s)
+    s = re.sub(r"ov$", "iv", s)
+    return s if len(s) >= 4 else None
+
+
+_ADMIN_WORDS_ALL = ("oblast oblasti oblasty obl region regions regionen raion raioni raionu raiona rayon rajon "
+                    "district districts province gebiet obwodu okrug area direction область області областi области "
+                    "обл район районі району района р-н регіон регион направление напрямок напрямку")
+_ADMIN_SKEL: re.Pattern[str] | None = None
+
+
+def _admin_skel() -> re.Pattern[str]:
+    """Admin words in skeleton form ('region' -> 'rihion'), longest first."""
+    global _ADMIN_SKEL
+    if _ADMIN_SKEL is None:
+        words = sorted({skeleton(w) for w in _ADMIN_WORDS_ALL.split()} - {None, ""}, key=len, reverse=True)
+        _ADMIN_SKEL = re.compile("|".join(map(re.escape, words)))
+    return _ADMIN_SKEL
+
+
+_ADJ_END = re.compile(r"(s?k|c)(ii|i|a|oi|oho|omu|ou|aia|ia|ii|iai|oiu|ou|omu)?$|s(c)?in[aiu]?$")
+
+
+def admin_key(name: str | None) -> str | None:
+    """Fold an oblast/raion name to one key across languages and grammatical forms:
+    'Kharkiv region', 'Харківська область', 'Харківської області', 'Харківщині', 'Gebiet Charkiw' -> 'harkiv'.
+    'Kyiv City' / 'місто Київ' keep a 'city' mark so the capital stays apart from Kyiv oblast."""
+    if name is None or isinstance(name, float) or not str(name).strip():
+        return None
+    raw = unicodedata.normalize("NFKC", str(name)).casefold()
+    city = bool(re.search(r"\b(?:city|місто|город|misto)\b", raw))
+    raw = re.sub(r"\b(?:city|місто|город|misto|the)\b", " ", raw)
+    s = skeleton(raw)
+    if not s:
+        return None
+    s = _admin_skel().sub("", s)
+    s = _ADJ_END.sub("", s)
+    s = re.sub(r"[aiou]$", "", s)
+    s = re.sub(r"ov$", "iv", s)
+    return (s + "|city") if city else (s or None)
+
+
+_NEAR = re.compile(r"^(?:near|nearby|outside|the outskirts of|outskirts of|close to|a forest near|біля|поблизу|"
+                   r"поряд з|неподалік|неподалік від|околиці|на околиці|около|возле|вблизи|под|под городом|"
+                   r"окрестности|на окраине)\s+", re.IGNORECASE)
 
 
 class Gazetteer:
@@ -93,10 +134,13 @@ class Gazetteer:
         skels = {u: skeleton(u) for u in uniq}
         allnames["fold"] = allnames["n"].map(folds)
         allnames["skel"] = allnames["n"].map(skels)
+        allnames["stem"] = allnames["n"].map({u: stem(u) for u in uniq})
         settle = ~gaz.set_index("place_id")["place_type"].isin(["raion", "oblast"])
         allnames["settlement"] = allnames["place_id"].map(settle)
         self.by_fold = allnames.groupby("fold")["place_id"].agg(lambda s: sorted(set(s))).to_dict()
         self.by_skel = allnames.groupby("skel")["place_id"].agg(lambda s: sorted(set(s))).to_dict()
+        self.by_stem = allnames.dropna(subset=["stem"]).groupby("stem")["place_id"].agg(
+            lambda s: sorted(set(s))).to_dict()
         admin = gaz[gaz["place_type"].isin(["raion", "oblast"])]
         self.oblast_of_key: dict[str, str] = {}
         self.raion_place: dict[tuple[str, str], str] = {}
@@ -124,8 +168,13 @@ class Gazetteer:
         obl = self.oblast(oblast) if oblast else None
         if oblast and obl is None:
             return None, f"unknown oblast {oblast!r}"
+        near = _NEAR.match(place.strip()) if place else None
+        if near:
+            pid, how = self.match_one(place.strip()[near.end():], raion, oblast)
+            return (pid, "near") if pid else (None, how)
         if place:
-            for how, table, key in (("exact", self.by_fold, fold(place)), ("skeleton", self.by_skel, skeleton(place))):
+            for how, table, key in (("exact", self.by_fold, fold(place)), ("skeleton", self.by_skel, skeleton(place)),
+                                    ("stem", self.by_stem, stem(place))):
                 cands = table.get(key, []) if key else []
                 if obl:
                     cands = [c for c in cands if self.gaz.at[c, "oblast"] == obl]
@@ -135,13 +184,18 @@ class Gazetteer:
                     rk = admin_key(raion)
                     narrowed = [c for c in cands if admin_key(self.gaz.at[c, "raion"]) == rk]
                     cands = narrowed or cands
+                if len(cands) > 1:
+                    # a city's own name means the city, not a village that shares it
+                    cities = [c for c in cands if self.gaz.at[c, "place_type"] == "city"]
+                    if len(cities) == 1:
+                        return cities[0], how + "+city"
                 if len(cands) == 1:
                     return cands[0], how
                 if len(cands) > 1:
                     names = ", ".join(f"{c} ({self.gaz.at[c, 'name']}, {self.gaz.at[c, 'oblast']})"
                                       for c in cands[:5])
-                    return None, f"place {place!r} matches several gazetteer entries: {names}; " \
-                                 "give the oblast or raion"
+                    hint = "give the raion" if obl else "give the oblast or raion"
+                    return None, f"place {place!r} matches several gazetteer entries: {names}; {hint}"
             where = f" in {obl} oblast" if obl else ""
             return None, f"place {place!r} is not in the gazetteer{where}"
         if raion:
@@ -173,6 +227,7 @@ def resolve(frame: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
                      ("latitude", "latitude"), ("longitude", "longitude"), ("geo_prec", "geo_prec")):
         out[dst] = pid.map(g[src]).astype(g[src].dtype) if ok.any() else pd.Series(dtype=g[src].dtype)
     how = merged["how"].astype("str")
+    out["geo_prec"] = out["geo_prec"].mask((how == "near") & (out["geo_prec"] == 1), 2)
     out["place_match"] = how.where(ok)
     out["place_error"] = how.where(~ok)
     return out

@@ -96,8 +96,11 @@ def _dated(df: pd.DataFrame, t: Table, src: pd.DataFrame, rejects: Rejects) -> p
 def _placed(df: pd.DataFrame, t: Table, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
     p = places.resolve(df, gaz)
     col = pd.Series("place_reported", index=df.index).where(df["place_reported"].notna(), "oblast_reported")
+    # name the column at fault: an unknown oblast or raion, not the place next to it
+    col = col.mask(p["place_error"].str.startswith("unknown oblast", na=False), "oblast_reported")
+    col = col.mask(p["place_error"].str.startswith("raion ", na=False), "raion_reported")
     err = p["place_error"].notna()
-    for c in ("place_reported", "oblast_reported"):
+    for c in ("place_reported", "raion_reported", "oblast_reported"):
         df = take_bad(df, err & (col == c), rejects, c, p["place_error"].astype("str"), t.key)
     return df.join(p.drop(columns="place_error"), how="inner")
 

@@ -1,0 +1,108 @@
+"""Execute every notebook through papermill on the shipped data, on other parameters, and on bad ones.
+
+The key figures a notebook reports must equal what the helpers compute directly on the same data,
+and a bad parameter must stop the run in the first cell after the parameters with a clear message.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import nbformat
+import pandas as pd
+import papermill as pm
+import pytest
+
+from analysis import casualties, diplomacy, shelling
+from analysis.load import load
+from analysis.run.execute import extract_key_figures
+
+pytestmark = [pytest.mark.slow, pytest.mark.integration]
+ROOT = Path(__file__).resolve().parents[2]
+NB = ROOT / "notebooks"
+START, END = pd.Timestamp("2022-08-15"), pd.Timestamp("2022-11-15")
+
+
+def run(name: str, out: Path, **params) -> nbformat.NotebookNode:
+    pm.execute_notebook(str(NB / f"{name}.ipynb"), str(out), parameters=params, kernel_name="python3",
+                        cwd=str(NB), progress_bar=False)
+    return nbformat.read(out, as_version=4)
+
+
+def test_notebooks_are_stored_without_outputs_and_have_one_parameters_cell():
+    for path in NB.glob("*.ipynb"):
+        nb = nbformat.read(path, as_version=4)
+        code = [c for c in nb.cells if c.cell_type == "code"]
+        assert all(not c.outputs and c.execution_count is None for c in code), path.name
+        assert sum("parameters" in c.metadata.get("tags", []) for c in nb.cells) == 1, path.name
+
+
+def test_shelling_defaults_match_helpers(processed: Path, tmp_path: Path):
+    nb = run("shelling_patterns", tmp_path / "s.ipynb", data_dir=str(processed))
+    kf = extract_key_figures(nb)
+    ev = shelling.select(load(processed)["events"], START, END, max_date_prec=2)
+    inc = shelling.incidents(ev)
+    assert kf["event reports"] == len(ev) > 300
+    assert kf["incidents"] == len(inc)
+    assert kf["sources"] == ev["source_id"].nunique()
+    pc = shelling.pivot_change(ev, "Izium", pd.Timestamp("2022-09-10"), 30)
+    assert kf["incidents at Izium after pivot"] == pc.loc[1, "incidents"]
+
+
+def test_shelling_other_parameters(processed: Path, tmp_path: Path):
+    nb = run("shelling_patterns", tmp_path / "s2.ipynb", data_dir=str(processed), start_date="2022-09-01",
+             end_date="2022-10-15", oblast="Kharkiv", freq="D", weapon="all", pivot_place="Kupiansk",
+             pivot_date="2022-09-16", window_days=14, max_date_prec=1)
+    kf = extract_key_figures(nb)
+    ev = shelling.select(load(processed)["events"], pd.Timestamp("2022-09-01"), pd.Timestamp("2022-10-15"),
+                         "Kharkiv", "all", 1)
+    assert kf["event reports"] == len(ev) > 0
+    assert set(ev["oblast"]) == {"Kharkiv"}
+
+
+def test_casualties_defaults_and_high_estimate(processed: Path, tmp_path: Path):
+    cas_all = load(processed)["casualties"]
+    for est, civ in (("best", False), ("high", True)):
+        nb = run("casualty_reports", tmp_path / f"c-{est}.ipynb", data_dir=str(processed), estimate=est,
+                 civilians_only=civ)
+        kf = extract_key_figures(nb)
+        inc = casualties.per_incident(casualties.select(cas_all, START, END, "all", civ))
+        assert kf["incidents with new figures"] == len(inc)
+        assert kf[f"killed ({est})"] == int(inc[f"killed_{est}"].sum(min_count=1) or 0)
+
+
+def test_diplomacy_defaults_and_subset(processed: Path, tmp_path: Path):
+    t = load(processed)
+    nb = run("diplomatic_timing", tmp_path / "d.ipynb", data_dir=str(processed), speakers=["UA", "RU"],
+             window_days=7, event_types=["control_took", "control_lost"], n_perm=300)
+    kf = extract_key_figures(nb)
+    st = t["statements"].assign(speaker_group=lambda d: diplomacy.speaker_group(d))
+    st = diplomacy.select(st, START, END, ["UA", "RU"])
+    assert kf["statements (dated within 6 days)"] == len(st)
+    ctl = t["control"][(t["control"]["date_start"] >= START) & (t["control"]["date_end"] <= END)]
+    be = diplomacy.battlefield_events(ctl, t["events"].iloc[0:0], ["control_took", "control_lost"])
+    assert kf["battlefield events"] == len(be)
+    res = diplomacy.window_rate(be, st, START, END, 7, 300)
+    assert kf["one-sided p-value"] == res["p_value"]
+
+
+@pytest.mark.parametrize(("name", "params", "message"), [
+    ("shelling_patterns", {"start_date": "2022-10-01", "end_date": "2022-09-01"}, "end_date='2022-09-01'"),
+    ("shelling_patterns", {"oblast": "Atlantis"}, "oblast='Atlantis'"),
+    ("shelling_patterns", {"freq": "Q"}, "freq='Q'"),
+    ("diplomatic_timing", {"window_days": -3}, "window_days=-3"),
+    ("casualty_reports", {"estimate": "__import__('os').system('touch /tmp/oskil-pwned')"}, "estimate="),
+    ("casualty_reports", {"data_dir": "/etc"}, "data_dir='/etc'"),
+])
+def test_bad_parameter_stops_in_the_first_cell_after_parameters(processed, tmp_path, name, params, message):
+    params = {"data_dir": str(processed), **params}
+    with pytest.raises(pm.PapermillExecutionError) as err:
+        run(name, tmp_path / "bad.ipynb", **params)
+    assert "ParameterError" in err.value.ename
+    assert message in err.value.evalue and "expected" in err.value.evalue
+    nb = nbformat.read(tmp_path / "bad.ipynb", as_version=4)
+    code = [c for c in nb.cells if c.cell_type == "code"]  # papermill adds markdown error banners
+    injected = next(i for i, c in enumerate(code) if "injected-parameters" in c.metadata.get("tags", []))
+    failing = next(i for i, c in enumerate(code) if any(o.get("output_type") == "error" for o in c.outputs))
+    assert failing == injected + 1
+    assert not Path("/tmp/oskil-pwned").exists()

@@ -1,0 +1,85 @@
+"""Coverage of the shipped dataset, rendered into docs/data.md so the document cannot drift from the data.
+
+`python -m analysis.coverage [DATA_DIR]` rewrites the generated section of docs/data.md; a test renders
+it again from a fresh clean of data/raw and compares.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.load import load
+
+BEGIN, END = "<!-- BEGIN COVERAGE -->", "<!-- END COVERAGE -->"
+
+
+def _md(df: pd.DataFrame) -> str:
+    cols = [str(c) for c in df.columns]
+    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
+    for row in df.itertuples(index=False):
+        lines.append("| " + " | ".join(f"{v:,}" if isinstance(v, int) else str(v) for v in row) + " |")
+    return "\n".join(lines)
+
+
+def figures(t: dict[str, pd.DataFrame]) -> dict[str, int]:
+    """The headline counts the issue sets targets for."""
+    days = pd.concat([t[n]["date_start"][t[n]["date_prec"] == 1] for n in
+                      ("events", "casualties", "statements", "control", "tallies")])
+    cited = pd.concat([t[n]["source_id"] for n in ("events", "casualties", "statements", "control", "tallies")])
+    return {
+        "events": len(t["events"]), "casualty reports": len(t["casualties"]),
+        "statements": len(t["statements"]), "control claims": len(t["control"]), "tallies": len(t["tallies"]),
+        "distinct sources cited": int(cited.nunique()), "distinct outlets": int(t["sources"]["outlet"].nunique()),
+        "distinct days (rows dated to the day)": int(days.nunique()),
+        "incidents": len(t["incidents"]), "rejected rows": len(t["rejects"]),
+    }
+
+
+def render(data_dir: Path) -> str:
+    t = load(data_dir)
+    ev = t["events"]
+    head = pd.DataFrame({"measure": list(figures(t)), "value": list(figures(t).values())})
+    week = ev.assign(week=ev["date_start"].dt.to_period("W").dt.start_time.dt.strftime("%Y-%m-%d"))
+    by_week = week.groupby("week").agg(events=("event_id", "size"), incidents=("incident_id", "nunique"),
+                                       sources=("source_id", "nunique")).reset_index()
+    kh = ev[ev["oblast"] == "Kharkiv"]
+    by_raion = (kh.assign(raion=kh["raion"].fillna("(raion not known)"))
+                .groupby("raion").agg(events=("event_id", "size"), places=("place_id", "nunique"))
+                .sort_values("events", ascending=False).reset_index())
+    by_oblast = (ev.groupby("oblast").agg(events=("event_id", "size")).sort_values("events", ascending=False)
+                 .reset_index())
+    src = t["sources"]
+    by_lang = src.groupby("language").size().rename("sources").sort_values(ascending=False).reset_index()
+    by_type = src.groupby("source_type").size().rename("sources").sort_values(ascending=False).reset_index()
+    claims = pd.concat([t[n][["claim_by"]] for n in ("events", "casualties", "control")])
+    by_claim = claims.groupby("claim_by").size().rename("rows").sort_values(ascending=False).reset_index()
+    prec = ev.groupby("date_prec").size().rename("events").reset_index()
+    geo = ev.groupby("geo_prec").size().rename("events").reset_index()
+    parts = [
+        "### Headline counts", _md(head),
+        "### Events by week (week starting)", _md(by_week),
+        "### Kharkiv oblast events by raion", _md(by_raion),
+        "### Events by oblast", _md(by_oblast),
+        "### Sources by language", _md(by_lang), "### Sources by type", _md(by_type),
+        "### Who makes the claims (events, casualties, control)", _md(by_claim),
+        "### Date and place precision of events (UCDP codes)", _md(prec), _md(geo),
+    ]
+    return "\n\n".join(parts) + "\n"
+
+
+def update(doc: Path, data_dir: Path) -> bool:
+    text = doc.read_text(encoding="utf-8")
+    a, b = text.index(BEGIN) + len(BEGIN), text.index(END)
+    new = text[:a] + "\n" + render(data_dir) + text[b:]
+    if new != text:
+        doc.write_text(new, encoding="utf-8")
+    return new != text
+
+
+if __name__ == "__main__":
+    root = Path(__file__).resolve().parents[2]
+    data = Path(sys.argv[1]) if len(sys.argv) > 1 else root / "data" / "processed"
+    print("docs/data.md:", "updated" if update(root / "docs" / "data.md", data) else "unchanged")

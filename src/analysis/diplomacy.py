@@ -60,7 +60,8 @@ def window_rate(bevents: pd.DataFrame, statements: pd.DataFrame, start: pd.Times
                 window_days: int, n_perm: int = 2000, seed: int = 1) -> dict[str, float]:
     """Statements per day within ±window_days of battlefield events, against a permutation baseline
     that places the same number of events on random days of the period. Returns the observed rate, the
-    baseline mean, and the one-sided p-value (share of permutations with a rate at least as high)."""
+    baseline mean, the one-sided p-value (share of permutations with a rate at least as high), and the
+    permuted rates themselves under 'permutations' (for the figure)."""
     days = pd.date_range(start, end, freq="D")
     per_day = statements.groupby("date_start").size().reindex(days, fill_value=0).to_numpy()
     n = len(days)
@@ -80,4 +81,4 @@ def window_rate(bevents: pd.DataFrame, statements: pd.DataFrame, start: pd.Times
     return {"events": int(len(ev_idx)), "observed_rate": round(obs, 3),
             "baseline_rate": round(float(np.nanmean(perm)), 3),
             "p_value": round(float(np.mean(perm >= obs)), 3) if len(ev_idx) else float("nan"),
-            "days": n, "statements": int(per_day.sum())}
+            "days": n, "statements": int(per_day.sum()), "permutations": perm}

@@ -25,5 +25,14 @@ def finish(fig: plt.Figure, title: str, note: str = "") -> plt.Figure:
     return fig
 
 
+def date_axis(ax: plt.Axes) -> None:
+    """Readable date ticks (no overlapping labels) on the x axis."""
+    import matplotlib.dates as mdates
+
+    locator = mdates.AutoDateLocator(minticks=3, maxticks=8)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+
+
 def palette(n: int) -> list:
     return sns.color_palette(PALETTE, n)

@@ -89,12 +89,16 @@ def main() -> None:
         return rows[cands[0]]
 
     for code, a in sorted(admin.items()):
-        centre = locate(a["centre"], a["oblast"] if code not in ("12", "13") else "Kyiv City")
-        pid = f"oskil:oblast-{fold(a['oblast']).replace(' ', '-')}"
-        rows[pid] = {**{k: "" for k in FIELDS}, "place_id": pid, "name": f"{a['oblast']} oblast",
-                     "variants": a["variants"], "place_type": "oblast", "oblast": a["oblast"],
-                     "latitude": centre["latitude"], "longitude": centre["longitude"], "geo_prec": "4",
-                     "coord_source": f"administrative centre {centre['name']} ({centre['place_id']}); {src}"}
+        national = code == "00"  # the whole country, for nationwide tallies
+        centre = locate(a["centre"], a["oblast"] if code not in ("00", "12", "13") else "Kyiv City")
+        pid = "oskil:ukraine" if national else f"oskil:oblast-{fold(a['oblast']).replace(' ', '-')}"
+        rows[pid] = {**{k: "" for k in FIELDS}, "place_id": pid,
+                     "name": "Ukraine" if national else f"{a['oblast']} oblast",
+                     "variants": a["variants"], "place_type": "country" if national else "oblast",
+                     "oblast": a["oblast"], "latitude": centre["latitude"], "longitude": centre["longitude"],
+                     "geo_prec": "6" if national else "4",
+                     "coord_source": f"{'capital' if national else 'administrative centre'} {centre['name']} "
+                                     f"({centre['place_id']}); {src}"}
     text = (ROOT / "data/gazetteer/curated.csv").read_text(encoding="utf-8")
     lines = [ln for ln in text.splitlines() if not ln.startswith("#")]
     for r in csv.DictReader(io.StringIO("\n".join(lines))):
@@ -108,9 +112,11 @@ def main() -> None:
                     row[k] = r[k]
             continue
         at = locate(r["coords_from"], r["oblast"])
-        prec = {"raion": "3", "oblast": "4", "river": "5"}.get(r["place_type"], "3")
-        why = ("not in GeoNames cities500: placed at the administrative centre of its raion, "
-               if r["place_type"] not in ("raion", "oblast", "river") else "placed at ")
+        prec = {"raion": "3", "oblast": "4", "river": "5"}.get(r["place_type"], "3" if r["raion"] else "4")
+        why = ("placed at " if r["place_type"] in ("raion", "oblast", "river") else
+               "not in GeoNames cities500: placed at the administrative centre of its raion, " if r["raion"] else
+               "not in GeoNames cities500 and its raion is not known: placed at the administrative centre of its "
+               "oblast, ")
         rows[r["place_id"]] = {**{k: r.get(k, "") for k in FIELDS}, "latitude": at["latitude"],
                                "longitude": at["longitude"], "geo_prec": prec,
                                "coord_source": f"{why}{at['name']} ({at['place_id']}); {src}"}

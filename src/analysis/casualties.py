@@ -29,7 +29,7 @@ def per_incident(cas: pd.DataFrame) -> pd.DataFrame:
     out = g.agg(date=("date_start", "min"), place=("place_name", "first"), oblast=("oblast", "first"),
                 reports=("casualty_id", "size"), sources=("source_id", "nunique"),
                 disagreement=("disagreement", "any"))
-    for what in ("killed", "injured"):
+    for what in ("killed", "injured", "children_killed", "children_injured"):
         out[f"{what}_low"] = g[f"{what}_low"].min()
         out[f"{what}_best"] = g[f"{what}_best"].agg(lower_median)
         out[f"{what}_high"] = g[f"{what}_high"].agg(lambda s: pd.NA if s.isna().any() else s.max())

@@ -149,6 +149,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "oblast": "an oblast (region), placed at its administrative centre",
         "river": "a river, placed at a point on it named in reports",
         "city_district": "a district of a city",
+        "country": "the whole country (nationwide tallies), placed at the capital with geo_prec 6",
     },
     "yes_no": {"yes": "yes", "no": "no"},
 }

@@ -135,13 +135,13 @@ class Gazetteer:
         allnames["fold"] = allnames["n"].map(folds)
         allnames["skel"] = allnames["n"].map(skels)
         allnames["stem"] = allnames["n"].map({u: stem(u) for u in uniq})
-        settle = ~gaz.set_index("place_id")["place_type"].isin(["raion", "oblast"])
+        settle = ~gaz.set_index("place_id")["place_type"].isin(["raion", "oblast", "country"])
         allnames["settlement"] = allnames["place_id"].map(settle)
         self.by_fold = allnames.groupby("fold")["place_id"].agg(lambda s: sorted(set(s))).to_dict()
         self.by_skel = allnames.groupby("skel")["place_id"].agg(lambda s: sorted(set(s))).to_dict()
         self.by_stem = allnames.dropna(subset=["stem"]).groupby("stem")["place_id"].agg(
             lambda s: sorted(set(s))).to_dict()
-        admin = gaz[gaz["place_type"].isin(["raion", "oblast"])]
+        admin = gaz[gaz["place_type"].isin(["raion", "oblast", "country"])]
         self.oblast_of_key: dict[str, str] = {}
         self.raion_place: dict[tuple[str, str], str] = {}
         self.oblast_place: dict[str, str] = {}
@@ -152,7 +152,7 @@ class Gazetteer:
                 k = admin_key(sp) if isinstance(sp, str) else None
                 if not k:
                     continue
-                if row.place_type == "oblast":
+                if row.place_type in ("oblast", "country"):
                     self.oblast_of_key[k] = row.oblast
                     self.oblast_place[row.oblast] = row.place_id
                 else:
@@ -178,14 +178,14 @@ class Gazetteer:
                 cands = table.get(key, []) if key else []
                 if obl:
                     cands = [c for c in cands if self.gaz.at[c, "oblast"] == obl]
-                settle = [c for c in cands if self.gaz.at[c, "place_type"] not in ("raion", "oblast")]
+                settle = [c for c in cands if self.gaz.at[c, "place_type"] not in ("raion", "oblast", "country")]
                 cands = settle or cands
                 if len(cands) > 1 and raion:
                     rk = admin_key(raion)
                     narrowed = [c for c in cands if admin_key(self.gaz.at[c, "raion"]) == rk]
                     cands = narrowed or cands
-                if len(cands) > 1:
-                    # a city's own name means the city, not a village that shares it
+                if len(cands) > 1 and len({self.gaz.at[c, "oblast"] for c in cands}) == 1:
+                    # within one oblast, a city's own name means the city, not a village sharing it
                     cities = [c for c in cands if self.gaz.at[c, "place_type"] == "city"]
                     if len(cities) == 1:
                         return cities[0], how + "+city"

@@ -46,7 +46,7 @@ lint: $(STAMP)
 	$(BIN)/ruff check src tests tools
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab --notebook-dir=notebooks --allow-root --ip=127.0.0.1 --no-browser
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --allow-root --ip=127.0.0.1 --no-browser
 
 bench: $(STAMP)
 	$(BIN)/python tools/bench.py

@@ -135,7 +135,8 @@ class RawDir:
         return self.tables[table]["rows"]
 
     def row(self, table: str, row_id: str) -> list[str]:
-        return next(r for r in self.rows(table) if r[0] == row_id)
+        """The last row with this id (a duplicate added by a test, where there are two)."""
+        return next(r for r in reversed(self.rows(table)) if r[0] == row_id)
 
     def set(self, table: str, row_id: str, column: str, value: str) -> RawDir:
         self.row(table, row_id)[self.header(table).index(column)] = value
@@ -171,7 +172,7 @@ def raw(tmp_path: Path) -> RawDir:
     return RawDir(tmp_path / "raw")
 
 
-@pytest.fixture
+@pytest.fixture(scope="session")
 def make_raw() -> Callable[[Path], RawDir]:
     return RawDir
 

@@ -11,7 +11,11 @@ from analysis import __version__
 
 def _clean(args: argparse.Namespace) -> int:
     from analysis.clean.errors import CleanError
-    from analysis.clean.pipeline import clean
+
+    if getattr(args, "engine", "pandas") == "dask":
+        from analysis.clean.dask_engine import clean
+    else:
+        from analysis.clean.pipeline import clean
 
     try:
         summary = clean(Path(args.raw), Path(args.out))
@@ -24,7 +28,8 @@ def _clean(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
+    """The command line; plugins=False leaves out the commands of other packages (only `clean`)."""
     p = argparse.ArgumentParser(prog="python -m analysis", description="Oskil: clean, analyse and cite "
                                 "reports about the Russia-Ukraine war.")
     p.add_argument("--version", action="version", version=f"oskil {__version__}")
@@ -32,8 +37,11 @@ def build_parser() -> argparse.ArgumentParser:
     c = sub.add_parser("clean", help="clean data/raw into data/processed (per table: read, kept, rejected)")
     c.add_argument("--raw", default="data/raw", help="folder of raw CSVs (default data/raw)")
     c.add_argument("--out", default="data/processed", help="output folder (default data/processed)")
+    c.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
+                   help="pandas (default) cleans in memory; dask cleans raw files larger than memory on a "
+                        "local Dask cluster (same tables)")
     c.set_defaults(func=_clean)
-    for module in ("analysis.run.cli", "analysis.importers.cli", "analysis.synth"):
+    for module in ("analysis.run.cli", "analysis.importers.cli", "analysis.synth") if plugins else ():
         try:
             mod = __import__(module, fromlist=["register"])
         except ModuleNotFoundError as exc:
@@ -45,5 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
+    argv = sys.argv[1:] if argv is None else argv
+    # `clean` needs none of the other commands, whose modules import the notebook stack (seconds)
+    args = build_parser(plugins=not (argv and argv[0] == "clean")).parse_args(argv)
     return args.func(args)

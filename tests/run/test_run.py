@@ -21,7 +21,7 @@ def only_report(folder: Path) -> Path:
 
 def test_report_has_provenance_figure_and_no_remote_scripts(built) -> None:
     html_path = only_report(built.reports / "fixture_report")
-    assert re.fullmatch(r"fixture_report__defaults__[0-9a-f]{8}\.html", html_path.name)
+    assert re.fullmatch(r"fixture_report__defaults__[0-9a-f]{8}-[0-9a-f]{8}\.html", html_path.name)
     page = html_path.read_text(encoding="utf-8")
     block = page[page.index('id="oskil-provenance-block"') :]
     block = block[: block.index("</section>")]
@@ -148,3 +148,18 @@ def test_runs_all_notebooks_in_parallel(project, capsys) -> None:
     assert "1 passed, 1 failed" in out
     index = json.dumps((project.reports / "index.html").read_text())
     assert "fixture_report/fixture_report__defaults__" in index
+
+
+def test_new_data_never_overwrites_a_cited_report(project, events_writer) -> None:
+    """Same parameters on changed data: a second report beside the first, which stays byte for byte."""
+    args = project.args("run", project.notebook("fixture_report.ipynb"))
+    assert cli.main_run(args) == 0
+    first = only_report(project.reports / "fixture_report")
+    before = first.read_bytes()
+    events_writer(project.data, (3, 1200, 6))
+    assert cli.main_run(project.args("run", project.notebook("fixture_report.ipynb"))) == 0
+    pages = sorted((project.reports / "fixture_report").glob("*.html"))
+    assert len(pages) == 2 and first in pages
+    assert first.read_bytes() == before
+    params_part = {p.name.rsplit("-", 1)[0] for p in pages}
+    assert len(params_part) == 1  # same parameters, different data tag

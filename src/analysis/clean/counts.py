@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 
+import numpy as np
 import pandas as pd
 
 _UNITS = {
@@ -100,7 +101,7 @@ def parse_count(text: str | None) -> tuple[int | None, int | None, int | None] |
         return (0, 0, 0)
     if s in VAGUE:
         return VAGUE[s]
-    s = re.sub(r"^(по|по крайней мере|хотя бы)\s+", "", s.replace(",", " ").replace("  ", " ")).strip()
+    s = re.sub(r"^(по крайней мере|хотя бы|по(?! меньшей))\s+", "", s.replace(",", " ").replace("  ", " ")).strip()
     s = re.sub(r"\s+", " ", s)
     if _ONE_PERSON.match(s):
         return (1, 1, 1)
@@ -152,9 +153,9 @@ def parse_count(text: str | None) -> tuple[int | None, int | None, int | None] |
 
 def resolve(words: pd.Series, prefix: str) -> pd.DataFrame:
     """Columns <prefix>_low/_best/_high (Int64) and <prefix>_error for a column of worded counts."""
-    key = words.astype("object").fillna(_EMPTY)
-    uniq = pd.unique(key)
-    parsed = {u: parse_count(None if u == _EMPTY else u) for u in uniq}
+    codes, uniq = words.factorize()  # each distinct wording once; code -1 = empty cell
+    parsed = {u: parse_count(u) for u in uniq.tolist()}
+    parsed[_EMPTY] = parse_count(None)
     table = pd.DataFrame.from_records(
         [
             (u, *(v if isinstance(v, tuple) else (None, None, None)), v if isinstance(v, str) else None)
@@ -162,7 +163,7 @@ def resolve(words: pd.Series, prefix: str) -> pd.DataFrame:
         ],
         columns=["w", "low", "best", "high", "error"],
     )
-    idx = pd.Index(table["w"].astype("object")).get_indexer(key)
+    idx = np.where(codes < 0, len(table) - 1, codes)
     rows = table.iloc[idx].reset_index(drop=True)
     rows.index = words.index
     out = pd.DataFrame(index=words.index)

@@ -229,6 +229,11 @@ def parse_phrase(phrase: str | None) -> Rule | str:
         if isinstance(end, Rule) and end.kind == "absolute" and end.d2 is None:
             return Rule("war_to", end.year, end.month, end.d1, rule="since_invasion")
         return Rule("war_to", rule="since_invasion")
+    since = re.match(r"^(?:since|starting from|from|з|із|від|с|начиная с|seit|depuis|od)\s+(.+)$", s)
+    if since:
+        start = _core(re.sub(r"^the\s+", "", since.group(1)))
+        if isinstance(start, Rule) and start.kind == "absolute" and start.d2 is None:
+            return Rule("since", start.year, start.month, start.d1, rule="since")
     for cand in _candidates(s):
         if cand == "":
             return Rule("relative", off1=-1, off2=0, rule="time_only")
@@ -338,9 +343,9 @@ def precision(start: pd.Series, end: pd.Series) -> pd.Series:
 def resolve(phrases: pd.Series, published: pd.Series) -> pd.DataFrame:
     """Dates for every row: date_start, date_end, date_prec, date_rule and, where it fails, date_error."""
     pub = pd.to_datetime(published).astype("datetime64[s]")
-    rules = _rules_frame(phrases)
-    key = phrases.astype("object").fillna(_EMPTY)
-    idx = pd.Index(rules["phrase"].astype("object")).get_indexer(key)
+    codes, uniq = phrases.factorize()  # each distinct phrase parsed once; code -1 = empty cell
+    rules = _rules_frame(pd.Series([*uniq.tolist(), None], dtype="object"))  # rows: the phrases, then empty
+    idx = np.where(codes < 0, len(uniq), codes)
     r = rules.iloc[idx].set_index(phrases.index)
     kind = r["kind"]
     error = r["error"].astype("str")
@@ -387,7 +392,7 @@ def resolve(phrases: pd.Series, published: pd.Series) -> pd.DataFrame:
         start[war] = WAR_START
         end[war] = e.where(e.notna(), pub[war])
 
-    ab = kind.isin(["absolute", "night", "span"])
+    ab = kind.isin(["absolute", "night", "span", "since"])
     if ab.any():
         a = r[ab]
         year = a["year"].fillna(pub[ab].dt.year.astype("Float64"))
@@ -404,17 +409,19 @@ def resolve(phrases: pd.Series, published: pd.Series) -> pd.DataFrame:
         bad_day = s.isna() | e.isna()
         error[a.index[bad_day]] = "no such day: " + phrases[a.index[bad_day]].astype("str")
         s[a["kind"] == "night"] = s[a["kind"] == "night"] - day
+        since_ = a["kind"] == "since"  # 'since 7 September': from that day to the report
+        e[since_] = pub[ab][since_]
         start[ab], end[ab] = s, e
 
     ok = error.isna() | (error == "None")
     error = error.where(~ok, None)
     bad_order = ok & (end < start)
-    error[bad_order] = "the range ends before it starts"
+    error[bad_order] = "the range ends before it starts: expected an end on or after the start"
     ok = error.isna()
     future = ok & (start > pub)
-    error[future] = "the event date is after its report's publication date"
+    error[future] = "the event date is after its report's publication date: expected a date on or before it"
     prewar = ok & ~future & (end < WAR_START)
-    error[prewar] = "the event date is before the full-scale invasion (2022-02-24)"
+    error[prewar] = "the event date is before the full-scale invasion: expected 2022-02-24 or later"
     # a range cannot run past its own report ('September' reported on the 19th means 1-19)
     end = end.where(~(ok & ~future & (end > pub)), pub)
     out = pd.DataFrame({"date_start": start, "date_end": end}, index=phrases.index)

@@ -12,8 +12,10 @@ that they disagree.
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
+from analysis.clean import fast
 from analysis.clean.places import skeleton
 
 LINK_MAX_PREC = 2
@@ -41,19 +43,60 @@ def link_events(events: pd.DataFrame, window_days: int = 0) -> pd.Series:
 
 def link_casualties(cas: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
     """incident_id for every casualty report."""
-    inc = cas["event_id"].map(events.set_index("event_id")["incident_id"])
+    inc = fast.map_series(cas["event_id"], events.set_index("event_id")["incident_id"])
     todo = inc.isna()
     if todo.any() and not events.empty:
         spans = events.groupby("incident_id").agg(place_id=("place_id", "first"), event_type=("event_type", "first"),
                                                    s=("date_start", "min"), e=("date_end", "max")).reset_index()
         c = cas.loc[todo, ["casualty_id", "place_id", "date_start", "date_end", "cause"]].reset_index()
         c["event_type"] = c["cause"].map(CAUSE_TO_TYPE)
-        m = c.dropna(subset=["event_type"]).merge(spans, on=["place_id", "event_type"], how="inner")
-        m = m[(m["date_start"] <= m["e"]) & (m["date_end"] >= m["s"])]
-        m = m.sort_values(["index", "incident_id"]).drop_duplicates("index")
-        inc.loc[m["index"].to_numpy()] = m["incident_id"].to_numpy()
+        m = _overlapping(c.dropna(subset=["event_type"]), spans)
+        inc.loc[m.index.to_numpy()] = m.to_numpy()
     inc = inc.fillna("INC-" + cas["casualty_id"])
     return inc.astype("str")
+
+
+_SHORT_DAYS = 62  # ranges up to this long are matched day by day; longer ones pair by place and type
+
+
+def _days(s: pd.Series) -> np.ndarray:
+    return s.to_numpy().astype("datetime64[D]").astype("int64")
+
+
+def _expand(df: pd.DataFrame, start: str, end: str) -> pd.DataFrame:
+    """One row per day of each row's [start, end] range, as column `day` (days since the epoch)."""
+    a, b = _days(df[start]), _days(df[end])
+    n = np.maximum(b - a + 1, 0)
+    rows = np.repeat(np.arange(len(df)), n)
+    offset = np.arange(len(rows)) - np.repeat(np.cumsum(n) - n, n)
+    out = df.iloc[rows].reset_index(drop=True)
+    out["day"] = a[rows] + offset
+    return out
+
+
+def _overlapping(c: pd.DataFrame, spans: pd.DataFrame) -> pd.Series:
+    """For each casualty row (column `index` = its label in cas), the smallest incident_id among the spans
+    at the same place and type whose dates overlap its own. Same answer as joining every casualty with
+    every span of its place and type, without the quadratic join: short ranges meet day by day."""
+    keys = ["place_id", "event_type"]
+    long_c = (_days(c["date_end"]) - _days(c["date_start"])) > _SHORT_DAYS
+    long_s = (_days(spans["e"]) - _days(spans["s"])) > _SHORT_DAYS
+    parts = []
+    # short with short: expand both into days (spans reduced to the smallest id per place, type and day)
+    sd = _expand(spans.loc[~long_s, ["incident_id", *keys, "s", "e"]], "s", "e")
+    sd = sd.groupby([*keys, "day"], sort=False)["incident_id"].min().reset_index()
+    cd = _expand(c.loc[~long_c, ["index", *keys, "date_start", "date_end"]], "date_start", "date_end")
+    parts.append(cd.merge(sd, on=[*keys, "day"], how="inner")[["index", "incident_id"]])
+    # anything long: pair by place and type, then test the overlap
+    for cc, ss in ((c[long_c], spans), (c[~long_c], spans[long_s])):
+        if len(cc) and len(ss):
+            m = cc[["index", *keys, "date_start", "date_end"]].merge(ss[["incident_id", *keys, "s", "e"]], on=keys)
+            m = m[(m["date_start"] <= m["e"]) & (m["date_end"] >= m["s"])]
+            parts.append(m[["index", "incident_id"]])
+    allm = pd.concat(parts, ignore_index=True)
+    if allm.empty:
+        return pd.Series(dtype="str")
+    return allm.groupby("index")["incident_id"].min()
 
 
 def supersede(cas: pd.DataFrame) -> pd.DataFrame:
@@ -81,23 +124,51 @@ def _lower_median(s: pd.Series) -> object:
     return v.iloc[(len(v) - 1) // 2] if len(v) else pd.NA
 
 
+def _group_lower_median(values: pd.Series, keys: pd.Series) -> pd.Series:
+    """_lower_median of each group at once: the ((n - 1) // 2)-th of the group's sorted non-missing values."""
+    d = pd.DataFrame({"k": keys, "v": values}).dropna(subset=["v"]).sort_values(["k", "v"], kind="stable")
+    g = d.groupby("k", sort=False)["v"]
+    pick = g.cumcount() == (g.transform("size") - 1) // 2
+    return d.loc[pick].set_index("k")["v"]
+
+
+def _group_max_unless_open(values: pd.Series, keys: pd.Series) -> pd.Series:
+    """Per group: the maximum, or missing when any value is missing (an open upper bound)."""
+    g = values.groupby(keys)
+    mx = g.max()
+    return mx.where(g.count() == g.size())
+
+
+def _joined_ids(ids: pd.Series, keys: pd.Series) -> pd.Series:
+    """Per group: its ids sorted and joined with ';'."""
+    d = pd.DataFrame({"k": keys, "i": ids}).sort_values(["k", "i"], kind="stable")
+    k, i = d["k"].to_numpy(dtype=object), d["i"].tolist()
+    if not len(k):
+        return pd.Series(dtype="str")
+    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    ends = np.r_[starts[1:], len(k)]
+    return pd.Series([";".join(i[a:b]) for a, b in zip(starts, ends, strict=True)], index=k[starts], dtype="str")
+
+
 def incidents_table(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
     """One row per incident with its reports and reconciled new-casualty figures."""
     ev = events.groupby("incident_id").agg(
         place_id=("place_id", "first"), event_type=("event_type", "first"),
         date_start=("date_start", "min"), date_end=("date_end", "max"),
-        n_ev=("event_id", "size"), event_ids=("event_id", lambda s: ";".join(sorted(s))))
+        n_ev=("event_id", "size"))
+    ev["event_ids"] = _joined_ids(events["event_id"], events["incident_id"]).reindex(ev.index)
     cur = cas[(cas["status"] == "current") & (cas["figure_type"] == "new")]
-    agg = cur.groupby("incident_id").agg(
-        killed_low=("killed_low", "min"), killed_best=("killed_best", _lower_median),
-        killed_high=("killed_high", lambda s: pd.NA if s.isna().any() else s.max()),
-        injured_low=("injured_low", "min"), injured_best=("injured_best", _lower_median),
-        injured_high=("injured_high", lambda s: pd.NA if s.isna().any() else s.max()),
-        disagreement=("disagreement", "any"))
+    k = cur["incident_id"]
+    agg = cur.groupby("incident_id").agg(killed_low=("killed_low", "min"), injured_low=("injured_low", "min"),
+                                         disagreement=("disagreement", "any"))
+    agg["killed_best"] = _group_lower_median(cur["killed_best"], k)
+    agg["killed_high"] = _group_max_unless_open(cur["killed_high"], k)
+    agg["injured_best"] = _group_lower_median(cur["injured_best"], k)
+    agg["injured_high"] = _group_max_unless_open(cur["injured_high"], k)
     ca_n = cas.groupby("incident_id").size().rename("n_ca")
     srcs = pd.concat([events[["incident_id", "source_id"]], cas[["incident_id", "source_id"]]])
     n_src = srcs.groupby("incident_id")["source_id"].nunique().rename("n_sources")
-    only = cas[~cas["incident_id"].isin(ev.index)].groupby("incident_id").agg(
+    only = cas[~fast.isin(cas["incident_id"], ev.index)].groupby("incident_id").agg(
         place_id=("place_id", "first"), event_type=("cause", "first"),
         date_start=("date_start", "min"), date_end=("date_end", "max"))
     ev = pd.concat([ev, only.assign(n_ev=0, event_ids="")])

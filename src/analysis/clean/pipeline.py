@@ -46,6 +46,8 @@ def _locked(out_dir: Path):
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / ".clean.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
+        for stale in out_dir.glob(".*.tmp"):  # left by a run that was killed while writing
+            stale.unlink(missing_ok=True)
         try:
             yield
         finally:
@@ -146,6 +148,8 @@ def clean(raw_dir: Path, out_dir: Path) -> Summary:
             summary.rejected[tname] += int(n)
     summary.notes.extend(notes)
     with _locked(out_dir):
+        # a run that dies while writing must leave no manifest rather than the old one over a mixed set
+        (out_dir / "manifest.json").unlink(missing_ok=True)
         written = []
         for name in sorted(out):
             written += write_table(out[name], out_dir, name)

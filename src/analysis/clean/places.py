@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+import numpy as np
 import pandas as pd
 
 _PREFIXES = re.compile(
@@ -212,22 +213,29 @@ def resolve(frame: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
     """Place columns for every row (place_id, place_name, raion, oblast, latitude, longitude, geo_prec,
     place_match) and place_error where no single place fits."""
     cols = ["place_reported", "raion_reported", "oblast_reported"]
-    keys = frame[cols].astype("object").where(frame[cols].notna(), None)
-    uniq = keys.drop_duplicates()
-    res = [gaz.match_one(*t) for t in uniq.itertuples(index=False, name=None)]
-    uniq = uniq.assign(place_id=[r[0] for r in res], how=[r[1] for r in res])
-    merged = keys.merge(uniq, on=cols, how="left")
-    merged.index = frame.index
+    # one integer per distinct (place, raion, oblast): each column's factor code (0 = empty) combined
+    codes, values = [], []
+    for c in cols:
+        k, u = frame[c].factorize()
+        codes.append(k.astype("int64") + 1)
+        values.append([None, *u.tolist()])
+    n1, n2 = len(values[1]), len(values[2])
+    combo = (codes[0] * n1 + codes[1]) * n2 + codes[2]
+    uc, inv = np.unique(combo, return_inverse=True)
+    res = [gaz.match_one(values[0][a], values[1][b], values[2][c])
+           for a, b, c in zip((uc // (n1 * n2)).tolist(), (uc // n2 % n1).tolist(), (uc % n2).tolist(), strict=True)]
     g = gaz.gaz
-    pid = merged["place_id"]
+    pid = pd.Series([r[0] for r in res], dtype="object")
     ok = pid.notna()
-    out = pd.DataFrame(index=frame.index)
+    out = pd.DataFrame(index=pid.index)
     out["place_id"] = pid.astype("str")
     for src, dst in (("name", "place_name"), ("raion", "raion"), ("oblast", "oblast"),
                      ("latitude", "latitude"), ("longitude", "longitude"), ("geo_prec", "geo_prec")):
         out[dst] = pid.map(g[src]).astype(g[src].dtype) if ok.any() else pd.Series(dtype=g[src].dtype)
-    how = merged["how"].astype("str")
+    how = pd.Series([r[1] for r in res], dtype="object").astype("str")
     out["geo_prec"] = out["geo_prec"].mask((how == "near") & (out["geo_prec"] == 1), 2)
     out["place_match"] = how.where(ok)
     out["place_error"] = how.where(~ok)
+    out = out.iloc[inv.reshape(-1)]  # back to one row per input row
+    out.index = frame.index
     return out

@@ -89,7 +89,7 @@ def _line_numbers(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(range(2, len(frame) + 2), index=frame.index, dtype="int64") + before
 
 
-def _fast_parse(text: str, delimiter: str) -> pd.DataFrame | None:
+def _fast_parse(text: str, delimiter: str, data: bytes | None = None) -> pd.DataFrame | None:
     """pyarrow parse; None when the file has rows of the wrong width or blank lines."""
     if re.search(r"\n[ \t]*\r?\n", text):
         return None
@@ -101,7 +101,7 @@ def _fast_parse(text: str, delimiter: str) -> pd.DataFrame | None:
 
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8")),
+            io.BytesIO(text.encode("utf-8") if data is None else data),  # data: text's UTF-8 bytes, if at hand
             read_options=pacsv.ReadOptions(autogenerate_column_names=False, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                              invalid_row_handler=on_invalid),
@@ -112,8 +112,9 @@ def _fast_parse(text: str, delimiter: str) -> pd.DataFrame | None:
         return None
     if bad:
         return None
-    table = table.cast(pa.schema([pa.field(n, pa.string()) for n in table.column_names]))
-    return table.to_pandas(types_mapper={pa.string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
+    # one chunk per column: later row filters then take from one buffer instead of re-joining the chunks
+    table = table.cast(pa.schema([pa.field(n, pa.large_string()) for n in table.column_names])).combine_chunks()
+    return table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
 
 
 def _slow_parse(text: str, delimiter: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -142,14 +143,19 @@ def _slow_parse(text: str, delimiter: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 def read_raw(path: Path, table: Table) -> RawFrame:
     """Read `path` as raw `table`. Missing required columns are fatal (CleanError)."""
-    file = path.name
-    data = path.read_bytes()
+    return read_bytes(path.read_bytes(), table, path.name)
+
+
+def read_bytes(data: bytes, table: Table, file: str) -> RawFrame:
+    """read_raw on the bytes of a whole file, or of a block of its rows with its header line in front
+    (raw_line then counts from that header: the caller shifts it to the line in the file)."""
     text, encoding = _decode(data, file)
     if not text.strip():
         raise CleanError(file, 1, None, "", f"a header row with the columns {', '.join(table.required_raw)}")
     first = text.split("\n", 1)[0]
     delimiter = _sniff_delimiter(first)
-    frame = _fast_parse(text, delimiter)
+    utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
+    frame = _fast_parse(text, delimiter, utf8 if encoding == "utf-8" else None)
     ragged = None
     if frame is None:
         frame, ragged = _slow_parse(text, delimiter)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.clean import checks, counts, dates, places
+from analysis.clean import checks, counts, dates, fast, places
 from analysis.clean.errors import Rejects, take_bad
 from analysis.schema import TABLES, Table
 
@@ -22,9 +22,11 @@ def _finish(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     for f in table.processed:
         s = df[f.name] if f.name in df.columns else pd.Series(pd.NA, index=df.index)
         if f.dtype == "str":
-            s = s.astype("object").where(s.notna(), None).astype("str")
+            if s.dtype != "str":  # already text: converting through Python objects changes nothing but costs
+                s = s.astype("object").where(s.notna(), None).astype("str")
         elif f.dtype == "datetime64[s]":
-            s = pd.to_datetime(s).astype("datetime64[s]")
+            if s.dtype != "datetime64[s]":
+                s = pd.to_datetime(s).astype("datetime64[s]")
         else:
             s = s.astype(f.dtype)
         out[f.name] = s
@@ -86,7 +88,7 @@ def sources(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
 
 def _dated(df: pd.DataFrame, t: Table, src: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
     df = checks.references(df, "source_id", pd.Index(src["source_id"]), "source", t, rejects)
-    df = df.assign(published=df["source_id"].map(src.set_index("source_id")["published"]))
+    df = df.assign(published=fast.map_series(df["source_id"], src.set_index("source_id")["published"]))
     d = dates.resolve(df["date_reported"], df["published"])
     df = take_bad(df, d["date_error"].notna(), rejects, "date_reported",
                   d["date_error"].astype("str"), t.key)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
+from analysis.clean import fast
 from analysis.schema import TABLES, Table
 from analysis.vocab import MULTI_VALUED, VOCABULARIES
 
@@ -53,19 +54,22 @@ def validate(name: str, df: pd.DataFrame) -> pd.DataFrame:
 
 def integrity(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Cross-table checks: every source id and event link resolves, every incident exists."""
+
+    def missing(values: pd.Series, valid: pd.Series) -> list:
+        return sorted(set(values[~fast.isin(values, valid)]))
+
     problems = []
-    sources = set(tables["sources"]["source_id"])
+    sources = tables["sources"]["source_id"]
     for name in ("events", "casualties", "statements", "control", "tallies"):
-        missing = set(tables[name]["source_id"]) - sources
-        if missing:
-            problems.append(f"{name}: source ids not in sources: {sorted(missing)[:5]}")
-    ev = set(tables["events"]["event_id"])
-    links = set(tables["casualties"]["event_id"].dropna()) - ev
-    if links:
-        problems.append(f"casualties: event ids not in events: {sorted(links)[:5]}")
-    inc = set(tables["incidents"]["incident_id"])
-    for name in ("events", "casualties"):
-        gone = set(tables[name]["incident_id"]) - inc
+        gone = missing(tables[name]["source_id"], sources)
         if gone:
-            problems.append(f"{name}: incident ids not in incidents: {sorted(gone)[:5]}")
+            problems.append(f"{name}: source ids not in sources: {gone[:5]}")
+    links = missing(tables["casualties"]["event_id"].dropna(), tables["events"]["event_id"])
+    if links:
+        problems.append(f"casualties: event ids not in events: {links[:5]}")
+    inc = tables["incidents"]["incident_id"]
+    for name in ("events", "casualties"):
+        gone = missing(tables[name]["incident_id"], inc)
+        if gone:
+            problems.append(f"{name}: incident ids not in incidents: {gone[:5]}")
     return problems

@@ -16,6 +16,7 @@ from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
@@ -32,6 +33,9 @@ def neutralise(s: pd.Series) -> pd.Series:
 def _atomic(path: Path, write) -> None:
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the published files follow the umask like any other
     try:
         write(tmp)
         with open(tmp, "rb") as fh:
@@ -48,24 +52,43 @@ def _arrow(df: pd.DataFrame) -> pa.Table:
     return table.replace_schema_metadata({**{k: v for k, v in (table.schema.metadata or {}).items()}, **meta})
 
 
-def _csv_frame(df: pd.DataFrame) -> pa.Table:
-    out = {}
-    for col in df.columns:
+def _neutralise_arrow(arr: pa.ChunkedArray) -> pa.ChunkedArray:
+    """neutralise() in Arrow compute: the same rule, without a Python call per cell."""
+    # _FORMULA looks at the first character only: test it against the set instead of running a regex
+    first = pc.utf8_slice_codeunits(arr, 0, 1)
+    hit = pc.is_in(first, value_set=pa.array(["=", "+", "-", "@", "\t", "\r"], type=arr.type))
+    if not pc.any(hit).as_py():
+        return arr
+    quote, empty = pa.scalar("'", arr.type), pa.scalar("", arr.type)
+    return pc.if_else(hit, pc.binary_join_element_wise(quote, arr, empty), arr)
+
+
+def _csv_table(df: pd.DataFrame, table: pa.Table | None = None) -> pa.Table:
+    """The CSV twin: dates as YYYY-MM-DD, text neutralised, the rest as in the Parquet file."""
+    table = _arrow(df) if table is None else table
+    for i, col in enumerate(df.columns):
         s = df[col]
         if pd.api.types.is_datetime64_any_dtype(s):
-            out[col] = s.dt.strftime("%Y-%m-%d")
+            arr = table.column(i).cast(pa.date32(), safe=False).cast(pa.large_string())  # YYYY-MM-DD
         elif pd.api.types.is_string_dtype(s):
-            out[col] = neutralise(s.astype("str"))
+            arr = table.column(i) if s.dtype == "str" else pa.chunked_array([pa.array(s.astype("str"))])
+            arr = _neutralise_arrow(arr.cast(pa.large_string()))
         else:
-            out[col] = s
-    return pa.Table.from_pandas(pd.DataFrame(out), preserve_index=False)
+            continue
+        table = table.set_column(i, pa.field(col, arr.type), arr)
+    return table.replace_schema_metadata(None)
+
+
+def _csv_frame(df: pd.DataFrame) -> pa.Table:
+    return _csv_table(df)
 
 
 def write_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
     """Write name.parquet and name.csv; returns the paths."""
     pq_path, csv_path = out_dir / f"{name}.parquet", out_dir / f"{name}.csv"
-    _atomic(pq_path, lambda p: pq.write_table(_arrow(df), p, compression="zstd", write_statistics=True))
-    _atomic(csv_path, lambda p: pacsv.write_csv(_csv_frame(df), p))
+    table = _arrow(df)
+    _atomic(pq_path, lambda p: pq.write_table(table, p, compression="zstd", write_statistics=True))
+    _atomic(csv_path, lambda p: pacsv.write_csv(_csv_table(df, table), p))
     return [pq_path, csv_path]
 
 

@@ -45,7 +45,10 @@ def resolve_data(defaults: Params, given: Params, option: Path | None, root: Pat
     folder, and --data-dir (if given) is passed to it as that parameter; otherwise the kernel
     gets --data-dir, default <root>/data/processed, through analysis.report.data_dir()."""
     if DATA_PARAM in defaults:
-        if option is not None and DATA_PARAM not in given:
+        default_dir = Path(str(defaults[DATA_PARAM]))
+        default_dir = default_dir if default_dir.is_absolute() else root / default_dir
+        same = option is not None and Path(option).resolve() == default_dir.resolve()
+        if option is not None and DATA_PARAM not in given and not same:  # the default is no parameter change
             given = {**given, DATA_PARAM: str(option)}
         folder = Path(str(given.get(DATA_PARAM, defaults[DATA_PARAM])))
         return given, folder if folder.is_absolute() else root / folder
@@ -75,7 +78,9 @@ def run_report(
         raise NotebookFailed(f"{notebook.name}: unknown parameter(s) {unknown}; it declares {sorted(defaults)}")
     given, data_dir = resolve_data(defaults, given, data_dir, root)
     effective = prov_mod.effective_parameters(defaults, given)
-    stem = prov_mod.report_stem(notebook.stem, effective, defaults)
+    # the data's hash is part of the name: new data never overwrites a report cited on the old data
+    data_tag = prov_mod.data_hash(prov_mod.data_checksums(data_dir))[:8]
+    stem = f"{prov_mod.report_stem(notebook.stem, effective, defaults)}-{data_tag}" + ("-nocode" if no_code else "")
     folder = reports_dir / prov_mod.slugify(notebook.stem)
     out_html = folder / f"{stem}.html"
     if not _inside(out_html, reports_dir):  # cannot happen with slugify; belt and braces
@@ -125,12 +130,20 @@ def _notebook_params(notebooks: list[Path], given: Params) -> dict[Path, Params]
     return {nb: {k: v for k, v in given.items() if k in d} for nb, d in declared.items()}
 
 
+def _notebook_path(name: str, root: Path) -> Path:
+    """A path, or a bare notebook name ('shelling_patterns') looked up in notebooks/."""
+    path = Path(name)
+    if path.is_file() or path.suffix == ".ipynb" or len(path.parts) > 1:
+        return path.resolve()
+    return (root / "notebooks" / f"{name}.ipynb").resolve()
+
+
 def main_run(args: argparse.Namespace) -> int:
     """`run`: execute notebooks (in parallel), render reports, rebuild the index."""
     root = Path(args.root or find_root()).resolve()
     reports = Path(args.reports or root / "reports").resolve()
     data_dir = Path(args.data_dir).resolve() if args.data_dir else None
-    notebooks = [Path(n).resolve() for n in args.notebooks] or sorted((root / "notebooks").glob("*.ipynb"))
+    notebooks = [_notebook_path(n, root) for n in args.notebooks] or sorted((root / "notebooks").glob("*.ipynb"))
     if not notebooks:
         print(f"[run] no notebooks in {root / 'notebooks'}", file=sys.stderr)
         return 2

@@ -218,6 +218,9 @@ def render(
     notebook_dir: folder of the source notebook, where markdown image paths are resolved.
     """
     nb = nbformat.read(executed_ipynb, as_version=4)
+    for cell in nb.cells:  # papermill gives its injected cell a random id: pin it, so re-runs render alike
+        if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
+            cell["id"] = "injected-parameters"
     exporter = _Exporter(
         template_name="lab",
         extra_loaders=[DictLoader({"oskil.html.j2": _TEMPLATE})],

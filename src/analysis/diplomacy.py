@@ -18,7 +18,8 @@ def battlefield_events(control: pd.DataFrame, events: pd.DataFrame, kinds: list[
         if kind in kinds:
             c = precise[precise["claim"] == claim]
             c = c.assign(day=c["date_end"]).drop_duplicates(["place_name", "day"])
-            parts.append(pd.DataFrame({"day": c["day"], "kind": kind, "label": c["place_name"] + " (" + c["side"] + ")"}))
+            label = c["place_name"] + " (" + c["side"] + ")"
+            parts.append(pd.DataFrame({"day": c["day"], "kind": kind, "label": label}))
     if "major_strike" in kinds:
         e = events[events["date_prec"] == 1]
         per_day = e.groupby("date_start")["place_id"].nunique()

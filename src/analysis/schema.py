@@ -65,7 +65,7 @@ class Table:
         return [f.name for f in self.processed]
 
 
-S, I, F, B, D = "str", "Int64", "Float64", "boolean", "datetime64[s]"
+S, I, F, B, D = "str", "Int64", "Float64", "boolean", "datetime64[s]"  # noqa: E741 - short dtype names
 
 
 def _f(name: str, dtype: str, doc: str, **kw) -> Field:
@@ -103,8 +103,9 @@ PLACE_OUT = (
     _f("latitude", F, "WGS84 latitude of the matched place", required=True),
     _f("longitude", F, "WGS84 longitude of the matched place", required=True),
     _f("geo_prec", I, "precision of the location, UCDP where_prec 1–6 (see codebook)", required=True),
-    _f("place_match", S, "how the place was matched (exact: a known spelling; skeleton: a transliteration variant; stem: a declined form; near: 'near X', "
-           "placed at X with geo_prec 2; raion; oblast)", required=True),
+    _f("place_match", S, "how the place was matched (exact: a known spelling; skeleton: a transliteration "
+           "variant; stem: a declined form; near: 'near X', placed at X with geo_prec 2; raion; oblast)",
+       required=True),
 )
 CLAIM_OUT = (
     _f("claim_by", S, "who makes the claim", vocab="claim_by", required=True),

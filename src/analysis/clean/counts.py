@@ -31,7 +31,8 @@ _MORE_WORDS = {
     "однієї": 1, "одному": 1, "одном": 1, "одной": 1, "одна людина": 1, "двох": 2, "двух": 2, "трьох": 3,
     "трех": 3, "трёх": 3, "чотирьох": 4, "четырех": 4, "четырёх": 4, "пятьох": 5, "пяти": 5, "шістьох": 6,
     "шести": 6, "шестеро": 6, "семи": 7, "семеро": 7, "сімох": 7, "восьми": 8, "восьмеро": 8, "девяти": 9,
-    "девятеро": 9, "десяти": 10, "десятеро": 10, "десятьох": 10, "девятьох": 9, "восьмох": 8, "сімох": 7, "пятеро": 5, "двадцять": 20, "двадцать": 20,
+    "девятеро": 9, "десяти": 10, "десятеро": 10, "десятьох": 10,
+    "девятьох": 9, "восьмох": 8, "пятеро": 5, "двадцять": 20, "двадцать": 20,
     "тридцять": 30, "тридцать": 30, "сорок": 40, "пятдесят": 50, "пятьдесят": 50, "сто": 100,
     # German, French, Romanian, Polish, South Slavic
     "ein": 1, "eine": 1, "einer": 1, "einem": 1, "zwei": 2, "drei": 3, "vier": 4, "fünf": 5, "sechs": 6,
@@ -39,7 +40,8 @@ _MORE_WORDS = {
     "un": 1, "une": 1, "deux": 2, "trois": 3, "quatre": 4, "cinq": 5, "six": 6, "sept": 7, "huit": 8,
     "neuf": 9, "dix": 10, "o": 1, "doi": 2, "două": 2, "trei": 3, "patru": 4, "cinci": 5, "șase": 6,
     "jedna": 1, "jeden": 1, "jedno": 1, "dwie": 2, "dwa": 2, "dwóch": 2, "trzy": 3, "cztery": 4, "pięć": 5,
-    "ena": 1, "dve": 2, "deset": 10, "enajst": 11, "dvanajst": 12, "jedan": 1, "dva": 2, "tri": 3, "četiri": 4, "pet": 5, "šest": 6,
+    "ena": 1, "dve": 2, "deset": 10, "enajst": 11, "dvanajst": 12, "jedan": 1, "dva": 2, "tri": 3,
+    "četiri": 4, "pet": 5, "šest": 6,
 }
 _UNITS.update(_MORE_WORDS)
 _ARTICLES = {"a", "an", "o", "un", "une", "ein", "eine", "no", "some"}
@@ -67,7 +69,8 @@ _APPROX = r"(?:about|around|approximately|approx\.?|roughly|some|nearly|almost|c
           r"estimated|близько|приблизно|майже|около|примерно|почти|порядка|~|c\.|ca\.)"
 _MORE = r"(?:more than|over|upwards of|in excess of|більше ніж|більш ніж|більше|понад|більше за|" \
         r"более чем|более|больше|свыше|>)"
-_ATLEAST = r"(?:au moins|cel puțin|cel putin|mindestens|wenigstens|co najmniej|at least|no fewer than|no less than|not less than|minimum of|a minimum of|щонайменше|" \
+_ATLEAST = r"(?:au moins|cel puțin|cel putin|mindestens|wenigstens|co najmniej|at least|no fewer than|" \
+           r"no less than|not less than|minimum of|a minimum of|щонайменше|" \
            r"не менше ніж|не менше|принаймні|як мінімум|не менее|как минимум|минимум|по меньшей мере|>=|≥)"
 _UPTO = r"(?:up to|as many as|no more than|not more than|до|не більше|не більше ніж|не более|не більш ніж|<=|≤)"
 _LESS = r"(?:fewer than|less than|under|менше ніж|менше|менее|меньше|<)"

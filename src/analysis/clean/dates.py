@@ -95,7 +95,7 @@ RELATIVE = {
     "протягом минулої доби": (-1, 0), "during the past day": (-1, 0), "over the course of the past day": (-1, 0),
     "за останню добу": (-1, 0), "in the past 24 hours": (-1, 0), "in den letzten 24 stunden": (-1, 0),
     "im laufe des vergangenen tages": (-1, 0), "nelle ultime 24 ore": (-1, 0), "le dernier jour": (-1, 0),
-    "минулої доби": (-1, 0), "минула ніч": (-1, 0), "цієї ночі": (-1, 0), "сьогоднішньої ночі": (-1, 0),
+    "минула ніч": (-1, 0), "цієї ночі": (-1, 0), "сьогоднішньої ночі": (-1, 0),
     "усю ніч": (-1, 0), "всю ночь": (-1, 0), "am vergangenen tag": (-1, -1),
     "напередодні": (-1, -1), "накануне": (-1, -1), "the day before": (-1, -1),
     "todays": (0, 0), "danes": (0, 0), "danas": (0, 0), "heute": (0, 0), "aujourdhui": (0, 0),
@@ -194,7 +194,8 @@ def _candidates(s: str) -> list[str]:
     bare = re.sub(r"\s+", " ", _TOD.sub(" ", bare)).strip(" ,.")
     bare = re.sub(r"^(?:протягом|впродовж|в течение)\s+(?:доби|суток)\s*", "", bare)
     bare = re.sub(r"\s+(?:та|і|и|and|und|et)$", "", bare)
-    bare = re.sub(r"(?:^|\s)(?:з|с|from)\s+(\d{1,2})\s+(?:на|по|to)\s+(\d{1,2})\s", r" \1-\2 ", " " + bare + " ").strip()
+    bare = re.sub(r"(?:^|\s)(?:з|с|from)\s+(\d{1,2})\s+(?:на|по|to)\s+(\d{1,2})\s", r" \1-\2 ",
+                  " " + bare + " ").strip()
     if not bare:
         return [s, ""]
     out.append(bare)

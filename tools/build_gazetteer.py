@@ -91,9 +91,11 @@ def main() -> None:
     for code, a in sorted(admin.items()):
         national = code == "00"  # the whole country, for nationwide tallies
         centre = locate(a["centre"], a["oblast"] if code not in ("00", "12", "13") else "Kyiv City")
-        pid = "oskil:ukraine" if national else f"oskil:oblast-{fold(a['oblast']).replace(' ', '-')}"
+        slug = re.sub(r"[^a-z0-9]+", "-", a["oblast"].lower()).strip("-")  # 'Kyiv City' stays apart from 'Kyiv'
+        pid = "oskil:ukraine" if national else f"oskil:oblast-{slug}"
         rows[pid] = {**{k: "" for k in FIELDS}, "place_id": pid,
-                     "name": "Ukraine" if national else f"{a['oblast']} oblast",
+                     "name": "Ukraine" if national else a["oblast"] if code in ("12", "20")
+                     else f"{a['oblast']} oblast",
                      "variants": a["variants"], "place_type": "country" if national else "oblast",
                      "oblast": a["oblast"], "latitude": centre["latitude"], "longitude": centre["longitude"],
                      "geo_prec": "6" if national else "4",

@@ -106,3 +106,18 @@ def test_bad_parameter_stops_in_the_first_cell_after_parameters(processed, tmp_p
     failing = next(i for i, c in enumerate(code) if any(o.get("output_type") == "error" for o in c.outputs))
     assert failing == injected + 1
     assert not Path("/tmp/oskil-pwned").exists()
+
+
+def test_every_notebook_runs_on_an_imported_acled_export(processed: Path, tmp_path: Path):
+    """Analysts' own data: the importer's tables are enough for all three notebooks."""
+    from analysis.cli import main
+
+    out = tmp_path / "acled"
+    fixture = ROOT / "tests" / "importers" / "fixtures" / "acled_sample.csv"
+    assert main(["import", "acled", str(fixture), "--out", str(out), "--gazetteer", str(processed)]) == 0
+    for name in ("shelling_patterns", "casualty_reports", "diplomatic_timing"):
+        nb = run(name, tmp_path / f"{name}.ipynb", data_dir=str(out))
+        assert extract_key_figures(nb), name
+    ev = load(out)["events"]
+    kf = extract_key_figures(run("shelling_patterns", tmp_path / "s.ipynb", data_dir=str(out)))
+    assert kf["event reports"] == len(shelling.select(ev, START, END, max_date_prec=2))

@@ -112,7 +112,7 @@ def supersede(cas: pd.DataFrame) -> pd.DataFrame:
     status = pd.Series("current", index=c.index, dtype="str").where(keep, "superseded")
     sup = later.where(status == "superseded").astype("str")
     cur = c[status == "current"]
-    sig = cur["killed_best"].astype("str") + "/" + cur["injured_best"].astype("str")
+    sig = cur["killed_best"].fillna(-1).astype("str") + "/" + cur["injured_best"].fillna(-1).astype("str")
     n_sig = sig.groupby([cur["incident_id"], cur["figure_type"]]).transform("nunique")
     dis = pd.Series(False, index=c.index, dtype="boolean")
     dis[cur.index] = n_sig > 1

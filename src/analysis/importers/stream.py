@@ -72,7 +72,8 @@ class Stream:
 
         reader = pacsv.open_csv(
             self.path,
-            read_options=pacsv.ReadOptions(column_names=self.columns, skip_rows=1, block_size=self.block_size),
+            read_options=pacsv.ReadOptions(column_names=self.columns, skip_rows=1, block_size=self.block_size,
+                                           use_threads=False),  # threads hide the line of a malformed row
             parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True,
                                              invalid_row_handler=on_bad),
             convert_options=pacsv.ConvertOptions(column_types={c: pa.string() for c in include},

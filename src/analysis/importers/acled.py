@@ -1,0 +1,194 @@
+"""ACLED export -> Oskil rows. Column names and codes follow ACLED's codebook (event_id_cnty,
+event_date, time_precision 1-3, sub_event_type, civilian_targeting, admin1-3, location, latitude,
+longitude, geo_precision 1-3, source, source_scale, notes, fatalities, ...). See docs/importers.md.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.clean import dates
+from analysis.clean.errors import Rejects, take_bad
+from analysis.importers import common
+
+NAME = "acled"
+PREFIX = "acled"
+ID = "event_id_cnty"
+URL = "https://acleddata.com/data-export-tool/"  # ACLED names outlets only; no report URLs are published
+
+REQUIRED = ["event_id_cnty", "event_date", "time_precision", "sub_event_type", "admin1", "location", "latitude",
+            "longitude", "geo_precision", "source", "fatalities"]
+WANTED = REQUIRED + ["event_type", "actor1", "civilian_targeting", "country", "admin2", "source_scale", "notes"]
+
+#: ACLED sub_event_type -> (Oskil event_type, weapon, casualty cause). Every sub-event type in ACLED's
+#: codebook is here; those with no Oskil equivalent become 'other' and keep their ACLED name in coder_note.
+SUB_EVENT_TYPES: dict[str, tuple[str, str, str]] = {
+    # Explosions/Remote violence
+    "Shelling/artillery/missile attack": ("shelling", "artillery", "shelling"),
+    "Air/drone strike": ("air_strike", "unknown", "air_strike"),
+    "Remote explosive/landmine/IED": ("remote_explosive", "landmine", "landmine"),
+    "Grenade": ("other", "small_arms", "other"),
+    "Suicide bomb": ("other", "unknown", "other"),
+    "Chemical weapon": ("other", "unknown", "other"),
+    # Battles
+    "Armed clash": ("other", "unknown", "other"),
+    "Government regains territory": ("other", "unknown", "other"),
+    "Non-state actor overtakes territory": ("other", "unknown", "other"),
+    # Violence against civilians
+    "Attack": ("other", "unknown", "other"),
+    "Abduction/forced disappearance": ("other", "unknown", "other"),
+    "Sexual violence": ("other", "unknown", "other"),
+    # Protests and riots
+    "Peaceful protest": ("other", "unknown", "other"),
+    "Protest with intervention": ("other", "unknown", "other"),
+    "Excessive force against protesters": ("other", "unknown", "other"),
+    "Violent demonstration": ("other", "unknown", "other"),
+    "Mob violence": ("other", "unknown", "other"),
+    # Strategic developments
+    "Agreement": ("other", "unknown", "other"),
+    "Arrests": ("other", "unknown", "other"),
+    "Change to group/activity": ("other", "unknown", "other"),
+    "Disrupted weapons use": ("other", "unknown", "other"),
+    "Headquarters or base established": ("other", "unknown", "other"),
+    "Looting/property destruction": ("other", "unknown", "other"),
+    "Non-violent transfer of territory": ("other", "unknown", "other"),
+    "Other": ("other", "unknown", "other"),
+}
+_CANONICAL = {" ".join(k.lower().split()): k for k in SUB_EVENT_TYPES}
+
+#: ACLED time_precision -> the date range it allows around event_date
+TIME_PRECISION = {1: "the day of event_date", 2: "the ISO week (Monday-Sunday) containing event_date",
+                  3: "the calendar month of event_date"}
+#: ACLED geo_precision -> Oskil geo_prec (see docs/importers.md for why 3 -> 3)
+GEO_PRECISION = {1: 1, 2: 2, 3: 3}
+
+#: outlet names that say what kind of source they are, checked before source_scale
+_OUTLET_TYPES = [
+    (r"\b(?:UN|OHCHR|HRMMU|OSCE|IAEA|UNICEF|WHO|ICRC|UNHCR|OCHA)\b|United Nations", "international_body"),
+    (r"Ministry of Defen[cs]e of (?:the )?United Kingdom|UK Ministry of Defen[cs]e|UK Defence Intelligence",
+     "government_assessment"),
+    (r"\bISW\b|Institute for the Study of War|Critical Threats", "think_tank"),
+    (r"Ukrinform|Interfax|Reuters|Associated Press|\bAP\b|\bAFP\b|Agence France|\bTASS\b|\bRIA\b|UNIAN|RBC",
+     "news_agency"),
+    (r"Ministry|General Staff|Armed Forces|Government of|Administration|Governor|Mayor|Police|"
+     r"Prosecutor|Military|National Guard|State Emergency|President|Office of", "official_channel"),
+]
+
+
+def _parse_dates(s: pd.Series) -> pd.Series:
+    iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
+    long = pd.to_datetime(s, format="%d %B %Y", errors="coerce")
+    short = pd.to_datetime(s, format="%d-%B-%Y", errors="coerce")
+    return iso.fillna(long).fillna(short).astype("datetime64[s]")
+
+
+def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver,
+              rej: Rejects) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Map one batch of export rows; bad rows go to rej. Returns (mapped rows, partial sources)."""
+    for c in WANTED:
+        if c not in df.columns:
+            df[c] = pd.Series(None, index=df.index, dtype="str")
+    df = take_bad(df, df[ID].isna(), rej, ID, "an event_id_cnty", ID)
+    key = df["sub_event_type"].str.lower().str.split().str.join(" ")
+    known = key.map(_CANONICAL)
+    df = take_bad(df, known.isna(), rej, "sub_event_type",
+                  "an ACLED sub_event_type from the codebook (e.g. 'Shelling/artillery/missile attack')", ID)
+    known = known[df.index]
+    country = df["country"].str.strip().str.lower()
+    df = take_bad(df, country.notna() & (country != "ukraine"), rej, "country",
+                  "country Ukraine (Oskil covers Ukraine)", ID)
+    when = _parse_dates(df["event_date"])
+    df = take_bad(df, when.isna(), rej, "event_date", "a date such as '18 September 2022' or 2022-09-18", ID)
+    df, tp = common.integers(df, "time_precision", 1, 3, rej, ID, "time_precision 1, 2 or 3 (ACLED codebook)")
+    df, gp = common.integers(df, "geo_precision", 1, 3, rej, ID, "geo_precision 1, 2 or 3 (ACLED codebook)")
+    df, fat = common.integers(df, "fatalities", 0, None, rej, ID, "a whole number of fatalities, 0 or more")
+    df = common.coordinates(df, rej, ID)
+    when, tp = when[df.index], tp[df.index]
+    week0 = when - pd.to_timedelta(when.dt.day_of_week, unit="D")
+    month0 = when.dt.to_period("M").dt.start_time.astype("datetime64[s]")
+    start = pd.Series(np.select([tp == 1, tp == 2], [when, week0], month0), index=df.index).astype("datetime64[s]")
+    end = pd.Series(np.select([tp == 1, tp == 2], [when, week0 + pd.Timedelta(days=6)],
+                              when + pd.offsets.MonthEnd(0)), index=df.index).astype("datetime64[s]")
+    df = common.war_dates(df, start, end, "event_date", rej, ID)
+    df = df.assign(place_reported=df["location"], raion_reported=df["admin2"], oblast_reported=df["admin1"])
+    pid, how, err = resolver.resolve(df)
+    df = take_bad(df, err.notna(), rej, "admin1", err, ID)  # a known oblast always yields a place
+    if df.empty:
+        return None
+    idx = df.index
+    known, start, end, when = known[idx], start[idx], end[idx], when[idx]
+    tp, gp, fat = tp[idx], gp[idx], fat[idx]
+    original = known.astype("str")
+    source = df["source"].fillna("ACLED")
+    ids = {s: "acled_" + common.short_hash(s) for s in source.unique()}
+    source_id = source.map(ids)
+    note = "ACLED " + df["event_type"].fillna("") + " / " + original
+    note = note.where(df["notes"].isna(), note + ": " + df["notes"])
+    civ = df["civilian_targeting"].str.lower().str.contains("civilian", na=False)
+    m = pd.DataFrame({
+        "event_id": "ACLED-" + df[ID],
+        "casualty_id": "ACLED-CA-" + df[ID],
+        "source_id": source_id,
+        "date_reported": df["event_date"],
+        "published": when,
+        "date_start": start,
+        "date_end": end,
+        "date_prec": dates.precision(start, end),
+        "date_rule": tp.map({1: "acled_day", 2: "acled_week", 3: "acled_month"}).astype("str"),
+        "place_reported": df["place_reported"],
+        "raion_reported": df["raion_reported"],
+        "oblast_reported": df["oblast_reported"],
+        "place_id": pid[idx].astype("str"),
+        "place_match": how[idx].astype("str"),
+        "row_geo_prec": gp.map(GEO_PRECISION).astype("Int64"),
+        "event_type": original.map({k: v[0] for k, v in SUB_EVENT_TYPES.items()}).astype("str"),
+        "weapon": original.map({k: v[1] for k, v in SUB_EVENT_TYPES.items()}).astype("str"),
+        "weapon_detail": pd.Series(None, index=idx, dtype="str"),
+        "actor": df["actor1"],
+        "claimant": "ACLED",
+        "coder_note": note,
+        "killed_reported": df["fatalities"],
+        "killed_low": fat, "killed_best": fat, "killed_high": fat,
+        "victim_group": pd.Series(np.where(civ, "civilian", "unknown"), index=idx, dtype="str"),
+        "cause": original.map({k: v[2] for k, v in SUB_EVENT_TYPES.items()}).astype("str"),
+        "figure_note": pd.Series("ACLED fatalities of the event", index=idx, dtype="str"),
+        "raw_line": df["raw_line"].astype("Int64"),
+    }, index=idx)
+    src = pd.DataFrame({"source_id": source_id, "outlet": source, "source_scale": df["source_scale"]})
+    src = src.groupby("source_id", sort=False).agg(outlet=("outlet", "first"),
+                                                  source_scale=("source_scale", "first")).reset_index()
+    return m.reset_index(drop=True), src
+
+
+def source_type(outlet: pd.Series, scale: pd.Series) -> pd.Series:
+    """Oskil source_type from the outlet's name where it says, else from ACLED's source_scale."""
+    out = pd.Series(pd.NA, index=outlet.index, dtype="object")
+    for pattern, kind in _OUTLET_TYPES:
+        hit = out.isna() & outlet.str.contains(pattern, regex=True, na=False)
+        out[hit] = kind
+    s = scale.fillna("").str.lower()
+    new_media_only = s.str.fullmatch(r"new media", na=False)
+    out[out.isna() & new_media_only] = "official_channel"
+    return out.fillna("news_outlet").astype("str")
+
+
+def sources_table(partials: pd.DataFrame | None, mapped: pd.DataFrame) -> pd.DataFrame:
+    if partials is None or partials.empty:
+        return pd.DataFrame({"source_id": pd.Series(dtype="str")})
+    s = partials.groupby("source_id").agg(outlet=("outlet", "first"), source_scale=("source_scale", "first"))
+    s = common.cited(mapped).join(s, how="left").reset_index()
+    scale = s["source_scale"].fillna("not given")
+    return s.assign(
+        url=URL, title=pd.NA, date_basis="inferred", language="und", retrospective=False, accessed=pd.NaT,
+        source_type=source_type(s["outlet"], s["source_scale"]),
+        notes="ACLED source field (outlet names only; ACLED publishes no report URLs); source_scale: " + scale
+              + "; published = earliest event_date citing it")
+
+
+def has_figure(mapped: pd.DataFrame) -> pd.Series:
+    return (mapped["killed_best"] > 0).fillna(False)
+
+
+def empty_mapped() -> pd.DataFrame:
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in common.MAPPED})

@@ -1,0 +1,395 @@
+"""What the ACLED and UCDP importers share: checks on export cells, place matching against the
+gazetteer, and turning the mapped rows into Oskil's processed tables (validated, linked into
+incidents, written the way `clean` writes them).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import time
+import unicodedata
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.clean import dates, incidents, places, tables
+from analysis.clean.errors import CleanError, Rejects, take_bad
+from analysis.clean.validate import integrity, validate
+from analysis.clean.write import sha256, write_manifest, write_table
+from analysis.schema import PROCESSED_TABLES, TABLES
+
+UKRAINE_BOX = tables.UKRAINE_BOX  # lat min, lat max, lon min, lon max
+_ADMIN_WORD = re.compile(r"\b(?:raion|rayon|district|oblast|province)\b", re.IGNORECASE)
+MAX_KM = 25.0  # a gazetteer place further than this from the export's own coordinates is not the same place
+
+#: columns every importer's mapped batch carries (besides the place columns filled in by PlaceResolver)
+MAPPED = ["event_id", "casualty_id", "source_id", "date_reported", "published", "date_start", "date_end",
+          "date_prec", "date_rule", "place_reported", "raion_reported", "oblast_reported", "place_id", "place_match",
+          "row_geo_prec", "event_type", "weapon", "weapon_detail", "actor", "claimant", "coder_note",
+          "killed_reported", "killed_low", "killed_best", "killed_high", "victim_group", "cause", "figure_note",
+          "raw_line"]
+
+
+def slug(text: str) -> str:
+    s = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
+    return re.sub(r"[^a-z0-9]+", "-", s).strip("-") or "unnamed"
+
+
+def short_hash(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
+
+
+def integers(df: pd.DataFrame, col: str, lo: int, hi: int | None, rejects: Rejects, id_col: str,
+             reason: str, optional: bool = False) -> tuple[pd.DataFrame, pd.Series]:
+    """Reject rows whose `col` is not a whole number in [lo, hi]; return the rest and the numbers."""
+    raw = df[col]
+    v = pd.to_numeric(raw, errors="coerce")
+    bad = v.isna() | (v != v.round()) | (v < lo)
+    if hi is not None:
+        bad |= v > hi
+    if optional:
+        bad &= raw.notna()
+    df = take_bad(df, bad, rejects, col, reason, id_col)
+    return df, v[df.index].round().astype("Int64")
+
+
+def coordinates(df: pd.DataFrame, rejects: Rejects, id_col: str) -> pd.DataFrame:
+    """Numeric latitude/longitude inside Ukraine's box (the schema bounds them), as float columns."""
+    lat = pd.to_numeric(df["latitude"], errors="coerce")
+    lon = pd.to_numeric(df["longitude"], errors="coerce")
+    la0, la1, lo0, lo1 = UKRAINE_BOX
+    df = take_bad(df, lat.isna(), rejects, "latitude", "a number for 'latitude'", id_col)
+    df = take_bad(df, lon[df.index].isna(), rejects, "longitude", "a number for 'longitude'", id_col)
+    lat, lon = lat[df.index], lon[df.index]
+    inside = lat.between(la0, la1) & lon.between(lo0, lo1)
+    swapped = ~inside & lon.between(la0, la1) & lat.between(lo0, lo1)
+    df = take_bad(df, swapped, rejects, "latitude",
+                  "latitude then longitude (these look swapped: latitude is 44-52.5 in Ukraine)", id_col)
+    lat, lon = lat[df.index], lon[df.index]
+    df = take_bad(df, ~lat.between(la0, la1), rejects, "latitude",
+                  f"a latitude inside Ukraine ({la0} to {la1})", id_col)
+    lat, lon = lat[df.index], lon[df.index]
+    df = take_bad(df, ~lon.between(lo0, lo1), rejects, "longitude",
+                  f"a longitude inside Ukraine ({lo0} to {lo1})", id_col)
+    return df.assign(lat_f=lat[df.index].astype("float64"), lon_f=lon[df.index].astype("float64"))
+
+
+def war_dates(df: pd.DataFrame, start: pd.Series, end: pd.Series, col: str, rejects: Rejects,
+              id_col: str) -> pd.DataFrame:
+    """Reject events that end before the full-scale invasion or start in the future (as `clean` does)."""
+    today = pd.Timestamp.today().normalize()
+    df = take_bad(df, end < dates.WAR_START, rejects, col,
+                  "an event on or after 2022-02-24 (the full-scale invasion), as in the hand-coded data", id_col)
+    return take_bad(df, start[df.index] > today, rejects, col, "an event date not in the future", id_col)
+
+
+def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
+    p1, p2 = np.radians(lat1), np.radians(lat2)
+    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
+    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
+    return 6371.0 * 2 * np.arcsin(np.sqrt(a))
+
+
+class PlaceResolver:
+    """Match export places to the gazetteer once per distinct (place, raion, oblast); keep the rest as
+    import places ('<prefix>:<slug>') at the export's own coordinates."""
+
+    def __init__(self, gaz: pd.DataFrame, prefix: str):
+        self.gaz = places.Gazetteer(gaz)
+        self.frame = gaz.set_index("place_id")
+        self.prefix = prefix
+        self.oblast_names = {str(o).casefold(): o for o in gaz["oblast"].dropna().unique()}
+        self.cache: dict[tuple, tuple[str | None, str]] = {}
+        self.imported: dict[str, dict] = {}
+
+    def _near(self, pid: str, lat: float, lon: float) -> bool:
+        g = self.frame.loc[pid]
+        return bool(haversine_km(float(g["latitude"]), float(g["longitude"]), lat, lon) <= MAX_KM)
+
+    def _nearest(self, place: str, obl: str | None, lat: float, lon: float) -> str | None:
+        cands = set(self.gaz.by_fold.get(places.fold(place) or "", [])) | set(
+            self.gaz.by_skel.get(places.skeleton(place) or "", []))
+        g = self.frame.loc[sorted(cands)] if cands else self.frame.iloc[0:0]
+        g = g[~g["place_type"].isin(["raion", "oblast"])]
+        if obl:
+            g = g[g["oblast"] == obl]
+        if g.empty:
+            return None
+        km = haversine_km(g["latitude"].astype("float64").to_numpy(), g["longitude"].astype("float64").to_numpy(),
+                          lat, lon)
+        i = int(np.argmin(km))
+        return str(g.index[i]) if km[i] <= MAX_KM else None
+
+    def _one(self, place, raion, oblast, lat, lon) -> tuple[str | None, str]:
+        obl = self.gaz.oblast(oblast) if oblast else None
+        if oblast and obl is None:
+            # an oblast the gazetteer's own rows use but admin_key() does not fold to it ('Kyiv City')
+            obl = self.oblast_names.get(str(oblast).strip().casefold())
+            if obl is None:
+                return None, f"an oblast of Ukraine (the gazetteer does not know {oblast!r})"
+            pid, how = self.gaz.match_one(place, raion, None)
+            if pid is not None and self.frame.at[pid, "oblast"] != obl:
+                pid = None
+        else:
+            pid, how = self.gaz.match_one(place, raion, oblast)
+        if pid is not None and (place is None or self._near(pid, lat, lon)):
+            return pid, how
+        if place:
+            near = self._nearest(place, obl, lat, lon)
+            if near:
+                return near, "nearest"
+        if obl is None:
+            return None, "an oblast (admin1) for a place that is not in the gazetteer"
+        name = place or (raion if raion and _ADMIN_WORD.search(raion) else f"{raion} raion" if raion
+                         else f"{obl} oblast")
+        base = f"{self.prefix}:{slug(' '.join(x for x in (obl, raion, place) if x))}"
+        pid, n = base, 1
+        while pid in self.imported and haversine_km(self.imported[pid]["latitude"],
+                                                    self.imported[pid]["longitude"], lat, lon) > MAX_KM:
+            n += 1  # the same name and admin units, but another place: 'acled:donetsk-mykolaivka-2'
+            pid = f"{base}-{n}"
+        self.imported.setdefault(pid, {"place_name": name, "raion": raion, "oblast": obl, "latitude": lat,
+                                       "longitude": lon, "gaz_geo_prec": pd.NA})
+        return pid, "import"
+
+    def resolve(self, df: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """(place_id, place_match, error) per row of df (place_reported, raion_reported, oblast_reported,
+        lat_f, lon_f)."""
+        names = ["place_reported", "raion_reported", "oblast_reported"]
+        cols = [*names, "lat_key", "lon_key"]  # coordinates to ~1 km: one name can be two places
+        keys = df[names].astype("object").where(df[names].notna(), None)
+        keys["lat_key"], keys["lon_key"] = df["lat_f"].round(2), df["lon_f"].round(2)
+        first = keys.assign(lat_f=df["lat_f"], lon_f=df["lon_f"]).drop_duplicates(cols)
+        for row in first.itertuples(index=False, name=None):
+            k = row[:5]
+            if k not in self.cache:
+                self.cache[k] = self._one(*row[:3], *row[5:])
+        uniq = first[cols].reset_index(drop=True)
+        res = [self.cache[k] for k in uniq.itertuples(index=False, name=None)]
+        uniq = uniq.assign(pid=[r[0] for r in res], how=[r[1] for r in res])
+        merged = keys.merge(uniq, on=cols, how="left")
+        merged.index = df.index
+        pid = merged["pid"]
+        return pid, merged["how"].where(pid.notna()), merged["how"].where(pid.isna())
+
+    def table(self, used: pd.Index) -> pd.DataFrame:
+        """Place columns for every place id used, gazetteer places and imported ones."""
+        g = self.frame.reindex(used[used.isin(self.frame.index)])
+        out = pd.DataFrame({"place_name": g["name"], "raion": g["raion"], "oblast": g["oblast"],
+                            "latitude": g["latitude"], "longitude": g["longitude"], "gaz_geo_prec": g["geo_prec"]})
+        imp = pd.DataFrame.from_dict(self.imported, orient="index")
+        imp = imp.reindex(used[used.isin(imp.index)]) if len(imp) else imp
+        out = pd.concat([out, imp]) if len(imp) else out
+        out.index.name = "place_id"
+        return out
+
+
+@dataclass
+class Result:
+    """The processed tables and what happened, per table."""
+
+    tables: dict[str, pd.DataFrame]
+    read: dict[str, int] = field(default_factory=dict)
+    kept: dict[str, int] = field(default_factory=dict)
+    rejected: dict[str, int] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def lines(self) -> list[str]:
+        out = [f"{'table':<12}{'read':>12}{'kept':>12}{'rejected':>12}"]
+        for t in self.read:
+            out.append(f"{t:<12}{self.read[t]:>12,}{self.kept[t]:>12,}{self.rejected[t]:>12,}")
+        return out + self.notes
+
+
+def _empty(name: str) -> pd.DataFrame:
+    return tables._finish(pd.DataFrame(index=pd.RangeIndex(0)), TABLES[name])
+
+
+def cited(mapped: pd.DataFrame) -> pd.DataFrame:
+    """Per source id of the kept rows: the earliest published date and the first raw line citing it."""
+    return mapped.groupby("source_id").agg(published=("published", "min"), raw_line=("raw_line", "min"))
+
+
+def _cast(s: pd.Series, dtype: str) -> pd.Series:
+    """One column to its processed dtype, by the same rules as analysis.clean.tables._finish."""
+    if dtype == "str":
+        return s.astype("object").where(s.notna(), None).astype("str") if s.dtype != "str" else s
+    if dtype == "datetime64[s]":
+        return pd.to_datetime(s).astype("datetime64[s]")
+    if dtype in ("Int64", "Float64"):
+        return pd.to_numeric(s, errors="coerce").astype(dtype) if s.dtype == "object" else s.astype(dtype)
+    return s.astype(dtype)
+
+
+def lean_finish(df: pd.DataFrame, name: str) -> pd.DataFrame:
+    """tables._finish (processed dtypes, schema column order, sorted by the key) one column at a time,
+    popping each column from df as it goes, so a million-row table is never held twice."""
+    table = TABLES[name]
+    order = np.argsort(df[table.key].to_numpy(dtype="object"), kind="stable")
+    out = {}
+    for f in table.processed:
+        s = df.pop(f.name) if f.name in df.columns else pd.Series(pd.NA, index=df.index)
+        out[f.name] = _cast(s, f.dtype).iloc[order].reset_index(drop=True)
+        del s
+    return pd.DataFrame(out, copy=False)
+
+
+def assemble(mapped: pd.DataFrame, resolver: PlaceResolver, sources: pd.DataFrame, gaz: pd.DataFrame,
+             rejects: pd.DataFrame, casualty_rows: pd.Series) -> dict[str, pd.DataFrame]:
+    """Processed tables from the mapped export rows (consumed: its columns are popped as they are used).
+    `casualty_rows` flags the rows with a casualty figure."""
+    ev = mapped
+    pt = resolver.table(pd.Index(ev["place_id"].unique()))
+    for c in ("place_name", "raion", "oblast"):
+        ev[c] = ev["place_id"].map(pt[c].astype("object")).astype("str")
+    for c in ("latitude", "longitude", "gaz_geo_prec"):
+        ev[c] = ev["place_id"].map(pd.to_numeric(pt[c], errors="coerce").astype("float64")).astype("Float64")
+    row_prec = ev.pop("row_geo_prec").astype("Float64")
+    gaz_prec = ev.pop("gaz_geo_prec")
+    ev["geo_prec"] = row_prec.where(gaz_prec.isna() | (row_prec >= gaz_prec), gaz_prec).astype("Int64")
+    del row_prec, gaz_prec
+    for c, v in (("claim_by", "media"), ("confirmed", "unknown"), ("target_type", "unknown")):
+        ev[c] = pd.Series(v, index=ev.index, dtype="str")
+
+    figure = casualty_rows.reindex(ev.index).fillna(False).astype(bool)
+    cas_cols = [f.name for f in TABLES["casualties"].processed if f.name in ev.columns and f.name != "coder_note"]
+    ca = ev.loc[figure, cas_cols + ["figure_note"]].rename(columns={"figure_note": "coder_note"})
+    for c in ("figure_note", "casualty_id", "killed_reported", "killed_low", "killed_best", "killed_high",
+              "victim_group", "cause"):
+        del ev[c]  # in place: the caller's frame lets go of them too
+    out: dict[str, pd.DataFrame] = {}
+    events = lean_finish(ev, "events")
+    del ev
+    events["incident_id"] = incidents.link_events(events).astype("str")
+    out["events"] = events
+
+    ca["figure_type"] = "new"
+    ca["status"] = "current"
+    ca["disagreement"] = False
+    cas = lean_finish(ca, "casualties")
+    del ca
+    cas["incident_id"] = incidents.link_casualties(cas, events)
+    # Every export row is its own event: no figure revises another (all stay 'current'), and an incident
+    # disagrees when the events linked into it give different figures (as supersede() flags it).
+    # (fillna: in pandas 3 a missing Int64 cast to str stays missing, and would blank the whole signature)
+    sig = cas["killed_best"].astype("str").fillna("-") + "/" + cas["injured_best"].astype("str").fillna("-")
+    cas["disagreement"] = (sig.groupby([cas["incident_id"], cas["figure_type"]]).transform("nunique") > 1
+                           ).astype("boolean")
+    out["casualties"] = cas
+    out["sources"] = tables._finish(sources, TABLES["sources"])
+    out["gazetteer"] = gaz
+    for name in ("statements", "control", "tallies"):
+        out[name] = _empty(name)
+    out["incidents"] = tables._finish(incidents.incidents_table(out["events"], out["casualties"]),
+                                      TABLES["incidents"])
+    out["rejects"] = tables._finish(rejects, TABLES["rejects"]).sort_values(
+        ["table", "line"], kind="stable").reset_index(drop=True)
+    return out
+
+
+def load_gazetteer(gaz_dir: Path) -> pd.DataFrame:
+    """The processed gazetteer of an existing Oskil folder (checked against its manifest)."""
+    from analysis.load import load
+
+    try:
+        gaz = load(gaz_dir, ("gazetteer",))["gazetteer"]
+    except FileNotFoundError as exc:
+        raise CleanError(str(gaz_dir), None, None, None,
+                         "a processed folder with gazetteer.parquet and manifest.json (--gazetteer)") from exc
+    return tables._finish(gaz, TABLES["gazetteer"])
+
+
+def finish(out: dict[str, pd.DataFrame], result: Result, out_dir: Path, export: Path, kind: str) -> Result:
+    """Validate, check integrity, write every processed table and the manifest (last)."""
+    from analysis.clean.pipeline import _locked
+
+    for name in out:
+        out[name] = validate(name, out[name])
+    problems = integrity(out)
+    if problems:
+        raise AssertionError("referential integrity: " + "; ".join(problems))
+    missing = {t.name for t in PROCESSED_TABLES} - set(out)
+    if missing:
+        raise AssertionError(f"tables not produced: {sorted(missing)}")
+    with _locked(out_dir):
+        written = []
+        for name in sorted(out):
+            written += write_table(out[name], out_dir, name)
+        write_manifest(out_dir, written, {
+            "rows": {k: len(v) for k, v in sorted(out.items())},
+            "import": {"kind": kind, "file": export.name, "sha256": sha256(export),
+                       "read": result.read.get("events", 0), "rejected": result.rejected.get("events", 0)},
+        })
+    result.tables = out
+    return result
+
+
+def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | None = None,
+        write: bool = True) -> Result:
+    """Stream the export through mapper (ACLED or UCDP), assemble, validate and write."""
+    from analysis.importers.stream import BLOCK_SIZE, Stream
+
+    t0 = time.perf_counter()
+    export = Path(export)
+    if write and Path(out_dir).resolve() == Path(gaz_dir).resolve():
+        raise CleanError(str(out_dir), None, None, None,
+                         "an --out folder other than the --gazetteer folder (an import replaces every table in it)")
+    gaz = load_gazetteer(Path(gaz_dir))
+    stream = Stream.open(export, block_size or BLOCK_SIZE)
+    stream.require(mapper.REQUIRED, mapper.NAME)
+    rej = Rejects(mapper.NAME, export.name)
+    resolver = PlaceResolver(gaz, mapper.PREFIX)
+    parts, srcs, n_read = [], [], 0
+    for batch in stream.batches(mapper.WANTED):
+        n_read += len(batch)
+        mapped_batch = mapper.map_batch(batch, resolver, rej)
+        del batch
+        if mapped_batch is not None:  # None: every row of the batch was rejected
+            parts.append(mapped_batch[0])
+            srcs.append(mapped_batch[1])
+    mapped = pd.concat(parts, ignore_index=True) if parts else mapper.empty_mapped()
+    del parts
+    # ids must be unique over the whole export, not only within a batch
+    dup = mapped["event_id"].duplicated(keep="first")
+    if dup.any():
+        d = mapped[dup]
+        rej.add(d.assign(**{mapper.ID: d["event_id"].str.removeprefix(mapper.PREFIX.upper() + "-")}),
+                mapper.ID, f"each {mapper.ID} once (an earlier row has this id)", mapper.ID)
+        mapped = mapped[~dup].reset_index(drop=True)
+    rejects = rej.frame()
+    rag = stream.ragged_frame()
+    if len(rag):
+        rejects = pd.concat([rejects, pd.DataFrame({
+            "table": mapper.NAME, "file": export.name, "line": rag["line"].astype("Int64"),
+            "row_id": pd.Series(pd.NA, index=rag.index, dtype="str"), "column": "(row)",
+            "value": rag["value"].astype("str"),
+            "reason": f"{stream.expected_cells} cells per row, as in the header; got " + rag["n"].astype("str")})],
+            ignore_index=True)
+        n_read += len(rag)
+    sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None, mapped)
+    has_figure = mapper.has_figure(mapped)
+    out = assemble(mapped, resolver, sources, gaz, rejects, has_figure)
+    del mapped
+    result = Result(out)
+    n_rej = len(rejects)
+    result.read["events"], result.kept["events"], result.rejected["events"] = n_read, len(out["events"]), n_rej
+    if n_read != len(out["events"]) + n_rej:
+        raise AssertionError(f"{export.name}: {n_read} read != {len(out['events'])} kept + {n_rej} rejected")
+    for name in ("casualties", "sources", "gazetteer", "statements", "control", "tallies", "incidents"):
+        result.read[name] = result.kept[name] = len(out[name])
+        result.rejected[name] = 0
+    result.notes.append(f"{export.name}: {n_read:,} {mapper.NAME} rows read = {len(out['events']):,} events kept "
+                        f"+ {n_rej:,} rejected (see rejects); {len(out['casualties']):,} with a casualty figure; "
+                        f"{int((out['events']['place_match'] == 'import').sum()):,} events at places not in the "
+                        "gazetteer")
+    if write:
+        finish(out, result, Path(out_dir), export, mapper.NAME)
+    else:
+        for name in out:
+            out[name] = validate(name, out[name])
+    result.seconds = time.perf_counter() - t0
+    return result

@@ -10,7 +10,14 @@ from analysis import __version__
 
 
 def _clean(args: argparse.Namespace) -> int:
+    import pyarrow as pa
+
     from analysis.clean.errors import CleanError
+
+    try:  # jemalloc gives freed buffers back sooner than Arrow's default pool: less RSS, fewer page faults
+        pa.set_memory_pool(pa.jemalloc_memory_pool())
+    except NotImplementedError:  # a pyarrow built without it
+        pass
 
     if getattr(args, "engine", "pandas") == "dask":
         from analysis.clean.dask_engine import clean

@@ -91,7 +91,8 @@ _CLAIMS = [  # (weight, claim_by, claimant)
 ]
 _CONFIRMED = [(85, "unknown"), (10, None), (4, "no"), (1, "yes")]
 _NOTES = [(70, None), (8, "coded from the English copy"), (6, "the report repeats yesterday's figures, new ones only"),
-          (4, "casualties given jointly for two villages; coded once"), (3, 'quotes the governor: "no military targets"'),
+          (4, "casualties given jointly for two villages; coded once"),
+          (3, 'quotes the governor: "no military targets"'),
           (2, "two reports, one event;\nsecond line of the note"), (3, "див. допис на Telegram-каналі ОВА")]
 _OBLAST_WORDS = ["Kharkiv Oblast", "Kharkiv region", "Харківська область", "Харківщині", "Харьковской области",
                  "Region Charkiw"]

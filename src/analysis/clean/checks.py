@@ -69,9 +69,12 @@ def unique_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame
 def same_report_twice(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
     """The same report coded twice (every coded cell equal but the id) keeps only the first row."""
     cols = [c for c in table.raw_columns if c not in (table.key, "coder_note")]
-    dup = df.duplicated(subset=cols, keep="first")
+    group = pd.Series(df.groupby(cols, dropna=False, sort=False).ngroup().to_numpy(), index=df.index)
+    dup = group.duplicated(keep="first")  # = df.duplicated(subset=cols), from one pass over the cells
     if dup.any():
-        firsts = df[~dup].assign(_k=pd.util.hash_pandas_object(df.loc[~dup, cols], index=False))
+        # only the first row of each repeated group can be named: hash those, not every kept row
+        first = ~dup & group.duplicated(keep=False)
+        firsts = df[first].assign(_k=pd.util.hash_pandas_object(df.loc[first, cols], index=False))
         key_of = firsts.set_index("_k")[table.key]
         hashes = pd.util.hash_pandas_object(df.loc[dup, cols], index=False)
         reason = "a row that is not a copy of " + hashes.map(key_of).astype("str") + " (same report coded twice)"
@@ -86,4 +89,5 @@ def references(df: pd.DataFrame, column: str, valid: pd.Index, what: str, table:
     bad = ~fast.isin(s, valid)
     if optional:
         bad &= s.notna()
-    return take_bad(df, bad, rejects, column, f"the id of {'an' if what[0] in 'aeiou' else 'a'} {what} that exists and was kept", table.key)
+    article = "an" if what[0] in "aeiou" else "a"
+    return take_bad(df, bad, rejects, column, f"the id of {article} {what} that exists and was kept", table.key)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import time
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,12 +134,15 @@ def _with_ragged(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-def clean(raw_dir: Path, out_dir: Path) -> Summary:
-    """Clean raw_dir into out_dir. Nothing is written unless every table cleaned and validated."""
+def clean(raw_dir: Path, out_dir: Path, reader=None) -> Summary:
+    """Clean raw_dir into out_dir. Nothing is written unless every table cleaned and validated.
+
+    reader(raw_dir) -> (frames, files, notes) replaces read_all (clean/dask_engine.py reads in parallel)."""
     t0 = time.perf_counter()
-    raw, files, notes = read_all(raw_dir)
+    raw, files, notes = (reader or read_all)(raw_dir)
     out, summary = clean_frames(raw, files)
     ragged = _with_ragged(raw)
+    raw.clear()  # the raw cells are not needed any more: free them before the output files are built
     if len(ragged):
         out["rejects"] = tables._finish(pd.concat([out["rejects"], ragged], ignore_index=True),
                                         TABLES["rejects"]).sort_values(["table", "line"], kind="stable"
@@ -151,8 +155,10 @@ def clean(raw_dir: Path, out_dir: Path) -> Summary:
         # a run that dies while writing must leave no manifest rather than the old one over a mixed set
         (out_dir / "manifest.json").unlink(missing_ok=True)
         written = []
-        for name in sorted(out):
-            written += write_table(out[name], out_dir, name)
+        # Arrow's Parquet and CSV writers release the GIL: two tables at a time, files listed in name order
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            for paths in pool.map(lambda name: write_table(out[name], out_dir, name), sorted(out)):
+                written += paths
         write_manifest(out_dir, written, {"rows": {k: len(v) for k, v in sorted(out.items())}})
     summary.seconds = time.perf_counter() - t0
     return summary

@@ -116,6 +116,17 @@ _NEAR = re.compile(r"^(?:near|nearby|outside|the outskirts of|outskirts of|close
                    r"окрестности|на окраине)\s+", re.IGNORECASE)
 
 
+def _ids_by(keys: pd.Series, ids: pd.Series) -> dict[str, list[str]]:
+    """{key: sorted distinct ids} over the rows with a key; groupby(keys).agg(sorted(set)) without a Python
+    call per group."""
+    d = pd.DataFrame({"k": keys.astype("object"), "i": ids.astype("object")}).dropna(subset=["k"])
+    d = d.drop_duplicates().sort_values(["k", "i"], kind="stable")
+    out: dict[str, list[str]] = {}
+    for k, i in zip(d["k"].tolist(), d["i"].tolist(), strict=True):
+        out.setdefault(k, []).append(i)
+    return out
+
+
 class Gazetteer:
     """Lookup tables built once from the processed gazetteer frame."""
 
@@ -138,10 +149,9 @@ class Gazetteer:
         allnames["stem"] = allnames["n"].map({u: stem(u) for u in uniq})
         settle = ~gaz.set_index("place_id")["place_type"].isin(["raion", "oblast", "country"])
         allnames["settlement"] = allnames["place_id"].map(settle)
-        self.by_fold = allnames.groupby("fold")["place_id"].agg(lambda s: sorted(set(s))).to_dict()
-        self.by_skel = allnames.groupby("skel")["place_id"].agg(lambda s: sorted(set(s))).to_dict()
-        self.by_stem = allnames.dropna(subset=["stem"]).groupby("stem")["place_id"].agg(
-            lambda s: sorted(set(s))).to_dict()
+        self.by_fold = _ids_by(allnames["fold"], allnames["place_id"])
+        self.by_skel = _ids_by(allnames["skel"], allnames["place_id"])
+        self.by_stem = _ids_by(allnames["stem"], allnames["place_id"])
         admin = gaz[gaz["place_type"].isin(["raion", "oblast", "country"])]
         self.oblast_of_key: dict[str, str] = {}
         self.raion_place: dict[tuple[str, str], str] = {}

@@ -89,9 +89,10 @@ def _line_numbers(frame: pd.DataFrame) -> pd.Series:
     return pd.Series(range(2, len(frame) + 2), index=frame.index, dtype="int64") + before
 
 
-def _fast_parse(text: str, delimiter: str, data: bytes | None = None) -> pd.DataFrame | None:
-    """pyarrow parse; None when the file has rows of the wrong width or blank lines."""
-    if re.search(r"\n[ \t]*\r?\n", text):
+def _fast_parse(text: str | None, delimiter: str, data: bytes | None = None) -> pd.DataFrame | None:
+    """pyarrow parse of text (or of its UTF-8 bytes, data); None when the file has rows of the wrong width or
+    blank lines, or is not UTF-8."""
+    if re.search(r"\n[ \t]*\r?\n", text) if data is None else re.search(rb"\n[ \t]*\r?\n", data):
         return None
     bad: list[int] = []
 
@@ -110,7 +111,7 @@ def _fast_parse(text: str, delimiter: str, data: bytes | None = None) -> pd.Data
         )
     except pa.ArrowInvalid:
         return None
-    if bad:
+    if bad or any(pa.types.is_binary(f.type) for f in table.schema):  # binary: cells that are not UTF-8
         return None
     # one chunk per column: later row filters then take from one buffer instead of re-joining the chunks
     table = table.cast(pa.schema([pa.field(n, pa.large_string()) for n in table.column_names])).combine_chunks()
@@ -149,13 +150,24 @@ def read_raw(path: Path, table: Table) -> RawFrame:
 def read_bytes(data: bytes, table: Table, file: str) -> RawFrame:
     """read_raw on the bytes of a whole file, or of a block of its rows with its header line in front
     (raw_line then counts from that header: the caller shifts it to the line in the file)."""
-    text, encoding = _decode(data, file)
-    if not text.strip():
-        raise CleanError(file, 1, None, "", f"a header row with the columns {', '.join(table.required_raw)}")
-    first = text.split("\n", 1)[0]
-    delimiter = _sniff_delimiter(first)
+    frame = None
     utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
-    frame = _fast_parse(text, delimiter, utf8 if encoding == "utf-8" else None)
+    try:
+        first = utf8.split(b"\n", 1)[0].decode("utf-8")
+    except UnicodeDecodeError:
+        first = ""
+    if first.strip():
+        # the usual case, a UTF-8 file, goes to pyarrow as it is: pyarrow checks the UTF-8 of every cell, and
+        # anything it refuses (cp1251, ragged rows, blank lines) takes the path below, as before
+        text, encoding, delimiter = None, "utf-8", _sniff_delimiter(first)
+        frame = _fast_parse(None, delimiter, utf8)
+    if frame is None:
+        text, encoding = _decode(data, file)
+        if not text.strip():
+            raise CleanError(file, 1, None, "", f"a header row with the columns {', '.join(table.required_raw)}")
+        first = text.split("\n", 1)[0]
+        delimiter = _sniff_delimiter(first)
+        frame = _fast_parse(text, delimiter, utf8 if encoding == "utf-8" else None)
     ragged = None
     if frame is None:
         frame, ragged = _slow_parse(text, delimiter)

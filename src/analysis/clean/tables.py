@@ -6,6 +6,7 @@ One function per raw table, each a short sequence of the shared steps. Dependenc
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analysis.clean import checks, counts, dates, fast, places
@@ -86,17 +87,39 @@ def sources(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
     return _finish(df, t)
 
 
+#: what dates.resolve, places.resolve and counts.resolve add to a row. A partitioned engine
+#: (clean/dask_engine.py) computes them per block of rows beforehand; the steps below then use them as given.
+DATE_COLS = ["date_start", "date_end", "date_prec", "date_rule", "date_error"]
+PLACE_COLS = ["place_id", "place_name", "raion", "oblast", "latitude", "longitude", "geo_prec", "place_match",
+              "place_error"]
+
+
+def count_cols(prefix: str) -> list[str]:
+    return [f"{prefix}_low", f"{prefix}_best", f"{prefix}_high", f"{prefix}_error"]
+
+
+def _precomputed(df: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame | None, pd.DataFrame]:
+    """(those columns, df without them) when df already holds every one of `cols`, else (None, df)."""
+    if all(c in df.columns for c in cols):
+        pre = df[cols]
+        pre.attrs = {}  # as a freshly computed frame: nothing for join to compare with df's attrs
+        return pre, df.drop(columns=cols)
+    return None, df
+
+
 def _dated(df: pd.DataFrame, t: Table, src: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
+    pre, df = _precomputed(df, DATE_COLS)
     df = checks.references(df, "source_id", pd.Index(src["source_id"]), "source", t, rejects)
     df = df.assign(published=fast.map_series(df["source_id"], src.set_index("source_id")["published"]))
-    d = dates.resolve(df["date_reported"], df["published"])
+    d = dates.resolve(df["date_reported"], df["published"]) if pre is None else pre.loc[df.index]
     df = take_bad(df, d["date_error"].notna(), rejects, "date_reported",
                   d["date_error"].astype("str"), t.key)
     return df.join(d.drop(columns="date_error"), how="inner")
 
 
 def _placed(df: pd.DataFrame, t: Table, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
-    p = places.resolve(df, gaz)
+    p, df = _precomputed(df, PLACE_COLS)
+    p = places.resolve(df, gaz) if p is None else p
     col = pd.Series("place_reported", index=df.index).where(df["place_reported"].notna(), "oblast_reported")
     # name the column at fault: an unknown oblast or raion, not the place next to it
     col = col.mask(p["place_error"].str.startswith("unknown oblast", na=False), "oblast_reported")
@@ -109,7 +132,8 @@ def _placed(df: pd.DataFrame, t: Table, gaz: places.Gazetteer, rejects: Rejects)
 
 def _counted(df: pd.DataFrame, t: Table, cols: dict[str, str], rejects: Rejects) -> pd.DataFrame:
     for raw, prefix in cols.items():
-        c = counts.resolve(df[raw], prefix)
+        c, df = _precomputed(df, count_cols(prefix))
+        c = counts.resolve(df[raw], prefix) if c is None else c.copy()
         err = c.pop(f"{prefix}_error")
         df = take_bad(df, err.notna(), rejects, raw, err.astype("str"), t.key)
         df = df.join(c, how="inner").rename(columns={raw: f"{prefix}_reported"} if raw != prefix else {})
@@ -119,6 +143,15 @@ def _counted(df: pd.DataFrame, t: Table, cols: dict[str, str], rejects: Rejects)
 
 
 def _time_of_day(s: pd.Series) -> pd.DataFrame:
+    """hour and time_of_day, worked out once per distinct cell and mapped back to the rows."""
+    codes, uniq = s.factorize()
+    u = pd.concat([pd.Series(uniq, dtype=s.dtype), pd.Series([None], dtype=s.dtype)], ignore_index=True)
+    out = _time_of_day_rows(u).iloc[np.where(codes < 0, len(uniq), codes)]
+    out.index = s.index
+    return out
+
+
+def _time_of_day_rows(s: pd.Series) -> pd.DataFrame:
     hour = pd.to_numeric(s.str.extract(r"(\d{1,2})[:.h]\d{2}", expand=False), errors="coerce")
     hour = hour.where(hour.between(0, 23))
     bucket = pd.cut(hour, [-1, 5, 11, 17, 23], labels=["night", "morning", "afternoon", "evening"])

@@ -155,3 +155,15 @@ def test_cells_are_stripped_and_blank_cells_are_missing(tmp_path):
     rf = read(tmp_path, HDR + "\n" + R1.replace("Outlet A", "  Outlet A  ").replace("Title", "   ") + "\n")
     assert rf.frame.loc[0, "outlet"] == "Outlet A"
     assert pd.isna(rf.frame.loc[0, "title"])
+
+
+def test_cells_stay_text_exactly_as_written(tmp_path):
+    """No type guessing: '007', '1e3' and '2,5' are kept as the coder wrote them."""
+    from analysis.clean.read import read_raw
+    from analysis.schema import EVENTS
+
+    path = tmp_path / "events.csv"
+    path.write_text("event_id,source_id,event_type,coder_note\nEV-1,src_a,shelling,007\n"
+                    'EV-2,src_a,shelling,1e3\nEV-3,src_a,shelling,"2,5"\n', encoding="utf-8")
+    frame = read_raw(path, EVENTS).frame
+    assert frame["coder_note"].tolist() == ["007", "1e3", "2,5"]

@@ -65,7 +65,11 @@ def skeleton(name: str | None) -> str | None:
 def stem(name: str | None) -> str | None:
     """Skeleton without its case ending, so declined forms meet their base: Харкові/Харкова -> Харків,
     Ізюма -> Ізюм, Куп'янську -> Куп'янськ, Чугуєві -> Чугуїв. Too short a stem is no key at all."""
-    s = skeleton(name)
+    return stem_of_skeleton(skeleton(name))
+
+
+def stem_of_skeleton(s: str | None) -> str | None:
+    """stem() for a skeleton already computed (the gazetteer has tens of thousands of names)."""
     if s is None:
         return None
     for _ in range(2):
@@ -146,7 +150,7 @@ class Gazetteer:
         skels = {u: skeleton(u) for u in uniq}
         allnames["fold"] = allnames["n"].map(folds)
         allnames["skel"] = allnames["n"].map(skels)
-        allnames["stem"] = allnames["n"].map({u: stem(u) for u in uniq})
+        allnames["stem"] = allnames["n"].map({u: stem_of_skeleton(k) for u, k in skels.items()})
         settle = ~gaz.set_index("place_id")["place_type"].isin(["raion", "oblast", "country"])
         allnames["settlement"] = allnames["place_id"].map(settle)
         self.by_fold = _ids_by(allnames["fold"], allnames["place_id"])

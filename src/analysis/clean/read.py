@@ -100,13 +100,17 @@ def _fast_parse(text: str | None, delimiter: str, data: bytes | None = None) -> 
         bad.append(1)
         return "skip"
 
+    head = text[:65536] if data is None else data[:65536].decode("utf-8", errors="replace")
+    header = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
+    # every column is text: no type guessing that could turn '007' into 7 or cost a second pass
+    types = {name: pa.large_string() for name in header}
     try:
         table = pacsv.read_csv(
             io.BytesIO(text.encode("utf-8") if data is None else data),  # data: text's UTF-8 bytes, if at hand
             read_options=pacsv.ReadOptions(autogenerate_column_names=False, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                              invalid_row_handler=on_invalid),
-            convert_options=pacsv.ConvertOptions(column_types=None, strings_can_be_null=False,
+            convert_options=pacsv.ConvertOptions(column_types=types, strings_can_be_null=False,
                                                  auto_dict_encode=False, include_missing_columns=False),
         )
     except pa.ArrowInvalid:

@@ -8,6 +8,8 @@ rows read = rows kept + rows rejected.
 from __future__ import annotations
 
 import fcntl
+import os
+import sys
 import time
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
@@ -55,25 +57,41 @@ def _locked(out_dir: Path):
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+_T0 = time.perf_counter()
+
+
+def progress(message: str) -> None:
+    """One progress line on stderr for long cleans, when a person is watching (a terminal) or asked for it."""
+    if sys.stderr.isatty() or os.environ.get("OSKIL_PROGRESS") == "1":
+        print(f"[clean {time.perf_counter() - _T0:6.1f} s] {message}", file=sys.stderr, flush=True)
+
+
 def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str]) -> tuple[dict[str, pd.DataFrame], Summary]:
     """Clean raw frames (string cells + raw_line) into processed frames. Pure: no I/O."""
     rej = {t.name: Rejects(t.name, files.get(t.name, f"{t.name}.csv")) for t in RAW_TABLES}
     out: dict[str, pd.DataFrame] = {}
     out["gazetteer"] = tables.gazetteer(raw["gazetteer"], rej["gazetteer"])
     gaz = places.Gazetteer(out["gazetteer"])
+    progress(f"cleaning sources ({len(raw['sources']):,} rows)")
     out["sources"] = tables.sources(raw["sources"], rej["sources"])
     src = out["sources"]
+    progress(f"cleaning events ({len(raw['events']):,} rows)")
     out["events"] = tables.events(raw["events"], src, gaz, rej["events"])
     out["events"]["incident_id"] = incidents.link_events(out["events"]).astype("str")
+    progress(f"cleaning casualties ({len(raw['casualties']):,} rows)")
     out["casualties"] = tables.casualties(raw["casualties"], src, gaz, out["events"], rej["casualties"])
     cas = out["casualties"]
     cas["incident_id"] = incidents.link_casualties(cas, out["events"])
     if not cas.empty:
         cas[["status", "superseded_by", "disagreement"]] = incidents.supersede(cas)
     out["casualties"] = tables._finish(cas, TABLES["casualties"])
+    progress(f"cleaning statements ({len(raw['statements']):,} rows)")
     out["statements"] = tables.statements(raw["statements"], src, rej["statements"])
+    progress(f"cleaning control ({len(raw['control']):,} rows)")
     out["control"] = tables.control(raw["control"], src, gaz, rej["control"])
+    progress(f"cleaning tallies ({len(raw['tallies']):,} rows)")
     out["tallies"] = tables.tallies(raw["tallies"], src, gaz, rej["tallies"])
+    progress("linking incidents")
     out["incidents"] = tables._finish(incidents.incidents_table(out["events"], out["casualties"]),
                                       TABLES["incidents"])
     rejects = pd.concat([r.frame() for r in rej.values()], ignore_index=True)
@@ -88,6 +106,7 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str]) -> tuple[d
         if summary.read[t.name] != summary.kept[t.name] + n_rej:
             raise AssertionError(f"{t.name}: {summary.read[t.name]} read != {summary.kept[t.name]} kept + "
                                  f"{n_rej} rejected")
+    progress("validating every table against its schema")
     for name, df in out.items():
         out[name] = validate(name, df)
     problems = integrity(out)
@@ -103,6 +122,7 @@ def read_all(raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], li
         path = raw_dir / f"{t.name}.csv"
         if not path.exists():
             raise CleanError(str(path), None, None, None, f"a raw file {t.name}.csv in {raw_dir}")
+        progress(f"reading {path.name} ({path.stat().st_size / 1e6:,.1f} MB)")
         rf = read_raw(path, t)
         files[t.name] = path.name
         df = rf.frame
@@ -155,6 +175,7 @@ def clean(raw_dir: Path, out_dir: Path, reader=None) -> Summary:
         # a run that dies while writing must leave no manifest rather than the old one over a mixed set
         (out_dir / "manifest.json").unlink(missing_ok=True)
         written = []
+        progress(f"writing {len(out)} tables (Parquet + CSV) to {out_dir}")
         # Arrow's Parquet and CSV writers release the GIL: two tables at a time, files listed in name order
         with ThreadPoolExecutor(max_workers=2) as pool:
             for paths in pool.map(lambda name: write_table(out[name], out_dir, name), sorted(out)):

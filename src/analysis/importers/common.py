@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis.clean import dates, incidents, places, tables
 from analysis.clean.errors import CleanError, Rejects, take_bad
+from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
 from analysis.clean.write import sha256, write_manifest, write_table
 from analysis.schema import PROCESSED_TABLES, TABLES
@@ -188,21 +189,10 @@ class PlaceResolver:
 
 
 @dataclass
-class Result:
-    """The processed tables and what happened, per table."""
+class Result(Summary):
+    """The processed tables and what happened, per table (the clean's Summary, plus the tables)."""
 
-    tables: dict[str, pd.DataFrame]
-    read: dict[str, int] = field(default_factory=dict)
-    kept: dict[str, int] = field(default_factory=dict)
-    rejected: dict[str, int] = field(default_factory=dict)
-    notes: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    def lines(self) -> list[str]:
-        out = [f"{'table':<12}{'read':>12}{'kept':>12}{'rejected':>12}"]
-        for t in self.read:
-            out.append(f"{t:<12}{self.read[t]:>12,}{self.kept[t]:>12,}{self.rejected[t]:>12,}")
-        return out + self.notes
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
 
 
 def _empty(name: str) -> pd.DataFrame:
@@ -374,7 +364,7 @@ def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | No
     has_figure = mapper.has_figure(mapped)
     out = assemble(mapped, resolver, sources, gaz, rejects, has_figure)
     del mapped
-    result = Result(out)
+    result = Result(tables=out)
     n_rej = len(rejects)
     result.read["events"], result.kept["events"], result.rejected["events"] = n_read, len(out["events"]), n_rej
     if n_read != len(out["events"]) + n_rej:

@@ -86,9 +86,7 @@ def _parse_dates(s: pd.Series) -> pd.Series:
 def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver,
               rej: Rejects) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Map one batch of export rows; bad rows go to rej. Returns (mapped rows, partial sources)."""
-    for c in WANTED:
-        if c not in df.columns:
-            df[c] = pd.Series(None, index=df.index, dtype="str")
+    df = common.with_columns(df, WANTED)
     df = take_bad(df, df[ID].isna(), rej, ID, "an event_id_cnty", ID)
     key = df["sub_event_type"].str.lower().str.split().str.join(" ")
     known = key.map(_CANONICAL)

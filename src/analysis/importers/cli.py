@@ -3,25 +3,17 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis.clean.errors import CleanError
+    from analysis.cli import report
     from analysis.importers import acled, common, ucdp
 
     mapper = {"acled": acled, "ucdp": ucdp}[args.source]
-    try:
-        result = common.run(mapper, Path(args.file), Path(args.out), Path(args.gazetteer),
-                            block_size=args.block_mb << 20)
-    except CleanError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    for line in result.lines():
-        print(line)
-    print(f"imported {args.file} ({args.source}) -> {args.out} in {result.seconds:.1f} s")
-    return 0
+    return report(lambda: common.run(mapper, Path(args.file), Path(args.out), Path(args.gazetteer),
+                                     block_size=args.block_mb << 20),
+                  lambda r: f"imported {args.file} ({args.source}) -> {args.out} in {r.seconds:.1f} s")
 
 
 def register(subparsers) -> None:

@@ -34,6 +34,12 @@ MAPPED = ["event_id", "casualty_id", "source_id", "date_reported", "published", 
           "raw_line"]
 
 
+def with_columns(df: pd.DataFrame, wanted) -> pd.DataFrame:
+    """The export's optional columns that this export leaves out, added as empty text."""
+    missing = [c for c in wanted if c not in df.columns]
+    return df.assign(**{c: pd.Series(None, index=df.index, dtype="str") for c in missing}) if missing else df
+
+
 def slug(text: str) -> str:
     s = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", s).strip("-") or "unnamed"

@@ -47,9 +47,7 @@ def _first_date(s: pd.Series) -> pd.Series:
 
 def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver,
               rej: Rejects) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    for c in WANTED:
-        if c not in df.columns:
-            df[c] = pd.Series(None, index=df.index, dtype="str")
+    df = common.with_columns(df, WANTED)
     df = take_bad(df, df[ID].isna(), rej, ID, "an id", ID)
     df, tov = common.integers(df, "type_of_violence", 1, 3, rej, ID,
                               "type_of_violence 1, 2 or 3 (UCDP GED codebook)")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.clean.incidents import reconcile
+
 ESTIMATES = ("low", "best", "high")
 
 
@@ -20,20 +22,11 @@ def select(cas: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, oblast: st
 def per_incident(cas: pd.DataFrame) -> pd.DataFrame:
     """New-figure reports reconciled per incident: min low, lower-median best, max high (open if any open)."""
     cur = cas[(cas["figure_type"] == "new") & (cas["status"] == "current")]
-
-    def lower_median(s: pd.Series):
-        v = s.dropna().sort_values()
-        return v.iloc[(len(v) - 1) // 2] if len(v) else pd.NA
-
-    g = cur.groupby("incident_id")
-    out = g.agg(date=("date_start", "min"), place=("place_name", "first"), oblast=("oblast", "first"),
-                reports=("casualty_id", "size"), sources=("source_id", "nunique"),
-                disagreement=("disagreement", "any"))
-    for what in ("killed", "injured", "children_killed", "children_injured"):
-        out[f"{what}_low"] = g[f"{what}_low"].min()
-        out[f"{what}_best"] = g[f"{what}_best"].agg(lower_median)
-        out[f"{what}_high"] = g[f"{what}_high"].agg(lambda s: pd.NA if s.isna().any() else s.max())
-    return out.reset_index()
+    out = cur.groupby("incident_id").agg(
+        date=("date_start", "min"), place=("place_name", "first"), oblast=("oblast", "first"),
+        reports=("casualty_id", "size"), sources=("source_id", "nunique"), disagreement=("disagreement", "any"))
+    figures = reconcile(cur, ("killed", "injured", "children_killed", "children_injured"))
+    return out.join(figures.astype("Int64")).reset_index()
 
 
 def over_time(inc: pd.DataFrame, freq: str = "W") -> pd.DataFrame:

@@ -119,13 +119,8 @@ def supersede(cas: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"status": status, "superseded_by": sup, "disagreement": dis}).reindex(cas.index)
 
 
-def _lower_median(s: pd.Series) -> object:
-    v = s.dropna().sort_values()
-    return v.iloc[(len(v) - 1) // 2] if len(v) else pd.NA
-
-
 def _group_lower_median(values: pd.Series, keys: pd.Series) -> pd.Series:
-    """_lower_median of each group at once: the ((n - 1) // 2)-th of the group's sorted non-missing values."""
+    """Lower median of each group: the ((n - 1) // 2)-th of the group's sorted non-missing values."""
     d = pd.DataFrame({"k": keys, "v": values}).dropna(subset=["v"]).sort_values(["k", "v"], kind="stable")
     g = d.groupby("k", sort=False)["v"]
     pick = g.cumcount() == (g.transform("size") - 1) // 2
@@ -137,6 +132,19 @@ def _group_max_unless_open(values: pd.Series, keys: pd.Series) -> pd.Series:
     g = values.groupby(keys)
     mx = g.max()
     return mx.where(g.count() == g.size())
+
+
+def reconcile(cur: pd.DataFrame, measures: tuple[str, ...] = ("killed", "injured")) -> pd.DataFrame:
+    """Per incident, over the given (current, new) casualty reports: the lowest low, the lower median of the
+    bests and the highest high (open when any report leaves it open). The one reconciliation rule, used by
+    the incidents table and by the casualty notebook on any subset of reports."""
+    k = cur["incident_id"]
+    out = pd.DataFrame(index=pd.Index(pd.unique(k), name="incident_id"))
+    for m in measures:
+        out[f"{m}_low"] = cur[f"{m}_low"].groupby(k).min()
+        out[f"{m}_best"] = _group_lower_median(cur[f"{m}_best"], k)
+        out[f"{m}_high"] = _group_max_unless_open(cur[f"{m}_high"], k)
+    return out
 
 
 def _joined_ids(ids: pd.Series, keys: pd.Series) -> pd.Series:
@@ -158,13 +166,7 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
         n_ev=("event_id", "size"))
     ev["event_ids"] = _joined_ids(events["event_id"], events["incident_id"]).reindex(ev.index)
     cur = cas[(cas["status"] == "current") & (cas["figure_type"] == "new")]
-    k = cur["incident_id"]
-    agg = cur.groupby("incident_id").agg(killed_low=("killed_low", "min"), injured_low=("injured_low", "min"),
-                                         disagreement=("disagreement", "any"))
-    agg["killed_best"] = _group_lower_median(cur["killed_best"], k)
-    agg["killed_high"] = _group_max_unless_open(cur["killed_high"], k)
-    agg["injured_best"] = _group_lower_median(cur["injured_best"], k)
-    agg["injured_high"] = _group_max_unless_open(cur["injured_high"], k)
+    agg = reconcile(cur).join(cur.groupby("incident_id").agg(disagreement=("disagreement", "any")))
     ca_n = cas.groupby("incident_id").size().rename("n_ca")
     srcs = pd.concat([events[["incident_id", "source_id"]], cas[["incident_id", "source_id"]]])
     n_src = srcs.groupby("incident_id")["source_id"].nunique().rename("n_sources")

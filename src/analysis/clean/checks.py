@@ -1,7 +1,7 @@
 """Row checks shared by every raw table: vocabularies, ids, duplicates, references.
 
-Each takes the rows still in play and the table's Rejects, moves failing rows into Rejects with a
-reason that says what was expected, and returns the rest.
+Each takes a frame and the table's Rejects, records the failing rows still in play in Rejects with a
+reason that says what was expected, marks them out of play (errors.mark_bad) and returns the frame.
 """
 
 from __future__ import annotations
@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.clean import fast
-from analysis.clean.errors import Rejects, take_bad
+from analysis.clean.errors import Rejects, live
+from analysis.clean.errors import mark_bad as take_bad
 from analysis.schema import Table
 from analysis.vocab import MULTI_VALUED, VOCABULARIES
 
@@ -37,9 +38,7 @@ def vocabularies(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFra
         s = pd.Series(u.array.take(codes, allow_fill=True), index=df.index, name=f.name)
         bad = np.append(np.asarray(bad_u, dtype=bool), False)[codes]  # code -1 (empty cell) is never bad
         if f.required:
-            missing = s.isna()
-            df = take_bad(df, missing, rejects, f.name, f"a value for required column '{f.name}'", table.key)
-            s, bad = s[df.index], pd.Series(bad, index=s.index)[df.index]
+            df = take_bad(df, s.isna(), rejects, f.name, f"a value for required column '{f.name}'", table.key)
         df = df.assign(**{f.name: s})
         df = take_bad(df, pd.Series(bad, index=df.index), rejects, f.name,
                       f"one of: {', '.join(allowed)}", table.key)
@@ -58,27 +57,31 @@ def required(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
 def unique_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
     """A repeated id is an error: the first row keeps it, later rows are rejected naming the first."""
     key = table.key
-    dup = df[key].duplicated(keep="first")
+    ids = df.loc[live(df), [key, "raw_line"]]
+    dup = ids[key].duplicated(keep="first")
     if dup.any():
-        first_line = df.drop_duplicates(key).set_index(key)["raw_line"]
-        reason = "a unique id; already used at line " + df.loc[dup, key].map(first_line).astype("str")
-        df = take_bad(df, dup, rejects, key, reason.reindex(df.index), key)
+        first_line = ids.drop_duplicates(key).set_index(key)["raw_line"]
+        reason = "a unique id; already used at line " + ids.loc[dup, key].map(first_line).astype("str")
+        df = take_bad(df, dup, rejects, key, reason, key)
     return df
+
+
+def duplicated_live(df: pd.DataFrame, column: str) -> pd.Series:
+    """column.duplicated(keep='first') among the rows still in play (False for the others)."""
+    return df.loc[live(df), column].duplicated(keep="first").reindex(df.index, fill_value=False)
 
 
 def same_report_twice(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
     """The same report coded twice (every coded cell equal but the id) keeps only the first row."""
     cols = [c for c in table.raw_columns if c not in (table.key, "coder_note")]
-    group = pd.Series(df.groupby(cols, dropna=False, sort=False).ngroup().to_numpy(), index=df.index)
-    dup = group.duplicated(keep="first")  # = df.duplicated(subset=cols), from one pass over the cells
+    alive = live(df)
+    group = pd.Series(df.groupby(cols, dropna=False, sort=False).ngroup().to_numpy(), index=df.index)[alive]
+    dup = group.duplicated(keep="first")  # = df.duplicated(subset=cols) among the rows in play
     if dup.any():
-        # only the first row of each repeated group can be named: hash those, not every kept row
-        first = ~dup & group.duplicated(keep=False)
-        firsts = df[first].assign(_k=pd.util.hash_pandas_object(df.loc[first, cols], index=False))
-        key_of = firsts.set_index("_k")[table.key]
-        hashes = pd.util.hash_pandas_object(df.loc[dup, cols], index=False)
-        reason = "a row that is not a copy of " + hashes.map(key_of).astype("str") + " (same report coded twice)"
-        df = take_bad(df, dup, rejects, table.key, reason.reindex(df.index), table.key)
+        first = group[~dup]
+        key_of = pd.Series(df.loc[first.index, table.key].to_numpy(), index=first.to_numpy())
+        reason = "a row that is not a copy of " + group[dup].map(key_of).astype("str") + " (same report coded twice)"
+        df = take_bad(df, dup, rejects, table.key, reason, table.key)
     return df
 
 

@@ -56,12 +56,41 @@ class Rejects:
         return pd.concat(self._parts, ignore_index=True)
 
 
+#: a boolean column that marks the rows still in play. Checks mark failing rows instead of filtering them out, so
+#: a frame of a million rows is copied once at the end (kept()) rather than once per check that finds a bad row.
+ALIVE = "_alive"
+
+
+def live(df: pd.DataFrame) -> pd.Series:
+    """The rows still in play (not yet rejected)."""
+    return df[ALIVE] if ALIVE in df.columns else pd.Series(True, index=df.index, name=ALIVE)
+
+
+def mark_bad(df: pd.DataFrame, bad: pd.Series, rejects: Rejects, column: str, reason: str | pd.Series,
+             id_col: str | None) -> pd.DataFrame:
+    """Record the rows flagged in `bad` that are still in play in `rejects`, and mark them out of play.
+
+    A row is rejected once, for the first check it fails: rows already out of play are not looked at again."""
+    alive = live(df)
+    bad = bad.reindex(df.index).fillna(False).astype(bool) & alive
+    if not bad.any():
+        return df
+    r = reason.reindex(df.index)[bad] if isinstance(reason, pd.Series) else reason
+    cols = list(dict.fromkeys(c for c in ("raw_line", column, id_col) if c and c in df.columns))
+    rejects.add(df.loc[bad, cols], column, r, id_col)
+    return df.assign(**{ALIVE: alive & ~bad})
+
+
+def kept(df: pd.DataFrame) -> pd.DataFrame:
+    """The rows still in play, without the marker column: the one copy of the frame."""
+    if ALIVE not in df.columns:
+        return df
+    alive = df[ALIVE]
+    df = df.drop(columns=ALIVE)
+    return df if alive.all() else df[alive.to_numpy()]
+
+
 def take_bad(df: pd.DataFrame, bad: pd.Series, rejects: Rejects, column: str, reason: str | pd.Series,
              id_col: str | None) -> pd.DataFrame:
     """Move the rows flagged in `bad` into `rejects` and return the rest."""
-    bad = bad.reindex(df.index).fillna(False).astype(bool)
-    if bad.any():
-        r = reason.reindex(df.index)[bad] if isinstance(reason, pd.Series) else reason
-        rejects.add(df[bad], column, r, id_col)
-        return df[~bad]
-    return df
+    return kept(mark_bad(df, bad, rejects, column, reason, id_col))

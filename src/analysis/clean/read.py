@@ -12,8 +12,10 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from analysis.clean.errors import CleanError
@@ -37,6 +39,7 @@ ALIASES = {
     "pub_date": "published",
 }
 _DELIMS = (",", ";", "\t")
+_TEXT = {pa.large_string(): pd.StringDtype("pyarrow", na_value=float("nan"))}  # pandas' "str" dtype
 
 
 @dataclass
@@ -78,35 +81,38 @@ def _sniff_delimiter(header_line: str) -> str:
     return best if counts[best] else ","
 
 
-def _line_numbers(frame: pd.DataFrame) -> pd.Series:
-    """Physical line each record starts on, counting newlines embedded in quoted cells."""
-    embedded = pd.Series(0, index=frame.index, dtype="int64")
-    for col in frame.columns:
-        s = frame[col]
-        if s.str.contains("\n", regex=False, na=False).any():
-            embedded = embedded + s.str.count("\n").fillna(0).astype("int64")
-    before = embedded.cumsum() - embedded
-    return pd.Series(range(2, len(frame) + 2), index=frame.index, dtype="int64") + before
-
-
-def _fast_parse(text: str | None, delimiter: str, data: bytes | None = None) -> pd.DataFrame | None:
-    """pyarrow parse of text (or of its UTF-8 bytes, data); None when the file has rows of the wrong width or
-    blank lines, or is not UTF-8."""
-    if re.search(r"\n[ \t]*\r?\n", text) if data is None else re.search(rb"\n[ \t]*\r?\n", data):
+def _line_numbers(table: pa.Table, data: bytes) -> np.ndarray | None:
+    """Physical line each record starts on, counting newlines embedded in quoted cells; None when the
+    file has blank lines (pyarrow skips them, so its row numbers would not be lines)."""
+    n = table.num_rows
+    lines = np.arange(2, n + 2, dtype="int64")
+    if data.count(b"\n") == n + data.endswith(b"\n"):  # one newline per row: none in cells, no blank lines
+        return lines
+    if re.search(rb"\n[ \t]*\r?\n", data):
         return None
+    embedded = np.zeros(n, dtype="int64")
+    for col in table.columns:
+        if pc.any(pc.match_substring(col, "\n")).as_py():
+            embedded += pc.count_substring(col, "\n").to_numpy(zero_copy_only=False).astype("int64")
+    return lines + (np.cumsum(embedded) - embedded)
+
+
+def _fast_parse(data: bytes, delimiter: str) -> tuple[pa.Table, np.ndarray] | None:
+    """pyarrow parse of UTF-8 bytes: (text table, physical line of each row); None when the file has rows
+    of the wrong width or blank lines, or is not UTF-8."""
     bad: list[int] = []
 
     def on_invalid(row: pacsv.InvalidRow) -> str:
         bad.append(1)
         return "skip"
 
-    head = text[:65536] if data is None else data[:65536].decode("utf-8", errors="replace")
+    head = data[:65536].decode("utf-8", errors="replace")
     header = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
     # every column is text: no type guessing that could turn '007' into 7 or cost a second pass
     types = {name: pa.large_string() for name in header}
     try:
         table = pacsv.read_csv(
-            io.BytesIO(text.encode("utf-8") if data is None else data),  # data: text's UTF-8 bytes, if at hand
+            io.BytesIO(data),
             read_options=pacsv.ReadOptions(autogenerate_column_names=False, block_size=1 << 24),
             parse_options=pacsv.ParseOptions(delimiter=delimiter, newlines_in_values=True,
                                              invalid_row_handler=on_invalid),
@@ -119,7 +125,8 @@ def _fast_parse(text: str | None, delimiter: str, data: bytes | None = None) -> 
         return None
     # one chunk per column: later row filters then take from one buffer instead of re-joining the chunks
     table = table.cast(pa.schema([pa.field(n, pa.large_string()) for n in table.column_names])).combine_chunks()
-    return table.to_pandas(types_mapper={pa.large_string(): pd.StringDtype("pyarrow", na_value=float("nan"))}.get)
+    lines = _line_numbers(table, data)
+    return None if lines is None else (table, lines)
 
 
 def _slow_parse(text: str, delimiter: str) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -154,7 +161,7 @@ def read_raw(path: Path, table: Table) -> RawFrame:
 def read_bytes(data: bytes, table: Table, file: str) -> RawFrame:
     """read_raw on the bytes of a whole file, or of a block of its rows with its header line in front
     (raw_line then counts from that header: the caller shifts it to the line in the file)."""
-    frame = None
+    parsed = None
     utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
         first = utf8.split(b"\n", 1)[0].decode("utf-8")
@@ -162,42 +169,44 @@ def read_bytes(data: bytes, table: Table, file: str) -> RawFrame:
         first = ""
     if first.strip():
         # the usual case, a UTF-8 file, goes to pyarrow as it is: pyarrow checks the UTF-8 of every cell, and
-        # anything it refuses (cp1251, ragged rows, blank lines) takes the path below, as before
-        text, encoding, delimiter = None, "utf-8", _sniff_delimiter(first)
-        frame = _fast_parse(None, delimiter, utf8)
-    if frame is None:
+        # anything it refuses (cp1251, ragged rows, blank lines) takes the path below
+        encoding, delimiter = "utf-8", _sniff_delimiter(first)
+        parsed = _fast_parse(utf8, delimiter)
+    ragged = None
+    if parsed is None:
         text, encoding = _decode(data, file)
         if not text.strip():
             raise CleanError(file, 1, None, "", f"a header row with the columns {', '.join(table.required_raw)}")
-        first = text.split("\n", 1)[0]
-        delimiter = _sniff_delimiter(first)
-        frame = _fast_parse(text, delimiter, utf8 if encoding == "utf-8" else None)
-    ragged = None
-    if frame is None:
+        delimiter = _sniff_delimiter(text.split("\n", 1)[0])
+        parsed = _fast_parse(utf8 if encoding == "utf-8" else text.encode("utf-8"), delimiter)
+    if parsed is None:
         frame, ragged = _slow_parse(text, delimiter)
-        lines = frame.pop("__line")
-    else:
-        lines = _line_numbers(frame)
+        lines = frame.pop("__line").to_numpy()
+        parsed = (pa.Table.from_arrays([pa.array(frame.iloc[:, i], type=pa.large_string(), from_pandas=True)
+                                        for i in range(frame.shape[1])], names=list(frame.columns)), lines)
+    arrow, lines = parsed
 
     renamed: dict[str, str] = {}
-    for col in frame.columns:
+    for col in arrow.column_names:
         key = _norm_header(col)
         key = key if key in table.raw_columns else ALIASES.get(key, key)
         if key in renamed.values():
             raise CleanError(file, 1, col, col, f"each column once (duplicate of '{key}')")
         renamed[col] = key
-    frame = frame.rename(columns=renamed)
+    arrow = arrow.rename_columns([renamed[c] for c in arrow.column_names])
     for col in table.required_raw:
-        if col not in frame.columns:
+        if col not in arrow.column_names:
             raise CleanError(file, 1, col, None,
                              f"a required column '{col}' in the header (columns of {table.name}: "
                              f"{', '.join(table.raw_columns)})")
-    ignored = [c for c in frame.columns if c not in table.raw_columns]
-    out = pd.DataFrame(index=frame.index)
+    ignored = [c for c in arrow.column_names if c not in table.raw_columns]
+    cols = {}
     for col in table.raw_columns:
-        s = frame[col] if col in frame.columns else pd.Series(pd.NA, index=frame.index, dtype="str")
-        s = s.astype("str").str.strip()
-        out[col] = s.mask(s == "")
-    out["raw_line"] = lines.to_numpy() if hasattr(lines, "to_numpy") else lines
-    out = out.reset_index(drop=True)
+        if col in arrow.column_names:
+            s = pc.utf8_trim_whitespace(arrow.column(col))  # what str.strip() does on Arrow text
+            cols[col] = pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.large_string()), s)
+        else:
+            cols[col] = pa.nulls(arrow.num_rows, pa.large_string())
+    cols["raw_line"] = pa.array(lines, type=pa.int64())
+    out = pa.table(cols).to_pandas(types_mapper=_TEXT.get)
     return RawFrame(out, encoding, delimiter, ignored, ragged)

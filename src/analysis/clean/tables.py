@@ -10,7 +10,8 @@ import numpy as np
 import pandas as pd
 
 from analysis.clean import checks, counts, dates, fast, places
-from analysis.clean.errors import Rejects, take_bad
+from analysis.clean.errors import Rejects, kept, live
+from analysis.clean.errors import mark_bad as take_bad
 from analysis.schema import TABLES, Table
 
 UKRAINE_BOX = (44.0, 52.5, 22.0, 40.3)  # lat min, lat max, lon min, lon max
@@ -18,7 +19,8 @@ TODAY = pd.Timestamp.today().normalize()
 
 
 def _finish(df: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """Cast to the processed dtypes and order columns as the schema says."""
+    """Drop the rejected rows, cast to the processed dtypes and order columns as the schema says."""
+    df = kept(df)
     out = pd.DataFrame(index=df.index)
     for f in table.processed:
         s = df[f.name] if f.name in df.columns else pd.Series(pd.NA, index=df.index)
@@ -71,7 +73,7 @@ def sources(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
     df = _common(df, t, rejects)
     df = take_bad(df, ~df["url"].str.match(r"^https?://[^\s/$.?#].[^\s]*$", na=False), rejects, "url",
                   "an http(s) URL", t.key)
-    twice = df["url"].duplicated(keep="first")
+    twice = checks.duplicated_live(df, "url")
     df = take_bad(df, twice, rejects, "url", "each URL once (this report is already a source)", t.key)
     pub = pd.to_datetime(df["published"], format="%Y-%m-%d", errors="coerce")
     df = take_bad(df, pub.isna(), rejects, "published", "a date YYYY-MM-DD that exists", t.key)
@@ -111,15 +113,18 @@ def _dated(df: pd.DataFrame, t: Table, src: pd.DataFrame, rejects: Rejects) -> p
     pre, df = _precomputed(df, DATE_COLS)
     df = checks.references(df, "source_id", pd.Index(src["source_id"]), "source", t, rejects)
     df = df.assign(published=fast.map_series(df["source_id"], src.set_index("source_id")["published"]))
-    d = dates.resolve(df["date_reported"], df["published"]) if pre is None else pre.loc[df.index]
+    alive = live(df)
+    d = dates.resolve(df.loc[alive, "date_reported"], df.loc[alive, "published"]) if pre is None else pre
     df = take_bad(df, d["date_error"].notna(), rejects, "date_reported",
                   d["date_error"].astype("str"), t.key)
-    return df.join(d.drop(columns="date_error"), how="inner")
+    return df.join(d.drop(columns="date_error"))  # rows out of play get no dates
 
 
 def _placed(df: pd.DataFrame, t: Table, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
     p, df = _precomputed(df, PLACE_COLS)
-    p = places.resolve(df, gaz) if p is None else p
+    p = places.resolve(df.loc[live(df), ["place_reported", "raion_reported", "oblast_reported"]], gaz) \
+        if p is None else p
+    p = p.reindex(df.index)
     col = pd.Series("place_reported", index=df.index).where(df["place_reported"].notna(), "oblast_reported")
     # name the column at fault: an unknown oblast or raion, not the place next to it
     col = col.mask(p["place_error"].str.startswith("unknown oblast", na=False), "oblast_reported")
@@ -127,16 +132,16 @@ def _placed(df: pd.DataFrame, t: Table, gaz: places.Gazetteer, rejects: Rejects)
     err = p["place_error"].notna()
     for c in ("place_reported", "raion_reported", "oblast_reported"):
         df = take_bad(df, err & (col == c), rejects, c, p["place_error"].astype("str"), t.key)
-    return df.join(p.drop(columns="place_error"), how="inner")
+    return df.join(p.drop(columns="place_error"))
 
 
 def _counted(df: pd.DataFrame, t: Table, cols: dict[str, str], rejects: Rejects) -> pd.DataFrame:
     for raw, prefix in cols.items():
         c, df = _precomputed(df, count_cols(prefix))
-        c = counts.resolve(df[raw], prefix) if c is None else c.copy()
+        c = counts.resolve(df.loc[live(df), raw], prefix) if c is None else c.copy()
         err = c.pop(f"{prefix}_error")
         df = take_bad(df, err.notna(), rejects, raw, err.astype("str"), t.key)
-        df = df.join(c, how="inner").rename(columns={raw: f"{prefix}_reported"} if raw != prefix else {})
+        df = df.join(c).rename(columns={raw: f"{prefix}_reported"} if raw != prefix else {})
         if raw == prefix:
             df[f"{prefix}_reported"] = df[raw]
     return df

@@ -57,25 +57,36 @@ def required(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
 def unique_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
     """A repeated id is an error: the first row keeps it, later rows are rejected naming the first."""
     key = table.key
-    ids = df.loc[live(df), [key, "raw_line"]]
-    dup = ids[key].duplicated(keep="first")
+    alive = live(df).to_numpy()
+    code = fast.codes(df[key])[alive]  # ids as integers: duplicates found by an integer hash, not on text
+    dup = pd.Series(code).duplicated(keep="first").to_numpy()
     if dup.any():
-        first_line = ids.drop_duplicates(key).set_index(key)["raw_line"]
-        reason = "a unique id; already used at line " + ids.loc[dup, key].map(first_line).astype("str")
-        df = take_bad(df, dup, rejects, key, reason, key)
+        lines = df["raw_line"].to_numpy()[alive]
+        first_line = np.zeros(code.max() + 1, dtype="int64")
+        first_line[code[~dup]] = lines[~dup]
+        where = df.index[alive][dup]
+        reason = pd.Series(first_line[code[dup]], index=where).astype("str").radd("a unique id; already used at line ")
+        df = take_bad(df, pd.Series(True, index=where), rejects, key, reason, key)
     return df
 
 
 def duplicated_live(df: pd.DataFrame, column: str) -> pd.Series:
     """column.duplicated(keep='first') among the rows still in play (False for the others)."""
-    return df.loc[live(df), column].duplicated(keep="first").reindex(df.index, fill_value=False)
+    s = df.loc[live(df), column]
+    if fast.all_distinct(s):
+        return pd.Series(False, index=df.index)
+    return s.duplicated(keep="first").reindex(df.index, fill_value=False)
 
 
 def same_report_twice(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
     """The same report coded twice (every coded cell equal but the id) keeps only the first row."""
     cols = [c for c in table.raw_columns if c not in (table.key, "coder_note")]
+    # copies can only be among rows that agree on the first few coded cells (source, date, ...): group those
+    # cheaply, then compare every cell of the few candidates
+    probe = pd.Series(df.groupby(cols[:3], dropna=False, sort=False).ngroup().to_numpy(), index=df.index)
     alive = live(df)
-    group = pd.Series(df.groupby(cols, dropna=False, sort=False).ngroup().to_numpy(), index=df.index)[alive]
+    cand = df.loc[alive & probe.duplicated(keep=False), cols]
+    group = pd.Series(cand.groupby(cols, dropna=False, sort=False).ngroup().to_numpy(), index=cand.index)
     dup = group.duplicated(keep="first")  # = df.duplicated(subset=cols) among the rows in play
     if dup.any():
         first = group[~dup]

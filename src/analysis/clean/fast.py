@@ -54,3 +54,21 @@ def map_series(s: pd.Series, mapping: pd.Series) -> pd.Series:
     pos = positions(s, mapping.index).astype("int64")
     out = mapping.array.take(pos, allow_fill=True)
     return pd.Series(out, index=s.index, name=s.name)
+
+
+def all_distinct(s: pd.Series) -> bool:
+    """True when no value of s repeats (missing values count as one value): a hash pass, no factorize."""
+    if not _is_text(s):
+        return bool(s.nunique(dropna=False) == len(s))
+    return pc.count_distinct(_arrow(s), mode="all").as_py() == len(s)
+
+
+def codes(s: pd.Series) -> np.ndarray:
+    """Integer code of each cell's value (equal values, equal codes; -1 for missing): pandas' factorize codes
+    for text, from Arrow's hash kernel."""
+    if not _is_text(s):
+        return pd.factorize(s)[0].astype("int64")
+    arr = _arrow(s)
+    enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr,
+                               null_encoding="mask")
+    return pc.fill_null(enc.indices.cast(pa.int64()), -1).to_numpy(zero_copy_only=False)

@@ -9,6 +9,7 @@ Work is done once per distinct (place, raion, oblast) and joined back to the row
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -32,21 +33,31 @@ _ADMIN_WORDS = re.compile(
     r"territorial community|community|hromada|громада)\b")
 
 
+_QUOTES = re.compile(r"[’‘'ʼ`´”“\"ʹ]")
+_DASHES = re.compile(r"[\-‐–—_]")
+_SPACES = re.compile(r"\s+")
+_REPEATS = re.compile(r"(.)\1+")
+_SKELETON_PAIRS = (("shch", "s"), ("kh", "h"), ("zh", "z"), ("ch", "c"), ("sh", "s"), ("ts", "c"), ("g", "h"),
+                   ("y", "i"), ("j", "i"), ("e", "i"), ("w", "v"), (" ", ""))
+
+
+@functools.lru_cache(maxsize=1 << 17)  # the same spellings recur across tables and gazetteer columns
 def fold(name: str | None) -> str | None:
     """Comparable form of a place name: case, accents, apostrophes, hyphens and prefixes folded."""
     if name is None or (isinstance(name, float)) or not str(name).strip():
         return None
     s = unicodedata.normalize("NFKC", str(name)).casefold()
-    s = re.sub(r"[’‘'ʼ`´”“\"ʹ]", "", s)
+    s = _QUOTES.sub("", s)
     s = s.replace("ё", "е")
-    s = re.sub(r"[\-‐–—_]", " ", s)
-    s = re.sub(r"\s+", " ", s).strip(" .,;:()")
+    s = _DASHES.sub(" ", s)
+    s = _SPACES.sub(" ", s).strip(" .,;:()")
     for _ in range(2):
         s = _PREFIXES.sub("", s).strip()
         s = _SUFFIXES.sub("", s).strip()
     return s or None
 
 
+@functools.lru_cache(maxsize=1 << 17)
 def skeleton(name: str | None) -> str | None:
     """A looser key that erases the usual transliteration differences (y/i/j, kh/h, g/h, doubled letters)."""
     s = fold(name)
@@ -55,11 +66,13 @@ def skeleton(name: str | None) -> str | None:
     s = s.translate(_TRANSLIT)
     s = unicodedata.normalize("NFKD", s)
     s = "".join(c for c in s if not unicodedata.combining(c))
-    for a, b in (("shch", "s"), ("kh", "h"), ("zh", "z"), ("ch", "c"), ("sh", "s"), ("ts", "c"),
-                 ("g", "h"), ("y", "i"), ("j", "i"), ("e", "i"), ("w", "v"), (" ", "")):
+    for a, b in _SKELETON_PAIRS:
         s = s.replace(a, b)
-    s = re.sub(r"(.)\1+", r"\1", s)
-    return s
+    return _REPEATS.sub(r"\1", s)
+
+
+_VOWEL_END = re.compile(r"[aiou]$")
+_OV_END = re.compile(r"ov$")
 
 
 def stem(name: str | None) -> str | None:
@@ -73,8 +86,8 @@ def stem_of_skeleton(s: str | None) -> str | None:
     if s is None:
         return None
     for _ in range(2):
-        s = re.sub(r"[aiou]$", "", s)
-    s = re.sub(r"ov$", "iv", s)
+        s = _VOWEL_END.sub("", s)
+    s = _OV_END.sub("iv", s)
     return s if len(s) >= 4 else None
 
 

@@ -109,10 +109,11 @@ def old_set_or_no_manifest(out: Path, old: dict[str, str]) -> None:
 
 
 def test_a_clean_that_fails_while_writing_leaves_no_mixed_set(refs, tmp_path, monkeypatch):
-    """Deterministic fault injection: the third table write dies (as a kill would)."""
+    """Deterministic fault injection: the third table write dies (as a kill would). Tables are staged to
+    temporary files and published together, so the folder keeps the old set, manifest and all."""
     out = copy_out(refs["tiny"]["out"], tmp_path / "out")
     calls = []
-    real = pipeline.write_table
+    real = write.stage_table
 
     def dying(df, out_dir, name):
         calls.append(name)
@@ -120,10 +121,13 @@ def test_a_clean_that_fails_while_writing_leaves_no_mixed_set(refs, tmp_path, mo
             raise KeyboardInterrupt("killed")
         return real(df, out_dir, name)
 
-    monkeypatch.setattr(pipeline, "write_table", dying)
+    monkeypatch.setattr(write, "stage_table", dying)
     with pytest.raises(KeyboardInterrupt):
         pipeline.clean(refs["messy"]["raw"], out)
-    assert snapshot(out) != refs["tiny"]["snap"]  # two new tables did land
+    assert len(calls) >= 3
+    write.check_manifest(out)
+    assert snapshot(out) == refs["tiny"]["snap"]
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]  # its temporary files are gone
     old_set_or_no_manifest(out, refs["tiny"]["snap"])
     monkeypatch.undo()
     pipeline.clean(refs["messy"]["raw"], out)  # the next clean recovers

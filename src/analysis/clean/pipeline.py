@@ -1,18 +1,17 @@
 """The clean step: read every raw table, clean it, link incidents, validate, write.
 
 Order matters only through references: gazetteer and sources first, then the tables that cite them,
-events before casualties. Accounting is checked before anything is written: for every table,
-rows read = rows kept + rows rejected.
+events before casualties. Each table is validated and staged to a temporary file as soon as it is final,
+so writing overlaps cleaning; nothing is published until accounting (for every table, rows read = rows
+kept + rows rejected) and the references between tables have been checked.
 """
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sys
 import time
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from analysis.clean import incidents, places, tables
 from analysis.clean.errors import CleanError, Rejects
 from analysis.clean.read import read_raw
 from analysis.clean.validate import integrity, validate
-from analysis.clean.write import write_manifest, write_table
+from analysis.clean.write import Publisher
 from analysis.schema import RAW_TABLES, TABLES
 
 
@@ -43,20 +42,6 @@ class Summary:
         return out + self.notes
 
 
-@contextmanager
-def _locked(out_dir: Path):
-    """One clean at a time per output folder; a second waits instead of interleaving files."""
-    out_dir.mkdir(parents=True, exist_ok=True)
-    with open(out_dir / ".clean.lock", "w") as fh:
-        fcntl.flock(fh, fcntl.LOCK_EX)
-        for stale in out_dir.glob(".*.tmp"):  # left by a run that was killed while writing
-            stale.unlink(missing_ok=True)
-        try:
-            yield
-        finally:
-            fcntl.flock(fh, fcntl.LOCK_UN)
-
-
 _T0 = time.perf_counter()
 
 
@@ -66,52 +51,62 @@ def progress(message: str) -> None:
         print(f"[clean {time.perf_counter() - _T0:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
-def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str]) -> tuple[dict[str, pd.DataFrame], Summary]:
-    """Clean raw frames (string cells + raw_line) into processed frames. Pure: no I/O."""
+def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
+                 on_final: Callable[[str, pd.DataFrame], None] | None = None) -> tuple[dict[str, pd.DataFrame], Summary]:
+    """Clean raw frames (string cells + raw_line) into processed frames. No I/O of its own.
+
+    Each table is validated as soon as it is final and handed to on_final(name, frame) (the clean writes it
+    while the next one is cleaned). Each raw table is dropped from `raw` once cleaned, to free its cells."""
     rej = {t.name: Rejects(t.name, files.get(t.name, f"{t.name}.csv")) for t in RAW_TABLES}
+    read = {t.name: len(raw[t.name]) for t in RAW_TABLES}
+    ragged = _with_ragged(raw)
     out: dict[str, pd.DataFrame] = {}
-    out["gazetteer"] = tables.gazetteer(raw["gazetteer"], rej["gazetteer"])
+
+    def final(name: str, df: pd.DataFrame) -> None:
+        out[name] = validate(name, df)
+        if on_final is not None:
+            on_final(name, out[name])
+
+    final("gazetteer", tables.gazetteer(raw.pop("gazetteer"), rej["gazetteer"]))
     gaz = places.Gazetteer(out["gazetteer"])
-    progress(f"cleaning sources ({len(raw['sources']):,} rows)")
-    out["sources"] = tables.sources(raw["sources"], rej["sources"])
+    progress(f"cleaning sources ({read['sources']:,} rows)")
+    final("sources", tables.sources(raw.pop("sources"), rej["sources"]))
     src = out["sources"]
-    progress(f"cleaning events ({len(raw['events']):,} rows)")
-    out["events"] = tables.events(raw["events"], src, gaz, rej["events"])
-    out["events"]["incident_id"] = incidents.link_events(out["events"]).astype("str")
-    progress(f"cleaning casualties ({len(raw['casualties']):,} rows)")
-    out["casualties"] = tables.casualties(raw["casualties"], src, gaz, out["events"], rej["casualties"])
-    cas = out["casualties"]
+    progress(f"cleaning events ({read['events']:,} rows)")
+    ev = tables.events(raw.pop("events"), src, gaz, rej["events"])
+    ev["incident_id"] = incidents.link_events(ev).astype("str")
+    final("events", ev)
+    progress(f"cleaning casualties ({read['casualties']:,} rows)")
+    cas = tables.casualties(raw.pop("casualties"), src, gaz, out["events"], rej["casualties"])
     cas["incident_id"] = incidents.link_casualties(cas, out["events"])
     if not cas.empty:
         cas[["status", "superseded_by", "disagreement"]] = incidents.supersede(cas)
-    out["casualties"] = tables._finish(cas, TABLES["casualties"])
-    progress(f"cleaning statements ({len(raw['statements']):,} rows)")
-    out["statements"] = tables.statements(raw["statements"], src, rej["statements"])
-    progress(f"cleaning control ({len(raw['control']):,} rows)")
-    out["control"] = tables.control(raw["control"], src, gaz, rej["control"])
-    progress(f"cleaning tallies ({len(raw['tallies']):,} rows)")
-    out["tallies"] = tables.tallies(raw["tallies"], src, gaz, rej["tallies"])
+    final("casualties", tables._finish(cas, TABLES["casualties"]))
+    progress(f"cleaning statements ({read['statements']:,} rows)")
+    final("statements", tables.statements(raw.pop("statements"), src, rej["statements"]))
+    progress(f"cleaning control ({read['control']:,} rows)")
+    final("control", tables.control(raw.pop("control"), src, gaz, rej["control"]))
+    progress(f"cleaning tallies ({read['tallies']:,} rows)")
+    final("tallies", tables.tallies(raw.pop("tallies"), src, gaz, rej["tallies"]))
     progress("linking incidents")
-    out["incidents"] = tables._finish(incidents.incidents_table(out["events"], out["casualties"]),
-                                      TABLES["incidents"])
-    rejects = pd.concat([r.frame() for r in rej.values()], ignore_index=True)
-    out["rejects"] = tables._finish(rejects, TABLES["rejects"]).sort_values(
-        ["table", "line"], kind="stable").reset_index(drop=True)
+    final("incidents", tables._finish(incidents.incidents_table(out["events"], out["casualties"]),
+                                      TABLES["incidents"]))
+    rejects = pd.concat([r.frame() for r in rej.values()] + ([ragged] if len(ragged) else []), ignore_index=True)
+    rejects = tables._finish(rejects, TABLES["rejects"]).sort_values(["table", "line"], kind="stable")
     summary = Summary()
+    n_rej = rejects["table"].value_counts()
     for t in RAW_TABLES:
-        n_rej = int((rejects["table"] == t.name).sum())
-        summary.read[t.name] = len(raw[t.name])
+        summary.read[t.name] = read[t.name] + int((ragged["table"] == t.name).sum() if len(ragged) else 0)
         summary.kept[t.name] = len(out[t.name])
-        summary.rejected[t.name] = n_rej
-        if summary.read[t.name] != summary.kept[t.name] + n_rej:
+        summary.rejected[t.name] = int(n_rej.get(t.name, 0))
+        if summary.read[t.name] != summary.kept[t.name] + summary.rejected[t.name]:
             raise AssertionError(f"{t.name}: {summary.read[t.name]} read != {summary.kept[t.name]} kept + "
-                                 f"{n_rej} rejected")
-    progress("validating every table against its schema")
-    for name, df in out.items():
-        out[name] = validate(name, df)
+                                 f"{summary.rejected[t.name]} rejected")
+    progress("checking references between tables")
     problems = integrity(out)
     if problems:
         raise AssertionError("referential integrity: " + "; ".join(problems))
+    final("rejects", rejects.reset_index(drop=True))
     return out, summary
 
 
@@ -155,31 +150,15 @@ def _with_ragged(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
 
 
 def clean(raw_dir: Path, out_dir: Path, reader=None) -> Summary:
-    """Clean raw_dir into out_dir. Nothing is written unless every table cleaned and validated.
+    """Clean raw_dir into out_dir. Nothing is published unless every table cleaned and validated.
 
     reader(raw_dir) -> (frames, files, notes) replaces read_all (clean/dask_engine.py reads in parallel)."""
     t0 = time.perf_counter()
     raw, files, notes = (reader or read_all)(raw_dir)
-    out, summary = clean_frames(raw, files)
-    ragged = _with_ragged(raw)
-    raw.clear()  # the raw cells are not needed any more: free them before the output files are built
-    if len(ragged):
-        out["rejects"] = tables._finish(pd.concat([out["rejects"], ragged], ignore_index=True),
-                                        TABLES["rejects"]).sort_values(["table", "line"], kind="stable"
-                                                                       ).reset_index(drop=True)
-        for tname, n in ragged.groupby("table").size().items():
-            summary.read[tname] += int(n)
-            summary.rejected[tname] += int(n)
-    summary.notes.extend(notes)
-    with _locked(out_dir):
-        # a run that dies while writing must leave no manifest rather than the old one over a mixed set
-        (out_dir / "manifest.json").unlink(missing_ok=True)
-        written = []
+    with Publisher(out_dir) as pub:
+        out, summary = clean_frames(raw, files, on_final=pub.add)
+        summary.notes.extend(notes)
         progress(f"writing {len(out)} tables (Parquet + CSV) to {out_dir}")
-        # Arrow's Parquet and CSV writers release the GIL: two tables at a time, files listed in name order
-        with ThreadPoolExecutor(max_workers=2) as pool:
-            for paths in pool.map(lambda name: write_table(out[name], out_dir, name), sorted(out)):
-                written += paths
-        write_manifest(out_dir, written, {"rows": {k: len(v) for k, v in sorted(out.items())}})
+        pub.publish({"rows": {k: len(v) for k, v in sorted(out.items())}})
     summary.seconds = time.perf_counter() - t0
     return summary

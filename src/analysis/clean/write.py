@@ -1,17 +1,22 @@
 """Write processed tables atomically and deterministically: Parquet plus a CSV twin for people.
 
-Each file is written to a temporary name in the same folder and renamed into place, so a killed run
-never leaves half a file. manifest.json, written last, lists every file with its SHA-256: readers
-check it, so a set of files from two different runs is detected. Text cells that a spreadsheet would
-run as a formula (=, +, -, @) are prefixed with ' in the CSV twins only.
+Each file is written to a hidden temporary name in the same folder (fsync'ed) and renamed into place, so a
+killed run never leaves half a file. A clean publishes its tables as one set (Publisher): every file is
+staged first, then all are renamed, then manifest.json is written last, listing every file with its SHA-256:
+readers check it, so a set of files from two different runs is detected. Text cells that a spreadsheet
+would run as a formula (=, +, -, @) are prefixed with ' in the CSV twins only.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
@@ -30,7 +35,22 @@ def neutralise(s: pd.Series) -> pd.Series:
     return s.mask(s.str.match(_FORMULA, na=False), "'" + s)
 
 
-def _atomic(path: Path, write) -> None:
+@contextmanager
+def locked(out_dir: Path):
+    """One writer at a time per output folder; a second waits instead of interleaving files."""
+    out_dir.mkdir(parents=True, exist_ok=True)
+    with open(out_dir / ".clean.lock", "w") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        for stale in out_dir.glob(".*.tmp"):  # left by a run that was killed while writing
+            stale.unlink(missing_ok=True)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def _temp(path: Path, write) -> Path:
+    """write(tmp) to a hidden temporary file beside `path`, flushed to disk; the caller renames it."""
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
     umask = os.umask(0)
@@ -40,10 +60,14 @@ def _atomic(path: Path, write) -> None:
         write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
+    return Path(tmp)
+
+
+def _atomic(path: Path, write) -> None:
+    os.replace(_temp(path, write), path)
 
 
 def _arrow(df: pd.DataFrame) -> pa.Table:
@@ -83,13 +107,88 @@ def _csv_frame(df: pd.DataFrame) -> pa.Table:
     return _csv_table(df)
 
 
-def write_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
-    """Write name.parquet and name.csv; returns the paths."""
+@dataclass(frozen=True)
+class Staged:
+    """A file written to a temporary name, waiting to be renamed to `path`."""
+
+    path: Path
+    tmp: Path
+    digest: str  # SHA-256 of its bytes, for the manifest
+
+
+def stage_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Staged]:
+    """Write name.parquet and name.csv to temporary files in out_dir; nothing is visible yet."""
     pq_path, csv_path = out_dir / f"{name}.parquet", out_dir / f"{name}.csv"
     table = _arrow(df)
-    _atomic(pq_path, lambda p: pq.write_table(table, p, compression="zstd", write_statistics=True))
-    _atomic(csv_path, lambda p: pacsv.write_csv(_csv_table(df, table), p))
-    return [pq_path, csv_path]
+    staged: list[Staged] = []
+    try:
+        for path, write in ((pq_path, lambda p: pq.write_table(table, p, compression="zstd", write_statistics=True)),
+                            (csv_path, lambda p: pacsv.write_csv(_csv_table(df, table), p))):
+            tmp = _temp(path, write)
+            staged.append(Staged(path, tmp, sha256(tmp)))
+    except BaseException:
+        for st in staged:
+            st.tmp.unlink(missing_ok=True)
+        raise
+    return staged
+
+
+def write_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
+    """Write name.parquet and name.csv (each renamed into place when complete); returns the paths."""
+    staged = stage_table(df, out_dir, name)
+    for st in staged:
+        os.replace(st.tmp, st.path)
+    return [st.path for st in staged]
+
+
+class Publisher:
+    """Publish a set of tables into one folder as one run.
+
+    add() stages a table (stage_table) on a background thread as soon as it is final: Arrow's Parquet and CSV
+    writers release the GIL, so writing one table overlaps cleaning the next. publish() waits for them, renames
+    every file into place and writes manifest.json last. The folder is locked from the first add() to the end.
+    On any failure before publish() the temporary files are removed and the folder keeps its previous set."""
+
+    def __init__(self, out_dir: Path, workers: int = 2):
+        self.out_dir, self.workers = out_dir, workers
+        self._stack = ExitStack()
+        self._pool: ThreadPoolExecutor | None = None
+        self._staged: dict[str, Future] = {}
+        self._published = False
+
+    def __enter__(self) -> Publisher:
+        return self
+
+    def add(self, name: str, df: pd.DataFrame) -> None:
+        if self._pool is None:
+            self._stack.enter_context(locked(self.out_dir))
+            self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="oskil-write")
+        self._staged[name] = self._pool.submit(stage_table, df, self.out_dir, name)
+
+    def publish(self, extra: dict) -> list[Path]:
+        """Rename every staged file into place (tables in name order), then write the manifest."""
+        staged = [st for name in sorted(self._staged) for st in self._staged[name].result()]
+        # a run that dies while renaming must leave no manifest rather than the old one over a mixed set
+        (self.out_dir / "manifest.json").unlink(missing_ok=True)
+        for st in staged:
+            os.replace(st.tmp, st.path)
+        self._published = True
+        write_manifest(self.out_dir, [st.path for st in staged], extra, {st.path.name: st.digest for st in staged})
+        return [st.path for st in staged]
+
+    def __exit__(self, *exc) -> None:
+        try:
+            if self._pool is not None:
+                for f in self._staged.values():
+                    f.cancel()
+                self._pool.shutdown(wait=True)
+                if not self._published:
+                    for f in self._staged.values():
+                        if f.done() and not f.cancelled() and f.exception() is None:
+                            for st in f.result():
+                                st.tmp.unlink(missing_ok=True)
+        finally:
+            self._stack.close()
 
 
 def sha256(path: Path) -> str:
@@ -100,10 +199,12 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_manifest(out_dir: Path, files: list[Path], extra: dict) -> Path:
-    """manifest.json: schema version, per-file SHA-256, and the clean's counts. Written last."""
+def write_manifest(out_dir: Path, files: list[Path], extra: dict, digests: dict[str, str] | None = None) -> Path:
+    """manifest.json: schema version, per-file SHA-256 (digests: those already known), and the clean's
+    counts. Written last."""
+    digests = digests or {}
     body = {"schema_version": SCHEMA_VERSION, **extra,
-            "files": {p.name: sha256(p) for p in sorted(files)}}
+            "files": {p.name: digests.get(p.name) or sha256(p) for p in sorted(files)}}
     path = out_dir / "manifest.json"
     _atomic(path, lambda p: Path(p).write_text(json.dumps(body, indent=2, sort_keys=True) + "\n"))
     return path

@@ -19,7 +19,7 @@ from analysis.clean import dates, incidents, places, tables
 from analysis.clean.errors import CleanError, Rejects, take_bad
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
-from analysis.clean.write import sha256, write_manifest, write_table
+from analysis.clean.write import locked, sha256, write_manifest, write_table
 from analysis.schema import PROCESSED_TABLES, TABLES
 
 UKRAINE_BOX = tables.UKRAINE_BOX  # lat min, lat max, lon min, lon max
@@ -301,8 +301,6 @@ def load_gazetteer(gaz_dir: Path) -> pd.DataFrame:
 
 def finish(out: dict[str, pd.DataFrame], result: Result, out_dir: Path, export: Path, kind: str) -> Result:
     """Validate, check integrity, write every processed table and the manifest (last)."""
-    from analysis.clean.pipeline import _locked
-
     for name in out:
         out[name] = validate(name, out[name])
     problems = integrity(out)
@@ -311,7 +309,7 @@ def finish(out: dict[str, pd.DataFrame], result: Result, out_dir: Path, export: 
     missing = {t.name for t in PROCESSED_TABLES} - set(out)
     if missing:
         raise AssertionError(f"tables not produced: {sorted(missing)}")
-    with _locked(out_dir):
+    with locked(out_dir):
         written = []
         for name in sorted(out):
             written += write_table(out[name], out_dir, name)

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.clean import fast
-from analysis.clean.errors import Rejects, live
+from analysis.clean.errors import Rejects, live, rows
 from analysis.clean.errors import mark_bad as take_bad
 from analysis.schema import Table
 from analysis.vocab import MULTI_VALUED, VOCABULARIES
@@ -72,7 +72,7 @@ def unique_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame
 
 def duplicated_live(df: pd.DataFrame, column: str) -> pd.Series:
     """column.duplicated(keep='first') among the rows still in play (False for the others)."""
-    s = df.loc[live(df), column]
+    s = rows(df[column], live(df))
     if fast.all_distinct(s):
         return pd.Series(False, index=df.index)
     return s.duplicated(keep="first").reindex(df.index, fill_value=False)
@@ -85,7 +85,7 @@ def same_report_twice(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.Da
     # cheaply, then compare every cell of the few candidates
     probe = pd.Series(df.groupby(cols[:3], dropna=False, sort=False).ngroup().to_numpy(), index=df.index)
     alive = live(df)
-    cand = df.loc[alive & probe.duplicated(keep=False), cols]
+    cand = rows(df[cols], alive & probe.duplicated(keep=False))
     group = pd.Series(cand.groupby(cols, dropna=False, sort=False).ngroup().to_numpy(), index=cand.index)
     dup = group.duplicated(keep="first")  # = df.duplicated(subset=cols) among the rows in play
     if dup.any():

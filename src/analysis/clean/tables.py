@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.clean import checks, counts, dates, fast, places
-from analysis.clean.errors import Rejects, kept, live
+from analysis.clean.errors import Rejects, kept, live, rows
 from analysis.clean.errors import mark_bad as take_bad
 from analysis.schema import TABLES, Table
 
@@ -114,7 +114,7 @@ def _dated(df: pd.DataFrame, t: Table, src: pd.DataFrame, rejects: Rejects) -> p
     df = checks.references(df, "source_id", pd.Index(src["source_id"]), "source", t, rejects)
     df = df.assign(published=fast.map_series(df["source_id"], src.set_index("source_id")["published"]))
     alive = live(df)
-    d = dates.resolve(df.loc[alive, "date_reported"], df.loc[alive, "published"]) if pre is None else pre
+    d = dates.resolve(rows(df["date_reported"], alive), rows(df["published"], alive)) if pre is None else pre
     df = take_bad(df, d["date_error"].notna(), rejects, "date_reported",
                   d["date_error"].astype("str"), t.key)
     return df.join(d.drop(columns="date_error"))  # rows out of play get no dates
@@ -122,7 +122,7 @@ def _dated(df: pd.DataFrame, t: Table, src: pd.DataFrame, rejects: Rejects) -> p
 
 def _placed(df: pd.DataFrame, t: Table, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
     p, df = _precomputed(df, PLACE_COLS)
-    p = places.resolve(df.loc[live(df), ["place_reported", "raion_reported", "oblast_reported"]], gaz) \
+    p = places.resolve(rows(df[["place_reported", "raion_reported", "oblast_reported"]], live(df)), gaz) \
         if p is None else p
     p = p.reindex(df.index)
     col = pd.Series("place_reported", index=df.index).where(df["place_reported"].notna(), "oblast_reported")
@@ -138,7 +138,7 @@ def _placed(df: pd.DataFrame, t: Table, gaz: places.Gazetteer, rejects: Rejects)
 def _counted(df: pd.DataFrame, t: Table, cols: dict[str, str], rejects: Rejects) -> pd.DataFrame:
     for raw, prefix in cols.items():
         c, df = _precomputed(df, count_cols(prefix))
-        c = counts.resolve(df.loc[live(df), raw], prefix) if c is None else c.copy()
+        c = counts.resolve(rows(df[raw], live(df)), prefix) if c is None else c.copy()
         err = c.pop(f"{prefix}_error")
         df = take_bad(df, err.notna(), rejects, raw, err.astype("str"), t.key)
         df = df.join(c).rename(columns={raw: f"{prefix}_reported"} if raw != prefix else {})

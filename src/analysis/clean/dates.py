@@ -8,6 +8,7 @@ the report's publication date. A phrase the grammar does not know is an error, n
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -216,6 +217,7 @@ def _candidates(s: str) -> list[str]:
     return [c for c in dict.fromkeys(out) if c]
 
 
+@functools.lru_cache(maxsize=1 << 16)  # every table reports the same few thousand phrases: parse each once
 def parse_phrase(phrase: str | None) -> Rule | str:
     """Parse one phrase into a Rule, or return the reason it cannot be parsed."""
     if phrase is None or (isinstance(phrase, float) and np.isnan(phrase)) or not str(phrase).strip():

@@ -14,7 +14,8 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def _arrow(x: pd.Series | pd.Index) -> pa.ChunkedArray | pa.Array:
+def arrow(x: pd.Series | pd.Index) -> pa.ChunkedArray | pa.Array:
+    """The Arrow text array behind a pandas text column (its own buffers when it has them)."""
     arr = getattr(x, "array", x)
     native = getattr(arr, "_pa_array", None)  # Arrow-backed pandas array: use its buffers as they are
     if native is not None and pa.types.is_large_string(native.type):
@@ -32,17 +33,17 @@ def isin(s: pd.Series, values: pd.Series | pd.Index) -> pd.Series:
     """s.isin(values) for text."""
     if not (_is_text(s) and _is_text(values)):
         return s.isin(values)
-    v = _arrow(values)
+    v = arrow(values)
     v = v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v
-    hit = pc.is_in(_arrow(s), value_set=v)
+    hit = pc.is_in(arrow(s), value_set=v)
     return pd.Series(hit.to_numpy(zero_copy_only=False).astype(bool), index=s.index, name=s.name)
 
 
 def positions(s: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
     """For each cell of s, the position of its value among keys (unique), or -1."""
-    v = _arrow(keys)
+    v = arrow(keys)
     v = v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v
-    pos = pc.index_in(_arrow(s), value_set=v)
+    pos = pc.index_in(arrow(s), value_set=v)
     return pos.to_numpy(zero_copy_only=False) if pos.null_count == 0 else \
         pc.fill_null(pos, -1).to_numpy(zero_copy_only=False)
 
@@ -60,7 +61,7 @@ def all_distinct(s: pd.Series) -> bool:
     """True when no value of s repeats (missing values count as one value): a hash pass, no factorize."""
     if not _is_text(s):
         return bool(s.nunique(dropna=False) == len(s))
-    return pc.count_distinct(_arrow(s), mode="all").as_py() == len(s)
+    return pc.count_distinct(arrow(s), mode="all").as_py() == len(s)
 
 
 def codes(s: pd.Series) -> np.ndarray:
@@ -68,7 +69,15 @@ def codes(s: pd.Series) -> np.ndarray:
     for text, from Arrow's hash kernel."""
     if not _is_text(s):
         return pd.factorize(s)[0].astype("int64")
-    arr = _arrow(s)
+    arr = arrow(s)
     enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr,
                                null_encoding="mask")
     return pc.fill_null(enc.indices.cast(pa.int64()), -1).to_numpy(zero_copy_only=False)
+
+
+def ranks(s: pd.Series) -> np.ndarray:
+    """Each cell's position in the sorted order of s (ties by position): a sort key as integers."""
+    if s.is_monotonic_increasing:  # tables come sorted by their id
+        return np.arange(len(s), dtype="int64")
+    return np.asarray(pc.rank(arrow(s).combine_chunks() if _is_text(s) else pa.array(s), sort_keys="ascending",
+                              tiebreaker="first")).astype("int64") - 1

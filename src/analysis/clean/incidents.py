@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.clean import fast
 from analysis.clean.places import skeleton
@@ -28,17 +30,29 @@ def link_events(events: pd.DataFrame, window_days: int = 0) -> pd.Series:
     """incident_id for every event: INC- + the first event id (by date, then id) of its incident."""
     if events.empty:
         return pd.Series(dtype="str", index=events.index)
-    e = events[["event_id", "place_id", "event_type", "date_start", "date_end", "date_prec"]].sort_values(
-        ["place_id", "event_type", "date_start", "event_id"])
-    # imprecise reports stay alone: each gets a group of its own
-    alone = e["date_prec"] > LINK_MAX_PREC
-    grp = (e["place_id"] + "|" + e["event_type"]).where(~alone, "alone|" + e["event_id"]).rename("g")
-    reach = e.groupby(grp, sort=False)["date_end"].cummax() + pd.Timedelta(days=window_days)
-    prev_reach = reach.groupby(grp, sort=False).shift(1)
-    new = prev_reach.isna() | (e["date_start"] > prev_reach)
-    run = new.cumsum()
-    first = e["event_id"].groupby(run).transform("first")
-    return ("INC-" + first).reindex(events.index)
+    n = len(events)
+    # integers in place of text: place and type as codes, event ids as their rank in sort order
+    place, etype = fast.codes(events["place_id"]), fast.codes(events["event_type"])
+    group = place * (int(etype.max()) + 1) + etype
+    alone = (events["date_prec"] > LINK_MAX_PREC).to_numpy(dtype=bool, na_value=False)
+    group[alone] = -1 - np.flatnonzero(alone)  # imprecise reports stay alone: each in a group of its own
+    start, end = _seconds(events["date_start"]), _seconds(events["date_end"]) + window_days * 86_400
+    order = np.lexsort((fast.ranks(events["event_id"]), start, group))  # by group, date, then id
+    g, st, en = group[order], start[order], end[order]
+    first_of_group = np.r_[True, g[1:] != g[:-1]]
+    reach = pd.Series(en).groupby(g, sort=False).cummax().to_numpy()  # latest end so far in the group
+    new = first_of_group | (st > np.r_[np.iinfo("int64").min, reach[:-1]])
+    run = np.cumsum(new) - 1
+    firsts = order[np.flatnonzero(new)]  # each incident's first event
+    ids = fast.arrow(events["event_id"]).take(pa.array(firsts)).combine_chunks()
+    inc = pc.binary_join_element_wise(pa.scalar("INC-", ids.type), ids, pa.scalar("", ids.type)).take(pa.array(run))
+    out = np.empty(n, dtype=np.int64)
+    out[order] = np.arange(n)
+    return pd.Series(pd.array(inc.take(pa.array(out)), dtype="str"), index=events.index)
+
+
+def _seconds(s: pd.Series) -> np.ndarray:
+    return s.to_numpy(dtype="datetime64[s]").view("int64")
 
 
 def link_casualties(cas: pd.DataFrame, events: pd.DataFrame) -> pd.Series:
@@ -147,39 +161,70 @@ def reconcile(cur: pd.DataFrame, measures: tuple[str, ...] = ("killed", "injured
     return out
 
 
-def _joined_ids(ids: pd.Series, keys: pd.Series) -> pd.Series:
-    """Per group: its ids sorted and joined with ';'."""
-    d = pd.DataFrame({"k": keys, "i": ids}).sort_values(["k", "i"], kind="stable")
-    k, i = d["k"].to_numpy(dtype=object), d["i"].tolist()
-    if not len(k):
-        return pd.Series(dtype="str")
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
-    ends = np.r_[starts[1:], len(k)]
-    return pd.Series([";".join(i[a:b]) for a, b in zip(starts, ends, strict=True)], index=k[starts], dtype="str")
+def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
+    """For each group 0..k-1 (code: each id's group), its ids sorted and joined with ';' ('' for none)."""
+    joined = np.full(k, "", dtype=object)
+    if not len(ids):
+        return joined
+    order = np.lexsort((fast.ranks(ids), code))
+    g = code[order]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    ends = np.r_[starts[1:], len(g)]
+    one = ends - starts == 1
+    sorted_ids = fast.arrow(ids).take(pa.array(order)).combine_chunks()
+    joined[g[starts]] = sorted_ids.take(pa.array(starts)).to_numpy(zero_copy_only=False)  # a group of one: its id
+    many = sorted_ids.to_pylist() if not one.all() else []
+    for j in np.flatnonzero(~one).tolist():  # only groups of several ids are joined in Python
+        joined[g[starts[j]]] = ";".join(many[starts[j]:ends[j]])
+    return joined
+
+
+def _per_group(values: pd.Series, code: np.ndarray, k: int, how: str) -> np.ndarray:
+    """min or max of values per integer group 0..k-1 (NaT/NaN for a group with no rows)."""
+    agg = getattr(pd.Series(values.to_numpy()).groupby(code), how)()
+    return agg.reindex(range(k)).to_numpy()
 
 
 def incidents_table(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
     """One row per incident with its reports and reconciled new-casualty figures."""
-    ev = events.groupby("incident_id").agg(
-        place_id=("place_id", "first"), event_type=("event_type", "first"),
-        date_start=("date_start", "min"), date_end=("date_end", "max"),
-        n_ev=("event_id", "size"))
-    ev["event_ids"] = _joined_ids(events["event_id"], events["incident_id"]).reindex(ev.index)
+    # every incident as an integer: the events' incidents first, then those of casualty reports alone
+    ids = pa.chunked_array([*fast.arrow(events["incident_id"]).chunks, *fast.arrow(cas["incident_id"]).chunks],
+                           type=pa.large_string())
+    enc = pc.dictionary_encode(ids.combine_chunks())
+    code, k = enc.indices.to_numpy(zero_copy_only=False).astype("int64"), len(enc.dictionary)
+    ev_code, ca_code = code[:len(events)], code[len(events):]
+    n_ev = np.bincount(ev_code, minlength=k)
+    first = np.full(k, -1, dtype="int64")  # the row whose place and type the incident takes: an event's, else a report's
+    first[ca_code[::-1]] = len(events) + np.arange(len(cas) - 1, -1, -1)
+    first[ev_code[::-1]] = np.arange(len(events) - 1, -1, -1)
+    only = n_ev == 0
+    span = pd.concat([events[["place_id", "event_type", "date_start", "date_end"]],
+                      cas[["place_id", "cause", "date_start", "date_end"]].rename(columns={"cause": "event_type"})],
+                     ignore_index=True)
+    rows_of = np.r_[np.zeros(len(events), dtype=bool), only[ca_code]]  # the rows an incident's dates come from
+    rows_of[:len(events)] = True
+    out = span.iloc[first].reset_index(drop=True)
+    out.insert(0, "incident_id", pd.array(enc.dictionary, dtype="str"))
+    out["date_start"] = _per_group(span["date_start"][rows_of], code[rows_of], k, "min")
+    out["date_end"] = _per_group(span["date_end"][rows_of], code[rows_of], k, "max")
+    out["event_ids"] = pd.array(_joined_ids(events["event_id"], ev_code, k), dtype="str")
+    # distinct sources over an incident's event and casualty reports
+    src = fast.codes(pd.Series(pd.array(pa.chunked_array(
+        [*fast.arrow(events["source_id"]).chunks, *fast.arrow(cas["source_id"]).chunks], type=pa.large_string()),
+        dtype="str")))
+    pairs = pd.unique(code * (int(src.max(initial=0)) + 1) + src)
+    n_src = np.bincount(pairs // (int(src.max(initial=0)) + 1), minlength=k)
+    n_ca = np.bincount(ca_code, minlength=k)
     cur = cas[(cas["status"] == "current") & (cas["figure_type"] == "new")]
     agg = reconcile(cur).join(cur.groupby("incident_id").agg(disagreement=("disagreement", "any")))
-    ca_n = cas.groupby("incident_id").size().rename("n_ca")
-    srcs = pd.concat([events[["incident_id", "source_id"]], cas[["incident_id", "source_id"]]])
-    n_src = srcs.groupby("incident_id")["source_id"].nunique().rename("n_sources")
-    only = cas[~fast.isin(cas["incident_id"], ev.index)].groupby("incident_id").agg(
-        place_id=("place_id", "first"), event_type=("cause", "first"),
-        date_start=("date_start", "min"), date_end=("date_end", "max"))
-    ev = pd.concat([ev, only.assign(n_ev=0, event_ids="")])
-    out = ev.join(agg, how="left").join(ca_n, how="left").join(n_src, how="left").reset_index()
-    out["n_reports"] = (out["n_ev"] + out["n_ca"].fillna(0)).astype("Int64")
-    out["disagreement"] = out["disagreement"].astype("boolean").fillna(False)
-    for c in ("killed_low", "killed_best", "killed_high", "injured_low", "injured_best", "injured_high",
-              "n_sources"):
-        out[c] = pd.to_numeric(out[c], errors="coerce").astype("Int64")
+    pos = fast.positions(out["incident_id"], agg.index)
+    for c in ("killed_low", "killed_best", "killed_high", "injured_low", "injured_best", "injured_high"):
+        out[c] = pd.array(agg[c].to_numpy(dtype="float64", na_value=np.nan), dtype="Float64").take(
+            pos, allow_fill=True).astype("Int64")
+    out["n_reports"] = pd.array(n_ev + n_ca, dtype="Int64")
+    out["n_sources"] = pd.array(n_src, dtype="Int64")
+    out["disagreement"] = pd.array(agg["disagreement"].to_numpy(dtype=bool, na_value=False),
+                                   dtype="boolean").take(pos, allow_fill=True).fillna(False)
     cols = ["incident_id", "place_id", "event_type", "date_start", "date_end", "n_reports", "n_sources",
             "event_ids", "killed_low", "killed_best", "killed_high", "injured_low", "injured_best",
             "injured_high", "disagreement"]

@@ -73,7 +73,9 @@ def mark_bad(df: pd.DataFrame, bad: pd.Series, rejects: Rejects, column: str, re
 
     A row is rejected once, for the first check it fails: rows already out of play are not looked at again."""
     alive = live(df)
-    bad = bad.reindex(df.index).fillna(False).astype(bool) & alive
+    if not bad.index.equals(df.index):  # a mask over some of the rows: the others are not bad
+        bad = bad.reindex(df.index)
+    bad = bad.fillna(False).astype(bool) & alive if bad.dtype != bool else bad & alive
     if not bad.any():
         return df
     r = reason.reindex(df.index)[bad] if isinstance(reason, pd.Series) else reason

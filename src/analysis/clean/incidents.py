@@ -115,7 +115,9 @@ def _overlapping(c: pd.DataFrame, spans: pd.DataFrame) -> pd.Series:
 
 def supersede(cas: pd.DataFrame) -> pd.DataFrame:
     """status, superseded_by and disagreement for casualty reports within each incident."""
-    c = cas.sort_values(["incident_id", "figure_type", "published", "casualty_id"])
+    c = cas[["incident_id", "figure_type", "published", "casualty_id", "claim_by", "claimant", "victim_group",
+             "source_id", "killed_best", "injured_best"]].sort_values(["incident_id", "figure_type", "published",
+                                                                       "casualty_id"])
     names = pd.Series(pd.unique(c["claimant"].dropna()))
     folded = dict(zip(names, names.map(skeleton), strict=True))  # Sinegubov = Syniehubov = Синєгубов
     who = c["claim_by"].astype("str") + "|" + c["claimant"].map(folded).fillna("").astype("str")

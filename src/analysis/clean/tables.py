@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.clean import checks, counts, dates, fast, places
-from analysis.clean.errors import Rejects, kept, live, rows
+from analysis.clean.errors import ALIVE, Rejects, kept, live, rows
 from analysis.clean.errors import mark_bad as take_bad
 from analysis.schema import TABLES, Table
 
@@ -20,7 +20,8 @@ TODAY = pd.Timestamp.today().normalize()
 
 def _finish(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     """Drop the rejected rows, cast to the processed dtypes and order columns as the schema says."""
-    df = kept(df)
+    keep = {*table.processed_columns, ALIVE}
+    df = kept(df[[c for c in df.columns if c in keep]])  # copy only the columns that are kept
     out = pd.DataFrame(index=df.index)
     for f in table.processed:
         s = df[f.name] if f.name in df.columns else pd.Series(pd.NA, index=df.index)

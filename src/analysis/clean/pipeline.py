@@ -173,7 +173,8 @@ def clean(raw_dir: Path, out_dir: Path, reader=None) -> Summary:
     with Publisher(out_dir) as pub:
         out, summary = clean_frames(raw, files, on_final=pub.add)
         summary.notes.extend(notes)
-        progress(f"writing {len(out)} tables (Parquet + CSV) to {out_dir}")
+        progress(f"finishing the writes of {len(out)} tables (Parquet + CSV) in {out_dir}")
         pub.publish({"rows": {k: len(v) for k, v in sorted(out.items())}})
+    progress("published")
     summary.seconds = time.perf_counter() - t0
     return summary

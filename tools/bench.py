@@ -90,7 +90,7 @@ def phases(raw: Path, out: Path) -> list[tuple[str, float]]:
                          env=_env() | {"OSKIL_PROGRESS": "1"}, capture_output=True, text=True, check=True)
     wall = time.perf_counter() - t0
     marks = [(float(m.group(1)), m.group(2)) for m in re.finditer(r"^\[clean\s+([\d.]+) s\] (.+)$", res.stderr, re.M)]
-    marks = [(t, re.sub(r" \(.*\)$| to /.*$", "", msg)) for t, msg in marks if not msg.startswith("reading ")]
+    marks = [(t, re.sub(r" \(.*\)$| (to|in) /.*$", "", msg)) for t, msg in marks if not msg.startswith("reading ")]
     steps = [("reading the raw files, two at a time; cleaning the gazetteer", marks[0][0])]
     steps += [(msg, nxt - t) for (t, msg), (nxt, _) in zip(marks, marks[1:], strict=False)]
     return [("Python start-up, imports and exit", wall - marks[-1][0])] + steps

@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.clean import fast
-from analysis.clean.errors import Rejects, live, rows
-from analysis.clean.errors import mark_bad as take_bad
+from analysis.clean.errors import Rejects, live, mark_bad, rows
 from analysis.schema import Table
 from analysis.vocab import MULTI_VALUED, VOCABULARIES
 
@@ -38,9 +37,9 @@ def vocabularies(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFra
         s = pd.Series(u.array.take(codes, allow_fill=True), index=df.index, name=f.name)
         bad = np.append(np.asarray(bad_u, dtype=bool), False)[codes]  # code -1 (empty cell) is never bad
         if f.required:
-            df = take_bad(df, s.isna(), rejects, f.name, f"a value for required column '{f.name}'", table.key)
+            df = mark_bad(df, s.isna(), rejects, f.name, f"a value for required column '{f.name}'", table.key)
         df = df.assign(**{f.name: s})
-        df = take_bad(df, pd.Series(bad, index=df.index), rejects, f.name,
+        df = mark_bad(df, pd.Series(bad, index=df.index), rejects, f.name,
                       f"one of: {', '.join(allowed)}", table.key)
     return df
 
@@ -49,7 +48,7 @@ def required(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
     """Required raw columns must not be empty."""
     for f in table.raw:
         if f.required and not f.vocab:
-            df = take_bad(df, df[f.name].isna(), rejects, f.name, f"a value for required column '{f.name}'",
+            df = mark_bad(df, df[f.name].isna(), rejects, f.name, f"a value for required column '{f.name}'",
                           table.key)
     return df
 
@@ -66,7 +65,7 @@ def unique_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame
         first_line[code[~dup]] = lines[~dup]
         where = df.index[alive][dup]
         reason = pd.Series(first_line[code[dup]], index=where).astype("str").radd("a unique id; already used at line ")
-        df = take_bad(df, pd.Series(True, index=where), rejects, key, reason, key)
+        df = mark_bad(df, pd.Series(True, index=where), rejects, key, reason, key)
     return df
 
 
@@ -92,7 +91,7 @@ def same_report_twice(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.Da
         first = group[~dup]
         key_of = pd.Series(df.loc[first.index, table.key].to_numpy(), index=first.to_numpy())
         reason = "a row that is not a copy of " + group[dup].map(key_of).astype("str") + " (same report coded twice)"
-        df = take_bad(df, dup, rejects, table.key, reason, table.key)
+        df = mark_bad(df, dup, rejects, table.key, reason, table.key)
     return df
 
 
@@ -104,4 +103,4 @@ def references(df: pd.DataFrame, column: str, valid: pd.Index, what: str, table:
     if optional:
         bad &= s.notna()
     article = "an" if what[0] in "aeiou" else "a"
-    return take_bad(df, bad, rejects, column, f"the id of {article} {what} that exists and was kept", table.key)
+    return mark_bad(df, bad, rejects, column, f"the id of {article} {what} that exists and was kept", table.key)

@@ -181,6 +181,14 @@ def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
     return joined
 
 
+def _joint_codes(*columns: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Integer codes over the text columns one after another (equal text, equal code), and the distinct texts
+    in order of first appearance."""
+    arr = pa.chunked_array([ch for s in columns for ch in fast.arrow(s).chunks], type=pa.large_string())
+    enc = pc.dictionary_encode(arr.combine_chunks())
+    return enc.indices.to_numpy(zero_copy_only=False).astype("int64"), enc.dictionary
+
+
 def _per_group(values: pd.Series, code: np.ndarray, k: int, how: str) -> np.ndarray:
     """min or max of values per integer group 0..k-1 (NaT/NaN for a group with no rows)."""
     agg = getattr(pd.Series(values.to_numpy()).groupby(code), how)()
@@ -190,32 +198,28 @@ def _per_group(values: pd.Series, code: np.ndarray, k: int, how: str) -> np.ndar
 def incidents_table(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
     """One row per incident with its reports and reconciled new-casualty figures."""
     # every incident as an integer: the events' incidents first, then those of casualty reports alone
-    ids = pa.chunked_array([*fast.arrow(events["incident_id"]).chunks, *fast.arrow(cas["incident_id"]).chunks],
-                           type=pa.large_string())
-    enc = pc.dictionary_encode(ids.combine_chunks())
-    code, k = enc.indices.to_numpy(zero_copy_only=False).astype("int64"), len(enc.dictionary)
+    code, incident_ids = _joint_codes(events["incident_id"], cas["incident_id"])
+    k = len(incident_ids)
     ev_code, ca_code = code[:len(events)], code[len(events):]
     n_ev = np.bincount(ev_code, minlength=k)
-    first = np.full(k, -1, dtype="int64")  # the row whose place and type the incident takes: an event's, else a report's
+    # the row whose place and type the incident takes: its first event's, else its first casualty report's
+    first = np.full(k, -1, dtype="int64")
     first[ca_code[::-1]] = len(events) + np.arange(len(cas) - 1, -1, -1)
     first[ev_code[::-1]] = np.arange(len(events) - 1, -1, -1)
     only = n_ev == 0
     span = pd.concat([events[["place_id", "event_type", "date_start", "date_end"]],
                       cas[["place_id", "cause", "date_start", "date_end"]].rename(columns={"cause": "event_type"})],
                      ignore_index=True)
-    rows_of = np.r_[np.zeros(len(events), dtype=bool), only[ca_code]]  # the rows an incident's dates come from
-    rows_of[:len(events)] = True
+    rows_of = np.r_[np.ones(len(events), dtype=bool), only[ca_code]]  # the rows an incident's dates come from
     out = span.iloc[first].reset_index(drop=True)
-    out.insert(0, "incident_id", pd.array(enc.dictionary, dtype="str"))
+    out.insert(0, "incident_id", pd.array(incident_ids, dtype="str"))
     out["date_start"] = _per_group(span["date_start"][rows_of], code[rows_of], k, "min")
     out["date_end"] = _per_group(span["date_end"][rows_of], code[rows_of], k, "max")
     out["event_ids"] = pd.array(_joined_ids(events["event_id"], ev_code, k), dtype="str")
     # distinct sources over an incident's event and casualty reports
-    src = fast.codes(pd.Series(pd.array(pa.chunked_array(
-        [*fast.arrow(events["source_id"]).chunks, *fast.arrow(cas["source_id"]).chunks], type=pa.large_string()),
-        dtype="str")))
-    pairs = pd.unique(code * (int(src.max(initial=0)) + 1) + src)
-    n_src = np.bincount(pairs // (int(src.max(initial=0)) + 1), minlength=k)
+    src, sources = _joint_codes(events["source_id"], cas["source_id"])
+    pairs = pd.unique(code * len(sources) + src)
+    n_src = np.bincount(pairs // len(sources), minlength=k)
     n_ca = np.bincount(ca_code, minlength=k)
     cur = cas[(cas["status"] == "current") & (cas["figure_type"] == "new")]
     agg = reconcile(cur).join(cur.groupby("incident_id").agg(disagreement=("disagreement", "any")))

@@ -53,7 +53,8 @@ def progress(message: str) -> None:
 
 
 def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
-                 on_final: Callable[[str, pd.DataFrame], None] | None = None) -> tuple[dict[str, pd.DataFrame], Summary]:
+                 on_final: Callable[[str, pd.DataFrame], None] | None = None,
+                 ) -> tuple[dict[str, pd.DataFrame], Summary]:
     """Clean raw frames (string cells + raw_line) into processed frames. No I/O of its own.
 
     Each table is validated as soon as it is final and handed to on_final(name, frame) (the clean writes it

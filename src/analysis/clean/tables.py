@@ -10,8 +10,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.clean import checks, counts, dates, fast, places
-from analysis.clean.errors import ALIVE, Rejects, kept, live, rows
-from analysis.clean.errors import mark_bad as take_bad
+from analysis.clean.errors import ALIVE, Rejects, kept, live, mark_bad, rows
 from analysis.schema import TABLES, Table
 
 UKRAINE_BOX = (44.0, 52.5, 22.0, 40.3)  # lat min, lat max, lon min, lon max
@@ -46,9 +45,9 @@ def _common(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
 
 def _numbers(df: pd.DataFrame, col: str, lo: float, hi: float, rejects: Rejects, table: Table) -> pd.DataFrame:
     v = pd.to_numeric(df[col], errors="coerce")
-    df = take_bad(df, v.isna(), rejects, col, f"a number for '{col}'", table.key)
+    df = mark_bad(df, v.isna(), rejects, col, f"a number for '{col}'", table.key)
     v = v[df.index]
-    df = take_bad(df, (v < lo) | (v > hi), rejects, col, f"a value from {lo} to {hi}", table.key)
+    df = mark_bad(df, (v < lo) | (v > hi), rejects, col, f"a value from {lo} to {hi}", table.key)
     return df.assign(**{col: v[df.index]})
 
 
@@ -60,7 +59,7 @@ def gazetteer(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
     la0, la1, lo0, lo1 = UKRAINE_BOX
     inside = lat.between(la0, la1) & lon.between(lo0, lo1)
     swapped = ~inside & lon.between(la0, la1) & lat.between(lo0, lo1)
-    df = take_bad(df, swapped, rejects, "latitude",
+    df = mark_bad(df, swapped, rejects, "latitude",
                   "latitude then longitude (these look swapped: latitude is 44-52.5 in Ukraine)", t.key)
     df = _numbers(df, "latitude", la0, la1, rejects, t)
     df = _numbers(df, "longitude", lo0, lo1, rejects, t)
@@ -72,19 +71,19 @@ def gazetteer(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
 def sources(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
     t = TABLES["sources"]
     df = _common(df, t, rejects)
-    df = take_bad(df, ~df["url"].str.match(r"^https?://[^\s/$.?#].[^\s]*$", na=False), rejects, "url",
+    df = mark_bad(df, ~df["url"].str.match(r"^https?://[^\s/$.?#].[^\s]*$", na=False), rejects, "url",
                   "an http(s) URL", t.key)
     twice = checks.duplicated_live(df, "url")
-    df = take_bad(df, twice, rejects, "url", "each URL once (this report is already a source)", t.key)
+    df = mark_bad(df, twice, rejects, "url", "each URL once (this report is already a source)", t.key)
     pub = pd.to_datetime(df["published"], format="%Y-%m-%d", errors="coerce")
-    df = take_bad(df, pub.isna(), rejects, "published", "a date YYYY-MM-DD that exists", t.key)
+    df = mark_bad(df, pub.isna(), rejects, "published", "a date YYYY-MM-DD that exists", t.key)
     pub = pub[df.index]
-    df = take_bad(df, pub > TODAY, rejects, "published", "a publication date not in the future", t.key)
+    df = mark_bad(df, pub > TODAY, rejects, "published", "a publication date not in the future", t.key)
     pub = pub[df.index]
-    df = take_bad(df, pub < dates.WAR_START, rejects, "published",
+    df = mark_bad(df, pub < dates.WAR_START, rejects, "published",
                   "a publication date on or after 2022-02-24", t.key)
     acc = pd.to_datetime(df["accessed"], format="%Y-%m-%d", errors="coerce")
-    df = take_bad(df, df["accessed"].notna() & acc.isna(), rejects, "accessed", "a date YYYY-MM-DD", t.key)
+    df = mark_bad(df, df["accessed"].notna() & acc.isna(), rejects, "accessed", "a date YYYY-MM-DD", t.key)
     df = df.assign(published=pub[df.index], accessed=acc[df.index],
                    retrospective=df["retrospective"].fillna("no").eq("yes"))
     return _finish(df, t)
@@ -116,7 +115,7 @@ def _dated(df: pd.DataFrame, t: Table, src: pd.DataFrame, rejects: Rejects) -> p
     df = df.assign(published=fast.map_series(df["source_id"], src.set_index("source_id")["published"]))
     alive = live(df)
     d = dates.resolve(rows(df["date_reported"], alive), rows(df["published"], alive)) if pre is None else pre
-    df = take_bad(df, d["date_error"].notna(), rejects, "date_reported",
+    df = mark_bad(df, d["date_error"].notna(), rejects, "date_reported",
                   d["date_error"].astype("str"), t.key)
     return df.join(d.drop(columns="date_error"))  # rows out of play get no dates
 
@@ -132,7 +131,7 @@ def _placed(df: pd.DataFrame, t: Table, gaz: places.Gazetteer, rejects: Rejects)
     col = col.mask(p["place_error"].str.startswith("raion ", na=False), "raion_reported")
     err = p["place_error"].notna()
     for c in ("place_reported", "raion_reported", "oblast_reported"):
-        df = take_bad(df, err & (col == c), rejects, c, p["place_error"].astype("str"), t.key)
+        df = mark_bad(df, err & (col == c), rejects, c, p["place_error"].astype("str"), t.key)
     return df.join(p.drop(columns="place_error"))
 
 
@@ -141,7 +140,7 @@ def _counted(df: pd.DataFrame, t: Table, cols: dict[str, str], rejects: Rejects)
         c, df = _precomputed(df, count_cols(prefix))
         c = counts.resolve(rows(df[raw], live(df)), prefix) if c is None else c.copy()
         err = c.pop(f"{prefix}_error")
-        df = take_bad(df, err.notna(), rejects, raw, err.astype("str"), t.key)
+        df = mark_bad(df, err.notna(), rejects, raw, err.astype("str"), t.key)
         df = df.join(c).rename(columns={raw: f"{prefix}_reported"} if raw != prefix else {})
         if raw == prefix:
             df[f"{prefix}_reported"] = df[raw]
@@ -181,7 +180,7 @@ def events(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects: 
     df = df.assign(weapon=df["weapon"].fillna("unknown"), target_type=df["target_type"].fillna("unknown"),
                    confirmed=df["confirmed"].fillna("unknown"), incident_id=pd.NA)
     df = df.join(_time_of_day(df["time_reported"].astype("str")))
-    df = take_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
+    df = mark_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
     return _finish(df, t)
 
 
@@ -195,11 +194,11 @@ def casualties(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, ev: p
     df = _counted(df, t, {"killed": "killed", "injured": "injured", "children_killed": "children_killed",
                           "children_injured": "children_injured"}, rejects)
     none = df["killed_best"].isna() & df["injured_best"].isna()
-    df = take_bad(df, none, rejects, "killed", "a killed or injured figure (both are empty)", t.key)
+    df = mark_bad(df, none, rejects, "killed", "a killed or injured figure (both are empty)", t.key)
     over = (df["children_killed_low"] > df["killed_high"]) | (df["children_injured_low"] > df["injured_high"])
-    df = take_bad(df, over.fillna(False), rejects, "children_killed",
+    df = mark_bad(df, over.fillna(False), rejects, "children_killed",
                   "children counts no larger than the totals they are part of", t.key)
-    df = take_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
+    df = mark_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
     df = df.assign(victim_group=df["victim_group"].fillna("unknown"), confirmed=df["confirmed"].fillna("unknown"),
                    incident_id=pd.NA, status="current", superseded_by=pd.NA, disagreement=False)
     return _finish(df, t)
@@ -210,7 +209,7 @@ def statements(df: pd.DataFrame, src: pd.DataFrame, rejects: Rejects) -> pd.Data
     df = _common(df, t, rejects)
     df = _dated(df, t, src, rejects)
     bad = ~df["country"].str.fullmatch(r"[A-Z]{2}|INT", na=False)
-    df = take_bad(df, bad, rejects, "country", "an ISO 3166 alpha-2 code such as UA, RU, US, or INT", t.key)
+    df = mark_bad(df, bad, rejects, "country", "an ISO 3166 alpha-2 code such as UA, RU, US, or INT", t.key)
     df = df.assign(channel=df["channel"].fillna("unknown"), claim_by=df["claim_by"].fillna("media"),
                    confirmed=df["confirmed"].fillna("unknown"))
     return _finish(df, t)
@@ -221,7 +220,7 @@ def control(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects:
     df = _common(df, t, rejects)
     df = _dated(df, t, src, rejects)
     df = _placed(df, t, gaz, rejects)
-    df = take_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
+    df = mark_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
     df = df.assign(confirmed=df["confirmed"].fillna("unknown"))
     return _finish(df, t)
 
@@ -233,6 +232,6 @@ def tallies(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects:
     df = _placed(df, t, gaz, rejects)
     df = _counted(df, t, {"settlements_shelled": "settlements_shelled", "killed": "killed",
                           "injured": "injured"}, rejects)
-    df = take_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
+    df = mark_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
     df = df.assign(confirmed=df["confirmed"].fillna("unknown"))
     return _finish(df, t)

@@ -19,7 +19,7 @@ from analysis.clean import dates, incidents, places, tables
 from analysis.clean.errors import CleanError, Rejects, take_bad
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
-from analysis.clean.write import locked, sha256, write_manifest, write_table
+from analysis.clean.write import Publisher, sha256
 from analysis.schema import PROCESSED_TABLES, TABLES
 
 UKRAINE_BOX = tables.UKRAINE_BOX  # lat min, lat max, lon min, lon max
@@ -309,11 +309,10 @@ def finish(out: dict[str, pd.DataFrame], result: Result, out_dir: Path, export: 
     missing = {t.name for t in PROCESSED_TABLES} - set(out)
     if missing:
         raise AssertionError(f"tables not produced: {sorted(missing)}")
-    with locked(out_dir):
-        written = []
+    with Publisher(out_dir) as pub:  # the same all-or-nothing publication as the clean's
         for name in sorted(out):
-            written += write_table(out[name], out_dir, name)
-        write_manifest(out_dir, written, {
+            pub.add(name, out[name])
+        pub.publish({
             "rows": {k: len(v) for k, v in sorted(out.items())},
             "import": {"kind": kind, "file": export.name, "sha256": sha256(export),
                        "read": result.read.get("events", 0), "rejected": result.rejected.get("events", 0)},

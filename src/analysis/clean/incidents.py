@@ -120,7 +120,7 @@ def supersede(cas: pd.DataFrame) -> pd.DataFrame:
                                                                        "casualty_id"])
     names = pd.Series(pd.unique(c["claimant"].dropna()))
     folded = dict(zip(names, names.map(skeleton), strict=True))  # Sinegubov = Syniehubov = Синєгубов
-    who = c["claim_by"].astype("str") + "|" + c["claimant"].map(folded).fillna("").astype("str")
+    who = c["claim_by"].astype("str") + "|" + c["claimant"].map(folded).astype("str").fillna("")
     keys = [c["incident_id"], c["figure_type"], c["victim_group"].astype("str"), who]
     later = c.groupby(keys, sort=False)["casualty_id"].transform("last")
     later_src = c.groupby(keys, sort=False)["source_id"].transform("last")

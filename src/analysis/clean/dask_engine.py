@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.clean import counts, dates, fast, places, tables
-from analysis.clean.errors import CleanError, Rejects
+from analysis.clean.errors import CleanError, Rejects, ragged_rejects
 from analysis.clean.read import read_bytes, read_raw
 from analysis.schema import RAW_TABLES, TABLES
 
@@ -155,16 +155,8 @@ def read_partitioned(raw_dir: Path, client, blocksize: int = BLOCKSIZE
     small = _small(raw_dir)
     frames, files, notes = {}, {}, []
     for name, rf in small.items():
-        frames[name], files[name] = rf.frame, f"{name}.csv"
-        if rf.ragged is not None and len(rf.ragged):
-            rf.frame.attrs["ragged"] = pd.DataFrame({"table": name, "file": f"{name}.csv",
-                                                     "line": rf.ragged["raw_line"], "n": rf.ragged["n_cells"],
-                                                     "value": rf.ragged["value"]})
-            rf.frame.attrs["expected_cells"] = rf.ragged.attrs.get("expected")
-        if rf.encoding != "utf-8":
-            notes.append(f"{name}.csv: read as {rf.encoding}")
-        if rf.ignored_columns:
-            notes.append(f"{name}.csv: ignored columns not in the codebook: {', '.join(rf.ignored_columns)}")
+        frames[name], files[name] = rf.frame_for_clean(name, f"{name}.csv"), f"{name}.csv"
+        notes += rf.notes(f"{name}.csv")
     # the kept gazetteer and sources, exactly as clean_frames will keep them
     gaz = tables.gazetteer(small["gazetteer"].frame.copy(), Rejects("gazetteer", "gazetteer.csv"))
     src = tables.sources(small["sources"].frame.copy(), Rejects("sources", "sources.csv"))
@@ -209,10 +201,9 @@ def _unmark_ragged(df: pd.DataFrame, name: str) -> pd.DataFrame:
     attrs = {}
     if rag.any():
         r = df[rag]
-        attrs["ragged"] = pd.DataFrame({"table": name, "file": f"{name}.csv", "line": r["raw_line"].astype("int64"),
-                                        "n": r["__rag_n"].astype("int64"),
-                                        "value": r["__rag_value"]}).reset_index(drop=True)
-        attrs["expected_cells"] = int(r["__rag_expected"].iloc[0])
+        attrs["ragged"] = ragged_rejects(name, f"{name}.csv", r["raw_line"].astype("int64"),
+                                         r["__rag_n"].astype("int64"), r["__rag_value"],
+                                         int(r["__rag_expected"].iloc[0])).reset_index(drop=True)
     out = df[~rag].drop(columns=list(_RAG)).reset_index(drop=True)
     out.attrs = attrs
     return out
@@ -224,12 +215,7 @@ def read_raw_header(path: Path, table, header: bytes, header_nl: int) -> pd.Data
     df = rf.frame
     for c in _RAG:
         df[c] = pd.Series(dtype="float64" if c != "__rag_value" else "str")
-    notes = []
-    if rf.encoding != "utf-8":
-        notes.append(f"{path.name}: read as {rf.encoding}")
-    if rf.ignored_columns:
-        notes.append(f"{path.name}: ignored columns not in the codebook: {', '.join(rf.ignored_columns)}")
-    df.attrs["notes"] = notes
+    df.attrs["notes"] = rf.notes(path.name)
     return df
 
 

@@ -57,6 +57,15 @@ class Rejects:
         return pd.concat(self._parts, ignore_index=True)
 
 
+def ragged_rejects(table: str, file: str, line: pd.Series, n_cells: pd.Series, value: pd.Series,
+                   expected: int | None) -> pd.DataFrame:
+    """Reject records for rows with the wrong number of cells (read before any column can be named)."""
+    return pd.DataFrame({
+        "table": table, "file": file, "line": line.astype("Int64"),
+        "row_id": pd.Series(pd.NA, index=line.index, dtype="str"), "column": "(row)", "value": value.astype("str"),
+        "reason": f"{expected} cells per row, as in the header; got " + n_cells.astype("str")})
+
+
 #: a boolean column that marks the rows still in play. Checks mark failing rows instead of filtering them out, so
 #: a frame of a million rows is copied once at the end (kept()) rather than once per check that finds a bad row.
 ALIVE = "_alive"

@@ -128,11 +128,16 @@ def supersede(cas: pd.DataFrame) -> pd.DataFrame:
     status = pd.Series("current", index=c.index, dtype="str").where(keep, "superseded")
     sup = later.where(status == "superseded").astype("str")
     cur = c[status == "current"]
-    sig = cur["killed_best"].fillna(-1).astype("str") + "/" + cur["injured_best"].fillna(-1).astype("str")
-    n_sig = sig.groupby([cur["incident_id"], cur["figure_type"]]).transform("nunique")
     dis = pd.Series(False, index=c.index, dtype="boolean")
-    dis[cur.index] = n_sig > 1
+    dis[cur.index] = disagreement(cur)
     return pd.DataFrame({"status": status, "superseded_by": sup, "disagreement": dis}).reindex(cas.index)
+
+
+def disagreement(cur: pd.DataFrame) -> pd.Series:
+    """For each current report: do the current reports of its incident and figure type give different
+    (killed best, injured best) pairs? A missing figure counts as its own value."""
+    sig = cur["killed_best"].fillna(-1).astype("str") + "/" + cur["injured_best"].fillna(-1).astype("str")
+    return sig.groupby([cur["incident_id"], cur["figure_type"]]).transform("nunique") > 1
 
 
 def _group_lower_median(values: pd.Series, keys: pd.Series) -> pd.Series:

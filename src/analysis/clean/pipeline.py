@@ -136,32 +136,14 @@ def read_all(raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], li
                 f.cancel()
     for t, path, rf in zip(RAW_TABLES, paths, results, strict=True):
         files[t.name] = path.name
-        df = rf.frame
-        if rf.ragged is not None and len(rf.ragged):
-            expected = rf.ragged.attrs.get("expected")
-            rag = pd.DataFrame({"table": t.name, "file": path.name, "line": rf.ragged["raw_line"],
-                                "n": rf.ragged["n_cells"], "value": rf.ragged["value"]})
-            df.attrs["ragged"] = rag
-            df.attrs["expected_cells"] = expected
-        if rf.encoding != "utf-8":
-            notes.append(f"{path.name}: read as {rf.encoding}")
-        if rf.ignored_columns:
-            notes.append(f"{path.name}: ignored columns not in the codebook: {', '.join(rf.ignored_columns)}")
-        frames[t.name] = df
+        frames[t.name] = rf.frame_for_clean(t.name, path.name)
+        notes += rf.notes(path.name)
     return frames, files, notes
 
 
 def _with_ragged(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    parts = []
-    for df in raw.values():
-        rag = df.attrs.get("ragged")
-        if rag is not None:
-            parts.append(pd.DataFrame({
-                "table": rag["table"], "file": rag["file"], "line": rag["line"].astype("Int64"),
-                "row_id": pd.Series(pd.NA, index=rag.index, dtype="str"), "column": "(row)",
-                "value": rag["value"].astype("str"),
-                "reason": f"{df.attrs['expected_cells']} cells per row, as in the header; got "
-                          + rag["n"].astype("str")}))
+    """The reject records of every raw table's rows with the wrong number of cells."""
+    parts = [df.attrs["ragged"] for df in raw.values() if "ragged" in df.attrs]
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 

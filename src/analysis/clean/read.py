@@ -18,7 +18,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from analysis.clean.errors import CleanError
+from analysis.clean.errors import CleanError, ragged_rejects
 from analysis.schema import Table
 
 #: other names coders and spreadsheets use for our columns
@@ -52,6 +52,20 @@ class RawFrame:
     ignored_columns: list[str] = field(default_factory=list)
     ragged: pd.DataFrame | None = None  # rows with the wrong number of cells: raw_line, value
 
+    def notes(self, file: str) -> list[str]:
+        """What the clean reports about this file beside its counts."""
+        out = [f"{file}: read as {self.encoding}"] if self.encoding != "utf-8" else []
+        if self.ignored_columns:
+            out.append(f"{file}: ignored columns not in the codebook: {', '.join(self.ignored_columns)}")
+        return out
+
+    def frame_for_clean(self, table: str, file: str) -> pd.DataFrame:
+        """The frame, with its ragged rows as reject records in attrs['ragged'] (what clean_frames expects)."""
+        if self.ragged is not None and len(self.ragged):
+            self.frame.attrs["ragged"] = ragged_rejects(table, file, self.ragged["raw_line"], self.ragged["n_cells"],
+                                                        self.ragged["value"], self.ragged.attrs.get("expected"))
+        return self.frame
+
 
 def _norm_header(name: str) -> str:
     key = re.sub(r"[\s\-./]+", "_", name.replace("\ufeff", "").strip().lower()).strip("_")
@@ -75,7 +89,7 @@ def _decode(data: bytes, file: str) -> tuple[str, str]:
     return text, "cp1251"
 
 
-def _sniff_delimiter(header_line: str) -> str:
+def sniff_delimiter(header_line: str) -> str:
     counts = {d: header_line.count(d) for d in _DELIMS}
     best = max(counts, key=lambda d: counts[d])
     return best if counts[best] else ","
@@ -171,18 +185,20 @@ def read_bytes(data: bytes, table: Table, file: str) -> RawFrame:
         first = utf8.split(b"\n", 1)[0].decode("utf-8")
     except UnicodeDecodeError:
         first = ""
-    if first.strip():
+    tried = bool(first.strip())
+    if tried:
         # the usual case, a UTF-8 file, goes to pyarrow as it is: pyarrow checks the UTF-8 of every cell, and
         # anything it refuses (cp1251, ragged rows, blank lines) takes the path below
-        encoding, delimiter = "utf-8", _sniff_delimiter(first)
+        encoding, delimiter = "utf-8", sniff_delimiter(first)
         parsed = _fast_parse(utf8, delimiter)
     ragged = None
     if parsed is None:
         text, encoding = _decode(data, file)
         if not text.strip():
             raise CleanError(file, 1, None, "", f"a header row with the columns {', '.join(table.required_raw)}")
-        delimiter = _sniff_delimiter(text.split("\n", 1)[0])
-        parsed = _fast_parse(utf8 if encoding == "utf-8" else text.encode("utf-8"), delimiter)
+        delimiter = sniff_delimiter(text.split("\n", 1)[0])
+        if encoding != "utf-8" or not tried:  # the same UTF-8 bytes were refused above: no second parse
+            parsed = _fast_parse(utf8 if encoding == "utf-8" else text.encode("utf-8"), delimiter)
     if parsed is None:
         frame, ragged = _slow_parse(text, delimiter)
         lines = frame.pop("__line").to_numpy()

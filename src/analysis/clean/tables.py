@@ -46,9 +46,8 @@ def _common(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
 def _numbers(df: pd.DataFrame, col: str, lo: float, hi: float, rejects: Rejects, table: Table) -> pd.DataFrame:
     v = pd.to_numeric(df[col], errors="coerce")
     df = mark_bad(df, v.isna(), rejects, col, f"a number for '{col}'", table.key)
-    v = v[df.index]
     df = mark_bad(df, (v < lo) | (v > hi), rejects, col, f"a value from {lo} to {hi}", table.key)
-    return df.assign(**{col: v[df.index]})
+    return df.assign(**{col: v})
 
 
 def gazetteer(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
@@ -77,14 +76,12 @@ def sources(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
     df = mark_bad(df, twice, rejects, "url", "each URL once (this report is already a source)", t.key)
     pub = pd.to_datetime(df["published"], format="%Y-%m-%d", errors="coerce")
     df = mark_bad(df, pub.isna(), rejects, "published", "a date YYYY-MM-DD that exists", t.key)
-    pub = pub[df.index]
     df = mark_bad(df, pub > TODAY, rejects, "published", "a publication date not in the future", t.key)
-    pub = pub[df.index]
     df = mark_bad(df, pub < dates.WAR_START, rejects, "published",
                   "a publication date on or after 2022-02-24", t.key)
     acc = pd.to_datetime(df["accessed"], format="%Y-%m-%d", errors="coerce")
     df = mark_bad(df, df["accessed"].notna() & acc.isna(), rejects, "accessed", "a date YYYY-MM-DD", t.key)
-    df = df.assign(published=pub[df.index], accessed=acc[df.index],
+    df = df.assign(published=pub, accessed=acc,
                    retrospective=df["retrospective"].fillna("no").eq("yes"))
     return _finish(df, t)
 

@@ -27,13 +27,6 @@ import pyarrow.parquet as pq
 
 from analysis.schema import SCHEMA_VERSION
 
-_FORMULA = r"^[=+\-@\t\r]"
-
-
-def neutralise(s: pd.Series) -> pd.Series:
-    """Defuse spreadsheet formulas in a text column (OWASP CSV injection advice)."""
-    return s.mask(s.str.match(_FORMULA, na=False), "'" + s)
-
 
 @contextmanager
 def locked(out_dir: Path):
@@ -77,7 +70,8 @@ def _arrow(df: pd.DataFrame) -> pa.Table:
 
 
 def _neutralise_arrow(arr: pa.ChunkedArray) -> pa.ChunkedArray:
-    """neutralise() in Arrow compute: the same rule, without a Python call per cell."""
+    """Defuse spreadsheet formulas in a text column (OWASP CSV injection advice): a cell starting with =, +,
+    -, @, tab or carriage return gets a leading '. Only the first character is tested, in Arrow compute."""
     # _FORMULA looks at the first character only: test it against the set instead of running a regex
     first = pc.utf8_slice_codeunits(arr, 0, 1)
     hit = pc.is_in(first, value_set=pa.array(["=", "+", "-", "@", "\t", "\r"], type=arr.type))
@@ -87,9 +81,8 @@ def _neutralise_arrow(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     return pc.if_else(hit, pc.binary_join_element_wise(quote, arr, empty), arr)
 
 
-def _csv_table(df: pd.DataFrame, table: pa.Table | None = None) -> pa.Table:
-    """The CSV twin: dates as YYYY-MM-DD, text neutralised, the rest as in the Parquet file."""
-    table = _arrow(df) if table is None else table
+def _csv_table(df: pd.DataFrame, table: pa.Table) -> pa.Table:
+    """The CSV twin of df (table: its Parquet table): dates as YYYY-MM-DD, text neutralised, the rest as is."""
     for i, col in enumerate(df.columns):
         s = df[col]
         if pd.api.types.is_datetime64_any_dtype(s):
@@ -101,10 +94,6 @@ def _csv_table(df: pd.DataFrame, table: pa.Table | None = None) -> pa.Table:
             continue
         table = table.set_column(i, pa.field(col, arr.type), arr)
     return table.replace_schema_metadata(None)
-
-
-def _csv_frame(df: pd.DataFrame) -> pa.Table:
-    return _csv_table(df)
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.clean import dates, incidents, places, tables
-from analysis.clean.errors import CleanError, Rejects, take_bad
+from analysis.clean.errors import CleanError, Rejects, ragged_rejects, take_bad
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
 from analysis.clean.write import Publisher, sha256
@@ -271,10 +271,7 @@ def assemble(mapped: pd.DataFrame, resolver: PlaceResolver, sources: pd.DataFram
     cas["incident_id"] = incidents.link_casualties(cas, events)
     # Every export row is its own event: no figure revises another (all stay 'current'), and an incident
     # disagrees when the events linked into it give different figures (as supersede() flags it).
-    # (fillna: in pandas 3 a missing Int64 cast to str stays missing, and would blank the whole signature)
-    sig = cas["killed_best"].astype("str").fillna("-") + "/" + cas["injured_best"].astype("str").fillna("-")
-    cas["disagreement"] = (sig.groupby([cas["incident_id"], cas["figure_type"]]).transform("nunique") > 1
-                           ).astype("boolean")
+    cas["disagreement"] = incidents.disagreement(cas).astype("boolean")
     out["casualties"] = cas
     out["sources"] = tables._finish(sources, TABLES["sources"])
     out["gazetteer"] = gaz
@@ -356,12 +353,8 @@ def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | No
     rejects = rej.frame()
     rag = stream.ragged_frame()
     if len(rag):
-        rejects = pd.concat([rejects, pd.DataFrame({
-            "table": mapper.NAME, "file": export.name, "line": rag["line"].astype("Int64"),
-            "row_id": pd.Series(pd.NA, index=rag.index, dtype="str"), "column": "(row)",
-            "value": rag["value"].astype("str"),
-            "reason": f"{stream.expected_cells} cells per row, as in the header; got " + rag["n"].astype("str")})],
-            ignore_index=True)
+        rejects = pd.concat([rejects, ragged_rejects(mapper.NAME, export.name, rag["line"], rag["n"], rag["value"],
+                                                     stream.expected_cells)], ignore_index=True)
         n_read += len(rag)
     sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None, mapped)
     has_figure = mapper.has_figure(mapped)

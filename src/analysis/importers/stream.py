@@ -20,8 +20,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 
 from analysis.clean.errors import CleanError
+from analysis.clean.read import sniff_delimiter
 
-DELIMITERS = (",", ";", "\t")
 BLOCK_SIZE = 16 << 20  # bytes of CSV per batch
 
 
@@ -49,7 +49,7 @@ class Stream:
             raise CleanError(path.name, 1, None, None, f"a UTF-8 file ({exc.reason} at byte {exc.start})") from exc
         if not line.strip():
             raise CleanError(path.name, 1, None, None, "a header row naming the columns")
-        delim = max(DELIMITERS, key=line.count)
+        delim = sniff_delimiter(line)
         names = [n.strip().lower() for n in next(csv.reader([line], delimiter=delim))]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:

@@ -88,8 +88,8 @@ def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver,
     tov, dp, wp = tov[idx], dp[idx], wp[idx]
     start, end, low, best, high = start[idx], end[idx], low[idx], best[idx], high[idx]
     deaths = {k: v[idx] for k, v in deaths.items()}
-    pub = _first_date(df["source_date"])
-    pub = pub.where(pub.notna(), end)
+    dated = _first_date(df["source_date"])
+    pub = dated.where(dated.notna(), end)
     article = df["source_article"]
     fallback = (df["source_office"].fillna("") + "|" + df["source_date"].fillna("") + "|"
                 + df["source_headline"].fillna(""))
@@ -144,7 +144,7 @@ def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver,
         "raw_line": df["raw_line"].astype("Int64"),
     }, index=idx)
     src = pd.DataFrame({"source_id": source_id, "outlet": df["source_office"].fillna("UCDP GED"),
-                        "title": df["source_headline"], "dated": _first_date(df["source_date"]), "article": key})
+                        "title": df["source_headline"], "dated": dated, "article": key})
     src = src.groupby("source_id", sort=False).agg(
         outlet=("outlet", "first"), title=("title", "first"), dated=("dated", "min"),
         article=("article", "first")).reset_index()

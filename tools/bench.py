@@ -240,7 +240,8 @@ def main(argv: list[str] | None = None) -> int:
                 steps = phases(raw, tmp / "out-phases")
                 print(f"N={n:,}: floor with the outputs {rows[-1]['floor_io']:.2f} s", flush=True)
             if n == args.sizes[0] and not args.no_dask:
-                dwall, _ = run(clean_cmd[:4] + ["--engine", "dask"] + clean_cmd[4:-1] + [str(tmp / f"dask-{n}")])
+                dwall, _ = run([sys.executable, "-m", "analysis", "clean", "--engine", "dask", "--raw", str(raw),
+                                "--out", str(tmp / f"dask-{n}")])
                 dask_rows.append((n, dwall, wall))
                 print(f"N={n:,}: clean --engine dask {dwall:.1f} s (one run)", flush=True)
             print(f"N={n:,}: {total:,} raw rows, {size / 1e6:.0f} MB; clean {wall:.1f} s "

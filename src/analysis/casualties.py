@@ -5,15 +5,14 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.clean.incidents import reconcile
+from analysis.load import within
 
 ESTIMATES = ("low", "best", "high")
 
 
 def select(cas: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, oblast: str = "all",
            civilians_only: bool = False) -> pd.DataFrame:
-    c = cas[(cas["date_start"] >= start) & (cas["date_end"] <= end)]
-    if oblast != "all":
-        c = c[c["oblast"] == oblast]
+    c = within(cas, start, end, oblast)
     if civilians_only:
         c = c[c["victim_group"] == "civilian"]
     return c
@@ -32,12 +31,13 @@ def per_incident(cas: pd.DataFrame) -> pd.DataFrame:
 def over_time(inc: pd.DataFrame, freq: str = "W") -> pd.DataFrame:
     """Killed and injured per period with low / best / high (high summed only where every incident bounds it)."""
     p = inc.assign(period=inc["date"].dt.to_period(freq))
+    g = p.groupby("period")
     rows = []
     for what in ("killed", "injured"):
-        g = p.groupby("period")
+        high = g[f"{what}_high"]
         rows.append(pd.DataFrame({
             "measure": what, "low": g[f"{what}_low"].sum(min_count=1), "best": g[f"{what}_best"].sum(min_count=1),
-            "high": g[f"{what}_high"].agg(lambda s: pd.NA if s.isna().any() else s.sum()),
+            "high": high.sum(min_count=1).where(high.count() == high.size()),  # open when any incident is open
         }).reset_index())
     out = pd.concat(rows, ignore_index=True)
     out["period_start"] = out["period"].dt.start_time

@@ -41,7 +41,8 @@ def figures(t: dict[str, pd.DataFrame]) -> dict[str, int]:
 def render(data_dir: Path) -> str:
     t = load(data_dir)
     ev = t["events"]
-    head = pd.DataFrame({"measure": list(figures(t)), "value": list(figures(t).values())})
+    f = figures(t)
+    head = pd.DataFrame({"measure": list(f), "value": list(f.values())})
     week = ev.assign(week=ev["date_start"].dt.to_period("W").dt.start_time.dt.strftime("%Y-%m-%d"))
     by_week = week.groupby("week").agg(events=("event_id", "size"), incidents=("incident_id", "nunique"),
                                        sources=("source_id", "nunique")).reset_index()

@@ -17,3 +17,10 @@ def load(data_dir: str | Path, tables: tuple[str, ...] = TABLE_NAMES) -> dict[st
     d = Path(data_dir)
     check_manifest(d)
     return {t: pd.read_parquet(d / f"{t}.parquet") for t in tables}
+
+
+def within(df: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, oblast: str = "all") -> pd.DataFrame:
+    """Rows whose whole date range lies in [start, end], in one oblast unless oblast is 'all': the one
+    window every notebook selects its reports by."""
+    out = df[(df["date_start"] >= start) & (df["date_end"] <= end)]
+    return out if oblast == "all" else out[out["oblast"] == oblast]

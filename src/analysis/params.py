@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.paths import repo_root
+
 
 class ParameterError(ValueError):
     """A notebook parameter has a value the notebook cannot use."""
@@ -72,9 +74,7 @@ def data_dir(name: str, value: object) -> Path:
         raise ParameterError(name, value, "a path to a folder of processed tables")
     p = Path(value)
     if not p.is_absolute() and not p.exists():
-        here = Path.cwd().resolve()
-        root = next((f for f in (here, *here.parents) if (f / "pyproject.toml").is_file()), here)
-        p = root / value
+        p = repo_root() / value
     if not (p / "manifest.json").is_file():
         raise ParameterError(name, value, "a folder with manifest.json, written by `python -m analysis clean`")
     return p

@@ -12,6 +12,8 @@ import numbers
 import os
 from pathlib import Path
 
+from analysis.paths import repo_root
+
 KEY_FIGURES_MIME = "application/vnd.oskil.key-figures+json"
 DATA_DIR_ENV = "OSKIL_DATA_DIR"
 
@@ -68,8 +70,4 @@ def data_dir() -> Path:
     """
     if os.environ.get(DATA_DIR_ENV):
         return Path(os.environ[DATA_DIR_ENV])
-    here = Path.cwd().resolve()
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").is_file():
-            return folder / "data" / "processed"
-    return here / "data" / "processed"
+    return repo_root() / "data" / "processed"

@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.load import within
+
 FREQS = {"D": "day", "W": "week", "M": "month"}
 
 
 def select(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, oblast: str = "all",
            weapon: str = "all", max_date_prec: int = 5) -> pd.DataFrame:
     """Events whose date range lies within [start, end], optionally one oblast / weapon / precision."""
-    e = events[(events["date_start"] >= start) & (events["date_end"] <= end)
-               & (events["date_prec"] <= max_date_prec)]
-    if oblast != "all":
-        e = e[e["oblast"] == oblast]
+    e = within(events, start, end, oblast)
+    e = e[e["date_prec"] <= max_date_prec]
     if weapon != "all":
         e = e[e["weapon"] == weapon]
     return e

@@ -10,7 +10,6 @@ would run as a formula (=, +, -, @) are prefixed with ' in the CSV twins only.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import tempfile
@@ -25,6 +24,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from analysis.checksum import sha256
 from analysis.schema import SCHEMA_VERSION
 
 
@@ -178,14 +178,6 @@ class Publisher:
                                 st.tmp.unlink(missing_ok=True)
         finally:
             self._stack.close()
-
-
-def sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 
 
 def write_manifest(out_dir: Path, files: list[Path], extra: dict, digests: dict[str, str] | None = None) -> Path:

@@ -11,21 +11,13 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from analysis.paths import repo_root
 from analysis.run import provenance as prov_mod
 from analysis.run.execute import NotebookFailed, execute
 from analysis.run.index import build_index, read_provenance
 from analysis.run.provenance import Params
 from analysis.run.render import render
 from analysis.run.verify import FAILED, Check, compare, format_table, verdict
-
-
-def find_root(start: Path | None = None) -> Path:
-    """Repo root: nearest folder up from start (cwd) with pyproject.toml or .git."""
-    here = (start or Path.cwd()).resolve()
-    for folder in (here, *here.parents):
-        if (folder / "pyproject.toml").is_file() or (folder / ".git").exists():
-            return folder
-    return here
 
 
 def parse_value(text: str) -> object:
@@ -78,14 +70,14 @@ def run_report(
         raise NotebookFailed(f"{notebook.name}: unknown parameter(s) {unknown}; it declares {sorted(defaults)}")
     given, data_dir = resolve_data(defaults, given, data_dir, root)
     effective = prov_mod.effective_parameters(defaults, given)
+    provenance = prov_mod.collect(notebook, given, data_dir, root)
     # the data's hash is part of the name: new data never overwrites a report cited on the old data
-    data_tag = prov_mod.data_hash(prov_mod.data_checksums(data_dir))[:8]
+    data_tag = prov_mod.data_hash(provenance["data_files"])[:8]
     stem = f"{prov_mod.report_stem(notebook.stem, effective, defaults)}-{data_tag}" + ("-nocode" if no_code else "")
     folder = reports_dir / prov_mod.slugify(notebook.stem)
     out_html = folder / f"{stem}.html"
     if not _inside(out_html, reports_dir):  # cannot happen with slugify; belt and braces
         raise NotebookFailed(f"refusing to write outside {reports_dir}: {out_html}")
-    provenance = prov_mod.collect(notebook, given, data_dir, root)
     result = execute(
         notebook,
         given,
@@ -140,7 +132,7 @@ def _notebook_path(name: str, root: Path) -> Path:
 
 def main_run(args: argparse.Namespace) -> int:
     """`run`: execute notebooks (in parallel), render reports, rebuild the index."""
-    root = Path(args.root or find_root()).resolve()
+    root = Path(args.root or repo_root()).resolve()
     reports = Path(args.reports or root / "reports").resolve()
     data_dir = Path(args.data_dir).resolve() if args.data_dir else None
     notebooks = [_notebook_path(n, root) for n in args.notebooks] or sorted((root / "notebooks").glob("*.ipynb"))
@@ -191,7 +183,7 @@ def _find_notebook(prov: dict, root: Path) -> Path | None:
 
 def main_verify(args: argparse.Namespace) -> int:
     """`verify`: re-run a report's notebook with its parameters and compare."""
-    root = Path(args.root or find_root()).resolve()
+    root = Path(args.root or repo_root()).resolve()
     old = read_provenance(Path(args.report))
     if old is None:
         print(f"[verify] {args.report}: no Oskil provenance found", file=sys.stderr)

@@ -17,6 +17,8 @@ from pathlib import Path
 
 import nbformat
 
+from analysis.checksum import sha256
+
 Params = dict[str, object]
 
 _SLUG_BAD = re.compile(r"[^a-z0-9._-]+")
@@ -120,14 +122,7 @@ def git_state(repo_root: Path) -> tuple[str, bool | str]:
 
 def data_checksums(data_dir: Path) -> dict[str, str]:
     """SHA-256 of every *.parquet under data_dir, keyed by POSIX path relative to it, sorted."""
-    sums: dict[str, str] = {}
-    for path in sorted(Path(data_dir).rglob("*.parquet")):
-        digest = hashlib.sha256()
-        with path.open("rb") as handle:
-            for block in iter(lambda: handle.read(1 << 20), b""):
-                digest.update(block)
-        sums[path.relative_to(data_dir).as_posix()] = digest.hexdigest()
-    return sums
+    return {path.relative_to(data_dir).as_posix(): sha256(path) for path in sorted(Path(data_dir).rglob("*.parquet"))}
 
 
 def data_hash(checksums: dict[str, str]) -> str:

@@ -1,5 +1,5 @@
-"""Shared fixtures: a tiny, valid raw folder that tests mutate one cell or file at a time, and the
-environment for running `python -m analysis` as a subprocess."""
+"""Shared fixtures: a tiny, valid raw folder that tests mutate one cell or file at a time, the environment
+for running `python -m analysis` as a subprocess, and one clean of the shipped raw data per session."""
 
 from __future__ import annotations
 
@@ -189,3 +189,14 @@ def subprocess_env() -> dict[str, str]:
 @pytest.fixture(scope="session")
 def python() -> str:
     return sys.executable
+
+
+@pytest.fixture(scope="session")
+def processed(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """data/raw cleaned into a private folder, once per session (tests only read it), so no test depends on a
+    developer's data/processed."""
+    from analysis.clean.pipeline import clean
+
+    out = tmp_path_factory.mktemp("processed")
+    clean(REPO / "data" / "raw", out)
+    return out

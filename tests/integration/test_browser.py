@@ -225,23 +225,9 @@ def render_report(tmp: Path, python: str, env: dict[str, str], data_dir: Path, *
 
 # --- fixtures -----------------------------------------------------------------------------------------
 @pytest.fixture(scope="module")
-def data_dir(tmp_path_factory: pytest.TempPathFactory, python: str, subprocess_env: dict[str, str]) -> Path:
-    """data/processed if `python -m analysis clean` has been run, else a fresh clean into a temp folder."""
-    shipped = REPO / "data" / "processed"
-    if (shipped / "manifest.json").is_file():
-        return shipped
-    out = tmp_path_factory.mktemp("processed")
-    done = subprocess.run(
-        [python, "-m", "analysis", "clean", "--raw", str(REPO / "data" / "raw"), "--out", str(out)],
-        cwd=REPO,
-        env=subprocess_env,
-        capture_output=True,
-        text=True,
-        timeout=600,
-        check=False,
-    )
-    assert done.returncode == 0, f"clean failed:\n{done.stdout}\n{done.stderr}"
-    return out
+def data_dir(processed: Path) -> Path:
+    """The session's clean of the shipped data (never a developer's possibly stale data/processed)."""
+    return processed
 
 
 @pytest.fixture(scope="module")

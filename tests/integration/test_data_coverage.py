@@ -7,7 +7,6 @@ from pathlib import Path
 import pytest
 
 from analysis import coverage
-from analysis.clean.pipeline import clean
 from analysis.load import load
 
 pytestmark = pytest.mark.integration
@@ -16,33 +15,26 @@ TARGETS = {"events": 300, "casualty reports": 150, "statements": 80, "control cl
            "distinct sources cited": 80, "distinct days (rows dated to the day)": 60}
 
 
-@pytest.fixture(scope="module")
-def shipped(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("shipped")
-    clean(ROOT / "data" / "raw", out)
-    return out
-
-
-def test_targets_are_met(shipped: Path):
-    figs = coverage.figures(load(shipped))
+def test_targets_are_met(processed: Path):
+    figs = coverage.figures(load(processed))
     short = {k: (figs[k], v) for k, v in TARGETS.items() if figs[k] < v}
     assert not short, f"below target (have, want): {short}"
 
 
-def test_shipped_data_cleans_without_rejects(shipped: Path):
-    rejects = load(shipped)["rejects"]
+def test_shipped_data_cleans_without_rejects(processed: Path):
+    rejects = load(processed)["rejects"]
     assert rejects.empty, rejects[["table", "line", "row_id", "column", "value", "reason"]].head(20).to_string()
 
 
-def test_every_row_cites_a_source_with_url_and_date(shipped: Path):
-    t = load(shipped)
+def test_every_row_cites_a_source_with_url_and_date(processed: Path):
+    t = load(processed)
     src = t["sources"].set_index("source_id")
     assert src["url"].str.match(r"^https?://").all() and src["published"].notna().all()
     for name in ("events", "casualties", "statements", "control", "tallies"):
         assert t[name]["source_id"].isin(src.index).all(), name
 
 
-def test_docs_data_md_states_the_real_coverage(shipped: Path):
+def test_docs_data_md_states_the_real_coverage(processed: Path):
     text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
     stated = text[text.index(coverage.BEGIN) + len(coverage.BEGIN): text.index(coverage.END)].strip()
-    assert stated == coverage.render(shipped).strip(), "docs/data.md is stale: run `python -m analysis.coverage`"
+    assert stated == coverage.render(processed).strip(), "docs/data.md is stale: run `python -m analysis.coverage`"

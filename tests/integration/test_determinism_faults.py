@@ -158,8 +158,8 @@ def test_killed_clean_leaves_old_set_or_no_manifest_and_next_clean_recovers(refs
     big = big_raw(make_raw, tmp_path / "big")
     big.write()
 
-    proc = subprocess.Popen([python, "-m", "analysis", "clean", "--raw", str(big.path), "--out", str(out)],
-                            env=subprocess_env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(clean_cmd(python, big.path, out), env=subprocess_env, stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
     # Kill it while it writes: ~0.5 s would still be inside its imports, so wait for the first temporary
     # file, then a little longer so that some tables have been replaced and the events files are in flight.
     deadline = time.monotonic() + 90

@@ -12,19 +12,16 @@ from pathlib import Path
 
 import pytest
 
-from analysis.clean.pipeline import clean
-
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 ROOT = Path(__file__).resolve().parents[2]
 ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT / "src"), os.environ.get("PYTHONPATH", "")])}
 RUN_TIME = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d+)?Z")
 
 
-@pytest.fixture(scope="module")
-def data(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    out = tmp_path_factory.mktemp("processed")
-    clean(ROOT / "data" / "raw", out)
-    return out
+@pytest.fixture
+def data(processed: Path) -> Path:
+    """The session's clean of the shipped data."""
+    return processed
 
 
 def run(reports: Path, data: Path, **kw) -> subprocess.Popen:

@@ -115,9 +115,10 @@ def test_every_notebook_runs_on_an_imported_acled_export(processed: Path, tmp_pa
     out = tmp_path / "acled"
     fixture = ROOT / "tests" / "importers" / "fixtures" / "acled_sample.csv"
     assert main(["import", "acled", str(fixture), "--out", str(out), "--gazetteer", str(processed)]) == 0
+    figures = {}
     for name in ("shelling_patterns", "casualty_reports", "diplomatic_timing"):
-        nb = run(name, tmp_path / f"{name}.ipynb", data_dir=str(out))
-        assert extract_key_figures(nb), name
+        figures[name] = extract_key_figures(run(name, tmp_path / f"{name}.ipynb", data_dir=str(out)))
+        assert figures[name], name
     ev = load(out)["events"]
-    kf = extract_key_figures(run("shelling_patterns", tmp_path / "s.ipynb", data_dir=str(out)))
+    kf = figures["shelling_patterns"]
     assert kf["event reports"] == len(shelling.select(ev, START, END, max_date_prec=2))

@@ -22,26 +22,30 @@ def vocabularies(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFra
             continue
         allowed = VOCABULARIES[f.vocab]
         # a vocabulary column holds a few distinct cells: fold and test each once, then map back to the rows
-        codes, uniq = df[f.name].factorize()
-        u = pd.Series(uniq, dtype=df[f.name].dtype)
-        u = u.str.strip().str.lower().str.replace(r"\s*;\s*", ";", regex=True)
-        u = u.str.replace(r"[\s\-]+", "_", regex=True)
-        if f.name in MULTI_VALUED:
-            parts = u.str.split(r"\s*;\s*").explode()
-            parts = parts[parts.notna() & (parts != "")]
-            bad_idx = parts[~parts.isin(list(allowed))].index.unique()
-            u = u.str.replace(r"\s*;\s*", ";", regex=True).str.strip(";")
-            bad_u = u.index.isin(bad_idx)
-        else:
-            bad_u = (u.notna() & ~u.isin(list(allowed))).to_numpy(dtype=bool)
-        s = pd.Series(u.array.take(codes, allow_fill=True), index=df.index, name=f.name)
-        bad = np.append(np.asarray(bad_u, dtype=bool), False)[codes]  # code -1 (empty cell) is never bad
+        folded = fast.per_distinct(df[f.name], lambda u, f=f, allowed=allowed: _fold_vocab(u, f.name, allowed))
+        s, bad = folded["value"].rename(f.name), folded["bad"]
         if f.required:
             df = mark_bad(df, s.isna(), rejects, f.name, f"a value for required column '{f.name}'", table.key)
         df = df.assign(**{f.name: s})
-        df = mark_bad(df, pd.Series(bad, index=df.index), rejects, f.name,
+        df = mark_bad(df, bad, rejects, f.name,
                       f"one of: {', '.join(allowed)}", table.key)
     return df
+
+
+def _fold_vocab(u: pd.Series, name: str, allowed: dict) -> pd.DataFrame:
+    """Distinct cells of a vocabulary column folded (case, spaces, hyphens), and whether any word is not in
+    `allowed` (an empty cell never is)."""
+    u = u.str.strip().str.lower().str.replace(r"\s*;\s*", ";", regex=True)
+    u = u.str.replace(r"[\s\-]+", "_", regex=True)
+    if name in MULTI_VALUED:
+        parts = u.str.split(r"\s*;\s*").explode()
+        parts = parts[parts.notna() & (parts != "")]
+        bad_idx = parts[~parts.isin(list(allowed))].index.unique()
+        u = u.str.replace(r"\s*;\s*", ";", regex=True).str.strip(";")
+        bad = u.index.isin(bad_idx)
+    else:
+        bad = (u.notna() & ~u.isin(list(allowed))).to_numpy(dtype=bool)
+    return pd.DataFrame({"value": u, "bad": bad}, index=u.index)
 
 
 def required(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:

@@ -11,8 +11,9 @@ from __future__ import annotations
 import math
 import re
 
-import numpy as np
 import pandas as pd
+
+from analysis.clean import fast
 
 _UNITS = {
     "zero": 0, "no": 0, "none": 0, "nobody": 0, "no one": 0, "noone": 0,
@@ -74,7 +75,6 @@ _ATLEAST = r"(?:au moins|cel puțin|cel putin|mindestens|wenigstens|co najmniej|
            r"не менше ніж|не менше|принаймні|як мінімум|не менее|как минимум|минимум|по меньшей мере|>=|≥)"
 _UPTO = r"(?:up to|as many as|no more than|not more than|до|не більше|не більше ніж|не более|не більш ніж|<=|≤)"
 _LESS = r"(?:fewer than|less than|under|менше ніж|менше|менее|меньше|<)"
-_EMPTY = "\x00empty"
 _NUM = r"(?P<n>\d[\d\s,.]*|[a-zа-яіїєґ' ]+?)"
 
 
@@ -154,21 +154,17 @@ def parse_count(text: str | None) -> tuple[int | None, int | None, int | None] |
     return f"an unrecognised count {text!r} (see the count forms in docs/codebook.md)"
 
 
+def _parsed(words: pd.Series) -> pd.DataFrame:
+    """low, best, high and error of each wording (one row each, in order; a missing cell as empty)."""
+    parsed = [parse_count(None if pd.isna(w) else w) for w in words.tolist()]
+    return pd.DataFrame.from_records(
+        [(*(v if isinstance(v, tuple) else (None, None, None)), v if isinstance(v, str) else None) for v in parsed],
+        columns=["low", "best", "high", "error"], index=words.index)
+
+
 def resolve(words: pd.Series, prefix: str) -> pd.DataFrame:
     """Columns <prefix>_low/_best/_high (Int64) and <prefix>_error for a column of worded counts."""
-    codes, uniq = words.factorize()  # each distinct wording once; code -1 = empty cell
-    parsed = {u: parse_count(u) for u in uniq.tolist()}
-    parsed[_EMPTY] = parse_count(None)
-    table = pd.DataFrame.from_records(
-        [
-            (u, *(v if isinstance(v, tuple) else (None, None, None)), v if isinstance(v, str) else None)
-            for u, v in parsed.items()
-        ],
-        columns=["w", "low", "best", "high", "error"],
-    )
-    idx = np.where(codes < 0, len(table) - 1, codes)
-    rows = table.iloc[idx].reset_index(drop=True)
-    rows.index = words.index
+    rows = fast.per_distinct(words, _parsed)  # each distinct wording parsed once
     out = pd.DataFrame(index=words.index)
     for part in ("low", "best", "high"):
         out[f"{prefix}_{part}"] = pd.to_numeric(rows[part], errors="coerce").astype("Int64")

@@ -309,10 +309,9 @@ def _core(s: str) -> Rule | str:
 
 
 def _rules_frame(phrases: pd.Series) -> pd.DataFrame:
-    """One row per distinct phrase with its rule fields (or error)."""
-    uniq = pd.unique(phrases.astype("object").fillna(_EMPTY))
+    """One row per phrase given (missing: the empty phrase), in order, with its rule fields (or error)."""
     recs = []
-    for p in uniq:
+    for p in phrases.astype("object").fillna(_EMPTY):
         r = parse_phrase(None if p == _EMPTY else p)
         if isinstance(r, str):
             recs.append({"phrase": p, "kind": "error", "error": r})
@@ -367,10 +366,7 @@ def resolve(phrases: pd.Series, published: pd.Series) -> pd.DataFrame:
 
 def _resolve_rows(phrases: pd.Series, pub: pd.Series) -> pd.DataFrame:
     """resolve() row by row (vectorised over the rows given)."""
-    codes, uniq = phrases.factorize()  # each distinct phrase parsed once; code -1 = empty cell
-    rules = _rules_frame(pd.Series([*uniq.tolist(), None], dtype="object"))  # rows: the phrases, then empty
-    idx = np.where(codes < 0, len(uniq), codes)
-    r = rules.iloc[idx].set_index(phrases.index)
+    r = fast.per_distinct(phrases, _rules_frame)  # each distinct phrase parsed once
     kind = r["kind"]
     error = r["error"].astype("str")
     start = pd.Series(pd.NaT, index=phrases.index, dtype="datetime64[s]")

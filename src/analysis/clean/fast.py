@@ -8,6 +8,8 @@ they hold a missing value too, and maps to missing.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -81,3 +83,14 @@ def ranks(s: pd.Series) -> np.ndarray:
         return np.arange(len(s), dtype="int64")
     return np.asarray(pc.rank(arrow(s).combine_chunks() if _is_text(s) else pa.array(s), sort_keys="ascending",
                               tiebreaker="first")).astype("int64") - 1
+
+
+def per_distinct(s: pd.Series, fn: Callable[[pd.Series], pd.Series | pd.DataFrame]) -> pd.Series | pd.DataFrame:
+    """fn worked out once per distinct value of s and mapped back to its rows (parsers, folds and tests on
+    columns with few distinct cells). fn gets the distinct values and then one missing value, as a Series of
+    s's dtype, and returns one row per value in that order; a missing cell gets the missing value's row."""
+    codes, uniq = s.factorize()
+    values = pd.concat([pd.Series(uniq, dtype=s.dtype), pd.Series([None], dtype=s.dtype)], ignore_index=True)
+    out = fn(values).iloc[np.where(codes < 0, len(uniq), codes)]
+    out.index = s.index
+    return out

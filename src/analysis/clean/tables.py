@@ -6,7 +6,6 @@ One function per raw table, each a short sequence of the shared steps. Dependenc
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
 from analysis.clean import checks, counts, dates, fast, places
@@ -17,22 +16,24 @@ UKRAINE_BOX = (44.0, 52.5, 22.0, 40.3)  # lat min, lat max, lon min, lon max
 TODAY = pd.Timestamp.today().normalize()
 
 
+def cast(s: pd.Series, dtype: str) -> pd.Series:
+    """One column to its processed dtype (the schema registry's), the one rule for clean and importers."""
+    if dtype == "str":  # already text: converting through Python objects changes nothing but costs
+        return s if s.dtype == "str" else s.astype("object").where(s.notna(), None).astype("str")
+    if dtype == "datetime64[s]":
+        return s if s.dtype == "datetime64[s]" else pd.to_datetime(s).astype("datetime64[s]")
+    if dtype in ("Int64", "Float64") and s.dtype == "object":
+        return pd.to_numeric(s, errors="coerce").astype(dtype)
+    return s.astype(dtype)
+
+
 def _finish(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     """Drop the rejected rows, cast to the processed dtypes and order columns as the schema says."""
     keep = {*table.processed_columns, ALIVE}
     df = kept(df[[c for c in df.columns if c in keep]])  # copy only the columns that are kept
     out = pd.DataFrame(index=df.index)
     for f in table.processed:
-        s = df[f.name] if f.name in df.columns else pd.Series(pd.NA, index=df.index)
-        if f.dtype == "str":
-            if s.dtype != "str":  # already text: converting through Python objects changes nothing but costs
-                s = s.astype("object").where(s.notna(), None).astype("str")
-        elif f.dtype == "datetime64[s]":
-            if s.dtype != "datetime64[s]":
-                s = pd.to_datetime(s).astype("datetime64[s]")
-        else:
-            s = s.astype(f.dtype)
-        out[f.name] = s
+        out[f.name] = cast(df[f.name] if f.name in df.columns else pd.Series(pd.NA, index=df.index), f.dtype)
     return out.sort_values(table.key or table.processed[0].name, kind="stable").reset_index(drop=True)
 
 
@@ -146,11 +147,7 @@ def _counted(df: pd.DataFrame, t: Table, cols: dict[str, str], rejects: Rejects)
 
 def _time_of_day(s: pd.Series) -> pd.DataFrame:
     """hour and time_of_day, worked out once per distinct cell and mapped back to the rows."""
-    codes, uniq = s.factorize()
-    u = pd.concat([pd.Series(uniq, dtype=s.dtype), pd.Series([None], dtype=s.dtype)], ignore_index=True)
-    out = _time_of_day_rows(u).iloc[np.where(codes < 0, len(uniq), codes)]
-    out.index = s.index
-    return out
+    return fast.per_distinct(s, _time_of_day_rows)
 
 
 def _time_of_day_rows(s: pd.Series) -> pd.DataFrame:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 import pandera.pandas as pa
 
@@ -16,10 +15,8 @@ _BOUNDS = {"date_prec": (1, 5), "geo_prec": (1, 6), "hour": (0, 23), "latitude":
 
 def _all_words_in(s: pd.Series, allowed: list[str]) -> pd.Series:
     """Every ';'-separated word of each cell is in `allowed`; worked out once per distinct cell."""
-    codes, uniq = s.factorize()
-    u = pd.Series(uniq, dtype=s.dtype)
-    ok = u.str.split(";").explode().isin(allowed).groupby(level=0).all().reindex(u.index, fill_value=False)
-    return pd.Series(np.append(ok.to_numpy(dtype=bool), False)[codes], index=s.index)
+    return fast.per_distinct(s, lambda u: u.str.split(";").explode().isin(allowed).groupby(level=0).all()
+                             .reindex(u.index, fill_value=False))
 
 
 def _checks(table: Table, name: str, vocab: str | None) -> list[pa.Check]:

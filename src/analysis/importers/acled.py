@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.clean import dates
+from analysis.clean import dates, fast
 from analysis.clean.errors import Rejects, take_bad
 from analysis.importers import common
 
@@ -88,12 +88,12 @@ def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver,
     """Map one batch of export rows; bad rows go to rej. Returns (mapped rows, partial sources)."""
     df = common.with_columns(df, WANTED)
     df = take_bad(df, df[ID].isna(), rej, ID, "an event_id_cnty", ID)
-    key = df["sub_event_type"].str.lower().str.split().str.join(" ")
+    key = fast.per_distinct(df["sub_event_type"], lambda u: u.str.lower().str.split().str.join(" "))
     known = key.map(_CANONICAL)
     df = take_bad(df, known.isna(), rej, "sub_event_type",
                   "an ACLED sub_event_type from the codebook (e.g. 'Shelling/artillery/missile attack')", ID)
     known = known[df.index]
-    country = df["country"].str.strip().str.lower()
+    country = df["country"].str.lower()  # cells come trimmed from the stream
     df = take_bad(df, country.notna() & (country != "ukraine"), rej, "country",
                   "country Ukraine (Oskil covers Ukraine)", ID)
     when = _parse_dates(df["event_date"])

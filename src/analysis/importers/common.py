@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.clean import dates, incidents, places, tables
+from analysis.clean import dates, fast, incidents, places, tables
 from analysis.clean.errors import CleanError, Rejects, ragged_rejects, take_bad
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
@@ -210,26 +210,15 @@ def cited(mapped: pd.DataFrame) -> pd.DataFrame:
     return mapped.groupby("source_id").agg(published=("published", "min"), raw_line=("raw_line", "min"))
 
 
-def _cast(s: pd.Series, dtype: str) -> pd.Series:
-    """One column to its processed dtype, by the same rules as analysis.clean.tables._finish."""
-    if dtype == "str":
-        return s.astype("object").where(s.notna(), None).astype("str") if s.dtype != "str" else s
-    if dtype == "datetime64[s]":
-        return pd.to_datetime(s).astype("datetime64[s]")
-    if dtype in ("Int64", "Float64"):
-        return pd.to_numeric(s, errors="coerce").astype(dtype) if s.dtype == "object" else s.astype(dtype)
-    return s.astype(dtype)
-
-
 def lean_finish(df: pd.DataFrame, name: str) -> pd.DataFrame:
     """tables._finish (processed dtypes, schema column order, sorted by the key) one column at a time,
     popping each column from df as it goes, so a million-row table is never held twice."""
     table = TABLES[name]
-    order = np.argsort(df[table.key].to_numpy(dtype="object"), kind="stable")
+    order = np.argsort(fast.ranks(df[table.key]), kind="stable")  # ids are unique: their sort order
     out = {}
     for f in table.processed:
         s = df.pop(f.name) if f.name in df.columns else pd.Series(pd.NA, index=df.index)
-        out[f.name] = _cast(s, f.dtype).iloc[order].reset_index(drop=True)
+        out[f.name] = tables.cast(s, f.dtype).iloc[order].reset_index(drop=True)
         del s
     return pd.DataFrame(out, copy=False)
 
@@ -240,10 +229,12 @@ def assemble(mapped: pd.DataFrame, resolver: PlaceResolver, sources: pd.DataFram
     `casualty_rows` flags the rows with a casualty figure."""
     ev = mapped
     pt = resolver.table(pd.Index(ev["place_id"].unique()))
+    at = fast.positions(ev["place_id"], pt.index)  # each row's place, found once for all six columns
     for c in ("place_name", "raion", "oblast"):
-        ev[c] = ev["place_id"].map(pt[c].astype("object")).astype("str")
+        ev[c] = pd.Series(pt[c].astype("str").array.take(at, allow_fill=True), index=ev.index)
     for c in ("latitude", "longitude", "gaz_geo_prec"):
-        ev[c] = ev["place_id"].map(pd.to_numeric(pt[c], errors="coerce").astype("float64")).astype("Float64")
+        ev[c] = pd.Series(pd.to_numeric(pt[c], errors="coerce").astype("Float64").array.take(at, allow_fill=True),
+                          index=ev.index)
     row_prec = ev.pop("row_geo_prec").astype("Float64")
     gaz_prec = ev.pop("gaz_geo_prec")
     ev["geo_prec"] = row_prec.where(gaz_prec.isna() | (row_prec >= gaz_prec), gaz_prec).astype("Int64")

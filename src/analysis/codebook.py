@@ -12,23 +12,13 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from analysis import markdown
 from analysis.schema import DATE_PRECISION, GEO_PRECISION, PROCESSED_TABLES, RAW_TABLES, SCHEMA_VERSION, fingerprint
 from analysis.vocab import MULTI_VALUED, VOCABULARIES
 
 BEGIN = "<!-- BEGIN GENERATED -->"
 END = "<!-- END GENERATED -->"
 CODEBOOK = Path(__file__).resolve().parents[2] / "docs" / "codebook.md"
-
-
-def _cell(text: object) -> str:
-    """One markdown table cell: pipes escaped, newlines folded."""
-    return " ".join(str(text).split()).replace("|", "\\|")
-
-
-def _table(header: list[str], rows: list[list[str]]) -> list[str]:
-    out = ["| " + " | ".join(header) + " |", "|" + "|".join("---" for _ in header) + "|"]
-    out += ["| " + " | ".join(_cell(c) for c in row) + " |" for row in rows]
-    return out
 
 
 def _vocab_link(name: str | None) -> str:
@@ -55,11 +45,11 @@ def render_fields() -> str:
         lines += ["", f"{key} {origin}"]
         if t.raw:
             lines += ["", f"Raw columns (`data/raw/{t.name}.csv`, in this order):", ""]
-            lines += _table(["column", "required", "vocabulary", "meaning"],
+            lines += markdown.table(["column", "required", "vocabulary", "meaning"],
                             [[f"`{f.name}`", "yes" if f.required else "", _vocab_link(f.vocab), f.doc]
                              for f in t.raw])
         lines += ["", f"Processed columns (`data/processed/{t.name}.parquet`):", ""]
-        lines += _table(["column", "dtype", "required", "meaning"],
+        lines += markdown.table(["column", "dtype", "required", "meaning"],
                         [[f"`{f.name}`", f"`{f.dtype}`", "yes" if f.required else "", f.doc]
                          for f in t.processed])
     lines += ["", "## Vocabularies", "",
@@ -72,35 +62,23 @@ def render_fields() -> str:
         where = ", ".join(f"`{u}`" for u in used) if used else "no column (reserved)"
         multi = " Multi-valued." if name in MULTI_VALUED else ""
         lines += [f"Used by {where}.{multi}", ""]
-        lines += _table(["word", "meaning"], [[f"`{w}`", m] for w, m in words.items()])
+        lines += markdown.table(["word", "meaning"], [[f"`{w}`", m] for w, m in words.items()])
     lines += ["", "## Precision codes", "", "### `date_prec` (UCDP GED date_prec scale)", ""]
-    lines += _table(["code", "meaning"], [[str(k), v] for k, v in DATE_PRECISION.items()])
+    lines += markdown.table(["code", "meaning"], [[str(k), v] for k, v in DATE_PRECISION.items()])
     lines += ["", "### `geo_prec` (UCDP GED where_prec scale)", ""]
-    lines += _table(["code", "meaning"], [[str(k), v] for k, v in GEO_PRECISION.items()])
+    lines += markdown.table(["code", "meaning"], [[str(k), v] for k, v in GEO_PRECISION.items()])
     lines += ["", f"Schema version {SCHEMA_VERSION}, fingerprint `{fingerprint()}`"]
     return "\n".join(lines)
 
 
 def extract(text: str) -> str:
     """The text between the markers (without the newline after BEGIN and before END)."""
-    if text.count(BEGIN) != 1 or text.count(END) != 1 or text.index(BEGIN) > text.index(END):
-        raise ValueError(f"expected exactly one {BEGIN} ... {END} pair, in that order")
-    inner = text[text.index(BEGIN) + len(BEGIN):text.index(END)]
-    return inner.removeprefix("\n").removesuffix("\n")
+    return markdown.section(text, BEGIN, END)
 
 
 def update(path: Path | str = CODEBOOK) -> bool:
     """Replace the generated section of the codebook at `path`; True if the file changed."""
-    path = Path(path)
-    text = path.read_text(encoding="utf-8")
-    extract(text)  # validates the markers
-    head, rest = text.split(BEGIN, 1)
-    _, tail = rest.split(END, 1)
-    new = f"{head}{BEGIN}\n{render_fields()}\n{END}{tail}"
-    if new == text:
-        return False
-    path.write_text(new, encoding="utf-8")
-    return True
+    return markdown.update_file(Path(path), BEGIN, END, render_fields())
 
 
 if __name__ == "__main__":

@@ -11,17 +11,15 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis import markdown
 from analysis.load import load
 
 BEGIN, END = "<!-- BEGIN COVERAGE -->", "<!-- END COVERAGE -->"
 
 
 def _md(df: pd.DataFrame) -> str:
-    cols = [str(c) for c in df.columns]
-    lines = ["| " + " | ".join(cols) + " |", "|" + "---|" * len(cols)]
-    for row in df.itertuples(index=False):
-        lines.append("| " + " | ".join(f"{v:,}" if isinstance(v, int) else str(v) for v in row) + " |")
-    return "\n".join(lines)
+    rows = [[f"{v:,}" if isinstance(v, int) else v for v in row] for row in df.itertuples(index=False)]
+    return "\n".join(markdown.table([str(c) for c in df.columns], rows))
 
 
 def figures(t: dict[str, pd.DataFrame]) -> dict[str, int]:
@@ -72,12 +70,8 @@ def render(data_dir: Path) -> str:
 
 
 def update(doc: Path, data_dir: Path) -> bool:
-    text = doc.read_text(encoding="utf-8")
-    a, b = text.index(BEGIN) + len(BEGIN), text.index(END)
-    new = text[:a] + "\n" + render(data_dir) + text[b:]
-    if new != text:
-        doc.write_text(new, encoding="utf-8")
-    return new != text
+    """Replace the coverage section of doc; True if the file changed."""
+    return markdown.update_file(doc, BEGIN, END, render(data_dir))
 
 
 if __name__ == "__main__":

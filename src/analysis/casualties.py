@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.clean.incidents import reconcile
+from analysis.clean.incidents import current_new, reconcile
 from analysis.load import within
 
 ESTIMATES = ("low", "best", "high")
@@ -20,7 +20,7 @@ def select(cas: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, oblast: st
 
 def per_incident(cas: pd.DataFrame) -> pd.DataFrame:
     """New-figure reports reconciled per incident: min low, lower-median best, max high (open if any open)."""
-    cur = cas[(cas["figure_type"] == "new") & (cas["status"] == "current")]
+    cur = current_new(cas)
     out = cur.groupby("incident_id").agg(
         date=("date_start", "min"), place=("place_name", "first"), oblast=("oblast", "first"),
         reports=("casualty_id", "size"), sources=("source_id", "nunique"), disagreement=("disagreement", "any"))

@@ -133,6 +133,12 @@ def supersede(cas: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame({"status": status, "superseded_by": sup, "disagreement": dis}).reindex(cas.index)
 
 
+def current_new(cas: pd.DataFrame) -> pd.DataFrame:
+    """The casualty reports an incident's figures are reconciled over: current (not superseded), new (not
+    cumulative) figures."""
+    return cas[(cas["status"] == "current") & (cas["figure_type"] == "new")]
+
+
 def disagreement(cur: pd.DataFrame) -> pd.Series:
     """For each current report: do the current reports of its incident and figure type give different
     (killed best, injured best) pairs? A missing figure counts as its own value."""
@@ -226,7 +232,7 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
     pairs = pd.unique(code * len(sources) + src)
     n_src = np.bincount(pairs // len(sources), minlength=k)
     n_ca = np.bincount(ca_code, minlength=k)
-    cur = cas[(cas["status"] == "current") & (cas["figure_type"] == "new")]
+    cur = current_new(cas)
     agg = reconcile(cur).join(cur.groupby("incident_id").agg(disagreement=("disagreement", "any")))
     pos = fast.positions(out["incident_id"], agg.index)
     for c in ("killed_low", "killed_best", "killed_high", "injured_low", "injured_best", "injured_high"):

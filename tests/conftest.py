@@ -109,6 +109,13 @@ RAW: dict[str, dict] = {
              "Oleh Syniehubov", "unknown", ""],
         ],
     },
+    "links": {
+        "header": ["link_id", "action", "ids", "reason", "source_id", "coder_note"],
+        "rows": [
+            ["LK-0001", "merge", "EV-0001;EV-0003", "The two reports describe one night's shelling.",
+             "src_0000000003", ""],
+        ],
+    },
 }
 
 

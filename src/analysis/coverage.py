@@ -36,6 +36,45 @@ def figures(t: dict[str, pd.DataFrame]) -> dict[str, int]:
     }
 
 
+def linking(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """How many reports the linking folded: rows against incidents and utterances, and the review queue."""
+    ev, ca, st, lc = t["events"], t["casualties"], t["statements"], t["link_candidates"]
+    rows = [("event reports", len(ev)), ("casualty reports", len(ca)), ("incidents", len(t["incidents"])),
+            ("incidents with more than one report", int((t["incidents"]["n_reports"] > 1).sum())),
+            ("incidents whose reports contradict each other", int(t["incidents"]["disagreement"].sum())),
+            ("statement reports", len(st)), ("utterances", int(st["utterance_id"].nunique())),
+            ("coder decisions applied (links.csv)", len(t["links"]))]
+    rows += [(f"review queue: {k} pairs, {r}", int(n)) for (k, r), n in lc.groupby(["kind", "rule"]).size().items()]
+    return pd.DataFrame(rows, columns=["measure", "value"])
+
+
+def tallies_against_incidents(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Each official oblast-wide (or nationwide) tally set against what is coded for the same area and days: settlements
+    with a coded incident, and the incidents' killed and injured (best, default reconciliation rule)."""
+    ta = t["tallies"][t["tallies"]["geo_prec"] >= 4]
+    inc = t["incidents"].merge(t["gazetteer"][["place_id", "oblast", "geo_prec"]], on="place_id", how="left")
+    rows = []
+    for r in ta.sort_values(["date_start", "tally_id"]).itertuples(index=False):
+        m = inc[(inc["date_start"] >= r.date_start) & (inc["date_end"] <= r.date_end)]
+        m = m if r.geo_prec == 6 else m[m["oblast"] == r.oblast]  # a nationwide tally: every oblast
+        rows.append({
+            "tally": r.tally_id, "days": _days(r.date_start, r.date_end), "oblast": r.oblast,
+            "settlements (tally)": _n(r.settlements_shelled_best),
+            "settlements (coded)": int(m.loc[m["geo_prec"] <= 2, "place_id"].nunique()),
+            "killed (tally)": _n(r.killed_best), "killed (coded)": _n(m["killed_best"].sum(min_count=1)),
+            "injured (tally)": _n(r.injured_best), "injured (coded)": _n(m["injured_best"].sum(min_count=1)),
+        })
+    return pd.DataFrame(rows)
+
+
+def _n(v: object) -> str:
+    return "" if pd.isna(v) else f"{int(v):,}"
+
+
+def _days(s: pd.Timestamp, e: pd.Timestamp) -> str:
+    return s.strftime("%Y-%m-%d") + ("" if s == e else "–" + e.strftime("%m-%d"))
+
+
 def render(data_dir: Path) -> str:
     t = load(data_dir)
     ev = t["events"]
@@ -65,6 +104,12 @@ def render(data_dir: Path) -> str:
         "### Sources by language", _md(by_lang), "### Sources by type", _md(by_type),
         "### Who makes the claims (events, casualties, control)", _md(by_claim),
         "### Date and place precision of events (UCDP codes)", _md(prec), _md(geo),
+        "### Linking: reports, incidents and utterances", _md(linking(t)),
+        "### Official tallies against coded incidents (same oblast and days)",
+        "An empty cell: the tally gives no figure. Coded counts below a tally's mean days or settlements the "
+        "corpus holds no report for; coded counts above it mean reports the tally does not include (or a "
+        "tally for part of the day).",
+        _md(tallies_against_incidents(t)),
     ]
     return "\n\n".join(parts) + "\n"
 

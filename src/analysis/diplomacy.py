@@ -39,6 +39,13 @@ def select(statements: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, spe
     return s
 
 
+def utterances(statements: pd.DataFrame) -> pd.DataFrame:
+    """One row per utterance (the clean's utterance_id): its first, most precisely dated report. Syndicated
+    copies and retellings of one statement are counted once."""
+    order = statements.sort_values(["utterance_id", "date_prec", "date_start", "statement_id"])
+    return order.drop_duplicates("utterance_id").sort_values("statement_id").reset_index(drop=True)
+
+
 def speaker_group(statements: pd.DataFrame) -> pd.Series:
     """Country of the speaker, with UA and RU kept apart from everyone else."""
     return statements["country"].where(statements["country"].isin(["UA", "RU"]), "third parties")

@@ -7,9 +7,9 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.clean.write import check_manifest
+from analysis.schema import PROCESSED_TABLES
 
-TABLE_NAMES = ("sources", "events", "casualties", "statements", "control", "tallies", "gazetteer", "incidents",
-               "rejects")
+TABLE_NAMES = tuple(t.name for t in PROCESSED_TABLES)
 
 
 def load(data_dir: str | Path, tables: tuple[str, ...] = TABLE_NAMES) -> dict[str, pd.DataFrame]:

@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 #: bump it, and add its fingerprint() to docs/schema-versions.json, whenever a processed column changes
-SCHEMA_VERSION = "1.0.0"
+SCHEMA_VERSION = "2.0.0"
 
 DATE_PRECISION = {  # the same codes as UCDP GED's date_prec
     1: "exact day",
@@ -181,6 +181,8 @@ EVENTS = Table(
         _f("event_id", S, "permanent id", required=True, unique=True),
         _f("source_id", S, "the report", required=True),
         _f("incident_id", S, "reports of the same attack share it", required=True),
+        _f("link_rule", S, "the linking rule (or links.csv row) that placed the report in its incident",
+           required=True),
         *DATE_OUT,
         _f("time_reported", S, "time of day as given"),
         _f("hour", I, "hour of day 0–23 where the report gives a clock time"),
@@ -225,6 +227,8 @@ CASUALTIES = Table(
         _f("source_id", S, "the report", required=True),
         _f("event_id", S, "the event row, where known"),
         _f("incident_id", S, "incident the figure belongs to", required=True),
+        _f("link_rule", S, "the linking rule (or links.csv row) that placed the report in its incident",
+           required=True),
         *DATE_OUT,
         *PLACE_OUT,
         *_count("killed", "killed"),
@@ -236,9 +240,10 @@ CASUALTIES = Table(
         _f("ages", S, "ages where given"),
         _f("cause", S, "cause", vocab="cause", required=True),
         _f("figure_type", S, "new or cumulative", vocab="figure_type", required=True),
-        _f("status", S, "current, or superseded by a later report of the same claimant", required=True),
+        _f("status", S, "current, or superseded by a later report of the same claimant about the same incident",
+           required=True),
         _f("superseded_by", S, "casualty_id of the later report that revises this one"),
-        _f("disagreement", B, "another current report of the incident gives other numbers", required=True),
+        _f("disagreement", B, "another current claim about the incident gives other numbers", required=True),
         *CLAIM_OUT,
         NOTE,
         LINE,
@@ -268,6 +273,10 @@ STATEMENTS = Table(
     processed=(
         _f("statement_id", S, "permanent id", required=True, unique=True),
         _f("source_id", S, "the report", required=True),
+        _f("utterance_id", S, "reports of one statement (same speaker, same or next day, same substance; "
+           "syndicated copies) share it: UT- + the first statement id", required=True),
+        _f("link_rule", S, "the rule (or links.csv row) that grouped the report into its utterance",
+           required=True),
         *DATE_OUT,
         _f("speaker", S, "who spoke", required=True),
         _f("role", S, "the speaker's role"),
@@ -385,26 +394,76 @@ GAZETTEER = Table(
 
 INCIDENTS = Table(
     "incidents",
-    "Reports of the same attack (same place and type, overlapping dates) linked under one id, "
-    "with the casualty figures reconciled across reports.",
+    "Reports of one attack linked under one id by the linking rules and links.csv, with the casualty figures "
+    "reconciled across reports (docs/codebook.md: linking and reconciliation).",
     key="incident_id",
     processed=(
-        _f("incident_id", S, "id of the incident (INC- + first event id)", required=True, unique=True),
-        _f("place_id", S, "place", required=True),
-        _f("event_type", S, "kind of attack; for an incident known only from casualty reports, their cause",
-           required=True),
-        _f("date_start", D, "earliest start over its reports", required=True),
-        _f("date_end", D, "latest end over its reports", required=True),
+        _f("incident_id", S, "id of the incident (INC- + its first event id by date, else first casualty id)",
+           required=True, unique=True),
+        _f("place_id", S, "the most precise place among its reports", required=True),
+        _f("event_type", S, "the most specific kind of attack among its reports; for an incident known only "
+           "from casualty reports, their cause", required=True),
+        _f("date_start", D, "first day, over its most precisely dated reports", required=True),
+        _f("date_end", D, "last day, over its most precisely dated reports", required=True),
         _f("n_reports", I, "event and casualty rows linked to it", required=True),
         _f("n_sources", I, "distinct sources among them", required=True),
-        _f("event_ids", S, "';'-separated event ids", required=True),
-        _f("killed_low", I, "lowest killed among current reports"),
-        _f("killed_best", I, "median of the current reports' best killed (lower median)"),
-        _f("killed_high", I, "highest killed among current reports; empty = open"),
-        _f("injured_low", I, "lowest injured among current reports"),
-        _f("injured_best", I, "median of the current reports' best injured (lower median)"),
-        _f("injured_high", I, "highest injured among current reports; empty = open"),
-        _f("disagreement", B, "current reports give different numbers", required=True),
+        _f("event_ids", S, "';'-separated event ids"),
+        _f("casualty_ids", S, "';'-separated casualty ids"),
+        _f("place_ids", S, "';'-separated places named by its reports (the less precise ones included)",
+           required=True),
+        _f("links", S, "';'-separated links.csv rows that merged or split its reports"),
+        _f("killed_low", I, "killed, low end, by the default reconciliation rule (rising)"),
+        _f("killed_best", I, "killed, best estimate, by the default reconciliation rule (rising)"),
+        _f("killed_high", I, "killed, high end; empty with a best = open ('more than N')"),
+        _f("injured_low", I, "injured, low end, by the default reconciliation rule (rising)"),
+        _f("injured_best", I, "injured, best estimate, by the default reconciliation rule (rising)"),
+        _f("injured_high", I, "injured, high end; empty with a best = open"),
+        _f("disagreement", B, "its current claims give different numbers, or contradict each other",
+           required=True),
+        _f("conflict", S, "what the reports contradict each other on, in words"),
+    ),
+)
+
+LINKS = Table(
+    "links",
+    "Coder decisions that override the linking rules: merge reports the rules kept apart, or split off "
+    "reports the rules joined (docs/coding-guide.md, 'Resolving a link candidate').",
+    key="link_id",
+    raw=(
+        _f("link_id", S, "permanent id (LK-0001)", required=True, unique=True),
+        _f("action", S, "merge or split", vocab="link_action", required=True),
+        _f("ids", S, "the reports concerned, ';'-separated: event and casualty ids, or statement ids",
+           required=True),
+        _f("reason", S, "why, in the coder's own words", required=True),
+        _f("source_id", S, "the report that shows it", required=True),
+        NOTE,
+    ),
+    processed=(
+        _f("link_id", S, "permanent id", required=True, unique=True),
+        _f("action", S, "merge or split", vocab="link_action", required=True),
+        _f("target", S, "incident (event and casualty ids) or utterance (statement ids)", required=True),
+        _f("ids", S, "the reports concerned, ';'-separated, sorted", required=True),
+        _f("reason", S, "why", required=True),
+        _f("source_id", S, "the report that shows it", required=True),
+        NOTE,
+        LINE,
+    ),
+)
+
+LINK_CANDIDATES = Table(
+    "link_candidates",
+    "The review queue: pairs of reports that look like one incident or one utterance but were kept apart, "
+    "with the rule that kept them apart. A coder resolves one by a merge (or nothing) in links.csv.",
+    key=None,
+    processed=(
+        _f("kind", S, "incident, utterance, or victim (one person reported both killed and injured)",
+           required=True),
+        _f("id_a", S, "one report", required=True),
+        _f("id_b", S, "the other report (for incidents: the leader of the incident it was not put in)",
+           required=True),
+        _f("group_a", S, "incident or utterance of id_a", required=True),
+        _f("group_b", S, "incident or utterance of id_b", required=True),
+        _f("rule", S, "what kept them apart", required=True),
     ),
 )
 
@@ -423,8 +482,8 @@ REJECTS = Table(
     ),
 )
 
-RAW_TABLES: tuple[Table, ...] = (GAZETTEER, SOURCES, EVENTS, CASUALTIES, STATEMENTS, CONTROL, TALLIES)
-PROCESSED_TABLES: tuple[Table, ...] = (*RAW_TABLES, INCIDENTS, REJECTS)
+RAW_TABLES: tuple[Table, ...] = (GAZETTEER, SOURCES, EVENTS, CASUALTIES, STATEMENTS, CONTROL, TALLIES, LINKS)
+PROCESSED_TABLES: tuple[Table, ...] = (*RAW_TABLES, INCIDENTS, LINK_CANDIDATES, REJECTS)
 TABLES: dict[str, Table] = {t.name: t for t in PROCESSED_TABLES}
 
 

@@ -20,8 +20,9 @@ def select(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, oblast:
 
 
 def incidents(events: pd.DataFrame) -> pd.DataFrame:
-    """One row per incident (reports of the same attack collapsed), keeping the most precise date."""
-    return (events.sort_values(["incident_id", "date_prec", "date_start", "event_id"])
+    """One row per incident (reports of the same attack collapsed): its report with the most precise place,
+    then the most precise date, as the incidents table chooses its place."""
+    return (events.sort_values(["incident_id", "geo_prec", "date_prec", "date_start", "event_id"])
             .drop_duplicates("incident_id"))
 
 

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from analysis.schema import CASUALTIES, CONTROL, EVENTS, SOURCES, STATEMENTS, TALLIES
+from analysis.schema import CASUALTIES, CONTROL, EVENTS, LINKS, SOURCES, STATEMENTS, TALLIES
 
 REPO_RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
 BAD_SHARE = 0.005
@@ -371,6 +371,21 @@ def synth(rows: int, out: Path | str, seed: int = 0) -> dict[str, int]:
     g.spoil(ta, n_ta, {"date_reported": _BAD_DATES, "killed": ["many dozens of"], "oblast_reported": ["Narnia"]})
     _write(ta, TALLIES.raw_columns, out / "tallies.csv")
     written["tallies"] = n_ta
+
+    # links: coder decisions, a few per thousand events, merging two event reports or splitting one off
+    n_lk = max(1, n_ev // 500)
+    a, b = rng.integers(0, n_ev, size=n_lk), rng.integers(0, n_ev, size=n_lk)
+    lk = {
+        "link_id": np.array([f"LK-{i:06d}" for i in range(1, n_lk + 1)], dtype=object),
+        "action": _pool(rng, [(3, "merge"), (1, "split")], n_lk),
+        "ids": np.array([f"{ev['event_id'][i]};{ev['event_id'][j]}" for i, j in zip(a, b, strict=True)],
+                        dtype=object),
+        "reason": _pool(rng, [(1, "Both reports describe the same strike."), (1, "Different attacks.")], n_lk),
+        "source_id": sid[rng.integers(0, n_src, size=n_lk)], "coder_note": _pool(rng, _NOTES, n_lk),
+    }
+    g.spoil(lk, n_lk, {"action": ["join"], "ids": ["EV-NOPE"]})
+    _write(lk, LINKS.raw_columns, out / "links.csv")
+    written["links"] = n_lk
 
     shutil.copyfile(REPO_RAW / "gazetteer.csv", out / "gazetteer.csv")
     written["gazetteer"] = len(pd.read_csv(out / "gazetteer.csv", dtype="str", usecols=["place_id"]))

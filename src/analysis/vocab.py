@@ -28,7 +28,7 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "other": "any other attack; the note says what",
     },
     "weapon": {
-        "artillery": "tube artillery, or 'shelling' with no weapon named",
+        "artillery": "tube artillery named as such (plain 'shelling' with no weapon named is unknown)",
         "mlrs": "multiple-launch rocket systems (Grad, Uragan, Smerch)",
         "tank": "tank fire",
         "mortar": "mortars",
@@ -152,6 +152,10 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "country": "the whole country (nationwide tallies), placed at the capital with geo_prec 6",
     },
     "yes_no": {"yes": "yes", "no": "no"},
+    "link_action": {
+        "merge": "the reports listed are one incident (or one utterance): their groups are joined",
+        "split": "the reports listed are taken out of the group the rules put them in, into one of their own",
+    },
 }
 
 #: Columns whose cells may hold several vocabulary words separated by ";".

@@ -68,7 +68,7 @@ def test_casualties_defaults_and_high_estimate(processed: Path, tmp_path: Path):
         kf = extract_key_figures(nb)
         inc = casualties.per_incident(casualties.select(cas_all, START, END, "all", civ))
         assert kf["incidents with new figures"] == len(inc)
-        assert kf[f"killed ({est})"] == int(inc[f"killed_{est}"].sum(min_count=1) or 0)
+        assert kf[f"killed ({est})"] == casualties.headline(inc, "killed", est)
 
 
 def test_diplomacy_defaults_and_subset(processed: Path, tmp_path: Path):
@@ -77,8 +77,10 @@ def test_diplomacy_defaults_and_subset(processed: Path, tmp_path: Path):
              window_days=7, event_types=["control_took", "control_lost"], n_perm=300)
     kf = extract_key_figures(nb)
     st = t["statements"].assign(speaker_group=lambda d: diplomacy.speaker_group(d))
-    st = diplomacy.select(st, START, END, ["UA", "RU"])
-    assert kf["statements (dated within 6 days)"] == len(st)
+    reports = diplomacy.select(st, START, END, ["UA", "RU"])
+    st = diplomacy.utterances(reports)
+    assert kf["statement reports (dated within 6 days)"] == len(reports)
+    assert kf["utterances"] == len(st) < len(reports)
     ctl = t["control"][(t["control"]["date_start"] >= START) & (t["control"]["date_end"] <= END)]
     be = diplomacy.battlefield_events(ctl, t["events"].iloc[0:0], ["control_took", "control_lost"])
     assert kf["battlefield events"] == len(be)

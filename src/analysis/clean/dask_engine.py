@@ -125,9 +125,11 @@ def row_steps(df: pd.DataFrame, name: str, context: str) -> pd.DataFrame:
     gaz, pub = _context(context)
     rows = df["__rag_n"].isna()
     d = df[rows]
-    published = fast.map_series(d["source_id"], pub)
-    known = published.notna()  # rows citing no kept source are rejected before their dates matter
-    res = [dates.resolve(d.loc[known, "date_reported"], published[known]).reindex(d.index)]
+    res = []
+    if "date_reported" in d.columns:  # links.csv has no dates
+        published = fast.map_series(d["source_id"], pub)
+        known = published.notna()  # rows citing no kept source are rejected before their dates matter
+        res.append(dates.resolve(d.loc[known, "date_reported"], published[known]).reindex(d.index))
     if name in PLACED:
         res.append(places.resolve(d, gaz))
     for col in COUNTED.get(name, ()):

@@ -16,14 +16,15 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 
-def arrow(x: pd.Series | pd.Index) -> pa.ChunkedArray | pa.Array:
-    """The Arrow text array behind a pandas text column (its own buffers when it has them)."""
+def arrow(x: pd.Series | pd.Index) -> pa.ChunkedArray:
+    """The Arrow text array behind a pandas text column (its own buffers when it has them), always chunked
+    so callers can rely on one type."""
     arr = getattr(x, "array", x)
     native = getattr(arr, "_pa_array", None)  # Arrow-backed pandas array: use its buffers as they are
     if native is not None and pa.types.is_large_string(native.type):
         return native
     values = np.asarray(x, dtype=object)
-    return pa.array(values, type=pa.large_string(), from_pandas=True)
+    return pa.chunked_array([pa.array(values, type=pa.large_string(), from_pandas=True)])
 
 
 def _is_text(x: pd.Series | pd.Index) -> bool:
@@ -35,16 +36,14 @@ def isin(s: pd.Series, values: pd.Series | pd.Index) -> pd.Series:
     """s.isin(values) for text."""
     if not (_is_text(s) and _is_text(values)):
         return s.isin(values)
-    v = arrow(values)
-    v = v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v
+    v = arrow(values).combine_chunks()
     hit = pc.is_in(arrow(s), value_set=v)
     return pd.Series(hit.to_numpy(zero_copy_only=False).astype(bool), index=s.index, name=s.name)
 
 
 def positions(s: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
     """For each cell of s, the position of its value among keys (unique), or -1."""
-    v = arrow(keys)
-    v = v.combine_chunks() if isinstance(v, pa.ChunkedArray) else v
+    v = arrow(keys).combine_chunks()
     pos = pc.index_in(arrow(s), value_set=v)
     return pos.to_numpy(zero_copy_only=False) if pos.null_count == 0 else \
         pc.fill_null(pos, -1).to_numpy(zero_copy_only=False)
@@ -71,9 +70,7 @@ def codes(s: pd.Series) -> np.ndarray:
     for text, from Arrow's hash kernel."""
     if not _is_text(s):
         return pd.factorize(s)[0].astype("int64")
-    arr = arrow(s)
-    enc = pc.dictionary_encode(arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr,
-                               null_encoding="mask")
+    enc = pc.dictionary_encode(arrow(s).combine_chunks(), null_encoding="mask")
     return pc.fill_null(enc.indices.cast(pa.int64()), -1).to_numpy(zero_copy_only=False)
 
 

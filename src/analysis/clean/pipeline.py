@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.clean import incidents, places, tables
+from analysis.clean import incidents, places, reconcile, tables, utterances
 from analysis.clean.errors import CleanError, Rejects
 from analysis.clean.read import RawFrame, read_raw
 from analysis.clean.validate import integrity, validate
@@ -76,23 +76,23 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     src = out["sources"]
     progress(f"cleaning events ({read['events']:,} rows)")
     ev = tables.events(raw.pop("events"), src, gaz, rej["events"])
-    ev["incident_id"] = incidents.link_events(ev).astype("str")
-    final("events", ev)
     progress(f"cleaning casualties ({read['casualties']:,} rows)")
-    cas = tables.casualties(raw.pop("casualties"), src, gaz, out["events"], rej["casualties"])
-    cas["incident_id"] = incidents.link_casualties(cas, out["events"])
-    if not cas.empty:
-        cas[["status", "superseded_by", "disagreement"]] = incidents.supersede(cas)
-    final("casualties", tables._finish(cas, TABLES["casualties"]))
+    cas = tables.casualties(raw.pop("casualties"), src, gaz, ev, rej["casualties"])
     progress(f"cleaning statements ({read['statements']:,} rows)")
-    final("statements", tables.statements(raw.pop("statements"), src, rej["statements"]))
+    st = tables.statements(raw.pop("statements"), src, rej["statements"])
+    final("links", tables.links(raw.pop("links"), src, pd.Index(pd.concat([ev["event_id"], cas["casualty_id"]])),
+                                pd.Index(st["statement_id"]), rej["links"]))
+    progress("linking incidents and utterances")
+    cand = link_all(ev, cas, st, out["links"])
+    final("events", ev)
+    final("casualties", cas)
+    final("statements", st)
     progress(f"cleaning control ({read['control']:,} rows)")
     final("control", tables.control(raw.pop("control"), src, gaz, rej["control"]))
     progress(f"cleaning tallies ({read['tallies']:,} rows)")
     final("tallies", tables.tallies(raw.pop("tallies"), src, gaz, rej["tallies"]))
-    progress("linking incidents")
-    final("incidents", tables._finish(incidents.incidents_table(out["events"], out["casualties"]),
-                                      TABLES["incidents"]))
+    final("incidents", tables._finish(incidents.incidents_table(ev, cas), TABLES["incidents"]))
+    final("link_candidates", tables._finish(cand, TABLES["link_candidates"]))
     rejects = pd.concat([r.frame() for r in rej.values()] + ([ragged] if len(ragged) else []), ignore_index=True)
     rejects = tables._finish(rejects, TABLES["rejects"]).sort_values(["table", "line"], kind="stable")
     summary = Summary()
@@ -110,6 +110,29 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
         raise AssertionError("referential integrity: " + "; ".join(problems))
     final("rejects", rejects.reset_index(drop=True))
     return out, summary
+
+
+def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+    """Fill incident_id, link_rule, status, superseded_by and disagreement (events, casualties) and
+    utterance_id and link_rule (statements) in place; return the review queue (link_candidates)."""
+    ev_inc, ev_rule, cas_inc, cas_rule, cand = incidents.link_incidents(
+        ev, cas, links[links["target"] == "incident"])
+    ev["incident_id"], ev["link_rule"] = ev_inc, ev_rule
+    cas["incident_id"], cas["link_rule"] = cas_inc, cas_rule
+    if not cas.empty:
+        cas[["status", "superseded_by"]] = reconcile.supersede(cas)
+        cur = cas["status"] == "current"
+        cas["disagreement"] = False
+        cas.loc[cur, "disagreement"] = reconcile.disagreement(cas[cur]).to_numpy(dtype=bool)
+        cas["disagreement"] = cas["disagreement"].astype("boolean")
+    st["utterance_id"], st["link_rule"], st_cand = utterances.link_statements(
+        st, links[links["target"] == "utterance"])
+    victims = reconcile.same_victim(cas)
+    victims = victims[victims["incident_a"] != victims["incident_b"]]
+    v_cand = pd.DataFrame({"kind": "victim", "id_a": victims["id_a"], "id_b": victims["id_b"],
+                           "group_a": victims["incident_a"], "group_b": victims["incident_b"],
+                           "rule": "one person reported killed in one incident and injured in another"})
+    return incidents.candidates(pd.concat([cand, st_cand, v_cand], ignore_index=True))
 
 
 def read_all(raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[str]]:

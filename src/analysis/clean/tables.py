@@ -6,6 +6,7 @@ One function per raw table, each a short sequence of the shared steps. Dependenc
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analysis.clean import checks, counts, dates, fast, places
@@ -172,7 +173,7 @@ def events(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects: 
     df = _dated(df, t, src, rejects)
     df = _placed(df, t, gaz, rejects)
     df = df.assign(weapon=df["weapon"].fillna("unknown"), target_type=df["target_type"].fillna("unknown"),
-                   confirmed=df["confirmed"].fillna("unknown"), incident_id=pd.NA)
+                   confirmed=df["confirmed"].fillna("unknown"), incident_id=pd.NA, link_rule=pd.NA)
     df = df.join(_time_of_day(df["time_reported"].astype("str")))
     df = mark_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
     return _finish(df, t)
@@ -194,7 +195,8 @@ def casualties(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, ev: p
                   "children counts no larger than the totals they are part of", t.key)
     df = mark_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
     df = df.assign(victim_group=df["victim_group"].fillna("unknown"), confirmed=df["confirmed"].fillna("unknown"),
-                   incident_id=pd.NA, status="current", superseded_by=pd.NA, disagreement=False)
+                   incident_id=pd.NA, link_rule=pd.NA, status="current", superseded_by=pd.NA,
+                   disagreement=False)
     return _finish(df, t)
 
 
@@ -205,7 +207,7 @@ def statements(df: pd.DataFrame, src: pd.DataFrame, rejects: Rejects) -> pd.Data
     bad = ~df["country"].str.fullmatch(r"[A-Z]{2}|INT", na=False)
     df = mark_bad(df, bad, rejects, "country", "an ISO 3166 alpha-2 code such as UA, RU, US, or INT", t.key)
     df = df.assign(channel=df["channel"].fillna("unknown"), claim_by=df["claim_by"].fillna("media"),
-                   confirmed=df["confirmed"].fillna("unknown"))
+                   confirmed=df["confirmed"].fillna("unknown"), utterance_id=pd.NA, link_rule=pd.NA)
     return _finish(df, t)
 
 
@@ -229,3 +231,33 @@ def tallies(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects:
     df = mark_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
     df = df.assign(confirmed=df["confirmed"].fillna("unknown"))
     return _finish(df, t)
+
+
+LINK_ID = r"LK-\d{4,}"
+
+
+def links(df: pd.DataFrame, src: pd.DataFrame, incident_ids: pd.Index, statement_ids: pd.Index,
+          rejects: Rejects) -> pd.DataFrame:
+    """Coder decisions (links.csv): every id must name a kept report, all of one kind (event and casualty ids
+    for an incident, statement ids for an utterance), and a merge needs two of them."""
+    t = TABLES["links"]
+    df = _common(df, t, rejects)
+    df = mark_bad(df, ~df["link_id"].str.fullmatch(LINK_ID, na=False), rejects, "link_id",
+                  "an id LK- followed by four or more digits", t.key)
+    df = checks.references(df, "source_id", pd.Index(src["source_id"]), "source", t, rejects)
+    parts = df["ids"].astype("str").str.split(";").explode().str.strip()
+    parts = parts[parts.notna() & (parts != "")]
+    is_inc, is_st = fast.isin(parts, incident_ids), fast.isin(parts, statement_ids)
+    unknown = parts[~(is_inc | is_st)]
+    first_unknown = unknown.groupby(level=0).first().reindex(df.index)
+    df = mark_bad(df, first_unknown.notna(), rejects, "ids",
+                  "ids of kept reports (EV-, CA- or ST- ids): " + first_unknown.fillna("").astype("str")
+                  + " is none", t.key)
+    kinds = pd.Series(np.where(is_inc, "incident", "utterance"), index=parts.index)
+    mixed = kinds.groupby(level=0).nunique().reindex(df.index).fillna(0) > 1
+    df = mark_bad(df, mixed, rejects, "ids", "ids of one kind: event and casualty ids, or statement ids", t.key)
+    n = parts.groupby(level=0).nunique().reindex(df.index).fillna(0)
+    df = mark_bad(df, (df["action"] == "merge") & (n < 2), rejects, "ids", "two or more ids to merge", t.key)
+    df = mark_bad(df, n < 1, rejects, "ids", "one or more ids", t.key)
+    joined = parts.groupby(level=0).agg(lambda v: ";".join(sorted(set(v)))).reindex(df.index)
+    return _finish(df.assign(ids=joined, target=kinds.groupby(level=0).first().reindex(df.index)), t)

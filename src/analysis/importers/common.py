@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.clean import dates, fast, incidents, places, tables
+from analysis.clean import dates, fast, incidents, places, reconcile, tables
 from analysis.clean.errors import CleanError, Rejects, ragged_rejects, take_bad
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
@@ -251,23 +251,26 @@ def assemble(mapped: pd.DataFrame, resolver: PlaceResolver, sources: pd.DataFram
     out: dict[str, pd.DataFrame] = {}
     events = lean_finish(ev, "events")
     del ev
-    events["incident_id"] = incidents.link_events(events).astype("str")
-    out["events"] = events
-
     ca["figure_type"] = "new"
     ca["status"] = "current"
     ca["disagreement"] = False
     cas = lean_finish(ca, "casualties")
     del ca
-    cas["incident_id"] = incidents.link_casualties(cas, events)
-    # Every export row is its own event: no figure revises another (all stay 'current'), and an incident
-    # disagrees when the events linked into it give different figures (as supersede() flags it).
-    cas["disagreement"] = incidents.disagreement(cas).astype("boolean")
+    # the same linking rules as the clean; an export has no links.csv. Every export row is its own report:
+    # no figure revises another (all stay 'current'), and an incident disagrees when the reports linked into
+    # it give different figures.
+    ev_inc, ev_rule, cas_inc, cas_rule, cand = incidents.link_incidents(events, cas)
+    events["incident_id"], events["link_rule"] = ev_inc, ev_rule
+    cas["incident_id"], cas["link_rule"] = cas_inc, cas_rule
+    cas["disagreement"] = reconcile.disagreement(cas).to_numpy(dtype=bool)
+    cas["disagreement"] = cas["disagreement"].astype("boolean")
+    out["events"] = events
     out["casualties"] = cas
     out["sources"] = tables._finish(sources, TABLES["sources"])
     out["gazetteer"] = gaz
-    for name in ("statements", "control", "tallies"):
+    for name in ("statements", "control", "tallies", "links"):
         out[name] = _empty(name)
+    out["link_candidates"] = tables._finish(cand, TABLES["link_candidates"])
     out["incidents"] = tables._finish(incidents.incidents_table(out["events"], out["casualties"]),
                                       TABLES["incidents"])
     out["rejects"] = tables._finish(rejects, TABLES["rejects"]).sort_values(

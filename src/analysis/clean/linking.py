@@ -1,0 +1,290 @@
+"""Which reports describe the same attack: the linking rules (docs/codebook.md, "Linking reports").
+
+A *report* is an event row, or a casualty row that names no event. Reports are taken in tiers, most
+precise first: settlement-level reports dated to a day or a few days, then raion-, oblast- and country-level
+ones, then reports with vague dates. Each report joins the one existing incident it fits, or starts its
+own. It fits an incident when, measured against the incident's *leader* (its first, most precise report):
+
+- place: the same place, or one place inside the other (a settlement inside a raion or oblast report's
+  area, a raion inside an oblast);
+- type: the same kind of attack, or one of the two is unspecific (plain shelling with no weapon named, a
+  casualty of unknown cause), which fits a missile, air or drone strike; a clearly different kind does not;
+- date: two reports dated to one day each must name the same day (unless their clock times are within
+  three hours across midnight); otherwise their date ranges must overlap;
+- time of day: clock times more than three hours apart, or opposite parts of the day (morning against
+  evening, night against afternoon), are different attacks; neighbouring parts (a late evening strike
+  reported as "at night") may be one;
+- victims: casualty reports of civilians and of combatants are not one incident by rule.
+
+Because every member is compared with the leader and never with other members, an imprecise report cannot
+chain separate attacks together, and a report with a vague date (over a week or more) never leads an
+incident that others join. When several incidents fit equally well the report stays apart and the pair goes
+to the review queue (link_candidates.csv), as do near misses at one place (type or time apart). A coder's
+decision in links.csv overrides the rules afterwards (`overrides.apply`).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+#: attack types an unspecific report (plain shelling, unknown cause) may be a report of
+ATTACKS = ("shelling", "missile_strike", "air_strike", "drone_strike")
+#: the event type a casualty cause implies; 'unknown' fits any attack; other causes link only to each other
+CAUSE_CLASS = {"shelling": "shelling", "missile_strike": "missile_strike", "air_strike": "air_strike",
+               "drone_strike": "drone_strike", "landmine": "remote_explosive", "other": "other",
+               "unknown": "any", "mass_grave": "mass_grave", "execution": "execution"}
+HOURS_APART = 3  # clock times further apart than this are different attacks
+PARTS = ("night", "morning", "afternoon", "evening")  # neighbours (evening and night) may be one attack
+MAX_CANDIDATES = 12  # a report fitting more incidents than this: none is listed as a candidate
+NEARBY_CAP = 120  # a report with more incidents than this around its place and dates is not compared
+
+# rules recorded per report, in the `link_rule` column
+LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS = (
+    "first report", "same place, type and time", "area report inside the incident's place",
+    "unspecific type", "vague date inside the incident's dates", "several incidents fit: kept apart")
+
+
+@dataclass
+class _Incident:
+    leader: int
+    level: int
+    place: str
+    raion: str | None
+    oblast: str | None
+    cls: str
+    generic: bool
+    s: int
+    e: int
+    exact: bool
+    hour: float
+    tod: str | None
+    victim: str | None
+
+
+def reports(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
+    """One row per report to link: every event, and every casualty row without an event."""
+    generic = (events["event_type"] == "shelling") & events["weapon"].isin(["artillery", "unknown"])
+    ev = pd.DataFrame({
+        "rid": events["event_id"].astype("str"), "kind": "event", "pos": np.arange(len(events)),
+        "cls": events["event_type"].astype("str"), "generic": generic.to_numpy(dtype=bool),
+        "hour": events["hour"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan),
+        "tod": events["time_of_day"], "victim": None})
+    alone = cas["event_id"].isna().to_numpy()
+    c = cas[alone]
+    cls = c["cause"].map(CAUSE_CLASS).fillna("any")
+    ca = pd.DataFrame({
+        "rid": c["casualty_id"].astype("str"), "kind": "casualty", "pos": np.flatnonzero(alone),
+        "cls": cls.astype("str"), "generic": cls.isin(["shelling", "any"]).to_numpy(dtype=bool),
+        "hour": np.nan, "tod": None, "victim": c["victim_group"]})
+    shared = ["place_id", "geo_prec", "raion", "oblast", "date_start", "date_end", "date_prec"]
+    ev = pd.concat([ev.reset_index(drop=True), events[shared].reset_index(drop=True)], axis=1)
+    ca = pd.concat([ca.reset_index(drop=True), c[shared].reset_index(drop=True)], axis=1)
+    r = pd.concat([ev, ca], ignore_index=True)
+    r["s"] = r["date_start"].to_numpy().astype("datetime64[D]").astype("int64")
+    r["e"] = r["date_end"].to_numpy().astype("datetime64[D]").astype("int64")
+    gp = r["geo_prec"].astype("Int64").fillna(6).to_numpy(dtype="int64")
+    r["level"] = np.select([gp <= 2, gp == 3, gp == 4], [1, 2, 3], 4)
+    r["precise"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64") <= 2
+    r["prec"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64")
+    for col in ("tod", "victim", "raion", "oblast"):
+        r[col] = r[col].astype("object").where(r[col].notna(), None)
+    return r
+
+
+def _types_fit(a: str, a_generic: bool, b: str, b_generic: bool) -> bool:
+    if a == b or a == "any" or b == "any":
+        return True
+    return (a_generic and b in ATTACKS) or (b_generic and a in ATTACKS)
+
+
+def _places_fit(lv: int, place: str, raion: str | None, oblast: str | None, inc: _Incident) -> bool:
+    """One place inside the other (levels: 1 settlement, 2 raion, 3 oblast, 4 river or country)."""
+    if place == inc.place:
+        return True
+    if lv == 4 or inc.level == 4:
+        return False
+    hi, lo = ((lv, (raion, oblast)), (inc.level, (inc.raion, inc.oblast)))
+    if hi[0] == lo[0]:
+        return False
+    (big_lv, (big_r, big_o)), (_, (small_r, small_o)) = (hi, lo) if hi[0] > lo[0] else (lo, hi)
+    if big_o is None or big_o != small_o:
+        return False
+    return big_lv == 3 or (big_r is not None and big_r == small_r)
+
+
+def _times_fit(r: dict, inc: _Incident) -> bool:
+    h1, h2 = r["hour"], inc.hour
+    if h1 == h1 and h2 == h2:  # both clock times known (NaN != NaN)
+        if r["prec"] == 1 and inc.exact:
+            return abs((r["s"] * 24 + h1) - (inc.s * 24 + h2)) <= HOURS_APART
+        d = abs(h1 - h2)
+        return min(d, 24 - d) <= HOURS_APART
+    a = r["tod"] if h1 != h1 else _bucket(h1)
+    b = inc.tod if h2 != h2 else _bucket(h2)
+    if a is not None and b is not None:  # opposite parts of the day (morning and evening) are apart
+        return (PARTS.index(a) - PARTS.index(b)) % 4 != 2
+    return True
+
+
+def _bucket(hour: float) -> str:
+    return PARTS[0 if hour < 6 else 1 if hour < 12 else 2 if hour < 18 else 3]
+
+
+def _time_evidence(r: dict, inc: _Incident) -> int:
+    """How well the fit on time is shown: 0 clock times agree, 1 parts of the day agree, 2 no evidence."""
+    h1, h2 = r["hour"], inc.hour
+    if h1 == h1 and h2 == h2:
+        return 0
+    known = (r["tod"] is not None or h1 == h1) and (inc.tod is not None or h2 == h2)
+    return 1 if known else 2
+
+
+def _dates_fit(r: dict, inc: _Incident) -> bool:
+    if r["prec"] == 1 and inc.exact:
+        if r["s"] == inc.s:
+            return True
+        h1, h2 = r["hour"], inc.hour  # the same attack either side of midnight
+        return h1 == h1 and h2 == h2 and abs((r["s"] * 24 + h1) - (inc.s * 24 + h2)) <= HOURS_APART
+    return r["s"] <= inc.e and r["e"] >= inc.s
+
+
+def _victims_fit(r: dict, inc: _Incident) -> bool:
+    known = ("civilian", "military")
+    return not (r["victim"] in known and inc.victim in known and r["victim"] != inc.victim)
+
+
+@dataclass
+class Linked:
+    """The rules' answer: an integer incident per report, the rule that placed it, and the review queue."""
+
+    label: np.ndarray
+    rule: np.ndarray
+    candidates: pd.DataFrame  # report_a, report_b (the other incident's leader), rule
+
+
+def link(r: pd.DataFrame) -> Linked:
+    """Apply the linking rules to the reports frame (see `reports`). Order of rows does not matter."""
+    n = len(r)
+    label = np.full(n, -1, dtype=np.int64)
+    rule = np.full(n, LEAD, dtype=object)
+    if n == 0:
+        return Linked(label, rule, _candidates([]))
+    # tiers: precise dates before vague, then settlement before raion, oblast, country; within a tier the
+    # narrowest dates lead, specific types before unspecific, then by date, clock time and id
+    hour_missing = np.isnan(r["hour"].to_numpy(dtype="float64"))
+    order = np.lexsort((r["rid"].to_numpy(dtype=object), r["hour"].fillna(0).to_numpy(), hour_missing,
+                        r["e"].to_numpy(), r["s"].to_numpy(), r["prec"].to_numpy(), r["generic"].to_numpy(),
+                        r["level"].to_numpy(), ~r["precise"].to_numpy()))
+    recs = records(r, ["rid", "place_id", "raion", "oblast", "cls", "generic", "hour", "tod", "victim", "s",
+                        "e", "prec", "level", "precise"])
+    incs: list[_Incident] = []
+    by_place: dict[tuple, list[int]] = defaultdict(list)  # (place_id, day) -> incidents led there
+    by_raion: dict[tuple, list[int]] = defaultdict(list)  # (oblast, raion, day) -> incidents in the raion
+    by_oblast: dict[tuple, list[int]] = defaultdict(list)  # (oblast, day) -> incidents in the oblast
+    raion_wide: dict[tuple, list[int]] = defaultdict(list)  # (oblast, raion, day) -> raion-level incidents
+    oblast_wide: dict[tuple, list[int]] = defaultdict(list)  # (oblast, day) -> oblast-level incidents
+    pairs: list[tuple[int, int, str]] = []
+
+    def index(k: int) -> None:
+        inc = incs[k]
+        for d in range(inc.s, inc.e + 1):
+            by_place[(inc.place, d)].append(k)
+            if inc.oblast is None or inc.level == 4:
+                continue
+            by_oblast[(inc.oblast, d)].append(k)
+            if inc.level == 3:
+                oblast_wide[(inc.oblast, d)].append(k)
+            elif inc.raion is not None:
+                by_raion[(inc.oblast, inc.raion, d)].append(k)
+                if inc.level == 2:
+                    raion_wide[(inc.oblast, inc.raion, d)].append(k)
+
+    def nearby(x: dict) -> list[int]:
+        """Incidents whose leader's place and dates could fit x (a day either side: clock times may cross
+        midnight); the other tests follow."""
+        seen: dict[int, None] = {}
+        lv, ob, ra, place = x["level"], x["oblast"], x["raion"], x["place_id"]
+        for d in range(x["s"] - 1, x["e"] + 2):
+            seen.update(dict.fromkeys(by_place.get((place, d), ())))
+            if ob is None or lv == 4:
+                continue
+            if lv == 3:
+                seen.update(dict.fromkeys(by_oblast.get((ob, d), ())))
+                continue
+            if ra is not None:
+                seen.update(dict.fromkeys((raion_wide if lv == 1 else by_raion).get((ob, ra, d), ())))
+            seen.update(dict.fromkeys(oblast_wide.get((ob, d), ())))
+        return list(seen)
+
+    for i in order.tolist():
+        x = recs[i]
+        fits: list[tuple[tuple, int]] = []
+        near = nearby(x)
+        if len(near) > NEARBY_CAP:  # an area report among very many incidents: not compared one by one
+            near = []
+            rule[i] = AMBIGUOUS
+        for k in near:
+            inc = incs[k]
+            if not _dates_fit(x, inc) or not _places_fit(x["level"], x["place_id"], x["raion"], x["oblast"], inc):
+                continue
+            same_place = x["place_id"] == inc.place
+            if not _types_fit(x["cls"], x["generic"], inc.cls, inc.generic):
+                if same_place:
+                    pairs.append((i, inc.leader, "different type of attack"))
+                continue
+            if not _times_fit(x, inc) or not _victims_fit(x, inc):
+                if same_place:
+                    pairs.append((i, inc.leader, "times of day or victims apart"))
+                continue
+            exact_type = x["cls"] == inc.cls and x["generic"] == inc.generic
+            fits.append(((0 if same_place else 1, _time_evidence(x, inc), 0 if exact_type else 1), k))
+        if len(fits) > MAX_CANDIDATES:
+            fits = []
+            rule[i] = AMBIGUOUS
+        elif fits:
+            best = min(f[0] for f in fits)
+            top = sorted(k for rank, k in fits if rank == best)
+            if len(top) == 1:
+                k = top[0]
+                inc = incs[k]
+                label[i] = k
+                rule[i] = (VAGUE if not x["precise"] else SAME if x["place_id"] == inc.place and best[2] == 0
+                           else AREA if x["place_id"] != inc.place else UNSPECIFIC)
+                if inc.hour != inc.hour and x["hour"] == x["hour"]:
+                    inc.hour = x["hour"]  # the incident's clock time: its first report that gives one
+                if inc.tod is None and x["tod"] is not None:
+                    inc.tod = x["tod"]
+                if inc.victim in (None, "unknown", "mixed") and x["victim"] in ("civilian", "military"):
+                    inc.victim = x["victim"]
+                if inc.generic and not x["generic"]:  # an unspecific leader takes the first specific type
+                    inc.cls, inc.generic = x["cls"], False
+                continue
+            pairs.extend((i, incs[k].leader, AMBIGUOUS) for k in top)
+            rule[i] = AMBIGUOUS
+        label[i] = len(incs)
+        incs.append(_Incident(i, x["level"], x["place_id"], x["raion"], x["oblast"], x["cls"], x["generic"],
+                              x["s"], x["e"], x["prec"] == 1, x["hour"], x["tod"], x["victim"]))
+        if x["precise"] and rule[i] != AMBIGUOUS:  # only a clear, precisely dated leader is joined
+            index(len(incs) - 1)
+    return Linked(label, rule, _candidates([(int(a), int(b), why) for a, b, why in pairs]))
+
+
+def records(df: pd.DataFrame, cols: list[str]) -> list[dict]:
+    """Rows as plain-Python dicts (missing text as None, missing numbers as NaN), without pandas' per-cell
+    boxing, which costs more than the linking itself."""
+    lists = []
+    for c in cols:
+        s = df[c]
+        if s.dtype.kind in "biuf":
+            lists.append(s.to_numpy().tolist())
+        else:
+            lists.append(s.astype("object").where(s.notna(), None).tolist())
+    return [dict(zip(cols, vals, strict=True)) for vals in zip(*lists, strict=True)]
+
+
+def _candidates(pairs: list[tuple[int, int, str]]) -> pd.DataFrame:
+    return pd.DataFrame(pairs, columns=["a", "b", "rule"]).astype({"a": "int64", "b": "int64", "rule": "str"})

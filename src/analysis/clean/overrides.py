@@ -1,0 +1,42 @@
+"""Coder decisions from links.csv, applied over the linking rules' answer.
+
+A `split` row takes the reports it lists out of whatever group the rules put them in and makes them one
+group of their own; a `merge` row joins the groups of the reports it lists. Splits are applied first, then
+merges, each in link_id order, so the outcome does not depend on the order of rows in the file.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+
+def _find(parent: list[int], a: int) -> int:
+    while parent[a] != a:
+        parent[a] = parent[parent[a]]
+        a = parent[a]
+    return a
+
+
+def apply(label: np.ndarray, rid: pd.Series, links: pd.DataFrame) -> tuple[np.ndarray, dict[int, str]]:
+    """(new labels, {report position: link_id} for every report a link moved). `links` holds the processed
+    links rows that concern these reports (columns link_id, action, ids)."""
+    label = label.copy()
+    where = {r: i for i, r in enumerate(rid.tolist())}
+    moved: dict[int, str] = {}
+    rows = links.sort_values("link_id")
+    nxt = int(label.max()) + 1 if len(label) else 0
+    for link_id, ids in rows.loc[rows["action"] == "split", ["link_id", "ids"]].itertuples(index=False):
+        pos = [where[i] for i in ids.split(";") if i in where]
+        label[pos] = nxt
+        nxt += 1
+        moved.update(dict.fromkeys(pos, link_id))
+    parent = list(range(nxt))
+    merges = rows.loc[rows["action"] == "merge", ["link_id", "ids"]].itertuples(index=False)
+    for link_id, ids in merges:
+        pos = [where[i] for i in ids.split(";") if i in where]
+        for p in pos[1:]:
+            a, b = _find(parent, int(label[pos[0]])), _find(parent, int(label[p]))
+            parent[max(a, b)] = min(a, b)
+        moved.update(dict.fromkeys(pos, link_id))
+    return np.array([_find(parent, int(x)) for x in label], dtype=np.int64), moved

@@ -1,0 +1,166 @@
+"""One incident's casualty figures from many reports: who said what last, and what the incident's toll is.
+
+Three steps (docs/codebook.md, "Reconciling casualty figures"):
+
+1. **Supersede.** Within an incident, a later report by the same claimant replaces that claimant's earlier
+   reports (all rows of one report stay together; one report never supersedes itself). Reports by other
+   claimants are untouched.
+2. **Claims.** The current rows of one report by one claimant are added up across victim groups into one
+   claim (low, best, high; a claim is open above when any of its rows is).
+3. **Rule.** The incident's low/best/high come from its claims by a named rule. The default, `rising`,
+   respects how tolls behave: they rise as bodies are found and counts are completed, so the highest current
+   claim stands and an early "at least seven" cannot outvote a final count of 19. The alternatives are for
+   sensitivity analyses. Under every rule low <= best <= high, and an open upper bound stays open.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.clean.places import skeleton
+
+#: name -> what it does; the default first
+RULES = {
+    "rising": "highest low and highest best among the claimants' latest claims, and the high of the claims "
+              "that give that best (open if one of them is): tolls rise, so the fullest count stands",
+    "median": "lowest low, lower median of the claimants' best figures, highest high (open if any is open)",
+    "latest": "the claim published last (several on that day: lowest low, lower median best, highest high)",
+    "lowest": "lowest low, lowest best and lowest closed high among the claims: the most conservative reading",
+}
+DEFAULT_RULE = "rising"
+
+
+def who(cas: pd.DataFrame) -> pd.Series:
+    """The claimant a figure is attributed to, folded across spellings (Sinegubov = Syniehubov = Синєгубов).
+    A figure with no named claimant is its body's (claim_by); an unnamed media figure is that report's own."""
+    names = pd.Series(pd.unique(cas["claimant"].dropna()))
+    folded = cas["claimant"].map(dict(zip(names, names.map(skeleton), strict=True)))
+    anon = cas["claim_by"].astype("str").where(cas["claim_by"] != "media",
+                                                "media|" + cas["source_id"].astype("str"))
+    return (cas["claim_by"].astype("str") + "|" + folded.astype("str")).where(folded.notna(), anon)
+
+
+def supersede(cas: pd.DataFrame) -> pd.DataFrame:
+    """status ('current' or 'superseded') and superseded_by for every casualty row."""
+    c = cas[["incident_id", "figure_type", "published", "casualty_id", "source_id"]].assign(who=who(cas))
+    c = c.sort_values(["incident_id", "figure_type", "who", "published", "casualty_id"])
+    keys = [c["incident_id"], c["figure_type"], c["who"]]
+    last_row = c.groupby(keys, sort=False)["casualty_id"].transform("last")
+    last_src = c.groupby(keys, sort=False)["source_id"].transform("last")
+    current = c["source_id"] == last_src
+    status = pd.Series("current", index=c.index, dtype="str").where(current, "superseded")
+    return pd.DataFrame({"status": status, "superseded_by": last_row.where(~current).astype("str")}
+                        ).reindex(cas.index)
+
+
+def current_new(cas: pd.DataFrame) -> pd.DataFrame:
+    """The rows an incident's toll is reconciled over: current (not superseded), new (not cumulative)."""
+    return cas[(cas["status"] == "current") & (cas["figure_type"] == "new")]
+
+
+def claims(cur: pd.DataFrame, measures: tuple[str, ...]) -> pd.DataFrame:
+    """One row per (incident, claimant, report): its rows added up. `{m}_open` says the claim has no upper
+    bound for measure m (a 'more than N' somewhere in it)."""
+    d = cur.assign(who=who(cur))
+    g = d.groupby(["incident_id", "who", "source_id"], sort=True)
+    out = g.agg(published=("published", "max"))
+    for m in measures:
+        low, best, high = (d[f"{m}_{x}"].astype("Float64") for x in ("low", "best", "high"))
+        is_open = (best.notna() & high.isna())
+        out[f"{m}_low"] = low.groupby([d["incident_id"], d["who"], d["source_id"]]).sum(min_count=1)
+        out[f"{m}_best"] = best.groupby([d["incident_id"], d["who"], d["source_id"]]).sum(min_count=1)
+        out[f"{m}_high"] = high.groupby([d["incident_id"], d["who"], d["source_id"]]).sum(min_count=1)
+        out[f"{m}_open"] = is_open.groupby([d["incident_id"], d["who"], d["source_id"]]).any()
+        out.loc[out[f"{m}_open"], f"{m}_high"] = pd.NA
+    return out.reset_index()
+
+
+def _lower_median(values: pd.Series, keys: pd.Series) -> pd.Series:
+    d = pd.DataFrame({"k": keys, "v": values}).dropna(subset=["v"]).sort_values(["k", "v"], kind="stable")
+    g = d.groupby("k", sort=False)["v"]
+    return d.loc[g.cumcount() == (g.transform("size") - 1) // 2].set_index("k")["v"]
+
+
+def reconcile(cur: pd.DataFrame, measures: tuple[str, ...] = ("killed", "injured"),
+              rule: str = DEFAULT_RULE) -> pd.DataFrame:
+    """Per incident, over the given (current, new) rows: {m}_low, {m}_best, {m}_high for each measure, by
+    `rule` (see RULES). A high is missing (open) when the rule takes it from an open claim."""
+    if rule not in RULES:
+        raise ValueError(f"reconciliation rule {rule!r}: expected one of {', '.join(RULES)}")
+    cl = claims(cur, measures)
+    idx = pd.Index(pd.unique(cur["incident_id"]), name="incident_id")
+    out = pd.DataFrame(index=idx)
+    if rule == "latest":
+        last = cl.groupby("incident_id")["published"].transform("max")
+        cl = cl[cl["published"] == last]
+    k = cl["incident_id"]
+    for m in measures:
+        low, best, high, is_open = cl[f"{m}_low"], cl[f"{m}_best"], cl[f"{m}_high"], cl[f"{m}_open"]
+        given = best.notna()
+        any_open = is_open.groupby(k).any()
+        if rule == "rising":  # the claims with the highest best stand; their high (open if any is) is the high
+            lo, be = low.groupby(k).max(), best.groupby(k).max()
+            top = best.eq(best.groupby(k).transform("max"))
+            hi = high[top].groupby(k[top]).max().where(~is_open[top].groupby(k[top]).any())
+        elif rule == "lowest":
+            lo, be, hi = low.groupby(k).min(), best.groupby(k).min(), high.groupby(k).min()
+            hi = hi.where(~(is_open | ~given).groupby(k).all() | hi.notna())
+        else:  # median, and latest over the claims of its last day
+            lo, be, hi = low.groupby(k).min(), _lower_median(best, k), high.groupby(k).max()
+            hi = hi.where(~any_open)
+        out[f"{m}_low"], out[f"{m}_best"], out[f"{m}_high"] = lo, be, hi
+    return out.astype("Float64")
+
+
+def disagreement(cur: pd.DataFrame) -> pd.Series:
+    """For each current row: do its incident's current claims give different (killed, injured) best figures?
+    A missing figure counts as its own value."""
+    cl = claims(cur, ("killed", "injured"))
+    sig = cl["killed_best"].fillna(-1).astype("str") + "/" + cl["injured_best"].fillna(-1).astype("str")
+    n = sig.groupby(cl["incident_id"]).nunique()
+    return cur["incident_id"].map(n).fillna(1).gt(1).astype("boolean")
+
+
+def same_victim(cas: pd.DataFrame, days: int = 2) -> pd.DataFrame:
+    """Pairs of rows that each report one person of the same sex and age, at the same place or one inside the
+    other, within `days` days, one as killed and the other as injured: id_a, id_b, incident_a, incident_b."""
+    one = cas["killed_best"].fillna(0).astype("int64") + cas["injured_best"].fillna(0).astype("int64") == 1
+    c = cas[one & cas["sex"].notna() & cas["ages"].notna() & ~cas["ages"].astype("str").str.contains(";")]
+    c = c.assign(dead=c["killed_best"].fillna(0).gt(0), s=c["date_start"], e=c["date_end"])
+    cols = ["casualty_id", "incident_id", "place_id", "raion", "geo_prec", "dead", "s", "e"]
+    m = c[["sex", "ages", "oblast", *cols]].merge(c[["sex", "ages", "oblast", *cols]],
+                                                  on=["sex", "ages", "oblast"], suffixes=("_a", "_b"))
+    m = m[(m["casualty_id_a"] < m["casualty_id_b"]) & (m["dead_a"] != m["dead_b"])]
+    near = (m["s_a"] - pd.Timedelta(days=days) <= m["e_b"]) & (m["s_b"] - pd.Timedelta(days=days) <= m["e_a"])
+    area = (m["geo_prec_a"] >= 4) | (m["geo_prec_b"] >= 4) | (m["place_id_a"] == m["place_id_b"]) | (
+        ((m["geo_prec_a"] == 3) | (m["geo_prec_b"] == 3)) & (m["raion_a"] == m["raion_b"]))
+    m = m[near & area.fillna(False)]
+    return pd.DataFrame({"id_a": m["casualty_id_a"], "id_b": m["casualty_id_b"],
+                         "incident_a": m["incident_id_a"], "incident_b": m["incident_id_b"]}
+                        ).reset_index(drop=True)
+
+
+def conflicts(cas: pd.DataFrame) -> pd.Series:
+    """Per incident (index), what its reports contradict each other on, in words; only incidents with some."""
+    cur = current_new(cas)
+    cl = claims(cur, ("killed", "injured"))
+    parts = []
+    for m in ("killed", "injured"):
+        g = cl.dropna(subset=[f"{m}_best"]).groupby("incident_id")[f"{m}_best"]
+        lo, hi = g.min(), g.max()
+        differ = lo < hi
+        parts.append("tolls differ: " + m + " " + lo[differ].astype("int64").astype("str") + "–"
+                      + hi[differ].astype("int64").astype("str"))
+    v = same_victim(cas)
+    if len(v):
+        said = v.assign(what="one person (" + v["id_a"] + ", " + v["id_b"] + ") reported both killed and injured")
+        other = said["incident_a"] != said["incident_b"]
+        said.loc[other, "what"] += " (" + said.loc[other, "incident_a"] + ", " + said.loc[other, "incident_b"] + ")"
+        both = pd.concat([said.set_index("incident_a")["what"], said[other].set_index("incident_b")["what"]])
+        parts.append(both.groupby(level=0).agg("; ".join))
+    parts = [p.rename("what") for p in parts if len(p)]
+    if not parts:
+        return pd.Series(dtype="str")
+    allp = pd.concat(parts)
+    return allp.groupby(level=0).agg("; ".join).astype("str")
+

@@ -204,11 +204,13 @@ def link(r: pd.DataFrame) -> Linked:
                     raion_wide[(inc.oblast, inc.raion, d)].append(k)
 
     def nearby(x: dict) -> list[int]:
-        """Incidents whose leader's place and dates could fit x (a day either side: clock times may cross
-        midnight); the other tests follow."""
+        """Incidents whose leader's place and days could fit x: the days of x, and a day either side for a
+        clock time on a given day (an attack across midnight); the other tests follow."""
         seen: dict[int, None] = {}
         lv, ob, ra, place = x["level"], x["oblast"], x["raion"], x["place_id"]
-        for d in range(x["s"] - 1, x["e"] + 2):
+        days = range(x["s"] - 1, x["s"] + 2) if x["prec"] == 1 and x["hour"] == x["hour"] else \
+            range(x["s"], x["e"] + 1)
+        for d in days:
             seen.update(dict.fromkeys(by_place.get((place, d), ())))
             if ob is None or lv == 4:
                 continue

@@ -101,6 +101,24 @@ def _types_fit(a: str, a_generic: bool, b: str, b_generic: bool) -> bool:
     return (a_generic and b in ATTACKS) or (b_generic and a in ATTACKS)
 
 
+_ALL_TCLASSES = (*ATTACKS, "remote_explosive", "other", "mass_grave", "execution", "generic", "any")
+
+
+def _tclass(cls: str, generic: bool) -> str:
+    """The class an incident is indexed under: its type, or 'generic' for plain shelling, 'any' for a
+    casualty of unknown cause."""
+    return "any" if cls == "any" else "generic" if generic else cls
+
+
+def _fitting_tclasses(cls: str, generic: bool) -> tuple[str, ...]:
+    """Index classes whose incidents may fit a report of this type (the exact test is _types_fit)."""
+    if cls == "any":
+        return _ALL_TCLASSES
+    if generic:
+        return (*ATTACKS, "generic", "any")
+    return (cls, "generic", "any") if cls in ATTACKS else (cls, "any")
+
+
 def _places_fit(lv: int, place: str, raion: str | None, oblast: str | None, inc: _Incident) -> bool:
     """One place inside the other (levels: 1 settlement, 2 raion, 3 oblast, 4 river or country)."""
     if place == inc.place:
@@ -183,43 +201,50 @@ def link(r: pd.DataFrame) -> Linked:
                         "e", "prec", "level", "precise"])
     incs: list[_Incident] = []
     by_place: dict[tuple, list[int]] = defaultdict(list)  # (place_id, day) -> incidents led there
-    by_raion: dict[tuple, list[int]] = defaultdict(list)  # (oblast, raion, day) -> incidents in the raion
-    by_oblast: dict[tuple, list[int]] = defaultdict(list)  # (oblast, day) -> incidents in the oblast
-    raion_wide: dict[tuple, list[int]] = defaultdict(list)  # (oblast, raion, day) -> raion-level incidents
-    oblast_wide: dict[tuple, list[int]] = defaultdict(list)  # (oblast, day) -> oblast-level incidents
+    # the areas, by type class as well: (oblast, [raion,] day, class) -> incidents
+    by_raion: dict[tuple, list[int]] = defaultdict(list)  # incidents in the raion
+    by_oblast: dict[tuple, list[int]] = defaultdict(list)  # incidents in the oblast
+    raion_wide: dict[tuple, list[int]] = defaultdict(list)  # raion-level incidents
+    oblast_wide: dict[tuple, list[int]] = defaultdict(list)  # oblast-level incidents
     pairs: list[tuple[int, int, str]] = []
 
     def index(k: int) -> None:
         inc = incs[k]
+        t = _tclass(inc.cls, inc.generic)
         for d in range(inc.s, inc.e + 1):
             by_place[(inc.place, d)].append(k)
             if inc.oblast is None or inc.level == 4:
                 continue
-            by_oblast[(inc.oblast, d)].append(k)
+            by_oblast[(inc.oblast, d, t)].append(k)
             if inc.level == 3:
-                oblast_wide[(inc.oblast, d)].append(k)
+                oblast_wide[(inc.oblast, d, t)].append(k)
             elif inc.raion is not None:
-                by_raion[(inc.oblast, inc.raion, d)].append(k)
+                by_raion[(inc.oblast, inc.raion, d, t)].append(k)
                 if inc.level == 2:
-                    raion_wide[(inc.oblast, inc.raion, d)].append(k)
+                    raion_wide[(inc.oblast, inc.raion, d, t)].append(k)
 
     def nearby(x: dict) -> list[int]:
-        """Incidents whose leader's place and days could fit x: the days of x, and a day either side for a
-        clock time on a given day (an attack across midnight); the other tests follow."""
+        """Incidents whose leader's place and days could fit x (the days of x, and a day either side for a
+        clock time on a given day: an attack across midnight): at x's own place of any type, in the areas
+        around it only of a type that may fit. Incidents are indexed by their leader's type class, which only
+        ever turns from unspecific to specific, so looking up the unspecific classes too never misses one.
+        The exact tests follow."""
         seen: dict[int, None] = {}
         lv, ob, ra, place = x["level"], x["oblast"], x["raion"], x["place_id"]
         days = range(x["s"] - 1, x["s"] + 2) if x["prec"] == 1 and x["hour"] == x["hour"] else \
             range(x["s"], x["e"] + 1)
-        for d in days:
+        for d in days:  # at the same place every type: a different type is a near miss to queue
             seen.update(dict.fromkeys(by_place.get((place, d), ())))
-            if ob is None or lv == 4:
-                continue
-            if lv == 3:
-                seen.update(dict.fromkeys(by_oblast.get((ob, d), ())))
-                continue
-            if ra is not None:
-                seen.update(dict.fromkeys((raion_wide if lv == 1 else by_raion).get((ob, ra, d), ())))
-            seen.update(dict.fromkeys(oblast_wide.get((ob, d), ())))
+        if ob is None or lv == 4:
+            return list(seen)
+        for t in _fitting_tclasses(x["cls"], x["generic"]):
+            for d in days:
+                if lv == 3:
+                    seen.update(dict.fromkeys(by_oblast.get((ob, d, t), ())))
+                    continue
+                if ra is not None:
+                    seen.update(dict.fromkeys((raion_wide if lv == 1 else by_raion).get((ob, ra, d, t), ())))
+                seen.update(dict.fromkeys(oblast_wide.get((ob, d, t), ())))
         return list(seen)
 
     for i in order.tolist():

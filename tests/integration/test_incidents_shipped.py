@@ -55,10 +55,18 @@ def test_krasnohrad_plain_shelling_report_joins_the_missile_strike(t):
     assert incident_of(t, "EV-A0110") == incident_of(t, "EV-A0118")
 
 
-def test_strilecha_and_hlyboke_car_strike_is_one_incident_by_links_csv(t):
-    assert incident_of(t, "EV-B0039") == incident_of(t, "EV-B0130") == "INC-EV-B0039"
-    assert t["events"].set_index("event_id").loc["EV-B0130", "link_rule"] == "links.csv LK-0001"
-    assert incident(t, "INC-EV-B0039")["links"] == "LK-0001"
+def test_a_coder_decision_merges_the_mlrs_report_of_the_saltivka_dormitory_strike(t):
+    # the mayor's evening report names MLRS, the others a missile: the rules keep them apart, LK-0002 joins them
+    assert incident_of(t, "EV-A0061") == incident_of(t, "EV-A0011") == "INC-EV-A0011"
+    assert t["events"].set_index("event_id").loc["EV-A0061", "link_rule"] == "links.csv LK-0002"
+    assert incident(t, "INC-EV-A0011")["links"] == "LK-0002"
+    assert incident(t, "INC-EV-A0011")["killed_best"] == 19  # the mayor's early three does not outvote it
+
+
+def test_the_strilecha_car_strike_reports_from_2023_are_withdrawn(t):
+    # both pages carry the governor's report of 17 Sep 2023 (a Sunday); the rows were coded as 2022
+    assert not t["events"]["event_id"].isin(["EV-B0039", "EV-B0130"]).any()
+    assert "LK-0001" not in set(t["links"]["link_id"])
 
 
 def test_chuhuiv_girl_killed_in_one_report_and_injured_in_another_is_flagged(t):

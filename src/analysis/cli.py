@@ -27,11 +27,11 @@ def _clean(args: argparse.Namespace) -> int:
         if args.engine == "dask":
             from analysis.clean.dask_engine import clean
 
-            return clean(args.raw, args.out, scheduler=args.scheduler)
-        if args.scheduler or storage.is_url(args.raw) or storage.is_url(args.out):
-            raise CleanError("--scheduler" if args.scheduler else "--raw/--out", None, None, None,
-                             "--engine dask for a scheduler or fsspec URLs (the pandas engine reads and writes "
-                             "local folders)")
+            return clean(args.raw, args.out, scheduler=args.scheduler, blocksize=block_bytes(args.block_mb))
+        if args.scheduler or args.block_mb or storage.is_url(args.raw) or storage.is_url(args.out):
+            raise CleanError("--scheduler/--block-mb" if args.scheduler or args.block_mb else "--raw/--out", None,
+                             None, None, "--engine dask for a scheduler, blocks or fsspec URLs (the pandas engine "
+                             "reads and writes local folders)")
         from analysis.clean.pipeline import clean
 
         return clean(Path(args.raw), Path(args.out))
@@ -44,6 +44,17 @@ def add_scheduler(p: argparse.ArgumentParser) -> None:
     p.add_argument("--scheduler", metavar="ADDRESS", default=None,
                    help="with --engine dask: the Dask scheduler to run on (e.g. tcp://10.0.0.5:8786; default "
                         "$DASK_SCHEDULER_ADDRESS, else a local cluster of one worker per core)")
+
+
+def block_bytes(mb: float | None) -> int | None:
+    """--block-mb in bytes (None: let the engine choose); a size that is not positive is refused."""
+    from analysis.clean.errors import CleanError
+
+    if mb is None:
+        return None
+    if not mb > 0:
+        raise CleanError("--block-mb", None, None, mb, "a positive number of MB")
+    return max(1024, int(mb * 2**20))
 
 
 def report(step, done) -> int:
@@ -76,6 +87,8 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
                    help="pandas (default) cleans in memory; dask cleans raw files larger than memory on a "
                         "Dask cluster (same tables)")
     add_scheduler(c)
+    c.add_argument("--block-mb", type=float, default=None,
+                   help="with --engine dask: MB of raw CSV per task (default from the workers' memory, at most 32)")
     c.set_defaults(func=_clean)
     for module in ("analysis.run.cli", "analysis.importers.cli", "analysis.synth") if plugins else ():
         __import__(module, fromlist=["register"]).register(sub)

@@ -21,7 +21,6 @@ from pathlib import Path
 from analysis.clean.errors import CleanError
 
 ENV = "DASK_SCHEDULER_ADDRESS"
-CONNECT_TIMEOUT = float(os.environ.get("OSKIL_DASK_CONNECT_TIMEOUT", "10"))  # s, to reach the scheduler
 MAX_BLOCK = 32 << 20  # bytes of raw CSV per task, at most
 MIN_BLOCK = 1 << 20
 BLOCK_SHARE = 24  # a parsed, row-stepped block takes up to ~this many times its bytes in memory
@@ -49,6 +48,15 @@ class Shape:
         where = "a local cluster" if self.local else f"the cluster at {self.address}"
         return (f"dask: {where}, {self.workers} workers, {self.threads} threads, {mem}, "
                 f"{blocksize / 2**20:g} MB blocks of raw CSV per task")
+
+
+def connect_timeout() -> float:
+    """Seconds to reach the scheduler and find a worker there (OSKIL_DASK_CONNECT_TIMEOUT, default 10)."""
+    try:
+        return float(os.environ.get("OSKIL_DASK_CONNECT_TIMEOUT", "10"))
+    except ValueError as exc:
+        raise CleanError("OSKIL_DASK_CONNECT_TIMEOUT", None, None, os.environ["OSKIL_DASK_CONNECT_TIMEOUT"],
+                         "a number of seconds") from exc
 
 
 def address(given: str | None) -> str | None:
@@ -121,13 +129,14 @@ def _connect(where: str):
     from distributed import Client
 
     _check_address(where)
+    timeout = connect_timeout()
     try:
-        client = Client(where, timeout=CONNECT_TIMEOUT, set_as_default=False)
+        client = Client(where, timeout=timeout, set_as_default=False)
     except (OSError, ValueError, TypeError) as exc:
-        raise CleanError(where, None, None, None, f"a Dask scheduler reachable within {CONNECT_TIMEOUT:g} s "
+        raise CleanError(where, None, None, None, f"a Dask scheduler reachable within {timeout:g} s "
                          f"(start one with `dask scheduler`; {exc})") from exc
     try:
-        client.wait_for_workers(1, timeout=CONNECT_TIMEOUT)
+        client.wait_for_workers(1, timeout=timeout)
     except (TimeoutError, OSError) as exc:
         client.close()
         raise CleanError(where, None, None, None, "a scheduler with at least one worker (start one with "
@@ -159,6 +168,6 @@ def cluster(scheduler: str | None) -> Iterator[tuple[object, Shape]]:
     _worker_path()
     limit = os.environ.get("OSKIL_DASK_MEMORY_LIMIT", "auto")
     with LocalCluster(n_workers=cores(), threads_per_worker=1, processes=True, memory_limit=limit,
-                      dashboard_address=None, silence_logs=logging.ERROR, host="127.0.0.1") as lc, \
+                      dashboard_address=":0", silence_logs=logging.ERROR, host="127.0.0.1") as lc, \
             Client(lc, set_as_default=False) as client:
         yield client, shape(client, local=True)

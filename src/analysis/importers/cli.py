@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis.cli import report
+    from analysis.cli import block_bytes, report
 
     def step():
         from analysis.clean import storage
@@ -18,14 +18,14 @@ def _run(args: argparse.Namespace) -> int:
             from analysis.importers.dask_engine import run
 
             return run(args.source, args.file, args.out, Path(args.gazetteer), scheduler=args.scheduler,
-                       blocksize=args.block_mb << 20 if args.block_mb else None)
+                       blocksize=block_bytes(args.block_mb))
         if args.scheduler or storage.is_url(args.file) or storage.is_url(args.out):
             raise CleanError("--scheduler" if args.scheduler else "FILE/--out", None, None, None,
                              "--engine dask for a scheduler or fsspec URLs (the pandas import reads and writes "
                              "local files)")
         mapper = {"acled": acled, "ucdp": ucdp}[args.source]
         return common.run(mapper, Path(args.file), Path(args.out), Path(args.gazetteer),
-                          block_size=(args.block_mb or 16) << 20)
+                          block_size=block_bytes(args.block_mb))
 
     return report(step, lambda r: f"imported {args.file} ({args.source}) -> {args.out} in {r.seconds:.1f} s")
 
@@ -43,7 +43,7 @@ def register(subparsers) -> None:
                        "also an fsspec URL)")
         s.add_argument("--gazetteer", default="data/processed",
                        help="processed folder whose gazetteer places are matched and copied (default data/processed)")
-        s.add_argument("--block-mb", type=int, default=None,
+        s.add_argument("--block-mb", type=float, default=None,
                        help="MB of CSV read per batch (default 16; with --engine dask, per task, default from "
                             "the workers' memory, at most 32)")
         s.add_argument("--engine", choices=("pandas", "dask"), default="pandas",

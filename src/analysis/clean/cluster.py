@@ -3,13 +3,15 @@ DASK_SCHEDULER_ADDRESS variable Dask users already set), or a local one started 
 
 Workers and memory come from the cluster: a local cluster gets one single-threaded worker process per core
 this process may use, each with an equal share of the machine's memory (Dask's 'auto'); an existing cluster is
-taken as it is, and its smallest memory per thread bounds the size of the blocks of raw CSV a task parses.
+taken as it is. The blocks of raw CSV a task parses are small enough for each thread to get a few of them, and
+for the smallest memory per thread.
 The workers of an existing cluster must run the same Oskil code as this process (checked by a digest of the
 package's source), or the tables could differ from the pandas engine's.
 """
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import logging
 import os
@@ -24,6 +26,7 @@ ENV = "DASK_SCHEDULER_ADDRESS"
 MAX_BLOCK = 32 << 20  # bytes of raw CSV per task, at most
 MIN_BLOCK = 1 << 20
 BLOCK_SHARE = 24  # a parsed, row-stepped block takes up to ~this many times its bytes in memory
+BLOCKS_PER_THREAD = 4  # so that no thread waits long for the last one, whatever the files' sizes
 
 
 @dataclass(frozen=True)
@@ -36,18 +39,22 @@ class Shape:
     memory_per_thread: int  # bytes, the smallest over the workers (0: no limit set)
     local: bool
 
-    def blocksize(self) -> int:
-        """Bytes of raw CSV per task: MAX_BLOCK, less where a thread's share of memory is smaller."""
-        if not self.memory_per_thread:
-            return MAX_BLOCK
-        return max(MIN_BLOCK, min(MAX_BLOCK, self.memory_per_thread // BLOCK_SHARE))
+    def blocksize(self, total: int = 0) -> int:
+        """Bytes of raw CSV per task: enough blocks of `total` bytes for BLOCKS_PER_THREAD per thread, at most
+        MAX_BLOCK, less where a thread's share of memory is smaller, never under MIN_BLOCK."""
+        size = MAX_BLOCK
+        if total:
+            size = min(size, -(-total // (BLOCKS_PER_THREAD * max(self.threads, 1))))
+        if self.memory_per_thread:
+            size = min(size, self.memory_per_thread // BLOCK_SHARE)
+        return max(MIN_BLOCK, size)
 
     def describe(self, blocksize: int) -> str:
         """One line for the run's summary."""
         mem = f"{self.memory_per_thread / 2**30:.1f} GiB per thread" if self.memory_per_thread else "no memory limit"
         where = "a local cluster" if self.local else f"the cluster at {self.address}"
         return (f"dask: {where}, {self.workers} workers, {self.threads} threads, {mem}, "
-                f"{blocksize / 2**20:g} MB blocks of raw CSV per task")
+                f"{blocksize / 2**20:.3g} MB blocks of raw CSV per task")
 
 
 def connect_timeout() -> float:
@@ -80,8 +87,10 @@ def shape(client, local: bool) -> Shape:
     return Shape(client.scheduler.address, len(workers), threads, min(per_thread, default=0), local)
 
 
+@functools.cache
 def code_digest() -> str:
-    """SHA-256 over the analysis package's Python files (names and bytes): the code a worker runs."""
+    """SHA-256 over the analysis package's Python files (names and bytes): the code a worker runs. Kept from
+    the first call, so a worker whose files changed after it loaded them still says what it runs."""
     root = Path(__file__).resolve().parents[1]
     h = hashlib.sha256()
     for p in sorted(root.rglob("*.py")):
@@ -110,7 +119,8 @@ def check_workers(client, where: str) -> None:
             what = ("Oskil code" if theirs[0] != mine[0] else
                     f"pandas {theirs[1]} / pyarrow {theirs[2]}, here {mine[1]} / {mine[2]}")
             raise CleanError(where, None, None, None, f"workers running the same Oskil as this process; "
-                             f"worker {worker} runs other {what}")
+                             f"worker {worker} runs other {what} (install the same commit there and restart "
+                             "the workers)")
 
 
 def _check_address(where: str) -> None:

@@ -31,7 +31,6 @@ from __future__ import annotations
 import threading
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 
 from analysis.clean import blocks, counts, dates, fast, places, storage, tables
@@ -45,7 +44,6 @@ WHOLE = ("gazetteer", "sources")  # read whole in this process: every other tabl
 PLACED = ("events", "casualties", "control", "tallies")
 COUNTED = {"casualties": ("killed", "injured", "children_killed", "children_injured"),
            "tallies": ("settlements_shelled", "killed", "injured")}
-_RAG = ("__rag_value", "__rag_n", "__rag_expected")  # ragged rows ride in the partitions under these columns
 
 
 def split_points(path: Path, blocksize: int = BLOCKSIZE) -> tuple[int, int, list[tuple[int, int, int]]]:
@@ -80,43 +78,38 @@ class Context:
         self.__init__(state["gazetteer_frame"], state["published"])
 
 
-def _read_block(name: str, header: bytes, header_nl: int, block: blocks.Block) -> pd.DataFrame:
-    """One block of one raw file as the pandas engine would read it, rows numbered as in the file."""
+def _read_block(name: str, header: bytes, header_nl: int, block: blocks.Block
+                ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """One block of one raw file as the pandas engine would read it, rows numbered as in the file: its rows,
+    and the reject records of its rows of the wrong width (None if it has none)."""
     body = storage.read(block.location, block.start, block.end)
     rf = read_bytes(header + body, TABLES[name], f"{name}.csv")
     shift = block.lines_before - header_nl
     df = rf.frame
     df["raw_line"] = df["raw_line"] + shift
-    for c in _RAG:
-        df[c] = pd.Series(np.nan, index=df.index, dtype="float64" if c != "__rag_value" else "str")
-    if rf.ragged is not None and len(rf.ragged):
-        rag = pd.DataFrame({c: pd.Series(pd.NA, index=rf.ragged.index, dtype="str") for c in TABLES[name].raw_columns})
-        rag["raw_line"] = rf.ragged["raw_line"].astype("int64") + shift
-        rag["__rag_value"] = rf.ragged["value"].astype("str")
-        rag["__rag_n"] = rf.ragged["n_cells"].astype("float64")
-        rag["__rag_expected"] = float(rf.ragged.attrs.get("expected"))
-        df = pd.concat([df, rag], ignore_index=True)
-    return df
+    if rf.ragged is None or not len(rf.ragged):
+        return df, None
+    return df, ragged_rejects(name, f"{name}.csv", rf.ragged["raw_line"].astype("int64") + shift,
+                              rf.ragged["n_cells"], rf.ragged["value"], rf.ragged.attrs.get("expected"))
 
 
 def row_steps(df: pd.DataFrame, name: str, ctx: Context) -> pd.DataFrame:
     """The row-level steps of one block: dates, places and counts as extra columns (see tables.DATE_COLS)."""
-    rows = df["__rag_n"].isna()
-    d = df[rows]
-    published = fast.map_series(d["source_id"], ctx.published)
+    published = fast.map_series(df["source_id"], ctx.published)
     known = published.notna()  # rows citing no kept source are rejected before their dates matter
-    res = [dates.resolve(d.loc[known, "date_reported"], published[known]).reindex(d.index)]
+    res = [dates.resolve(df.loc[known, "date_reported"], published[known]).reindex(df.index)]
     if name in PLACED:
-        res.append(places.resolve(d, ctx.gazetteer()))
+        res.append(places.resolve(df, ctx.gazetteer()))
     for col in COUNTED.get(name, ()):
-        res.append(counts.resolve(d[col], col))
-    out = pd.concat([d, *res], axis=1)
-    return pd.concat([out, df[~rows]]) if (~rows).any() else out
+        res.append(counts.resolve(df[col], col))
+    return pd.concat([df, *res], axis=1)
 
 
-def block_task(name: str, header: bytes, header_nl: int, block: blocks.Block, ctx: Context) -> pd.DataFrame:
+def block_task(name: str, header: bytes, header_nl: int, block: blocks.Block, ctx: Context
+               ) -> tuple[pd.DataFrame, pd.DataFrame | None]:
     """What a worker does with one block: read it and run its row steps."""
-    return row_steps(_read_block(name, header, header_nl, block), name, ctx)
+    df, ragged = _read_block(name, header, header_nl, block)
+    return row_steps(df, name, ctx), ragged
 
 
 def _small(raw: str) -> dict[str, tuple[pd.DataFrame, list[str]]]:
@@ -148,7 +141,10 @@ def gather(client, futures, where: str) -> list:
 def read_partitioned(raw: str, client, blocksize: int = BLOCKSIZE
                      ) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[str]]:
     """What pipeline.read_all returns, with the big tables read and row-stepped on the cluster."""
+    from analysis.clean.pipeline import progress
+
     raw = storage.for_workers(raw)
+    progress(f"reading gazetteer.csv and sources.csv of {raw}")
     small = _small(raw)
     frames, files, notes = {}, {}, []
     for name, (frame, file_notes) in small.items():
@@ -164,6 +160,7 @@ def read_partitioned(raw: str, client, blocksize: int = BLOCKSIZE
     for name, loc in locs.items():
         if not storage.exists(loc):
             raise CleanError(loc, None, None, None, f"a raw file {name}.csv in {raw}")
+    progress(f"scanning {len(locs)} raw files for record ends on the cluster")
     plans = blocks.plan_all(client, list(locs.values()), blocksize)
     heads, pending = {}, {}
     for name in big:
@@ -173,38 +170,33 @@ def read_partitioned(raw: str, client, blocksize: int = BLOCKSIZE
         pending[name] = [client.submit(block_task, name, header, p.header_lines, b, ctx, pure=False)
                          for b in p.blocks]
     # every table's blocks in one go, so the workers stay busy from one table to the next
+    progress(f"reading and row-stepping {sum(len(v) for v in pending.values())} blocks on the cluster")
     done = gather(client, pending, raw)
+    progress("joining the blocks' rows")
     for name, head in heads.items():
-        parts = done[name]
-        df = pd.concat(parts, ignore_index=True) if parts else row_steps(head, name, context)
-        frames[name], files[name] = _unmark_ragged(df, name), f"{name}.csv"
+        parts = done.pop(name)  # blocks in file order, rows in file order within each
+        df = pd.concat([f for f, _ in parts], ignore_index=True) if parts else row_steps(head, name, context)
+        ragged = [r for _, r in parts if r is not None]
+        del parts
+        if ragged:
+            df.attrs["ragged"] = pd.concat(ragged, ignore_index=True)
+        frames[name], files[name] = df, f"{name}.csv"
         notes.extend(head.attrs.get("notes", []))
     return frames, files, notes
-
-
-def _unmark_ragged(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    """Rows in file order; ragged rows moved out of the frame into attrs, as pipeline.read_all leaves them."""
-    df = df.sort_values("raw_line", kind="stable").reset_index(drop=True)
-    rag = df["__rag_n"].notna()
-    attrs = {}
-    if rag.any():
-        r = df[rag]
-        attrs["ragged"] = ragged_rejects(name, f"{name}.csv", r["raw_line"].astype("int64"),
-                                         r["__rag_n"].astype("int64"), r["__rag_value"],
-                                         int(r["__rag_expected"].iloc[0])).reset_index(drop=True)
-    out = df[~rag].drop(columns=list(_RAG)).reset_index(drop=True)
-    out.attrs = attrs
-    return out
 
 
 def read_raw_header(name: str, header: bytes) -> pd.DataFrame:
     """The header checks of read_raw (fatal errors, ignored columns) on the header line alone; an empty frame."""
     rf = read_bytes(header, TABLES[name], f"{name}.csv")
     df = rf.frame
-    for c in _RAG:
-        df[c] = pd.Series(dtype="float64" if c != "__rag_value" else "str")
     df.attrs["notes"] = rf.notes(f"{name}.csv")
     return df
+
+
+def _raw_bytes(raw: str | Path) -> int:
+    """Bytes of the raw files cut into blocks (those missing are reported when they are read)."""
+    locs = [storage.join(storage.for_workers(raw), f"{t.name}.csv") for t in RAW_TABLES if t.name not in WHOLE]
+    return sum(storage.size(loc) for loc in locs if storage.exists(loc))
 
 
 def output_names() -> list[str]:
@@ -218,7 +210,7 @@ def clean(raw: str | Path, out: str | Path, scheduler: str | None = None, blocks
     from analysis.clean.pipeline import clean as clean_pandas
 
     with storage.output_folder(out, output_names()) as local_out, cluster(scheduler) as (client, shape):
-        size = blocksize or shape.blocksize()
+        size = blocksize or shape.blocksize(_raw_bytes(raw))
         summary = clean_pandas(raw, local_out, reader=lambda d: read_partitioned(d, client, size))
         summary.notes.append(shape.describe(size))
     return summary

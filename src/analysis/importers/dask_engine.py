@@ -101,7 +101,7 @@ def run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None =
     stream = Stream.from_first_line(loc, head(loc))
     stream.require(mapper.REQUIRED, mapper.NAME)
     with storage.output_folder(out, output_names()) as local_out, cluster(scheduler) as (client, shape):
-        size = blocksize or shape.blocksize()
+        size = blocksize or shape.blocksize(storage.size(loc))
         plan = blocks.plan_all(client, [loc], size)[loc]
         digest = client.submit(storage.sha256, loc, pure=False)
         held = [client.submit(prepare, kind, stream, b, pure=False) for b in plan.blocks]

@@ -127,3 +127,16 @@ def test_clean_refuses_to_write_over_its_raw_folder(raw, capsys):
     assert cli.main(["clean", "--raw", str(path), "--out", str(path)]) == 2
     assert "an --out folder other than --raw" in capsys.readouterr().err
     assert {p.name: p.read_bytes() for p in path.iterdir()} == before
+
+
+def test_an_error_in_a_block_on_a_worker_is_one_line(scheduler, gaz_dir, tmp_path, capsys):
+    export = tmp_path / "acled.csv"
+    export.write_bytes((FIXTURES / "acled_sample.csv").read_bytes().replace(b"Kupiansk", b"Kup\xffiansk"))
+    args = ["import", "acled", str(export), "--gazetteer", str(gaz_dir), "--out", str(tmp_path / "out")]
+    assert cli.main(args) == 2  # the pandas import
+    pandas_err = capsys.readouterr().err
+    assert cli.main([*args, "--engine", "dask", "--scheduler", scheduler]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "expected a readable UTF-8 CSV export" in err
+    assert pandas_err.split(";")[0] == err.split(";")[0]
+    assert not (tmp_path / "out").exists()

@@ -94,9 +94,9 @@ class Stream:
 
     def batches(self, wanted: list[str]) -> Iterator[pd.DataFrame]:
         """DataFrames of string cells (None where empty) for the wanted columns present, plus raw_line."""
-        reader = pacsv.open_csv(self.path, **self._options(wanted, 1, self._on_bad(self.ragged)))
         n_valid = 0
-        try:
+        try:  # opening reads the first block: its errors too are the file's
+            reader = pacsv.open_csv(self.path, **self._options(wanted, 1, self._on_bad(self.ragged)))
             for rb in reader:
                 df = _tidy(rb.to_pandas())
                 df["raw_line"] = _lines(n_valid, len(df), self.ragged)

@@ -118,7 +118,8 @@ def dask_cluster(workers: int, base: Path) -> Iterator[str]:
                                       stdin=subprocess.DEVNULL, start_new_session=True))
 
     try:
-        start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--scheduler-file", str(info)])
+        start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--idle-timeout", "600",
+               "--scheduler-file", str(info)])
         deadline = time.monotonic() + 120
         while not info.exists():
             if procs[0].poll() is not None or time.monotonic() > deadline:

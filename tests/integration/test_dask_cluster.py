@@ -58,7 +58,9 @@ def scheduler(tmp_path_factory, subprocess_env) -> str:
                                           stdin=subprocess.DEVNULL, start_new_session=True))
 
     try:
-        start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard",
+        # if this process is killed before tearing down, the scheduler stops after 5 idle minutes and the
+        # workers a minute after it
+        start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--idle-timeout", "300",
                "--scheduler-file", str(base / "scheduler.json")], "scheduler.log")
         deadline = time.monotonic() + START_TIMEOUT
         while not (base / "scheduler.json").exists():

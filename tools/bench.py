@@ -159,7 +159,7 @@ def dask_split(stderr: str, wall: float) -> tuple[float, float]:
     """(seconds until the cluster's work is gathered, seconds after: the driver's steps and writes) of a
     `clean --engine dask` run with OSKIL_PROGRESS=1 and wall time `wall`."""
     marks = [(float(m.group(1)), m.group(2)) for m in re.finditer(r"^\[clean\s+([\d.]+) s\] (.+)$", stderr, re.M)]
-    done = next(t for t, msg in marks if msg.startswith("putting the blocks"))
+    done = next(t for t, msg in marks if msg.startswith("joining the blocks"))
     return done, wall - done
 
 

@@ -7,8 +7,12 @@ For each size N (events; the other tables scale with it) it writes a synthetic r
 * the floor: a Python process that imports pyarrow and parses the same raw CSVs with
   pyarrow.csv.read_csv, i.e. the least any clean of these files could cost;
 
-and reports clean/floor. On the largest dataset it then runs every notebook with papermill against
-the processed folder and profiles one clean with cProfile ('Where the time goes').
+and reports clean/floor. The Dask engine is timed at every size on a cluster started the way an
+institution runs one (`dask scheduler` and one single-threaded `dask worker` process per core, reached with
+--scheduler), so it has the same cores as the pandas engine; from the two sizes it estimates where the
+engines cross. On the smallest dataset it also times `import acled` with both engines. On the largest
+dataset it then runs every notebook with papermill against the processed folder and profiles one clean
+with cProfile ('Where the time goes').
 
 Not part of `make test`: it takes minutes. Usage: python tools/bench.py [--sizes 100000 1000000] [--repeat 3]
 """
@@ -16,17 +20,22 @@ Not part of `make test`: it takes minutes. Usage: python tools/bench.py [--sizes
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import io
+import json
 import os
 import platform
 import pstats
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -96,16 +105,85 @@ def phases(raw: Path, out: Path) -> list[tuple[str, float]]:
     return [("Python start-up, imports and exit", wall - marks[-1][0])] + steps
 
 
+@contextmanager
+def dask_cluster(workers: int, base: Path) -> Iterator[str]:
+    """The address of a `dask scheduler` with `workers` single-threaded `dask worker` processes on 127.0.0.1,
+    each with an equal share of the machine's memory; all stopped (their process groups) on the way out."""
+    dask, procs = [sys.executable, "-m", "dask"], []
+    env = {k: v for k, v in _env().items() if k != "DASK_SCHEDULER_ADDRESS"}
+    info = base / "scheduler.json"
+
+    def start(args: list[str]) -> None:
+        procs.append(subprocess.Popen(dask + args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                      stdin=subprocess.DEVNULL, start_new_session=True))
+
+    try:
+        start(["scheduler", "--host", "127.0.0.1", "--port", "0", "--no-dashboard", "--idle-timeout", "600",
+               "--scheduler-file", str(info)])
+        deadline = time.monotonic() + 120
+        while not info.exists():
+            if procs[0].poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the dask scheduler did not start")
+            time.sleep(0.2)
+        time.sleep(0.2)
+        address = json.loads(info.read_text())["address"]
+        memory = _ram_bytes() // workers if _ram_bytes() else 0
+        for _ in range(workers):
+            start(["worker", address, "--host", "127.0.0.1", "--nthreads", "1", "--memory-limit", str(memory),
+                   "--no-dashboard", "--death-timeout", "60"])
+        from distributed import Client
+
+        with Client(address, timeout=60, set_as_default=False) as client:
+            client.wait_for_workers(workers, timeout=120)
+        yield address
+    finally:
+        for p in procs:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(p.pid, signal.SIGTERM)
+        for p in procs:
+            try:
+                p.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                os.killpg(p.pid, signal.SIGKILL)
+                p.wait()
+
+
+def _ram_bytes() -> int:
+    try:
+        return int(re.search(r"^MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text(), re.M).group(1)) * 1024
+    except (OSError, AttributeError):
+        return 0
+
+
+def dask_split(stderr: str, wall: float) -> tuple[float, float]:
+    """(seconds until the cluster's work is gathered, seconds after: the driver's steps and writes) of a
+    `clean --engine dask` run with OSKIL_PROGRESS=1 and wall time `wall`."""
+    marks = [(float(m.group(1)), m.group(2)) for m in re.finditer(r"^\[clean\s+([\d.]+) s\] (.+)$", stderr, re.M)]
+    done = next(t for t, msg in marks if msg.startswith("joining the blocks"))
+    return done, wall - done
+
+
+def crossover(sizes: list[int], pandas_s: list[float], dask_s: list[float]) -> tuple[float, float, float, float,
+                                                                                       float | None]:
+    """Straight lines t = a + b*N through the two largest sizes of each engine: (a_pandas, b_pandas, a_dask,
+    b_dask, N where they cross, or None when dask's line never drops below pandas')."""
+    (n0, n1), (p0, p1), (d0, d1) = sizes[-2:], pandas_s[-2:], dask_s[-2:]
+    bp, bd = (p1 - p0) / (n1 - n0), (d1 - d0) / (n1 - n0)
+    ap, ad = p0 - bp * n0, d0 - bd * n0
+    cross = (ad - ap) / (bp - bd) if bd < bp else None
+    return ap, bp, ad, bd, cross if cross is None or cross > 0 else 0.0
+
+
 def _env() -> dict[str, str]:
     env = dict(os.environ)
     env["PYTHONPATH"] = str(SRC) + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
     return env
 
 
-def run(cmd: list[str], cwd: Path = REPO) -> tuple[float, int]:
+def run(cmd: list[str], cwd: Path = REPO, env: dict[str, str] | None = None) -> tuple[float, int]:
     """Run one process to completion: (wall seconds, peak RSS in bytes of that process)."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(cmd, cwd=cwd, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=_env() | (env or {}), stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     out = proc.stdout.read()
     _, status, usage = os.wait4(proc.pid, 0)
     wall = time.perf_counter() - t0
@@ -114,6 +192,24 @@ def run(cmd: list[str], cwd: Path = REPO) -> tuple[float, int]:
         sys.stderr.write(out.decode(errors="replace"))
         raise SystemExit(f"failed ({proc.returncode}): {' '.join(cmd)}")
     return wall, usage.ru_maxrss * 1024  # Linux reports KiB
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, str]:
+    """Run one process to completion: (wall seconds, its stderr)."""
+    t0 = time.perf_counter()
+    res = subprocess.run(cmd, cwd=REPO, env=_env() | (env or {}), capture_output=True, text=True)
+    wall = time.perf_counter() - t0
+    if res.returncode != 0:
+        sys.stderr.write(res.stdout + res.stderr)
+        raise SystemExit(f"failed ({res.returncode}): {' '.join(cmd)}")
+    return wall, res.stderr
+
+
+def same_files(a: Path, b: Path) -> bool:
+    """Do two output folders hold the same files, byte for byte?"""
+    names = sorted(p.name for p in a.iterdir() if not p.name.startswith("."))
+    return names == sorted(p.name for p in b.iterdir() if not p.name.startswith(".")) and all(
+        (a / n).read_bytes() == (b / n).read_bytes() for n in names)
 
 
 def best(cmd: list[str], repeat: int) -> tuple[float, int]:
@@ -189,6 +285,74 @@ def reproduce_timings() -> str:
         "", REPRO_END])
 
 
+def import_timings(n: int, gaz: Path, tmp: Path, scheduler: str) -> list[tuple[str, float, bool]]:
+    """`import acled` of an n-row ACLED-shaped export (tests/importers/bench_acled.py) with each engine, one run
+    each: [(engine, seconds, same files as the pandas import)]."""
+    sys.path.insert(0, str(REPO / "tests" / "importers"))
+    from bench_acled import generate
+
+    export = tmp / "acled_export.csv"
+    generate(export, n, gaz)
+    base = [sys.executable, "-m", "analysis", "import", "acled", str(export), "--gazetteer", str(gaz)]
+    pw, _ = timed([*base, "--out", str(tmp / "import-pandas")])
+    dw, _ = timed([*base, "--out", str(tmp / "import-dask"), "--engine", "dask", "--scheduler", scheduler])
+    same = same_files(tmp / "import-pandas", tmp / "import-dask")
+    print(f"import acled, {n:,} rows: pandas {pw:.1f} s, dask {dw:.1f} s; same files: {same}", flush=True)
+    export.unlink()
+    return [("pandas", pw, True), ("dask --scheduler", dw, same)]
+
+
+def dask_section(rows: list[dict], local: tuple[int, float] | None, imports: list[tuple[str, float, bool]],
+                 cores: int) -> list[str]:
+    """The '--engine dask' part of the document: per size, the crossover, and where the time goes."""
+    out = ["", "### `--engine dask` on the same cores", "",
+           f"`python -m analysis clean --engine dask --scheduler ADDRESS` against a cluster started for the bench "
+           f"the way an institution runs one: `dask scheduler` and {cores} `dask worker` processes of one thread "
+           f"each (one per core this process may use, {cores}), each with an equal share of the RAM, all on "
+           f"127.0.0.1. The pandas engine runs on the same {cores} cores (its reads and writes use two threads). "
+           "One run of the Dask engine per size (the pandas figure is the best of the runs above). *Cluster* is "
+           "the time until the workers' blocks are gathered (connecting, checking the workers' code, reading "
+           "gazetteer and sources, scanning, parsing and row-stepping every block, moving the rows back); "
+           "*driver* is what follows in the driver alone (the steps across rows, incidents, validation, writes).",
+           "", "| events | pandas s | dask s | dask / pandas | cluster s | driver s | same files |",
+           "|---:|---:|---:|---:|---:|---:|---|"]
+    out += [f"| {r['n']:,} | {r['pandas']:.1f} | {r['dask']:.1f} | {r['dask'] / r['pandas']:.2f} | "
+            f"{r['cluster']:.1f} | {r['driver']:.1f} | {'yes' if r['same'] else 'NO'} |" for r in rows]
+    if len(rows) >= 2:
+        ap, bp, ad, bd, cross = crossover([r["n"] for r in rows], [r["pandas"] for r in rows],
+                                          [r["dask"] for r in rows])
+        out += ["", f"**Crossover.** Straight lines through the two largest sizes: pandas {ap:.1f} s + "
+                f"{bp * 1e6:.1f} s per million events, Dask {ad:.1f} s + {bd * 1e6:.1f} s per million events."]
+        if cross is not None:
+            out += [f"On these {cores} cores the Dask engine is faster from about {cross:,.0f} events on."]
+        else:
+            last = rows[-1]
+            spare = last["pandas"] - last["driver"]
+            out += [f"On these {cores} cores they never cross: every extra event costs the Dask engine more "
+                    "than the pandas engine (the rows travel between processes, and the driver then does the "
+                    "steps across rows that the pandas engine does anyway)."]
+            if spare > 0:
+                need = cores * last["cluster"] / spare
+                out += [f"At {last['n']:,} events the driver's own part alone takes {last['driver']:.1f} s "
+                        f"against {last['pandas']:.1f} s for the whole pandas clean, so the cluster part "
+                        f"({last['cluster']:.1f} s on {cores} threads) would have to shrink below "
+                        f"{spare:.1f} s: if it scaled with the worker threads, from about {need:.0f} threads on "
+                        "(an extrapolation, not a measurement)."]
+            else:
+                out += [f"At {last['n']:,} events the driver's own part alone ({last['driver']:.1f} s) takes "
+                        f"longer than the whole pandas clean ({last['pandas']:.1f} s): no number of workers makes "
+                        "the Dask engine faster on data that fits; it is for raw files that do not."]
+    if local:
+        out += ["", f"Without --scheduler (a local cluster started for the run, {cores} worker processes): "
+                f"{local[1]:.1f} s at {local[0]:,} events, one run."]
+    if imports:
+        out += ["", "`python -m analysis import acled` of an ACLED-shaped export of "
+                f"{rows[0]['n']:,} rows (tests/importers/bench_acled.py), one run per engine, same cluster:", "",
+                "| engine | s | same files as pandas |", "|---|---:|---|"]
+        out += [f"| {e} | {w:.1f} | {'yes' if same else 'NO'} |" for e, w, same in imports]
+    return out
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000])
@@ -216,11 +380,16 @@ def main(argv: list[str] | None = None) -> int:
     info = machine()
     rows: list[dict] = []
     notebooks: list[tuple[str, float]] = []
-    dask_rows: list[tuple[int, float, float]] = []
+    dask_rows: list[dict] = []
+    local_dask: tuple[int, float] | None = None
+    imports: list[tuple[str, float, bool]] = []
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     where = ""
     steps: list[tuple[str, float]] = []
     tmp = Path(tempfile.mkdtemp(prefix="oskil-bench-"))
+    stack = contextlib.ExitStack()
     try:
+        scheduler = None if args.no_dask else stack.enter_context(dask_cluster(cores, tmp))
         for n in args.sizes:
             raw, out = tmp / f"raw-{n}", tmp / f"out-{n}"
             t0 = time.perf_counter()
@@ -239,11 +408,22 @@ def main(argv: list[str] | None = None) -> int:
                 rows[-1]["floor_io"] = floor_io(out, tmp / "floor-io", files, args.repeat)
                 steps = phases(raw, tmp / "out-phases")
                 print(f"N={n:,}: floor with the outputs {rows[-1]['floor_io']:.2f} s", flush=True)
-            if n == args.sizes[0] and not args.no_dask:
-                dwall, _ = run([sys.executable, "-m", "analysis", "clean", "--engine", "dask", "--raw", str(raw),
-                                "--out", str(tmp / f"dask-{n}")])
-                dask_rows.append((n, dwall, wall))
-                print(f"N={n:,}: clean --engine dask {dwall:.1f} s (one run)", flush=True)
+            if scheduler:
+                dout = tmp / f"dask-{n}"
+                dwall, err = timed([sys.executable, "-m", "analysis", "clean", "--engine", "dask", "--scheduler",
+                                    scheduler, "--raw", str(raw), "--out", str(dout)], {"OSKIL_PROGRESS": "1"})
+                cluster_s, driver_s = dask_split(err, dwall)
+                dask_rows.append({"n": n, "dask": dwall, "pandas": wall, "cluster": cluster_s, "driver": driver_s,
+                                  "same": same_files(out, dout)})
+                shutil.rmtree(dout, ignore_errors=True)
+                print(f"N={n:,}: clean --engine dask --scheduler {dwall:.1f} s (one run; cluster part "
+                      f"{cluster_s:.1f} s, driver after it {driver_s:.1f} s); same files: {dask_rows[-1]['same']}",
+                      flush=True)
+            if scheduler and n == args.sizes[0]:
+                lwall, _ = timed([sys.executable, "-m", "analysis", "clean", "--engine", "dask", "--raw", str(raw),
+                                  "--out", str(tmp / f"dask-local-{n}")])
+                local_dask = (n, lwall)
+                imports = import_timings(n, out, tmp, scheduler)
             print(f"N={n:,}: {total:,} raw rows, {size / 1e6:.0f} MB; clean {wall:.1f} s "
                   f"({total / wall:,.0f} rows/s, peak RSS {rss / 2**30:.2f} GiB); floor {fwall:.1f} s; "
                   f"ratio {wall / fwall:.2f}", flush=True)
@@ -258,6 +438,7 @@ def main(argv: list[str] | None = None) -> int:
                 print(f"{nb.name}: {w:.1f} s", flush=True)
         where = profile(raw, tmp / "out-profile")
     finally:
+        stack.close()
         shutil.rmtree(tmp, ignore_errors=True)
 
     lines = ["# Benchmarks", "",
@@ -304,13 +485,7 @@ def main(argv: list[str] | None = None) -> int:
                   + " (imports of pandas and pandera, parsing dates, places and counts, the checks, linking "
                   "incidents, validation)."]
     if dask_rows:
-        lines += ["", "### `--engine dask`", "",
-                  "One run of `python -m analysis clean --engine dask` (local cluster of 2 worker processes, "
-                  "32 MB blocks), same tables as the pandas engine. It exists for raw files larger than memory: "
-                  "on data that fits, starting the cluster, shipping the gazetteer to each worker and moving "
-                  "the blocks' rows back to this process cost more than the two cores gain.", "",
-                  "| events | dask s | pandas s (best of the runs above) |", "|---:|---:|---:|"]
-        lines += [f"| {n:,} | {d:.1f} | {p:.1f} |" for n, d, p in dask_rows]
+        lines += dask_section(dask_rows, local_dask, imports, cores)
     if notebooks:
         lines += ["", f"## Notebooks on the {args.sizes[-1]:,}-event processed data", "",
                   "`python -m papermill notebooks/X.ipynb out.ipynb -p data_dir O -k python3`, one run each, "

@@ -17,13 +17,44 @@ def _clean(args: argparse.Namespace) -> int:
     except NotImplementedError:  # a pyarrow built without it
         pass
 
-    if getattr(args, "engine", "pandas") == "dask":
-        from analysis.clean.dask_engine import clean
-    else:
+    def step():
+        from analysis.clean import storage
+        from analysis.clean.errors import CleanError
+
+        if storage.same_place(args.raw, args.out):
+            raise CleanError(args.out, None, None, None, "an --out folder other than --raw (the clean writes a "
+                             "CSV twin of each table, which would replace the raw files)")
+        if args.engine == "dask":
+            from analysis.clean.dask_engine import clean
+
+            return clean(args.raw, args.out, scheduler=args.scheduler, blocksize=block_bytes(args.block_mb))
+        if args.scheduler or args.block_mb or storage.is_url(args.raw) or storage.is_url(args.out):
+            raise CleanError("--scheduler/--block-mb" if args.scheduler or args.block_mb else "--raw/--out", None,
+                             None, None, "--engine dask for a scheduler, blocks or fsspec URLs (the pandas engine "
+                             "reads and writes local folders)")
         from analysis.clean.pipeline import clean
 
-    return report(lambda: clean(Path(args.raw), Path(args.out)),
-                  lambda s: f"cleaned {args.raw} -> {args.out} in {s.seconds:.1f} s")
+        return clean(Path(args.raw), Path(args.out))
+
+    return report(step, lambda s: f"cleaned {args.raw} -> {args.out} in {s.seconds:.1f} s")
+
+
+def add_scheduler(p: argparse.ArgumentParser) -> None:
+    """--scheduler, for the commands with a Dask engine."""
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None,
+                   help="with --engine dask: the Dask scheduler to run on (e.g. tcp://10.0.0.5:8786; default "
+                        "$DASK_SCHEDULER_ADDRESS, else a local cluster of one worker per core)")
+
+
+def block_bytes(mb: float | None) -> int | None:
+    """--block-mb in bytes (None: let the engine choose); a size that is not positive is refused."""
+    from analysis.clean.errors import CleanError
+
+    if mb is None:
+        return None
+    if not mb > 0:
+        raise CleanError("--block-mb", None, None, mb, "a positive number of MB")
+    return max(1024, int(mb * 2**20))
 
 
 def report(step, done) -> int:
@@ -48,11 +79,16 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
     p.add_argument("--version", action="version", version=f"oskil {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")
     c = sub.add_parser("clean", help="clean data/raw into data/processed (per table: read, kept, rejected)")
-    c.add_argument("--raw", default="data/raw", help="folder of raw CSVs (default data/raw)")
-    c.add_argument("--out", default="data/processed", help="output folder (default data/processed)")
+    c.add_argument("--raw", default="data/raw", help="folder of raw CSVs (default data/raw); with --engine dask "
+                   "also an fsspec URL the workers can open")
+    c.add_argument("--out", default="data/processed", help="output folder (default data/processed); with "
+                   "--engine dask also an fsspec URL")
     c.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
                    help="pandas (default) cleans in memory; dask cleans raw files larger than memory on a "
-                        "local Dask cluster (same tables)")
+                        "Dask cluster (same tables)")
+    add_scheduler(c)
+    c.add_argument("--block-mb", type=float, default=None,
+                   help="with --engine dask: MB of raw CSV per task (default from the workers' memory, at most 32)")
     c.set_defaults(func=_clean)
     for module in ("analysis.run.cli", "analysis.importers.cli", "analysis.synth") if plugins else ():
         __import__(module, fromlist=["register"]).register(sub)

@@ -18,6 +18,10 @@ class CleanError(Exception):
         val = f": got {value!r}" if value is not None else ""
         super().__init__(f"{where}{what}{val}; expected {expected}")
 
+    def __reduce__(self):
+        """Pickle by the five fields, so an error raised on a Dask worker reaches the driver as itself."""
+        return CleanError, (self.file, self.line, self.column, self.value, self.expected)
+
 
 @dataclass
 class Rejects:

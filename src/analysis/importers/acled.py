@@ -86,6 +86,12 @@ def _parse_dates(s: pd.Series) -> pd.Series:
 def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver,
               rej: Rejects) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Map one batch of export rows; bad rows go to rej. Returns (mapped rows, partial sources)."""
+    ready = prepare(df, rej)
+    return complete(ready, resolver.resolve(ready.frame), rej)
+
+
+def prepare(df: pd.DataFrame, rej: Rejects) -> common.Prepared:
+    """The row checks up to place matching; the rows left, with their place columns and parsed values."""
     df = common.with_columns(df, WANTED)
     df = take_bad(df, df[ID].isna(), rej, ID, "an event_id_cnty", ID)
     key = fast.per_distinct(df["sub_event_type"], lambda u: u.str.lower().str.split().str.join(" "))
@@ -110,13 +116,20 @@ def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver,
                               when + pd.offsets.MonthEnd(0)), index=df.index).astype("datetime64[s]")
     df = common.war_dates(df, start, end, "event_date", rej, ID)
     df = df.assign(place_reported=df["location"], raion_reported=df["admin2"], oblast_reported=df["admin1"])
-    pid, how, err = resolver.resolve(df)
-    df = take_bad(df, err.notna(), rej, "admin1", err, ID)  # a known oblast always yields a place
+    return common.Prepared(df, {"known": known, "start": start, "end": end, "when": when, "tp": tp, "gp": gp,
+                                "fat": fat})
+
+
+def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Series],
+             rej: Rejects) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The mapped rows and partial sources of prepared rows, given their places (PlaceResolver.resolve)."""
+    pid, how, err = placed
+    df = take_bad(ready.frame, err.notna(), rej, "admin1", err, ID)  # a known oblast always yields a place
     if df.empty:
         return None
     idx = df.index
-    known, start, end, when = known[idx], start[idx], end[idx], when[idx]
-    tp, gp, fat = tp[idx], gp[idx], fat[idx]
+    known, start, end, when, tp, gp, fat = (ready.values[k][idx] for k in ("known", "start", "end", "when", "tp",
+                                                                            "gp", "fat"))
     original = known.astype("str")
     source = df["source"].fillna("ACLED")
     ids = {s: "acled_" + common.short_hash(s) for s in source.unique()}

@@ -7,24 +7,47 @@ from pathlib import Path
 
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis.cli import report
-    from analysis.importers import acled, common, ucdp
+    from analysis.cli import block_bytes, report
 
-    mapper = {"acled": acled, "ucdp": ucdp}[args.source]
-    return report(lambda: common.run(mapper, Path(args.file), Path(args.out), Path(args.gazetteer),
-                                     block_size=args.block_mb << 20),
-                  lambda r: f"imported {args.file} ({args.source}) -> {args.out} in {r.seconds:.1f} s")
+    def step():
+        from analysis.clean import storage
+        from analysis.clean.errors import CleanError
+        from analysis.importers import acled, common, ucdp
+
+        if args.engine == "dask":
+            from analysis.importers.dask_engine import run
+
+            return run(args.source, args.file, args.out, Path(args.gazetteer), scheduler=args.scheduler,
+                       blocksize=block_bytes(args.block_mb))
+        if args.scheduler or storage.is_url(args.file) or storage.is_url(args.out):
+            raise CleanError("--scheduler" if args.scheduler else "FILE/--out", None, None, None,
+                             "--engine dask for a scheduler or fsspec URLs (the pandas import reads and writes "
+                             "local files)")
+        mapper = {"acled": acled, "ucdp": ucdp}[args.source]
+        return common.run(mapper, Path(args.file), Path(args.out), Path(args.gazetteer),
+                          block_size=block_bytes(args.block_mb))
+
+    return report(step, lambda r: f"imported {args.file} ({args.source}) -> {args.out} in {r.seconds:.1f} s")
 
 
 def register(subparsers) -> None:
+    from analysis.cli import add_scheduler
+
     p = subparsers.add_parser("import", help="map an ACLED or UCDP GED export into processed tables")
     sub = p.add_subparsers(dest="source", required=True, metavar="SOURCE")
     for name, what in (("acled", "an ACLED export (CSV, comma or semicolon separated)"),
                        ("ucdp", "a UCDP GED export (CSV)")):
         s = sub.add_parser(name, help=f"import {what}")
-        s.add_argument("file", metavar="FILE", help="the export CSV")
-        s.add_argument("--out", required=True, help="output folder for the processed tables")
+        s.add_argument("file", metavar="FILE", help="the export CSV (with --engine dask also an fsspec URL)")
+        s.add_argument("--out", required=True, help="output folder for the processed tables (with --engine dask "
+                       "also an fsspec URL)")
         s.add_argument("--gazetteer", default="data/processed",
                        help="processed folder whose gazetteer places are matched and copied (default data/processed)")
-        s.add_argument("--block-mb", type=int, default=16, help="MB of CSV read per batch (default 16)")
+        s.add_argument("--block-mb", type=float, default=None,
+                       help="MB of CSV read per batch (default 16; with --engine dask, per task, default from "
+                            "the workers' memory, at most 32)")
+        s.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
+                       help="pandas (default) maps the batches in this process; dask maps the blocks on a Dask "
+                            "cluster (same tables)")
+        add_scheduler(s)
         s.set_defaults(func=_run)

@@ -11,11 +11,12 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from analysis.clean import dates, fast, incidents, places, reconcile, tables
+from analysis.clean import dates, fast, incidents, places, reconcile, storage, tables
 from analysis.clean.errors import CleanError, Rejects, ragged_rejects, take_bad
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
@@ -32,6 +33,14 @@ MAPPED = ["event_id", "casualty_id", "source_id", "date_reported", "published", 
           "row_geo_prec", "event_type", "weapon", "weapon_detail", "actor", "claimant", "coder_note",
           "killed_reported", "killed_low", "killed_best", "killed_high", "victim_group", "cause", "figure_note",
           "raw_line"]
+
+
+class Prepared(NamedTuple):
+    """Export rows checked up to place matching (an importer's prepare()): the rows and the values parsed from
+    them, which its complete() needs once the places are known."""
+
+    frame: pd.DataFrame
+    values: dict[str, pd.Series]
 
 
 def with_columns(df: pd.DataFrame, wanted) -> pd.DataFrame:
@@ -100,6 +109,33 @@ def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
     return 6371.0 * 2 * np.arcsin(np.sqrt(a))
 
 
+KEY_NAMES = ["place_reported", "raion_reported", "oblast_reported"]
+KEY_COLS = [*KEY_NAMES, "lat_key", "lon_key"]  # coordinates to ~1 km: one name can be two places
+
+
+def place_keys(df: pd.DataFrame) -> pd.DataFrame:
+    """Each row's place key: its three place names (None where empty) and coordinates rounded to ~1 km."""
+    keys = df[KEY_NAMES].astype("object").where(df[KEY_NAMES].notna(), None)
+    keys["lat_key"], keys["lon_key"] = df["lat_f"].round(2), df["lon_f"].round(2)
+    return keys
+
+
+def first_keys(keys: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
+    """The first row of each distinct key, with its exact coordinates (what PlaceResolver.learn resolves)."""
+    return keys.assign(lat_f=df["lat_f"], lon_f=df["lon_f"]).drop_duplicates(KEY_COLS)
+
+
+def lookup(cache: dict[tuple, tuple[str | None, str]], keys: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(place_id, place_match, error) per row, from resolved keys."""
+    uniq = keys.drop_duplicates(KEY_COLS).reset_index(drop=True)
+    res = [cache[k] for k in uniq.itertuples(index=False, name=None)]
+    uniq = uniq.assign(pid=[r[0] for r in res], how=[r[1] for r in res])
+    merged = keys.merge(uniq, on=KEY_COLS, how="left")
+    merged.index = keys.index
+    pid = merged["pid"]
+    return pid, merged["how"].where(pid.notna()), merged["how"].where(pid.isna())
+
+
 class PlaceResolver:
     """Match export places to the gazetteer once per distinct (place, raion, oblast); keep the rest as
     import places ('<prefix>:<slug>') at the export's own coordinates."""
@@ -162,25 +198,20 @@ class PlaceResolver:
                                        "longitude": lon, "gaz_geo_prec": pd.NA})
         return pid, "import"
 
-    def resolve(self, df: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
-        """(place_id, place_match, error) per row of df (place_reported, raion_reported, oblast_reported,
-        lat_f, lon_f)."""
-        names = ["place_reported", "raion_reported", "oblast_reported"]
-        cols = [*names, "lat_key", "lon_key"]  # coordinates to ~1 km: one name can be two places
-        keys = df[names].astype("object").where(df[names].notna(), None)
-        keys["lat_key"], keys["lon_key"] = df["lat_f"].round(2), df["lon_f"].round(2)
-        first = keys.assign(lat_f=df["lat_f"], lon_f=df["lon_f"]).drop_duplicates(cols)
+    def learn(self, first: pd.DataFrame) -> None:
+        """Resolve the keys of first_keys() not seen before, in order (an import place's id depends on the
+        import places met before it)."""
         for row in first.itertuples(index=False, name=None):
             k = row[:5]
             if k not in self.cache:
                 self.cache[k] = self._one(*row[:3], *row[5:])
-        uniq = first[cols].reset_index(drop=True)
-        res = [self.cache[k] for k in uniq.itertuples(index=False, name=None)]
-        uniq = uniq.assign(pid=[r[0] for r in res], how=[r[1] for r in res])
-        merged = keys.merge(uniq, on=cols, how="left")
-        merged.index = df.index
-        pid = merged["pid"]
-        return pid, merged["how"].where(pid.notna()), merged["how"].where(pid.isna())
+
+    def resolve(self, df: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """(place_id, place_match, error) per row of df (place_reported, raion_reported, oblast_reported,
+        lat_f, lon_f)."""
+        keys = place_keys(df)
+        self.learn(first_keys(keys, df))
+        return lookup(self.cache, keys)
 
     def table(self, used: pd.Index) -> pd.DataFrame:
         """Place columns for every place id used, gazetteer places and imported ones."""
@@ -290,8 +321,10 @@ def load_gazetteer(gaz_dir: Path) -> pd.DataFrame:
     return tables._finish(gaz, TABLES["gazetteer"])
 
 
-def finish(out: dict[str, pd.DataFrame], result: Result, out_dir: Path, export: Path, kind: str) -> Result:
-    """Validate, check integrity, write every processed table and the manifest (last)."""
+def finish(out: dict[str, pd.DataFrame], result: Result, out_dir: Path, export: str, kind: str,
+           digest: str | None = None) -> Result:
+    """Validate, check integrity, write every processed table and the manifest (last). digest: the export's
+    SHA-256 when already known (the Dask import has a worker compute it)."""
     for name in out:
         out[name] = validate(name, out[name])
     problems = integrity(out)
@@ -305,11 +338,18 @@ def finish(out: dict[str, pd.DataFrame], result: Result, out_dir: Path, export: 
             pub.add(name, out[name])
         pub.publish({
             "rows": {k: len(v) for k, v in sorted(out.items())},
-            "import": {"kind": kind, "file": export.name, "sha256": sha256(export),
+            "import": {"kind": kind, "file": storage.name(str(export)), "sha256": digest or sha256(export),
                        "read": result.read.get("events", 0), "rejected": result.rejected.get("events", 0)},
         })
     result.tables = out
     return result
+
+
+def check_out(out_dir: str | Path, gaz_dir: str | Path) -> None:
+    """An import replaces every table in --out: never the --gazetteer folder it reads."""
+    if storage.same_place(out_dir, gaz_dir):
+        raise CleanError(str(out_dir), None, None, None,
+                         "an --out folder other than the --gazetteer folder (an import replaces every table in it)")
 
 
 def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | None = None,
@@ -319,9 +359,8 @@ def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | No
 
     t0 = time.perf_counter()
     export = Path(export)
-    if write and Path(out_dir).resolve() == Path(gaz_dir).resolve():
-        raise CleanError(str(out_dir), None, None, None,
-                         "an --out folder other than the --gazetteer folder (an import replaces every table in it)")
+    if write:
+        check_out(out_dir, gaz_dir)
     gaz = load_gazetteer(Path(gaz_dir))
     stream = Stream.open(export, block_size or BLOCK_SIZE)
     stream.require(mapper.REQUIRED, mapper.NAME)
@@ -335,20 +374,37 @@ def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | No
         if mapped_batch is not None:  # None: every row of the batch was rejected
             parts.append(mapped_batch[0])
             srcs.append(mapped_batch[1])
+    result = conclude(mapper, export.name, parts, srcs, [rej.frame()], stream.ragged_frame(), stream.expected_cells,
+                      n_read, resolver, gaz)
+    if write:
+        finish(result.tables, result, Path(out_dir), str(export), mapper.NAME)
+    else:
+        for name in result.tables:
+            result.tables[name] = validate(name, result.tables[name])
+    result.seconds = time.perf_counter() - t0
+    return result
+
+
+def conclude(mapper, file: str, parts: list[pd.DataFrame], srcs: list[pd.DataFrame], rejected: list[pd.DataFrame],
+             rag: pd.DataFrame, expected_cells: int, n_read: int, resolver: PlaceResolver,
+             gaz: pd.DataFrame) -> Result:
+    """The processed tables from the mapped batches in file order, however they were mapped: ids made unique
+    over the whole export, rejects gathered, sources, places and incidents assembled, rows accounted for.
+    n_read counts the rows parsed, rag the malformed rows skipped."""
     mapped = pd.concat(parts, ignore_index=True) if parts else mapper.empty_mapped()
     del parts
     # ids must be unique over the whole export, not only within a batch
+    rej = Rejects(mapper.NAME, file)
     dup = mapped["event_id"].duplicated(keep="first")
     if dup.any():
         d = mapped[dup]
         rej.add(d.assign(**{mapper.ID: d["event_id"].str.removeprefix(mapper.PREFIX.upper() + "-")}),
                 mapper.ID, f"each {mapper.ID} once (an earlier row has this id)", mapper.ID)
         mapped = mapped[~dup].reset_index(drop=True)
-    rejects = rej.frame()
-    rag = stream.ragged_frame()
+    rejects = pd.concat([*rejected, rej.frame()], ignore_index=True)
     if len(rag):
-        rejects = pd.concat([rejects, ragged_rejects(mapper.NAME, export.name, rag["line"], rag["n"], rag["value"],
-                                                     stream.expected_cells)], ignore_index=True)
+        rejects = pd.concat([rejects, ragged_rejects(mapper.NAME, file, rag["line"], rag["n"], rag["value"],
+                                                     expected_cells)], ignore_index=True)
         n_read += len(rag)
     sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None, mapped)
     has_figure = mapper.has_figure(mapped)
@@ -358,18 +414,12 @@ def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | No
     n_rej = len(rejects)
     result.read["events"], result.kept["events"], result.rejected["events"] = n_read, len(out["events"]), n_rej
     if n_read != len(out["events"]) + n_rej:
-        raise AssertionError(f"{export.name}: {n_read} read != {len(out['events'])} kept + {n_rej} rejected")
+        raise AssertionError(f"{file}: {n_read} read != {len(out['events'])} kept + {n_rej} rejected")
     for name in ("casualties", "sources", "gazetteer", "statements", "control", "tallies", "incidents"):
         result.read[name] = result.kept[name] = len(out[name])
         result.rejected[name] = 0
-    result.notes.append(f"{export.name}: {n_read:,} {mapper.NAME} rows read = {len(out['events']):,} events kept "
+    result.notes.append(f"{file}: {n_read:,} {mapper.NAME} rows read = {len(out['events']):,} events kept "
                         f"+ {n_rej:,} rejected (see rejects); {len(out['casualties']):,} with a casualty figure; "
                         f"{int((out['events']['place_match'] == 'import').sum()):,} events at places not in the "
                         "gazetteer")
-    if write:
-        finish(out, result, Path(out_dir), export, mapper.NAME)
-    else:
-        for name in out:
-            out[name] = validate(name, out[name])
-    result.seconds = time.perf_counter() - t0
     return result

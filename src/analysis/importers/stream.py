@@ -10,9 +10,10 @@ which stays right when malformed rows (wrong number of cells) are skipped: those
 from __future__ import annotations
 
 import csv
+import io
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 import numpy as np
 import pandas as pd
@@ -29,7 +30,7 @@ BLOCK_SIZE = 16 << 20  # bytes of CSV per batch
 class Stream:
     """One export file: its header, and the batches of its body."""
 
-    path: Path
+    path: Path | str  # a local path, or the URL of the file (the Dask import reads blocks of it)
     delimiter: str
     columns: list[str]
     block_size: int = BLOCK_SIZE
@@ -43,36 +44,40 @@ class Stream:
             raise CleanError(str(path), None, None, None, "an export file that exists")
         with open(path, "rb") as fh:
             first = fh.readline(1 << 20)
+        return cls.from_first_line(path, first, block_size)
+
+    @classmethod
+    def from_first_line(cls, path: Path | str, first: bytes, block_size: int = BLOCK_SIZE) -> Stream:
+        """The stream of a file whose first line (the header, as bytes) is `first`."""
+        file = _name(path)
         try:
             line = first.decode("utf-8-sig").rstrip("\r\n")
         except UnicodeDecodeError as exc:
-            raise CleanError(path.name, 1, None, None, f"a UTF-8 file ({exc.reason} at byte {exc.start})") from exc
+            raise CleanError(file, 1, None, None, f"a UTF-8 file ({exc.reason} at byte {exc.start})") from exc
         if not line.strip():
-            raise CleanError(path.name, 1, None, None, "a header row naming the columns")
+            raise CleanError(file, 1, None, None, "a header row naming the columns")
         delim = sniff_delimiter(line)
         names = [n.strip().lower() for n in next(csv.reader([line], delimiter=delim))]
         dup = sorted({n for n in names if names.count(n) > 1})
         if dup:
-            raise CleanError(path.name, 1, dup[0], dup[0], "each column name once in the header")
+            raise CleanError(file, 1, dup[0], dup[0], "each column name once in the header")
         return cls(path, delim, names, block_size, expected_cells=len(names))
+
+    @property
+    def name(self) -> str:
+        return _name(self.path)
 
     def require(self, required: list[str], what: str) -> None:
         missing = [c for c in required if c not in self.columns]
         if missing:
-            raise CleanError(self.path.name, 1, missing[0], None,
+            raise CleanError(self.name, 1, missing[0], None,
                              f"the {what} columns {', '.join(required)} (missing: {', '.join(missing)})")
 
-    def batches(self, wanted: list[str]) -> Iterator[pd.DataFrame]:
-        """DataFrames of string cells (None where empty) for the wanted columns present, plus raw_line."""
+    def _options(self, wanted: list[str], skip_rows: int, on_bad) -> dict:
+        """pyarrow.csv options: every wanted column as text, empty cells null, malformed rows to on_bad."""
         include = [c for c in self.columns if c in wanted]
-
-        def on_bad(row) -> str:
-            self.ragged.append((int(row.number) if row.number is not None else -1, row.text, row.actual_columns))
-            return "skip"
-
-        reader = pacsv.open_csv(
-            self.path,
-            read_options=pacsv.ReadOptions(column_names=self.columns, skip_rows=1, block_size=self.block_size,
+        return dict(
+            read_options=pacsv.ReadOptions(column_names=self.columns, skip_rows=skip_rows, block_size=self.block_size,
                                            use_threads=False),  # threads hide the line of a malformed row
             parse_options=pacsv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True,
                                              invalid_row_handler=on_bad),
@@ -80,23 +85,66 @@ class Stream:
                                                  include_columns=include, strings_can_be_null=True,
                                                  quoted_strings_can_be_null=True, null_values=[""]),
         )
+
+    def _on_bad(self, found: list[tuple[int, str, int]], first: int = 0):
+        def on_bad(row) -> str:
+            found.append((int(row.number) + first if row.number is not None else -1, row.text, row.actual_columns))
+            return "skip"
+        return on_bad
+
+    def batches(self, wanted: list[str]) -> Iterator[pd.DataFrame]:
+        """DataFrames of string cells (None where empty) for the wanted columns present, plus raw_line."""
         n_valid = 0
-        try:
+        try:  # opening reads the first block: its errors too are the file's
+            reader = pacsv.open_csv(self.path, **self._options(wanted, 1, self._on_bad(self.ragged)))
             for rb in reader:
-                df = rb.to_pandas()
-                for c in include:  # cells are trimmed; a blank cell is empty
-                    s = df[c].str.strip()
-                    df[c] = s.where(s != "")
-                j = np.arange(n_valid, n_valid + len(df))
-                skipped = np.sort(np.array([r[0] for r in self.ragged if r[0] >= 2], dtype="int64")) - 2
-                shift = skipped - np.arange(len(skipped))
-                df["raw_line"] = j + np.searchsorted(shift, j, side="right") + 2
+                df = _tidy(rb.to_pandas())
+                df["raw_line"] = _lines(n_valid, len(df), self.ragged)
                 n_valid += len(df)
                 yield df
         except pa.ArrowInvalid as exc:
-            raise CleanError(self.path.name, None, None, None, f"a readable UTF-8 CSV export ({exc})") from exc
+            raise CleanError(self.name, None, None, None, f"a readable UTF-8 CSV export ({exc})") from exc
+
+    def block(self, data: bytes, wanted: list[str]) -> tuple[pd.DataFrame, list[tuple[int, str, int]]]:
+        """batches() of one block of whole records from the body of the file (no header): one frame and its
+        malformed rows, numbered as if the block came right after the header (the caller adds the records of
+        the blocks before it)."""
+        ragged: list[tuple[int, str, int]] = []
+        try:
+            table = pacsv.read_csv(io.BytesIO(data), **self._options(wanted, 0, self._on_bad(ragged, first=1)))
+        except pa.ArrowInvalid as exc:
+            raise CleanError(self.name, None, None, None, f"a readable UTF-8 CSV export ({exc})") from exc
+        df = _tidy(table.to_pandas())
+        df["raw_line"] = _lines(0, len(df), ragged)
+        return df, ragged
 
     def ragged_frame(self) -> pd.DataFrame:
         """The rows skipped for having the wrong number of cells."""
-        return pd.DataFrame({"line": [r[0] for r in self.ragged], "value": [r[1] for r in self.ragged],
-                             "n": [r[2] for r in self.ragged]})
+        return ragged_frame(self.ragged)
+
+
+def ragged_frame(ragged: list[tuple[int, str, int]]) -> pd.DataFrame:
+    """Malformed rows as a frame: line, value (the row's text), n (its cells)."""
+    return pd.DataFrame({"line": [r[0] for r in ragged], "value": [r[1] for r in ragged],
+                         "n": [r[2] for r in ragged]})
+
+
+def _name(path: Path | str) -> str:
+    return Path(path).name if isinstance(path, Path) else PurePosixPath(str(path).split("://")[-1]).name
+
+
+def _tidy(df: pd.DataFrame) -> pd.DataFrame:
+    """Cells trimmed; a blank cell is empty."""
+    for c in df.columns:
+        s = df[c].str.strip()
+        df[c] = s.where(s != "")
+    return df
+
+
+def _lines(n_valid: int, n: int, ragged: list[tuple[int, str, int]]) -> np.ndarray:
+    """raw_line of the next n valid rows after n_valid of them: their record numbers (1 = header), counting the
+    malformed rows skipped before them."""
+    j = np.arange(n_valid, n_valid + n)
+    skipped = np.sort(np.array([r[0] for r in ragged if r[0] >= 2], dtype="int64")) - 2
+    shift = skipped - np.arange(len(skipped))
+    return j + np.searchsorted(shift, j, side="right") + 2

@@ -47,6 +47,13 @@ def _first_date(s: pd.Series) -> pd.Series:
 
 def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver,
               rej: Rejects) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """Map one batch of export rows; bad rows go to rej. Returns (mapped rows, partial sources)."""
+    ready = prepare(df, rej)
+    return complete(ready, resolver.resolve(ready.frame), rej)
+
+
+def prepare(df: pd.DataFrame, rej: Rejects) -> common.Prepared:
+    """The row checks up to place matching; the rows left, with their place columns and parsed values."""
     df = common.with_columns(df, WANTED)
     df = take_bad(df, df[ID].isna(), rej, ID, "an id", ID)
     df, tov = common.integers(df, "type_of_violence", 1, 3, rej, ID,
@@ -80,14 +87,22 @@ def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver,
     raion = df["adm_2"].where(wp <= 3)
     raion = raion.where(raion.notna() | (wp != 3), df["where_coordinates"])
     df = df.assign(place_reported=place, raion_reported=raion, oblast_reported=df["adm_1"])
-    pid, how, err = resolver.resolve(df)
-    df = take_bad(df, err.notna(), rej, "adm_1", err, ID)
+    return common.Prepared(df, {"tov": tov, "dp": dp, "wp": wp, "start": start, "end": end, "low": low,
+                                "best": best, "high": high, **deaths})
+
+
+def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Series],
+             rej: Rejects) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+    """The mapped rows and partial sources of prepared rows, given their places (PlaceResolver.resolve)."""
+    pid, how, err = placed
+    df = take_bad(ready.frame, err.notna(), rej, "adm_1", err, ID)
     if df.empty:
         return None
     idx = df.index
-    tov, dp, wp = tov[idx], dp[idx], wp[idx]
-    start, end, low, best, high = start[idx], end[idx], low[idx], best[idx], high[idx]
-    deaths = {k: v[idx] for k, v in deaths.items()}
+    vals = {k: s[idx] for k, s in ready.values.items()}
+    tov, dp, wp, start, end, low, best, high = (vals[k] for k in ("tov", "dp", "wp", "start", "end", "low", "best",
+                                                                 "high"))
+    deaths = {k: vals[k] for k in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")}
     dated = _first_date(df["source_date"])
     pub = dated.where(dated.notna(), end)
     article = df["source_article"]

@@ -1,0 +1,126 @@
+"""`python -m analysis import acled|ucdp FILE --engine dask`: the row mapping per block on a Dask cluster.
+
+Same tables, byte for byte, as the pandas import (common.run), which maps batches one after another. Here:
+
+1. The export is cut into blocks of whole records (analysis.clean.blocks: the scan runs on the workers).
+2. Each worker parses its blocks (Stream.block, the same pyarrow options as Stream.batches) and runs the
+   importer's prepare(): every row check up to place matching. The rows stay on the worker; only the first
+   row of each distinct place key comes back.
+3. This process resolves the keys in file order (PlaceResolver.learn), as the pandas import does batch by
+   batch: a place missing from the gazetteer gets an import id that depends on the import places met before
+   it, so this step cannot be split. The resolved keys are scattered to the workers once.
+4. Each worker finishes its blocks (complete(): place rejects, the mapped rows, partial sources), numbering
+   rows by the records of the blocks before (known once every block has been parsed).
+5. This process gathers the mapped rows in file order and concludes as the pandas import does (common.conclude:
+   unique ids, sources, places, incidents, validation), then writes. A worker computes the export's SHA-256
+   for the manifest meanwhile, so this process reads only the header line of the export.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from analysis.clean import blocks, storage
+from analysis.clean.cluster import cluster
+from analysis.clean.dask_engine import gather, output_names
+from analysis.clean.errors import CleanError, Rejects
+from analysis.importers import common
+from analysis.importers.stream import Stream, ragged_frame
+
+
+def _mapper(kind: str):
+    from analysis.importers import acled, ucdp
+
+    return {"acled": acled, "ucdp": ucdp}[kind]
+
+
+@dataclass
+class Held:
+    """A block checked up to place matching, kept on its worker until the places are known."""
+
+    ready: common.Prepared
+    keys: pd.DataFrame
+    rejects: Rejects
+    ragged: list[tuple[int, str, int]] = field(default_factory=list)
+    parsed: int = 0  # rows parsed (the malformed ones are in ragged)
+
+
+def prepare(kind: str, stream: Stream, block: blocks.Block) -> Held:
+    """On a worker: parse one block and run the row checks up to place matching."""
+    mapper = _mapper(kind)
+    df, ragged = stream.block(storage.read(block.location, block.start, block.end), mapper.WANTED)
+    rej = Rejects(mapper.NAME, stream.name)
+    ready = mapper.prepare(df, rej)
+    return Held(ready, common.place_keys(ready.frame), rej, ragged, len(df))
+
+
+def first_keys(held: Held) -> pd.DataFrame:
+    return common.first_keys(held.keys, held.ready.frame)
+
+
+def records(held: Held) -> int:
+    return held.parsed + len(held.ragged)
+
+
+def complete(kind: str, held: Held, before: int, cache: dict) -> tuple:
+    """On a worker: finish a block with its places resolved; rows renumbered by the `before` records of the
+    blocks before it. (mapped rows or None, partial sources or None, rejects, malformed rows, rows parsed)."""
+    out = _mapper(kind).complete(held.ready, common.lookup(cache, held.keys), held.rejects)
+    rejected = held.rejects.frame()
+    rejected["line"] = rejected["line"] + before
+    ragged = [(line + before if line >= 0 else line, text, n) for line, text, n in held.ragged]
+    if out is None:
+        return None, None, rejected, ragged, held.parsed
+    mapped, src = out
+    mapped["raw_line"] = mapped["raw_line"] + before
+    return mapped, src, rejected, ragged, held.parsed
+
+
+def head(location: str) -> bytes:
+    """The export's first line (the header), read here; nothing else of the export is."""
+    data = storage.read(location, 0, min(storage.size(location), 1 << 20))
+    return data.split(b"\n", 1)[0]
+
+
+def run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None = None,
+        blocksize: int | None = None) -> common.Result:
+    """common.run on a Dask cluster (the one at `scheduler`, or DASK_SCHEDULER_ADDRESS, else a local one);
+    export and out may be fsspec URLs."""
+    t0 = time.perf_counter()
+    mapper = _mapper(kind)
+    common.check_out(out, gaz_dir)
+    gaz = common.load_gazetteer(Path(gaz_dir))
+    loc = storage.for_workers(export)
+    if not storage.exists(loc):
+        raise CleanError(str(export), None, None, None, "an export file that exists")
+    stream = Stream.from_first_line(loc, head(loc))
+    stream.require(mapper.REQUIRED, mapper.NAME)
+    with storage.output_folder(out, output_names()) as local_out, cluster(scheduler) as (client, shape):
+        size = blocksize or shape.blocksize(storage.size(loc))
+        plan = blocks.plan_all(client, [loc], size)[loc]
+        digest = client.submit(storage.sha256, loc, pure=False)
+        held = [client.submit(prepare, kind, stream, b, pure=False) for b in plan.blocks]
+        resolver = common.PlaceResolver(gaz, mapper.PREFIX)
+        firsts = gather(client, client.map(first_keys, held, pure=False), export)
+        if firsts:
+            resolver.learn(pd.concat(firsts).drop_duplicates(common.KEY_COLS))
+        counts = gather(client, client.map(records, held, pure=False), export)
+        before = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int).tolist() if counts else []
+        [cache] = client.scatter([resolver.cache], broadcast=True, hash=False)
+        done = gather(client, [client.submit(complete, kind, h, b, cache, pure=False)
+                               for h, b in zip(held, before, strict=True)], export)
+        del held
+        parts = [d[0] for d in done if d[0] is not None]
+        srcs = [d[1] for d in done if d[1] is not None]
+        result = common.conclude(mapper, stream.name, parts, srcs, [d[2] for d in done],
+                                 ragged_frame([r for d in done for r in d[3]]), stream.expected_cells,
+                                 sum(d[4] for d in done), resolver, gaz)
+        common.finish(result.tables, result, local_out, loc, mapper.NAME, digest=gather(client, digest, export))
+        result.notes.append(shape.describe(size))
+    result.seconds = time.perf_counter() - t0
+    return result

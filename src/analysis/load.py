@@ -9,7 +9,7 @@ import pandas as pd
 from analysis.clean.write import check_manifest
 
 TABLE_NAMES = ("sources", "events", "casualties", "statements", "control", "tallies", "gazetteer", "incidents",
-               "rejects")
+               "coverage", "rejects")
 
 
 def load(data_dir: str | Path, tables: tuple[str, ...] = TABLE_NAMES) -> dict[str, pd.DataFrame]:

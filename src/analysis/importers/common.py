@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.clean import dates, fast, incidents, places, tables
+from analysis.clean import dates, designs, fast, incidents, places, tables
 from analysis.clean.errors import CleanError, Rejects, ragged_rejects, take_bad
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
@@ -270,6 +270,7 @@ def assemble(mapped: pd.DataFrame, resolver: PlaceResolver, sources: pd.DataFram
         out[name] = _empty(name)
     out["incidents"] = tables._finish(incidents.incidents_table(out["events"], out["casualties"]),
                                       TABLES["incidents"])
+    out["coverage"] = designs.coverage(out)
     out["rejects"] = tables._finish(rejects, TABLES["rejects"]).sort_values(
         ["table", "line"], kind="stable").reset_index(drop=True)
     return out

@@ -8,10 +8,10 @@ Rows are counted on the day their report was published (reporting effort, not ev
 - ``chosen_strike_days``: batch D, strikes outside Kharkiv oblast picked for coding;
 - ``single_reports``: every other batch/day/oblast, reports found one by one.
 
-A *daily summary* is a batch-K source, or a source with a tallies row, or one whose regional-administration
-event rows are dated by a past-day phrase ("за минулу добу", "over the past day"). For a summary day the
-table also counts the settlements coded from the summary and compares them with the summary's own tally of
-settlements shelled.
+A *daily summary* is a batch-K source, or a source with a tallies row, or one whose official (regional
+administration, police, prosecutor, General Staff) rows are dated by a past-day phrase ("за минулу добу",
+"over the past day"). For a summary day the table also counts the settlements coded from the summary and
+compares them with the summary's own tally of settlements shelled.
 """
 
 from __future__ import annotations
@@ -47,7 +47,7 @@ def _rows(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def summary_sources(rows: pd.DataFrame) -> pd.Series:
     """Source ids of the daily summaries of the continuously covered oblast and window."""
     r = rows[(rows["oblast"] == CONTINUOUS_OBLAST) & rows["day"].between(CONTINUOUS_START, CONTINUOUS_END)]
-    past_day = ((r["table"] == "events") & (r["claim_by"] == "regional_admin")
+    past_day = (r["claim_by"].isin(["regional_admin", "ua_official"])
                 & r["date_reported"].str.contains(PAST_DAY, case=False, regex=True, na=False))
     is_summary = (r["batch"] == CONTINUOUS_BATCH) | (r["table"] == "tallies") | past_day
     return pd.Series(sorted(set(r.loc[is_summary, "source_id"])), dtype="str")

@@ -27,6 +27,7 @@ CONTINUOUS_BATCH = "K"
 BATCH_DESIGN = {CONTINUOUS_BATCH: "continuous_daily_summary", "D": "chosen_strike_days"}
 PAST_DAY = (r"доб|сутк|past day|past 24|during the day|over the day|last day|yesterday|вчора|учора|вчера|"
             r"минулої ночі|минувш|прошедш")
+OFFICIAL = ["regional_admin", "ua_official"]
 ROW_TABLES = {"events": "event_id", "casualties": "casualty_id", "tallies": "tally_id"}
 
 
@@ -47,7 +48,7 @@ def _rows(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def summary_sources(rows: pd.DataFrame) -> pd.Series:
     """Source ids of the daily summaries of the continuously covered oblast and window."""
     r = rows[(rows["oblast"] == CONTINUOUS_OBLAST) & rows["day"].between(CONTINUOUS_START, CONTINUOUS_END)]
-    past_day = (r["claim_by"].isin(["regional_admin", "ua_official"])
+    past_day = (r["claim_by"].isin(OFFICIAL)
                 & r["date_reported"].str.contains(PAST_DAY, case=False, regex=True, na=False))
     is_summary = (r["batch"] == CONTINUOUS_BATCH) | (r["table"] == "tallies") | past_day
     return pd.Series(sorted(set(r.loc[is_summary, "source_id"])), dtype="str")
@@ -67,14 +68,16 @@ def coverage(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     per = in_summ.groupby(key)["source_id"].agg(lambda s: ";".join(sorted(set(s)))).rename("summary_source_ids")
     out = out.merge(per.reset_index(), on=key, how="left")
     out.loc[out["summary_source_ids"].notna(), "design"] = "continuous_daily_summary"
-    settl = in_summ[(in_summ["table"] == "events") & ~in_summ["place_match"].isin(["raion", "oblast"])]
-    places = settl.groupby(key)["place_id"].nunique().rename("places")
+    # settlements coded from a summary's own (official) rows, and its tally, whichever batch coded them
+    ev = rows[(rows["table"] == "events") & rows["source_id"].isin(summ) & rows["claim_by"].isin(OFFICIAL)
+              & ~rows["place_match"].isin(["raion", "oblast"])]
+    src_places = ev.groupby("source_id")["place_id"].agg(set)
     ta = t["tallies"]
     ta = ta[ta["source_id"].isin(summ) & ta["settlements_shelled_best"].notna()]
-    tally = (ta.assign(day=ta["published"].dt.normalize(),
-                       batch=ta["tally_id"].str.extract(r"^[A-Z]+-([A-Z]+)\d", expand=False))
-             .groupby(key)["settlements_shelled_best"].max().rename("tally_settlements"))
-    out = out.merge(places.reset_index(), on=key, how="left").merge(tally.reset_index(), on=key, how="left")
+    src_tally = ta.groupby("source_id")["settlements_shelled_best"].max()
+    ids = out["summary_source_ids"].fillna("").str.split(";")
+    out["places"] = [len(set().union(*(src_places.get(i, set()) for i in x))) if x != [""] else pd.NA for x in ids]
+    out["tally_settlements"] = [max((int(src_tally[i]) for i in x if i in src_tally.index), default=pd.NA) for x in ids]
     cont = out["design"] == "continuous_daily_summary"
     out.loc[cont, "places"] = out.loc[cont, "places"].fillna(0)
     out["tally_match"] = pd.Series(pd.NA, index=out.index, dtype="boolean")

@@ -31,9 +31,13 @@ def with_design(events: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
 
 
 def scope(events: pd.DataFrame, coverage: pd.DataFrame, which: str = "continuous") -> pd.DataFrame:
-    """'continuous': only events from days and batches covered by continuous daily summaries; 'all': all."""
+    """'continuous': only events from days and batches covered by continuous daily summaries; 'all': all.
+
+    Data without a continuous record (an imported ACLED or UCDP export) has nothing to restrict to: every
+    event is kept, as for 'all'."""
     e = with_design(events, coverage)
-    return e[e["design"] == "continuous_daily_summary"] if which == "continuous" else e
+    continuous = e["design"] == "continuous_daily_summary"
+    return e[continuous] if which == "continuous" and (coverage["design"] == "continuous_daily_summary").any() else e
 
 
 def incidents(events: pd.DataFrame) -> pd.DataFrame:

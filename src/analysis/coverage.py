@@ -12,6 +12,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis import markdown
+from analysis.clean import designs
 from analysis.load import load
 
 BEGIN, END = "<!-- BEGIN COVERAGE -->", "<!-- END COVERAGE -->"
@@ -98,6 +99,7 @@ def render(data_dir: Path) -> str:
     geo = ev.groupby("geo_prec").size().rename("events").reset_index()
     parts = [
         "### Headline counts", _md(head),
+        *continuous_section(t["coverage"]),
         "### Events by week (week starting)", _md(by_week),
         "### Kharkiv oblast events by raion", _md(by_raion),
         "### Events by oblast", _md(by_oblast),
@@ -112,6 +114,44 @@ def render(data_dir: Path) -> str:
         _md(tallies_against_incidents(t)),
     ]
     return "\n\n".join(parts) + "\n"
+
+
+def continuous_record(cov: pd.DataFrame) -> dict[str, object]:
+    """Days, rows per day and tally agreement of the continuously covered record (issue 18)."""
+    c = cov[cov["design"] == "continuous_daily_summary"]
+    day = c.groupby("date").agg(rows=("rows", "sum"), places=("places", "sum"),
+                                tally=("tally_settlements", "max"), match=("tally_match", "max"))
+    window = len(pd.date_range(designs.CONTINUOUS_START, designs.CONTINUOUS_END))
+    tallied = day[day["tally"].notna()]
+    return {"days in the window": window, "days with a coded daily summary": len(day),
+            "days without one": window - len(day),
+            "rows per covered day (median)": int(day["rows"].median()) if len(day) else 0,
+            "days whose summary gives a settlement tally": len(tallied),
+            "of those, coded settlements equal the tally": int(tallied["match"].fillna(False).sum())}
+
+
+def continuous_section(cov: pd.DataFrame) -> list[str]:
+    f = continuous_record(cov)
+    c = cov[cov["design"] == "continuous_daily_summary"]
+    week = (c.assign(week=c["date"].dt.to_period("W").dt.start_time.dt.strftime("%Y-%m-%d"))
+            .groupby("week").agg(days=("date", "nunique"), rows=("rows", "sum"), events=("events", "sum"))
+            .reset_index())
+    tally = (c[c["tally_settlements"].notna()]
+             .assign(date=lambda d: d["date"].dt.strftime("%Y-%m-%d"),
+                     tally_settlements=lambda d: d["tally_settlements"].astype(int),
+                     places=lambda d: d["places"].astype(int),
+                     tally_match=lambda d: d["tally_match"].map({True: "yes", False: "no"}))
+             [["date", "batch", "places", "tally_settlements", "tally_match"]])
+    gone = ", ".join(d.strftime("%d %b") for d in designs.missing_days(cov)) or "none"
+    by_design = (cov.groupby("design").agg(days=("date", "nunique"), oblasts=("oblast", "nunique"),
+                                           rows=("rows", "sum")).reset_index())
+    return ["### Collection designs (table `coverage`)", _md(by_design),
+            f"### Continuous record: {designs.CONTINUOUS_OBLAST} oblast daily summaries, "
+            f"{designs.CONTINUOUS_START:%d %b} – {designs.CONTINUOUS_END:%d %b %Y}",
+            _md(pd.DataFrame({"measure": list(f), "value": list(f.values())})),
+            "Days of the window without a coded daily summary: " + gone + ".",
+            "#### Covered days and rows per week (week starting)", _md(week),
+            "#### Settlements coded against the summary's own tally", _md(tally) if len(tally) else "none"]
 
 
 def update(doc: Path, data_dir: Path) -> bool:

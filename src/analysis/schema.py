@@ -12,7 +12,7 @@ import json
 from dataclasses import dataclass, field
 
 #: bump it, and add its fingerprint() to docs/schema-versions.json, whenever a processed column changes
-SCHEMA_VERSION = "2.0.0"
+SCHEMA_VERSION = "2.1.0"
 
 DATE_PRECISION = {  # the same codes as UCDP GED's date_prec
     1: "exact day",
@@ -482,8 +482,30 @@ REJECTS = Table(
     ),
 )
 
+COVERAGE = Table(
+    "coverage",
+    "Collection design per report day, oblast and batch: which design produced the rows (continuous daily "
+    "summaries, chosen strike days, single reports), how many rows, and for a daily summary how many "
+    "settlements were coded against the summary's own tally.",
+    key="coverage_id",
+    processed=(
+        _f("coverage_id", S, "COV-<date>-<oblast>-<batch>", required=True, unique=True),
+        _f("date", D, "the day the reports were published", required=True),
+        _f("oblast", S, "oblast of the rows", required=True),
+        _f("batch", S, "coding batch (the letter in the row ids)", required=True),
+        _f("design", S, "the collection design that covered the day", vocab="coverage_design", required=True),
+        _f("rows", I, "event, casualty and tally rows of the batch from reports published that day",
+           required=True),
+        _f("events", I, "event rows among them", required=True),
+        _f("summary_source_ids", S, "';'-separated daily summaries coded for the day (continuous design)"),
+        _f("places", I, "distinct settlements coded from the day's summaries (continuous design)"),
+        _f("tally_settlements", I, "settlements shelled by the summaries' own tally (best estimate), where given"),
+        _f("tally_match", B, "the coded settlements equal the summary's tally, where a tally is given"),
+    ),
+)
+
 RAW_TABLES: tuple[Table, ...] = (GAZETTEER, SOURCES, EVENTS, CASUALTIES, STATEMENTS, CONTROL, TALLIES, LINKS)
-PROCESSED_TABLES: tuple[Table, ...] = (*RAW_TABLES, INCIDENTS, LINK_CANDIDATES, REJECTS)
+PROCESSED_TABLES: tuple[Table, ...] = (*RAW_TABLES, INCIDENTS, LINK_CANDIDATES, COVERAGE, REJECTS)
 TABLES: dict[str, Table] = {t.name: t for t in PROCESSED_TABLES}
 
 

@@ -19,6 +19,27 @@ def select(events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp, oblast:
     return e
 
 
+SCOPES = {"continuous": "the continuously covered record (days with a coded daily summary)",
+          "all": "every coded report"}
+
+
+def with_design(events: pd.DataFrame, coverage: pd.DataFrame) -> pd.DataFrame:
+    """Events with the collection design of their report day, oblast and batch (table `coverage`)."""
+    key = events["event_id"].str.extract(r"^[A-Z]+-([A-Z]+)\d", expand=False)
+    cid = ("COV-" + events["published"].dt.strftime("%Y-%m-%d") + "-" + events["oblast"] + "-" + key)
+    return events.assign(design=cid.map(coverage.set_index("coverage_id")["design"]).fillna("single_reports"))
+
+
+def scope(events: pd.DataFrame, coverage: pd.DataFrame, which: str = "continuous") -> pd.DataFrame:
+    """'continuous': only events from days and batches covered by continuous daily summaries; 'all': all.
+
+    Data without a continuous record (an imported ACLED or UCDP export) has nothing to restrict to: every
+    event is kept, as for 'all'."""
+    e = with_design(events, coverage)
+    continuous = e["design"] == "continuous_daily_summary"
+    return e[continuous] if which == "continuous" and (coverage["design"] == "continuous_daily_summary").any() else e
+
+
 def incidents(events: pd.DataFrame) -> pd.DataFrame:
     """One row per incident (reports of the same attack collapsed): its report with the most precise place,
     then the most precise date, as the incidents table chooses its place."""

@@ -67,6 +67,11 @@ VOCABULARIES: dict[str, dict[str, str]] = {
         "third_state": "the government of another state",
         "think_tank": "a research institute (ISW)",
     },
+    "coverage_design": {
+        "continuous_daily_summary": "every day's official daily summary coded (Kharkiv oblast, 15 Aug – 15 Nov 2022)",
+        "chosen_strike_days": "strike days chosen for coding (infrastructure strikes outside Kharkiv oblast)",
+        "single_reports": "reports found and coded one by one; a day without rows may be a day not searched",
+    },
     "confirmed": {
         "yes": "the report says the claim was independently verified",
         "no": "the report says the claim could not be independently verified",

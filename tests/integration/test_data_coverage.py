@@ -38,3 +38,30 @@ def test_docs_data_md_states_the_real_coverage(processed: Path):
     text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
     stated = text[text.index(coverage.BEGIN) + len(coverage.BEGIN): text.index(coverage.END)].strip()
     assert stated == coverage.render(processed).strip(), "docs/data.md is stale: run `python -m analysis.coverage`"
+
+
+#: days of 15 Aug – 15 Nov 2022 with a coded Kharkiv daily summary (issue 18); change it only with the data
+CONTINUOUS_DAYS = 55
+
+
+def test_continuous_record_day_count(processed: Path):
+    from analysis.clean import designs
+
+    cov = load(processed)["coverage"]
+    days = designs.continuous_days(cov)
+    assert len(days) == CONTINUOUS_DAYS, f"{len(days)} continuously covered days, expected {CONTINUOUS_DAYS}"
+    assert len(days) + len(designs.missing_days(cov)) == 93
+    assert (cov.loc[cov["design"] == "continuous_daily_summary", "oblast"] == designs.CONTINUOUS_OBLAST).all()
+
+
+def test_every_continuous_day_has_a_summary_source(processed: Path):
+    t = load(processed)
+    cov, src = t["coverage"], t["sources"].set_index("source_id")
+    cont = cov[cov["design"] == "continuous_daily_summary"]
+    assert cont["summary_source_ids"].notna().all()
+    for row in cont.itertuples():
+        for sid in row.summary_source_ids.split(";"):
+            assert sid in src.index, sid
+            assert src.loc[sid, "published"].normalize() == row.date, (sid, row.date)
+    k = [s for s in t["events"].loc[t["events"]["event_id"].str.startswith("EV-K"), "source_id"]]
+    assert set(k) <= set(";".join(cont["summary_source_ids"]).split(";")), "a batch K report is not a summary day"

@@ -40,9 +40,10 @@ def test_notebooks_are_stored_without_outputs_and_have_one_parameters_cell():
 def test_shelling_defaults_match_helpers(processed: Path, tmp_path: Path):
     nb = run("shelling_patterns", tmp_path / "s.ipynb", data_dir=str(processed))
     kf = extract_key_figures(nb)
-    ev = shelling.select(load(processed)["events"], START, END, max_date_prec=2)
+    t = load(processed)
+    ev = shelling.select(shelling.scope(t["events"], t["coverage"]), START, END, max_date_prec=2)
     inc = shelling.incidents(ev)
-    assert kf["event reports"] == len(ev) > 300
+    assert kf["event reports"] == len(ev) > 300  # the default scope: the continuously covered record
     assert kf["incidents"] == len(inc)
     assert kf["sources"] == ev["source_id"].nunique()
     pc = shelling.pivot_change(ev, "Izium", pd.Timestamp("2022-09-10"), 30)
@@ -54,8 +55,9 @@ def test_shelling_other_parameters(processed: Path, tmp_path: Path):
              end_date="2022-10-15", oblast="Kharkiv", freq="D", weapon="all", pivot_place="Kupiansk",
              pivot_date="2022-09-16", window_days=14, max_date_prec=1)
     kf = extract_key_figures(nb)
-    ev = shelling.select(load(processed)["events"], pd.Timestamp("2022-09-01"), pd.Timestamp("2022-10-15"),
-                         "Kharkiv", "all", 1)
+    t = load(processed)
+    ev = shelling.select(shelling.scope(t["events"], t["coverage"]), pd.Timestamp("2022-09-01"),
+                         pd.Timestamp("2022-10-15"), "Kharkiv", "all", 1)
     assert kf["event reports"] == len(ev) > 0
     assert set(ev["oblast"]) == {"Kharkiv"}
 

@@ -97,6 +97,7 @@ RELATIVE = {
     "recently": (-14, 0), "нещодавно": (-14, 0), "недавно": (-14, 0),
     "протягом минулої доби": (-1, 0), "during the past day": (-1, 0), "over the course of the past day": (-1, 0),
     "за останню добу": (-1, 0), "in the past 24 hours": (-1, 0), "in den letzten 24 stunden": (-1, 0),
+    "over the last 24 hours": (-1, 0), "за поточну добу": (0, 0),
     "im laufe des vergangenen tages": (-1, 0), "nelle ultime 24 ore": (-1, 0), "le dernier jour": (-1, 0),
     "минула ніч": (-1, 0), "цієї ночі": (-1, 0), "сьогоднішньої ночі": (-1, 0),
     "усю ніч": (-1, 0), "всю ночь": (-1, 0), "am vergangenen tag": (-1, -1),

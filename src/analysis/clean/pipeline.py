@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.clean import incidents, places, reconcile, tables, utterances
+from analysis.clean import designs, incidents, places, reconcile, tables, utterances
 from analysis.clean.errors import CleanError, Rejects
 from analysis.clean.read import RawFrame, read_raw
 from analysis.clean.validate import integrity, validate
@@ -93,6 +93,7 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     final("tallies", tables.tallies(raw.pop("tallies"), src, gaz, rej["tallies"]))
     final("incidents", tables._finish(incidents.incidents_table(ev, cas), TABLES["incidents"]))
     final("link_candidates", tables._finish(cand, TABLES["link_candidates"]))
+    final("coverage", designs.coverage(out))
     rejects = pd.concat([r.frame() for r in rej.values()] + ([ragged] if len(ragged) else []), ignore_index=True)
     rejects = tables._finish(rejects, TABLES["rejects"]).sort_values(["table", "line"], kind="stable")
     summary = Summary()

@@ -16,7 +16,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from analysis.clean import dates, fast, incidents, places, reconcile, storage, tables
+from analysis.clean import dates, designs, fast, incidents, places, reconcile, storage, tables
 from analysis.clean.errors import CleanError, Rejects, ragged_rejects, take_bad
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
@@ -304,6 +304,7 @@ def assemble(mapped: pd.DataFrame, resolver: PlaceResolver, sources: pd.DataFram
     out["link_candidates"] = tables._finish(cand, TABLES["link_candidates"])
     out["incidents"] = tables._finish(incidents.incidents_table(out["events"], out["casualties"]),
                                       TABLES["incidents"])
+    out["coverage"] = designs.coverage(out)
     out["rejects"] = tables._finish(rejects, TABLES["rejects"]).sort_values(
         ["table", "line"], kind="stable").reset_index(drop=True)
     return out

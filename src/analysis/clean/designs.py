@@ -1,0 +1,100 @@
+"""The coverage table: per day, oblast and batch, which collection design produced the rows (issue 18).
+
+Rows are counted on the day their report was published (reporting effort, not event dates). Three designs:
+
+- ``continuous_daily_summary``: Kharkiv oblast, 15 Aug – 15 Nov 2022, a day on which the regional
+  administration's daily summary was coded (batch K codes one every day; where an earlier batch had already
+  coded that day's summary, its rows count for the day);
+- ``chosen_strike_days``: batch D, strikes outside Kharkiv oblast picked for coding;
+- ``single_reports``: every other batch/day/oblast, reports found one by one.
+
+A *daily summary* is a batch-K source, or a source with a tallies row, or one whose official (regional
+administration, police, prosecutor, General Staff) rows are dated by a past-day phrase ("за минулу добу",
+"over the past day"). For a summary day the table also counts the settlements coded from the summary and
+compares them with the summary's own tally of settlements shelled.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.clean.tables import _finish
+from analysis.schema import TABLES
+
+CONTINUOUS_OBLAST = "Kharkiv"
+CONTINUOUS_START, CONTINUOUS_END = pd.Timestamp("2022-08-15"), pd.Timestamp("2022-11-15")
+CONTINUOUS_BATCH = "K"
+BATCH_DESIGN = {CONTINUOUS_BATCH: "continuous_daily_summary", "D": "chosen_strike_days"}
+PAST_DAY = (r"доб|сутк|past day|past 24|during the day|over the day|last day|yesterday|вчора|учора|вчера|"
+            r"минулої ночі|минувш|прошедш")
+OFFICIAL = ["regional_admin", "ua_official"]
+ROW_TABLES = {"events": "event_id", "casualties": "casualty_id", "tallies": "tally_id"}
+
+
+def _rows(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """Event, casualty and tally rows with their batch letter, oblast and report day."""
+    parts = []
+    for name, key in ROW_TABLES.items():
+        df = t[name]
+        parts.append(pd.DataFrame({
+            "table": name, "row_id": df[key].astype("str"), "source_id": df["source_id"].astype("str"),
+            "oblast": df["oblast"].astype("str"), "day": df["published"].dt.normalize(),
+            "batch": df[key].astype("str").str.extract(r"^[A-Z]+-([A-Z]+)\d", expand=False).fillna("?"),
+            "claim_by": df["claim_by"].astype("str"), "date_reported": df["date_reported"].astype("str"),
+            "place_id": df["place_id"].astype("str"), "place_match": df["place_match"].astype("str")}))
+    return pd.concat(parts, ignore_index=True)
+
+
+def summary_sources(rows: pd.DataFrame) -> pd.Series:
+    """Source ids of the daily summaries of the continuously covered oblast and window."""
+    r = rows[(rows["oblast"] == CONTINUOUS_OBLAST) & rows["day"].between(CONTINUOUS_START, CONTINUOUS_END)]
+    past_day = (r["claim_by"].isin(OFFICIAL)
+                & r["date_reported"].str.contains(PAST_DAY, case=False, regex=True, na=False))
+    is_summary = (r["batch"] == CONTINUOUS_BATCH) | (r["table"] == "tallies") | past_day
+    return pd.Series(sorted(set(r.loc[is_summary, "source_id"])), dtype="str")
+
+
+def coverage(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
+    """The processed coverage table from the processed events, casualties and tallies."""
+    rows = _rows(t)
+    summ = set(summary_sources(rows))
+    key = ["day", "oblast", "batch"]
+    out = rows.groupby(key).agg(rows=("row_id", "size"),
+                                events=("table", lambda s: int((s == "events").sum()))).reset_index()
+    out["design"] = out["batch"].map(BATCH_DESIGN).fillna("single_reports")
+    out.loc[out["design"] == "continuous_daily_summary", "design"] = "single_reports"
+    in_summ = rows[rows["source_id"].isin(summ) & (rows["oblast"] == CONTINUOUS_OBLAST)
+                   & rows["day"].between(CONTINUOUS_START, CONTINUOUS_END)]
+    per = in_summ.groupby(key)["source_id"].agg(lambda s: ";".join(sorted(set(s)))).rename("summary_source_ids")
+    out = out.merge(per.reset_index(), on=key, how="left")
+    out.loc[out["summary_source_ids"].notna(), "design"] = "continuous_daily_summary"
+    # settlements coded from a summary's own (official) rows, and its tally, whichever batch coded them
+    ev = rows[(rows["table"] == "events") & rows["source_id"].isin(summ) & rows["claim_by"].isin(OFFICIAL)
+              & ~rows["place_match"].isin(["raion", "oblast"])]
+    src_places = ev.groupby("source_id")["place_id"].agg(set)
+    ta = t["tallies"]
+    ta = ta[ta["source_id"].isin(summ) & ta["settlements_shelled_best"].notna()]
+    src_tally = ta.groupby("source_id")["settlements_shelled_best"].max()
+    ids = out["summary_source_ids"].fillna("").str.split(";")
+    out["places"] = [len(set().union(*(src_places.get(i, set()) for i in x))) if x != [""] else pd.NA for x in ids]
+    out["tally_settlements"] = [max((int(src_tally[i]) for i in x if i in src_tally.index), default=pd.NA) for x in ids]
+    cont = out["design"] == "continuous_daily_summary"
+    out.loc[cont, "places"] = out.loc[cont, "places"].fillna(0)
+    out["tally_match"] = pd.Series(pd.NA, index=out.index, dtype="boolean")
+    has = out["tally_settlements"].notna()
+    out.loc[has, "tally_match"] = (out.loc[has, "places"] == out.loc[has, "tally_settlements"]).astype("boolean")
+    out = out.rename(columns={"day": "date"})
+    out["coverage_id"] = ("COV-" + out["date"].dt.strftime("%Y-%m-%d") + "-" + out["oblast"] + "-" + out["batch"])
+    return _finish(out, TABLES["coverage"])
+
+
+def continuous_days(cov: pd.DataFrame) -> pd.DatetimeIndex:
+    """Days of the continuous record that have a coded daily summary."""
+    c = cov[cov["design"] == "continuous_daily_summary"]
+    return pd.DatetimeIndex(sorted(c["date"].unique()))
+
+
+def missing_days(cov: pd.DataFrame) -> list[pd.Timestamp]:
+    """Days of the continuous window without a coded daily summary."""
+    have = set(continuous_days(cov))
+    return [d for d in pd.date_range(CONTINUOUS_START, CONTINUOUS_END) if d not in have]

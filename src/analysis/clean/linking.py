@@ -153,12 +153,16 @@ def _bucket(hour: float) -> str:
 
 
 def _time_evidence(r: dict, inc: _Incident) -> int:
-    """How well the fit on time is shown: 0 clock times agree, 1 parts of the day agree, 2 no evidence."""
+    """How well the fit on time is shown: 0 clock times agree, 1 the same part of the day, 2 neighbouring
+    parts (evening and night), 3 no evidence."""
     h1, h2 = r["hour"], inc.hour
     if h1 == h1 and h2 == h2:
         return 0
-    known = (r["tod"] is not None or h1 == h1) and (inc.tod is not None or h2 == h2)
-    return 1 if known else 2
+    a = r["tod"] if h1 != h1 else _bucket(h1)
+    b = inc.tod if h2 != h2 else _bucket(h2)
+    if a is None or b is None:
+        return 3
+    return 1 if a == b else 2
 
 
 def _dates_fit(r: dict, inc: _Incident) -> bool:

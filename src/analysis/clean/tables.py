@@ -174,7 +174,11 @@ def events(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects: 
     df = _placed(df, t, gaz, rejects)
     df = df.assign(weapon=df["weapon"].fillna("unknown"), target_type=df["target_type"].fillna("unknown"),
                    confirmed=df["confirmed"].fillna("unknown"), incident_id=pd.NA, link_rule=pd.NA)
-    df = df.join(_time_of_day(df["time_reported"].astype("str")))
+    tod = _time_of_day(df["time_reported"].astype("str"))
+    # no time given: a part of the day in the date phrase itself ('ввечері 17 серпня', 'last night') counts
+    from_date = _time_of_day(df["date_reported"].astype("str"))["time_of_day"]
+    tod["time_of_day"] = tod["time_of_day"].where(df["time_reported"].notna(), from_date)
+    df = df.join(tod)
     df = mark_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
     return _finish(df, t)
 

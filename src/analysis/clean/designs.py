@@ -10,8 +10,8 @@ Rows are counted on the day their report was published (reporting effort, not ev
 
 A *daily summary* is a batch-K source, or a source with a tallies row, or one whose official (regional
 administration, police, prosecutor, General Staff) rows are dated by a past-day phrase ("за минулу добу",
-"over the past day"). For a summary day the table also counts the settlements coded from the summary and
-compares them with the summary's own tally of settlements shelled.
+"over the past day", "le dernier jour"). For a summary day the table also counts the settlements coded from
+the summary and compares them with the summary's own tally of settlements shelled.
 """
 
 from __future__ import annotations
@@ -25,8 +25,10 @@ CONTINUOUS_OBLAST = "Kharkiv"
 CONTINUOUS_START, CONTINUOUS_END = pd.Timestamp("2022-08-15"), pd.Timestamp("2022-11-15")
 CONTINUOUS_BATCH = "K"
 BATCH_DESIGN = {CONTINUOUS_BATCH: "continuous_daily_summary", "D": "chosen_strike_days"}
-PAST_DAY = (r"доб|сутк|past day|past 24|during the day|over the day|last day|yesterday|вчора|учора|вчера|"
-            r"минулої ночі|минувш|прошедш")
+PAST_DAY = (r"доб|сутк|past day|past 24|last 24|during the day|over the day|last day|yesterday|вчора|учора|вчера|"
+            r"минулої ночі|минувш|прошедш|"
+            # the past-day phrases of other languages that dates.RELATIVE reads as the past day
+            r"dernier jour|letzten 24|vergangenen tag|ultime 24")
 OFFICIAL = ["regional_admin", "ua_official"]
 ROW_TABLES = {"events": "event_id", "casualties": "casualty_id", "tallies": "tally_id"}
 

@@ -239,8 +239,13 @@ def p_text(res: dict) -> str:
     return f"{res['p_value']:.3f} (one-sided, {res['n_shifts']} circular shifts)"
 
 
+def _n(count: int, word: str) -> str:
+    return f"{count} {word}" + ("" if count == 1 else "s")
+
+
 def conclusion(res: dict, kind: str) -> str:
-    """A written conclusion worded with the caution the numbers allow."""
+    """A written conclusion worded with the caution the numbers allow: 'no evidence' when the interval spans
+    zero, counts rather than rates when they are small, no p-value from a degenerate null."""
     what = KIND_LABELS.get(kind, kind)
     k = res["k"]
     if res["event_days"] == 0 or res["utterances"] == 0:
@@ -248,29 +253,33 @@ def conclusion(res: dict, kind: str) -> str:
         return f"There are {missing} in this selection, so there is nothing to test."
     if not np.isfinite(res["contrast"]):
         return "No event day has days both before and after it inside the period: the contrast cannot be computed."
-    counts = (f"{res['utterances']} utterances over {res['days']} days and {res['event_days']} event days of "
-              f"{what}; {res['before_total']} utterances fall in the {k} days before event days and "
-              f"{res['after_total']} in the {k} days after (windows of clustered events overlap, so some are "
-              f"counted twice).")
-    small = res["utterances"] < SMALL or res["event_days"] < 5
-    if small:
+    counts = (f"{_n(res['utterances'], 'utterance')} over {res['days']} days and {_n(res['event_days'], 'event day')} "
+              f"({what}); {res['before_total']} in the {k} days before event days and {res['after_total']} in the "
+              f"{k} days after (windows of clustered events overlap, so some utterances are counted twice).")
+    if res["utterances"] < 10 or res["event_days"] < 3:
         return (f"Too few to test: {counts} With numbers this small a difference in timing cannot be told "
                 f"from chance; read the counts, not a rate.")
-    interval = (f"{res['level']:.0%} interval {_num(res['ci_low'])} to {_num(res['ci_high'])} utterances per day")
-    rates = (f"On average {_num(res['after_rate'])} utterances per day in the {k} days after an event day against "
-             f"{_num(res['before_rate'])} in the {k} days before (raw contrast {_num(res['contrast'])}); against "
-             f"the circular-shift null, which keeps the trend and clustering, the excess is "
-             f"{_num(res['effect'])} per day ({interval}).")
+    interval = f"{res['level']:.0%} interval {_num(res['ci_low'])} to {_num(res['ci_high'])}"
+    excess = (f"Against the circular-shift null, which keeps the trend and clustering, the excess after event "
+              f"days is {_num(res['effect'])} utterances per day ({interval}).")
     p = ("The null distribution is degenerate, so no p-value is given." if res["degenerate"]
          else f"One-sided p = {res['p_value']:.3f}.")
-    if res["ci_low"] <= 0 <= res["ci_high"]:
+    spans = res["ci_low"] <= 0 <= res["ci_high"]
+    if res["utterances"] < SMALL or res["event_days"] < 5:
+        verdict = (f"No evidence that statements follow {what}." if spans else
+                   f"The interval excludes zero ({'more' if res['ci_low'] > 0 else 'fewer'} statements after "
+                   f"{what}), but it rests on few numbers and is not read here as a pattern.")
+        return f"{verdict} The counts are small: {counts} {excess} {p}"
+    rates = (f"On average {_num(res['after_rate'])} utterances per day in the {k} days after an event day against "
+             f"{_num(res['before_rate'])} in the {k} days before (raw contrast {_num(res['contrast'])}).")
+    if spans:
         verdict = f"No evidence that statements follow {what}."
     elif res["ci_low"] > 0:
         verdict = (f"Statements were more frequent after {what} than the trend and clustering of statements "
                    f"alone explain; this is timing in one period, not evidence that the events caused them.")
     else:
         verdict = f"Statements were less frequent after {what} than before, beyond what the trend explains."
-    return f"{verdict} {rates} {p} Counts: {counts}"
+    return f"{verdict} {rates} {excess} {p} Counts: {counts}"
 
 
 def figures(reports: pd.DataFrame, utts: pd.DataFrame, eps: pd.DataFrame, res: dict) -> dict[str, int | float | str]:

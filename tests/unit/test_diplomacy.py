@@ -177,8 +177,14 @@ def test_no_events_or_no_statements_are_said_not_computed():
 
 
 def test_small_samples_are_stated_as_counts():
-    y = bumped([9, 23, 41], n=60, base=0, bump=1)
-    res = diplomacy.event_study(y, y.index[[9, 23, 41]], k=3)
-    text = diplomacy.conclusion(res, "control_change")
-    assert text.startswith("Too few to test: 9 utterances over 60 days and 3 event days")
-    assert "0 utterances fall in the 3 days before event days and 9 in the 3 days after" in text
+    y = bumped([9, 23, 41], n=60, base=0, bump=2)  # 18 utterances, all in the 3 days after an event
+    text = diplomacy.conclusion(diplomacy.event_study(y, y.index[[9, 23, 41]], k=3), "control_change")
+    assert text.startswith("The interval excludes zero (more statements after control changes), but it rests on "
+                           "few numbers and is not read here as a pattern. The counts are small: 18 utterances over "
+                           "60 days and 3 event days (control changes); 0 in the 3 days before event days and 18 in "
+                           "the 3 days after")
+    assert "per day in the 3 days after" not in text  # no rates from counts this small
+    assert "One-sided p" not in text  # the null is degenerate here (most shifts see no utterances)
+    y = bumped([9], n=30, base=0, bump=1)
+    text = diplomacy.conclusion(diplomacy.event_study(y, y.index[[9]], k=3), "major_strike")
+    assert text.startswith("Too few to test: 3 utterances over 30 days and 1 event day (major-strike days); 0 in")

@@ -47,10 +47,12 @@ def choice(name: str, value: object, allowed: Iterable[str]) -> str:
 
 
 def choices(name: str, value: object, allowed: Iterable[str]) -> list[str]:
-    """A list of allowed values (or 'all')."""
+    """A list of allowed values, one allowed value (what `-p NAME VALUE` on the command line can give), or 'all'."""
     allowed = list(allowed)
     if value == "all":
         return allowed
+    if isinstance(value, str) and value in allowed:
+        return [value]
     if not isinstance(value, list | tuple) or not value or any(v not in allowed for v in value):
         raise ParameterError(name, value, "'all' or a non-empty list drawn from " + ", ".join(map(str, allowed)))
     return list(value)

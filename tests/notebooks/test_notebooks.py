@@ -14,7 +14,7 @@ import papermill as pm
 import pytest
 
 from analysis import casualties, diplomacy, shelling
-from analysis.load import load
+from analysis.load import load, within
 from analysis.run.execute import extract_key_figures
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
@@ -73,21 +73,41 @@ def test_casualties_defaults_and_high_estimate(processed: Path, tmp_path: Path):
         assert kf[f"killed ({est})"] == casualties.headline(inc, "killed", est)
 
 
-def test_diplomacy_defaults_and_subset(processed: Path, tmp_path: Path):
-    t = load(processed)
-    nb = run("diplomatic_timing", tmp_path / "d.ipynb", data_dir=str(processed), speakers=["UA", "RU"],
-             window_days=7, event_types=["control_took", "control_lost"], n_perm=300)
-    kf = extract_key_figures(nb)
+def diplomacy_direct(t: dict, k: int, speakers="all", topics="all", stances="all", kind="control_change",
+                     gap=3, prec=1) -> tuple[dict, dict]:
+    """The diplomacy notebook's key figures and event study, computed straight from the helpers."""
     st = t["statements"].assign(speaker_group=lambda d: diplomacy.speaker_group(d))
-    reports = diplomacy.select(st, START, END, ["UA", "RU"])
-    st = diplomacy.utterances(reports)
-    assert kf["statement reports (dated within 6 days)"] == len(reports)
-    assert kf["utterances"] == len(st) < len(reports)
-    ctl = t["control"][(t["control"]["date_start"] >= START) & (t["control"]["date_end"] <= END)]
-    be = diplomacy.battlefield_events(ctl, t["events"].iloc[0:0], ["control_took", "control_lost"])
-    assert kf["battlefield events"] == len(be)
-    res = diplomacy.window_rate(be, st, START, END, 7, 300)
-    assert kf["one-sided p-value"] == res["p_value"]
+    speakers = ["UA", "RU", "third parties"] if speakers == "all" else speakers
+    reports = diplomacy.select(st, START, END, speakers, prec, topics, stances)
+    utts = diplomacy.utterances(reports)
+    ctl = diplomacy.settlements(within(t["control"], START, END), t["gazetteer"])
+    eps = diplomacy.battlefield_episodes(ctl, within(t["events"], START, END), kind, gap)
+    res = diplomacy.event_study(diplomacy.daily_counts(utts, START, END), eps["day"], k)
+    return diplomacy.figures(reports, utts, eps, res), res
+
+
+def test_diplomacy_defaults_match_helpers(processed: Path, tmp_path: Path):
+    t = load(processed)
+    kf = extract_key_figures(run("diplomatic_timing", tmp_path / "d.ipynb", data_dir=str(processed)))
+    direct, res = diplomacy_direct(t, 3)
+    assert kf == direct
+    assert kf["utterances"] < kf["statement reports"]  # reports of one statement counted once
+    assert kf["battlefield episodes"] < kf["reports behind the episodes"]  # one recapture, many reports
+    assert kf["event days"] == res["event_days"] >= 5
+    assert kf["95% interval, low"] <= kf["excess over the circular-shift null (utterances per day)"] \
+        <= kf["95% interval, high"]
+    assert kf["p-value"].endswith(f"(one-sided, {res['days'] - 1} circular shifts)")
+
+
+def test_diplomacy_subset_topics_stances_and_strikes(processed: Path, tmp_path: Path):
+    t = load(processed)
+    params = {"speakers": ["UA", "RU"], "topics": ["negotiations", "peace_talks"],
+              "stances": ["rejects", "conditional", "open", "proposes", "mediates"], "event_kind": "major_strike",
+              "window_days": 7, "gap_days": 1, "max_date_prec": 2}
+    kf = extract_key_figures(run("diplomatic_timing", tmp_path / "d2.ipynb", data_dir=str(processed), **params))
+    direct, _ = diplomacy_direct(t, 7, ["UA", "RU"], params["topics"], params["stances"], "major_strike", 1, 2)
+    assert kf == direct
+    assert 0 < kf["utterances"] < diplomacy_direct(t, 7, prec=2)[0]["utterances"]  # a subset of all utterances
 
 
 @pytest.mark.parametrize(("name", "params", "message"), [

@@ -38,3 +38,24 @@ def test_provenance_block_escapes_values() -> None:
     block = provenance_block(prov)
     assert "<script>" not in block and "<b>t</b>" not in block and "<i>" not in block
     assert "&lt;script&gt;x&lt;/script&gt;" in block and "A &amp; B" in block
+
+
+def test_figure_alt_text_reaches_the_img_escaped(tmp_path) -> None:
+    import base64
+
+    import nbformat
+    from bs4 import BeautifulSoup
+
+    from analysis.run.render import render
+
+    png = base64.b64encode(b"\x89PNG\r\n\x1a\nfake").decode()
+    out = nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": "[figure]"},
+                                 metadata={"image/png": {"alt": 'Bars of "utterances" per day <by day>'}})
+    bare = nbformat.v4.new_output("display_data", data={"image/png": png})
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x", outputs=[out, bare])])
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    html_text = render(tmp_path / "n.ipynb", {"title": "t"}, tmp_path / "n.html").read_text(encoding="utf-8")
+    imgs = BeautifulSoup(html_text, "html.parser").find_all("img")
+    assert [img.get("alt") for img in imgs] == ['Bars of "utterances" per day <by day>',
+                                                "No description has been provided for this image"]
+    assert "<by day>" not in html_text  # escaped in the attribute

@@ -123,13 +123,13 @@ def standing(cas: pd.DataFrame, measure: str = "killed", rule: str = DEFAULT_RUL
     inc_open = (inc[f"{m}_high"].isna() & inc[f"{m}_best"].notna()) if estimate == "high" else \
         pd.Series(False, index=inc.index)
     opened = k.map(inc_open).astype("bool")
-    use = "best" if estimate != "high" else "high"
-    target = k.map(inc[f"{m}_{use}"]).where(~opened, k.map(inc[f"{m}_best"]))
-    value = cl[f"{m}_{use}"].where(~opened, cl[f"{m}_best"])
-    if estimate == "low":
-        target, value = k.map(inc[f"{m}_low"]), cl[f"{m}_low"]
-    ok = value.eq(target).fillna(False) & (opened | ~cl[f"{m}_open"] | (estimate != "high"))
-    pick = (cl.assign(_ok=ok, _open=cl[f"{m}_open"] & opened)[ok]
+    if estimate == "high":  # an open incident's high is its floor, its best: take the best's claim
+        target = k.map(inc[f"{m}_high"]).where(~opened, k.map(inc[f"{m}_best"]))
+        value = cl[f"{m}_high"].where(~opened, cl[f"{m}_best"])
+    else:
+        target, value = k.map(inc[f"{m}_{estimate}"]), cl[f"{m}_{estimate}"]
+    ok = value.eq(target).fillna(False)
+    pick = (cl.assign(_open=cl[f"{m}_open"] & opened)[ok]
             .sort_values(["incident_id", "_open", "published", "source_id"], ascending=[True, False, False, False])
             .drop_duplicates("incident_id"))
     rows = cur.assign(who=who(cur)).merge(pick[["incident_id", "who", "source_id"]],

@@ -16,7 +16,8 @@ def theme() -> None:
     """The project's seaborn theme; call once at the top of a notebook."""
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
     plt.rcParams.update({"figure.figsize": (10, 4.8), "figure.dpi": 100, "savefig.dpi": 100,
-                         "axes.titleweight": "bold", "axes.titlesize": 12})
+                         "axes.titleweight": "bold", "axes.titlesize": 12,
+                         "text.parse_math": False})  # labels from data are literal text: "$5" is not maths
 
 
 #: alt text of finished figures (read by `show`); weak keys, so closed figures are forgotten
@@ -26,11 +27,24 @@ _ALT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 def finish(fig: plt.Figure, title: str, note: str = "", alt: str | None = None) -> plt.Figure:
     """Title the figure and put the source line (and a caveat) under it. `alt` says what the figure shows, for
     readers who cannot see it (screen readers, text-only copies); without it the title and axis labels are."""
-    _ALT[fig] = alt or default_alt(fig, title)
     fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
     text = SOURCE + (f"\n{note}" if note else "")
     fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=8, color="0.35", wrap=True)
     fig.tight_layout()
+    with_alt(fig, alt or default_alt(fig, title))
+    return fig
+
+
+def with_alt(fig: plt.Figure, alt: str) -> plt.Figure:
+    """Attach alt text to a figure: when IPython displays it (plt.show() or display(fig)), the image output
+    carries it as metadata {'image/png': {'alt': ...}} (the report renderer writes it into <img alt>) and as
+    the text/plain fallback, instead of '<Figure size ...>'."""
+    def bundle(include=None, exclude=None) -> tuple[dict, dict]:
+        return {"text/plain": alt}, {"image/png": {"alt": alt}}
+
+    _ALT[fig] = alt
+    fig._repr_mimebundle_ = bundle  # IPython looks the method up on the object, so the instance's wins
+    fig.oskil_alt = alt
     return fig
 
 
@@ -75,12 +89,16 @@ def show(fig: plt.Figure) -> None:
             raw=True, metadata={"image/png": {"alt": alt}})
 
 
-def count_axis(ax: plt.Axes, axis: str = "y") -> None:
-    """Whole-number ticks starting at 0, for counts."""
+def count_axis(ax: plt.Axes, axis: str = "y", nbins: int | str = "auto") -> None:
+    """A count axis: whole-number ticks (never 0.25 steps), starting at 0."""
     from matplotlib.ticker import MaxNLocator
 
-    getattr(ax, f"{axis}axis").set_major_locator(MaxNLocator(integer=True))
-    (ax.set_ylim if axis == "y" else ax.set_xlim)(0, None)
+    if axis == "y":
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=nbins, integer=True, min_n_ticks=1))
+        ax.set_ylim(bottom=0)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=nbins, integer=True, min_n_ticks=1))
+        ax.set_xlim(left=0)
 
 
 def jitter(n: int, width: float = 0.25, seed: int = 0) -> np.ndarray:

@@ -62,15 +62,50 @@ def test_shelling_other_parameters(processed: Path, tmp_path: Path):
     assert set(ev["oblast"]) == {"Kharkiv"}
 
 
+def casualty_figures(t: dict[str, pd.DataFrame], oblast: str, est: str, civ: bool) -> dict[str, object]:
+    """The casualty notebook's key figures, computed directly by the helpers."""
+    from analysis.load import within
+
+    cas = casualties.select(t["casualties"], START, END, oblast, civ)
+    inc = casualties.per_incident(cas)
+
+    def group(by: str, m: str, g: str) -> object:
+        b = casualties.by_group(casualties.composition(cas, by, m, estimate=est)).set_index("group")
+        return b.loc[g, "shown"] if g in b.index else 0
+
+    check = casualties.tally_check(within(t["tallies"], START, END, oblast), inc)
+    summary = casualties.tally_summary(check).set_index("measure")
+    return {
+        "casualty reports": len(cas), "incidents with new figures": len(inc),
+        f"killed ({est})": casualties.headline(inc, "killed", est),
+        f"injured ({est})": casualties.headline(inc, "injured", est),
+        f"civilians killed ({est})": group("victim_group", "killed", "civilian"),
+        f"children killed ({est})": group("age", "killed", casualties.CHILD),
+        f"children injured ({est})": group("age", "injured", casualties.CHILD),
+        "incidents where reports disagree": int(inc["disagreement"].sum()),
+        "running-total series (never summed)": casualties.cumulative_series(cas)["series"].nunique(),
+        "sources": cas["source_id"].nunique(),
+        "tally periods": len(check),
+        "daily tally periods with a killed figure": int(summary.loc["killed", "tally periods with a figure"]),
+        "of which coded killed below the tally": int(summary.loc["killed", "coded below tally"]),
+    }
+
+
 def test_casualties_defaults_and_high_estimate(processed: Path, tmp_path: Path):
-    cas_all = load(processed)["casualties"]
-    for est, civ in (("best", False), ("high", True)):
-        nb = run("casualty_reports", tmp_path / f"c-{est}.ipynb", data_dir=str(processed), estimate=est,
-                 civilians_only=civ)
+    t = load(processed)
+    for est, civ, oblast in (("best", False, "Kharkiv"), ("high", True, "all")):
+        params = {"estimate": est, "civilians_only": civ} if est == "high" else {}
+        if oblast != "Kharkiv":
+            params["oblast"] = oblast
+        nb = run("casualty_reports", tmp_path / f"c-{est}.ipynb", data_dir=str(processed), **params)
         kf = extract_key_figures(nb)
-        inc = casualties.per_incident(casualties.select(cas_all, START, END, "all", civ))
-        assert kf["incidents with new figures"] == len(inc)
-        assert kf[f"killed ({est})"] == casualties.headline(inc, "killed", est)
+        assert kf == casualty_figures(t, oblast, est, civ)
+        # per reconciled incident, never summed over reports: civilians within the total
+        killed = kf[f"killed ({est})"]
+        floor = int(str(killed).removeprefix("at least ").replace(",", ""))
+        assert int(str(kf[f"civilians killed ({est})"]).removeprefix("at least ").replace(",", "")) <= floor
+        images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
+        assert len(images) >= 6 and all(o.metadata["image/png"]["alt"] for o in images)
 
 
 def diplomacy_direct(t: dict, k: int, speakers="all", topics="all", stances="all", kind="control_change",
@@ -117,6 +152,7 @@ def test_diplomacy_subset_topics_stances_and_strikes(processed: Path, tmp_path: 
     ("diplomatic_timing", {"window_days": -3}, "window_days=-3"),
     ("casualty_reports", {"estimate": "__import__('os').system('touch /tmp/oskil-pwned')"}, "estimate="),
     ("casualty_reports", {"data_dir": "/etc"}, "data_dir='/etc'"),
+    ("casualty_reports", {"revision_incident": "INC-NOPE"}, "revision_incident='INC-NOPE'"),
 ])
 def test_bad_parameter_stops_in_the_first_cell_after_parameters(processed, tmp_path, name, params, message):
     params = {"data_dir": str(processed), **params}

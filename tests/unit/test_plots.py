@@ -1,15 +1,70 @@
-"""Figure helpers without a kernel: alt text, count axes, seeded jitter."""
+"""Figures carry alt text (given, or made from the title and axes) from plots.finish to the displayed output
+and into the rendered report's <img>;
+count axes have whole-number ticks from 0; labels from data are literal text."""
 
 from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
 
 import matplotlib
 
 matplotlib.use("Agg")
-
 import matplotlib.pyplot as plt  # noqa: E402
+import nbformat  # noqa: E402
 import numpy as np  # noqa: E402
+from bs4 import BeautifulSoup  # noqa: E402
+from IPython.core.formatters import DisplayFormatter  # noqa: E402
+from IPython.core.pylabtools import print_figure  # noqa: E402
 
 from analysis import plots  # noqa: E402
+from analysis.run.render import render  # noqa: E402
+
+
+def test_finish_puts_the_alt_text_on_the_displayed_image():
+    formatter = DisplayFormatter()  # as in a kernel: figures are formatted to PNG by the inline backend
+    formatter.formatters["image/png"].for_type(plt.Figure, lambda f: print_figure(f, "png"))
+    plots.theme()
+    fig, ax = plt.subplots()
+    ax.bar([0, 1], [2, 3])
+    plots.finish(fig, "Title", note="a caveat", alt="Bar chart: 2 then 3 people killed.")
+    data, meta = formatter.format(fig)
+    plt.close(fig)
+    assert data["text/plain"] == "Bar chart: 2 then 3 people killed."
+    assert "image/png" in data
+    assert meta["image/png"]["alt"] == "Bar chart: 2 then 3 people killed."
+
+
+def test_the_report_writes_the_alt_text_into_the_img_tag(tmp_path: Path):
+    fig, ax = plt.subplots()
+    ax.plot([0, 1], [0, 1])
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    plt.close(fig)
+    png = base64.b64encode(buf.getvalue()).decode()
+    alt = 'Line from 0 to 1; "quoted" <b>not markup</b>'
+    out = nbformat.v4.new_output("display_data", data={"image/png": png, "text/plain": alt},
+                                 metadata={"image/png": {"alt": alt}})
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("plot()", outputs=[out])])
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    render(tmp_path / "n.ipynb", {"title": "t"}, tmp_path / "n.html")
+    img = BeautifulSoup((tmp_path / "n.html").read_text(), "html.parser").find("img")
+    assert img["alt"] == alt and img["src"].startswith("data:image/png;base64,")
+
+
+def test_count_axis_has_whole_number_ticks_from_zero_and_data_text_is_literal():
+    plots.theme()
+    fig, ax = plt.subplots()
+    ax.bar([0, 1], [1, 2])
+    plots.count_axis(ax)
+    fig.canvas.draw()
+    ticks = ax.get_yticks()
+    assert ax.get_ylim()[0] == 0 and all(float(t).is_integer() for t in ticks)
+    text = ax.set_title("$5 and $6 per day")
+    fig.canvas.draw()
+    assert text.get_text() == "$5 and $6 per day" and not text.get_parse_math()
+    plt.close(fig)
 
 
 def test_finish_keeps_the_alt_text_or_makes_one_from_title_and_axes():

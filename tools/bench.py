@@ -234,7 +234,16 @@ def machine() -> dict[str, str]:
     import pyarrow
 
     return {"CPU": cpu, "cores": str(os.cpu_count()), "RAM": ram, "OS": platform.platform(),
-            "Python": platform.python_version(), "pandas": pandas.__version__, "pyarrow": pyarrow.__version__}
+            "Python": platform.python_version(), "pandas": pandas.__version__, "pyarrow": pyarrow.__version__,
+            "load average at the start (1, 5, 15 min)": load()}
+
+
+def load() -> str:
+    """The machine's load average: on a shared machine other processes slow every figure down."""
+    try:
+        return ", ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "unknown"
 
 
 def raw_rows(raw: Path) -> int:
@@ -339,9 +348,12 @@ def dask_section(rows: list[dict], local: tuple[int, float] | None, imports: lis
                         f"{spare:.1f} s: if it scaled with the worker threads, from about {need:.0f} threads on "
                         "(an extrapolation, not a measurement)."]
             else:
-                out += [f"At {last['n']:,} events the driver's own part alone ({last['driver']:.1f} s) takes "
-                        f"longer than the whole pandas clean ({last['pandas']:.1f} s): no number of workers makes "
-                        "the Dask engine faster on data that fits; it is for raw files that do not."]
+                out += [f"At {last['n']:,} events the driver's own part alone ({last['driver']:.1f} s) took "
+                        f"longer than the whole pandas clean ({last['pandas']:.1f} s) in this run. The steps "
+                        "across rows run in the driver with either engine and more workers cannot shorten them, "
+                        "so on data that fits one machine the Dask engine can at best save the pandas engine's "
+                        "parsing and row steps; it is for raw files that do not fit, or that live where only a "
+                        "cluster reads them."]
     if local:
         out += ["", f"Without --scheduler (a local cluster started for the run, {cores} worker processes): "
                 f"{local[1]:.1f} s at {local[0]:,} events, one run."]
@@ -446,7 +458,7 @@ def main(argv: list[str] | None = None) -> int:
              "Synthetic raw data from `python -m analysis synth` (seed 0): N events, N/3 casualties, N/20 "
              "statements, N/50 control claims, N/100 tallies, N/10 sources, and the real gazetteer; "
              "about 0.5% bad rows per table.", "", "## Machine", ""]
-    lines += [f"- {k}: {v}" for k, v in info.items()]
+    lines += [f"- {k}: {v}" for k, v in info.items()] + [f"- load average at the end (1, 5, 15 min): {load()}"]
     lines += ["", "## Clean", "",
               f"Whole processes, best of {args.repeat}. *clean* is `python -m analysis clean --raw R --out O`; "
               "*floor* is a Python process that imports pyarrow and parses the same raw CSVs with "

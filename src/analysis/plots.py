@@ -13,16 +13,51 @@ def theme() -> None:
     """The project's seaborn theme; call once at the top of a notebook."""
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
     plt.rcParams.update({"figure.figsize": (10, 4.8), "figure.dpi": 100, "savefig.dpi": 100,
-                         "axes.titleweight": "bold", "axes.titlesize": 12})
+                         "axes.titleweight": "bold", "axes.titlesize": 12,
+                         "text.parse_math": False})  # labels from data are literal text: "$5" is not maths
 
 
-def finish(fig: plt.Figure, title: str, note: str = "") -> plt.Figure:
-    """Title the figure and put the source line (and a caveat) under it."""
+def finish(fig: plt.Figure, title: str, note: str = "", alt: str = "") -> plt.Figure:
+    """Title the figure and put the source line (and a caveat) under it. `alt` says in words what the figure
+    shows, for readers who cannot see it: it goes with the image when the figure is displayed (`alt`)."""
     fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
     text = SOURCE + (f"\n{note}" if note else "")
     fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=8, color="0.35", wrap=True)
     fig.tight_layout()
+    if alt:
+        with_alt(fig, alt)
     return fig
+
+
+def with_alt(fig: plt.Figure, alt: str) -> plt.Figure:
+    """Attach alt text to a figure: when IPython displays it (plt.show() or display(fig)), the image output
+    carries it as metadata {'image/png': {'alt': ...}} (the report renderer writes it into <img alt>) and as
+    the text/plain fallback, instead of '<Figure size ...>'."""
+    def bundle(include=None, exclude=None) -> tuple[dict, dict]:
+        return {"text/plain": alt}, {"image/png": {"alt": alt}}
+
+    fig._repr_mimebundle_ = bundle  # IPython looks the method up on the object, so the instance's wins
+    fig.oskil_alt = alt
+    return fig
+
+
+def count_axis(ax: plt.Axes, axis: str = "y", nbins: int | str = "auto") -> None:
+    """A count axis: whole-number ticks (never 0.25 steps), starting at 0."""
+    from matplotlib.ticker import MaxNLocator
+
+    if axis == "y":
+        ax.yaxis.set_major_locator(MaxNLocator(nbins=nbins, integer=True, min_n_ticks=1))
+        ax.set_ylim(bottom=0)
+    else:
+        ax.xaxis.set_major_locator(MaxNLocator(nbins=nbins, integer=True, min_n_ticks=1))
+        ax.set_xlim(left=0)
+
+
+def no_data(what: str) -> None:
+    """Say plainly that a selection is empty, instead of drawing an empty or broken chart."""
+    from IPython.display import Markdown, display
+
+    display(Markdown(f"**No data in this selection:** {what}"))
 
 
 def date_axis(ax: plt.Axes) -> None:

@@ -142,6 +142,37 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {% block html_head_js_mermaidjs %}{% endblock html_head_js_mermaidjs %}
 {% block data_javascript scoped %}{% endblock data_javascript %}
 {% block data_widget_view scoped %}{% endblock data_widget_view %}
+{# the lab template's image block, plus the figure's alt text (plots.finish(..., alt=...)) #}
+{% block data_png scoped %}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+{%- if 'image/png' in output.metadata.get('filenames', {}) %}
+<img src="{{ output.metadata.filenames['image/png'] | posix_path | escape_html }}"
+{%- else %}
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
+{%- endif %}
+alt="{{ (output | get_metadata('alt', 'image/png') or '') | escape_html }}"
+{%- set width=output | get_metadata('width', 'image/png') -%}
+{%- if width is not none %}
+width={{ width | escape_html }}
+{%- endif %}
+{%- set height=output | get_metadata('height', 'image/png') -%}
+{%- if height is not none %}
+height={{ height | escape_html }}
+{%- endif %}
+class="
+{%- if output | get_metadata('unconfined', 'image/png') %}
+unconfined
+{%- endif %}
+{%- if output | get_metadata('needs_background', 'image/png') == 'light' %}
+jp-needs-light-background
+{%- endif %}
+{%- if output | get_metadata('needs_background', 'image/png') == 'dark' %}
+jp-needs-dark-background
+{%- endif %}
+"
+>
+</div>
+{%- endblock data_png %}
 {% block extra_css %}<style type="text/css">{{ resources.oskil.css }}</style>{% endblock extra_css %}
 {% block body_header %}{{ super() }}{{ resources.oskil.block }}{% endblock body_header %}
 {% block body_footer %}<script type="application/json" id="{{ resources.oskil.id }}">{{ resources.oskil.json }}</script>

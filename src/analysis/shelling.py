@@ -197,7 +197,7 @@ def recapture_did(events: pd.DataFrame, recaptured: pd.DataFrame, comparison: li
                "low": float("nan"), "high": float("nan"), "incidents before": 0, "incidents after": 0,
                "sources per day before": float("nan"), "sources per day after": float("nan")}
     if table.empty or not comparison:
-        return table, summary
+        return table.assign(did=float("nan")), summary
     table["did"] = ((table["per_day_after"] - table["per_day_before"])
                     - (table["comparison_per_place_day_after"] - table["comparison_per_place_day_before"]))
     import numpy as np
@@ -216,7 +216,11 @@ def recapture_did(events: pd.DataFrame, recaptured: pd.DataFrame, comparison: li
                     "incidents before": int(table["incidents_before"].sum()),
                     "incidents after": int(table["incidents_after"].sum()),
                     "sources per day before": float(table["sources_per_day_before"].mean()),
-                    "sources per day after": float(table["sources_per_day_after"].mean())})
+                    "sources per day after": float(table["sources_per_day_after"].mean()),
+                    "recaptured per day before": float(table["per_day_before"].mean()),
+                    "recaptured per day after": float(table["per_day_after"].mean()),
+                    "comparison per day before": float(table["comparison_per_place_day_before"].mean()),
+                    "comparison per day after": float(table["comparison_per_place_day_after"].mean())})
     return table, summary
 
 
@@ -228,6 +232,10 @@ def did_conclusion(s: dict) -> str:
     n_inc = s["incidents before"] + s["incidents after"]
     est = (f"{s['estimate']:+.3f} incidents per settlement and day (95% bootstrap interval "
            f"{s['low']:+.3f} to {s['high']:+.3f})")
+    parts = (f"Incidents per settlement and day went from {s['recaptured per day before']:.3f} to "
+             f"{s['recaptured per day after']:.3f} at the recaptured settlements and from "
+             f"{s['comparison per day before']:.3f} to {s['comparison per day after']:.3f} at the "
+             f"{s['comparison places']} comparison places.")
     effort = (f"Reporting effort changed too: {s['sources per day before']:.1f} sources per day in the before "
               f"windows, {s['sources per day after']:.1f} in the after windows.")
     if s["low"] <= 0 <= s["high"]:
@@ -240,4 +248,22 @@ def did_conclusion(s: dict) -> str:
                    "Ukrainian sources rarely report shelling inside occupied towns.")
     small = (f" Only {n_inc} incidents at {s['settlements']} recaptured settlements carry the estimate: read it "
              "as a description of these few reports, not a measured effect." if n_inc < 30 else "")
-    return f"{verdict} {effort}{small}"
+    return f"{verdict} {parts} {effort}{small}"
+
+
+def per_period(events: pd.DataFrame, freq: str, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Every period from start to end (zero-filled): incidents by the start of their date range, the days of
+    the period inside [start, end], whether the period is cut by the selection (`partial`), and reporting
+    effort: distinct sources per day published in those days."""
+    inc = incidents(events)
+    periods = pd.period_range(start, end, freq=freq)
+    counts = inc["date_start"].dt.to_period(freq).value_counts().reindex(periods, fill_value=0)
+    rows = []
+    for p in periods:
+        first, last = max(p.start_time.normalize(), start), min(p.end_time.normalize(), end)
+        full = (p.end_time.normalize() - p.start_time.normalize()).days + 1
+        days = (last - first).days + 1
+        rows.append({"period": p, "period_start": p.start_time.normalize(), "first_day": first, "last_day": last,
+                     "days": days, "full_days": full, "partial": days < full, "incidents": int(counts[p]),
+                     "sources_per_day": round(float(sources_per_day(events, first, last)), 3)})
+    return pd.DataFrame(rows)

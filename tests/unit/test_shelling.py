@@ -144,3 +144,11 @@ def test_no_recapture_in_the_period_is_said_not_estimated():
     table, s = shelling.recapture_did(TOWN_AND_RAION, rec, ["p:kupiansk"], D("2022-09-01"), D("2022-09-30"))
     assert table.empty and math.isnan(s["estimate"])
     assert shelling.did_conclusion(s).startswith("Not estimated")
+
+
+def test_periods_are_zero_filled_and_partial_ones_marked():
+    pp = shelling.per_period(TOWN_AND_RAION, "W", D("2022-09-01"), D("2022-09-30"))
+    assert pp["incidents"].tolist() == [0, 2, 2, 2, 0]  # weeks from 29 Aug (partial) to 26 Sep (partial)
+    assert pp["partial"].tolist() == [True, False, False, False, True]
+    assert pp["days"].tolist() == [4, 7, 7, 7, 5]
+    assert pp["sources_per_day"].iloc[-1] == 0

@@ -97,10 +97,15 @@ def incident_map(ax, incidents: pd.DataFrame, shapes: dict[str, list[np.ndarray]
             if len(c):
                 ax.scatter(c["longitude"], c["latitude"], marker="^", s=45, color=colour, edgecolor="black",
                            linewidth=0.6, zorder=4, label=f"{label} (claims)")
+        labelled = set(pts.head(labels)["place_name"])
+        for r in control_at[~control_at["place_name"].isin(labelled)].itertuples():
+            ax.annotate(r.place_name, (r.longitude, r.latitude), xytext=(-5, -9), textcoords="offset points",
+                        ha="right", fontsize=7, color="0.25", zorder=5, path_effects=halo)
     for name in shown:
         if per_area.get(name, 0):
             xy = np.vstack(shapes[name])
-            ax.annotate(f"{name}: {per_area[name]} raion/oblast-level", (xy[:, 0].mean(), xy[:, 1].min()),
+            ax.annotate(f"{name} oblast: {per_area[name]} incidents placed only at raion or oblast level",
+                        (xy[:, 0].mean(), xy[:, 1].min()),
                         xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8, style="italic",
                         zorder=5, path_effects=halo)
     x0, x1, y0, y1 = bounds(shapes, shown)

@@ -235,7 +235,10 @@ def did_conclusion(s: dict) -> str:
     parts = (f"Incidents per settlement and day went from {s['recaptured per day before']:.3f} to "
              f"{s['recaptured per day after']:.3f} at the recaptured settlements and from "
              f"{s['comparison per day before']:.3f} to {s['comparison per day after']:.3f} at the "
-             f"{s['comparison places']} comparison places.")
+             f"{s['comparison places']} comparison places: of the difference, "
+             f"{s['recaptured per day after'] - s['recaptured per day before']:+.3f} is the change at the "
+             f"recaptured settlements and {s['comparison per day before'] - s['comparison per day after']:+.3f} "
+             "the reverse of the change at the comparison places.")
     effort = (f"Reporting effort changed too: {s['sources per day before']:.1f} sources per day in the before "
               f"windows, {s['sources per day after']:.1f} in the after windows.")
     if s["low"] <= 0 <= s["high"]:

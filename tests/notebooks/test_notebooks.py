@@ -13,7 +13,7 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from analysis import casualties, diplomacy, shelling
+from analysis import casualties, control, diplomacy, shelling
 from analysis.load import load, within
 from analysis.run.execute import extract_key_figures
 
@@ -46,20 +46,56 @@ def test_shelling_defaults_match_helpers(processed: Path, tmp_path: Path):
     assert kf["event reports"] == len(ev) > 300  # the default scope: the continuously covered record
     assert kf["incidents"] == len(inc)
     assert kf["sources"] == ev["source_id"].nunique()
-    pc = shelling.pivot_change(ev, "Izium", pd.Timestamp("2022-09-10"), 30)
-    assert kf["incidents at Izium after pivot"] == pc.loc[1, "incidents"]
+    # the pivot counts Izium itself, not its raion (it used to count raion-level rows under the town's name)
+    pc = shelling.pivot_change(ev, "Izium", pd.Timestamp("2022-09-10"), 30, START, END, "place")
+    assert kf["incidents at Izium, before 2022-09-10"] == pc.loc[0, "incidents"]
+    assert kf["incidents at Izium, after 2022-09-10"] == pc.loc[1, "incidents"]
+    assert kf["days before pivot in period"] == 26 and kf["days after pivot in period"] == 30
+    raion = shelling.pivot_change(ev, "Izium", pd.Timestamp("2022-09-10"), 30, START, END, "raion", "Izium")
+    assert raion["incidents"].sum() > pc["incidents"].sum()
+    # the recapture study
+    tl = control.timeline(t["control"])
+    rec = control.recaptures(tl)
+    rec = rec[rec["oblast"].isin(set(ev["oblast"]))]
+    comparison = shelling.comparison_places(ev, control.ever_claimed(t["control"]))
+    _, did = shelling.recapture_did(ev, rec, comparison, START, END, 30)
+    assert kf["recaptured settlements in the study"] == did["settlements"] > 5
+    assert kf["comparison places"] == did["comparison places"] > 5
+    assert kf["incidents at recaptured settlements, after"] == did["incidents after"]
+    assert kf["difference in differences (incidents per settlement-day)"] == round(did["estimate"], 4)
+    assert kf["95% interval, low"] == round(did["low"], 4) and kf["95% interval, high"] == round(did["high"], 4)
+    assert kf["sources per day, before windows"] == round(did["sources per day before"], 3)
+    # every figure says what it shows
+    images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
+    assert len(images) >= 5
+    assert all(o.get("metadata", {}).get("image/png", {}).get("alt") for o in images)
 
 
 def test_shelling_other_parameters(processed: Path, tmp_path: Path):
     nb = run("shelling_patterns", tmp_path / "s2.ipynb", data_dir=str(processed), start_date="2022-09-01",
              end_date="2022-10-15", oblast="Kharkiv", freq="D", weapon="all", pivot_place="Kupiansk",
-             pivot_date="2022-09-16", window_days=14, max_date_prec=1)
+             pivot_scope="raion", pivot_date="2022-09-10", window_days=14, map_date="2022-09-05", max_date_prec=1)
     kf = extract_key_figures(nb)
     t = load(processed)
-    ev = shelling.select(shelling.scope(t["events"], t["coverage"]), pd.Timestamp("2022-09-01"),
-                         pd.Timestamp("2022-10-15"), "Kharkiv", "all", 1)
+    s, e = pd.Timestamp("2022-09-01"), pd.Timestamp("2022-10-15")
+    ev = shelling.select(shelling.scope(t["events"], t["coverage"]), s, e, "Kharkiv", "all", 1)
     assert kf["event reports"] == len(ev) > 0
     assert set(ev["oblast"]) == {"Kharkiv"}
+    pc = shelling.pivot_change(ev, "Kupiansk", pd.Timestamp("2022-09-10"), 14, s, e, "raion", "Kupiansk")
+    assert kf["days before pivot in period"] == 9  # clipped: 1 to 9 September
+    assert kf["incidents at Kupiansk raion (all rows), before 2022-09-10"] == pc.loc[0, "incidents"]
+    assert kf["incidents at Kupiansk raion (all rows), after 2022-09-10"] == pc.loc[1, "incidents"]
+
+
+def test_shelling_empty_selection_says_so(processed: Path, tmp_path: Path):
+    nb = run("shelling_patterns", tmp_path / "s3.ipynb", data_dir=str(processed), weapon="tank",
+             oblast="Lviv", scope="all")
+    kf = extract_key_figures(nb)
+    assert kf["incidents"] == 0
+    text = "".join(o.get("data", {}).get("text/markdown", "") + o.get("data", {}).get("text/plain", "")
+                   for c in nb.cells if c.cell_type == "code" for o in c.outputs)
+    assert "No data in this selection" in text
+    assert not any("image/png" in o.get("data", {}) for c in nb.cells if c.cell_type == "code" for o in c.outputs)
 
 
 def casualty_figures(t: dict[str, pd.DataFrame], oblast: str, est: str, civ: bool) -> dict[str, object]:

@@ -48,37 +48,6 @@ def with_alt(fig: plt.Figure, alt: str) -> plt.Figure:
     return fig
 
 
-def with_alt(fig: plt.Figure, alt: str) -> plt.Figure:
-    """Attach alt text to a figure: when IPython displays it (plt.show() or display(fig)), the image output
-    carries it as metadata {'image/png': {'alt': ...}} (the report renderer writes it into <img alt>) and as
-    the text/plain fallback, instead of '<Figure size ...>'."""
-    def bundle(include=None, exclude=None) -> tuple[dict, dict]:
-        return {"text/plain": alt}, {"image/png": {"alt": alt}}
-
-    fig._repr_mimebundle_ = bundle  # IPython looks the method up on the object, so the instance's wins
-    fig.oskil_alt = alt
-    return fig
-
-
-def count_axis(ax: plt.Axes, axis: str = "y", nbins: int | str = "auto") -> None:
-    """A count axis: whole-number ticks (never 0.25 steps), starting at 0."""
-    from matplotlib.ticker import MaxNLocator
-
-    if axis == "y":
-        ax.yaxis.set_major_locator(MaxNLocator(nbins=nbins, integer=True, min_n_ticks=1))
-        ax.set_ylim(bottom=0)
-    else:
-        ax.xaxis.set_major_locator(MaxNLocator(nbins=nbins, integer=True, min_n_ticks=1))
-        ax.set_xlim(left=0)
-
-
-def no_data(what: str) -> None:
-    """Say plainly that a selection is empty, instead of drawing an empty or broken chart."""
-    from IPython.display import Markdown, display
-
-    display(Markdown(f"**No data in this selection:** {what}"))
-
-
 def date_axis(ax: plt.Axes) -> None:
     """Readable date ticks (no overlapping labels) on the x axis."""
     import matplotlib.dates as mdates

@@ -150,7 +150,8 @@ _TEMPLATE = """{%- extends 'index.html.j2' -%}
 {%- else %}
 <img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
 {%- endif %}
-alt="{{ (output | get_metadata('alt', 'image/png') or 'No description has been provided for this image') | escape_html }}"
+{%- set alt = output | get_metadata('alt', 'image/png') or 'No description has been provided for this image' %}
+alt="{{ alt | escape_html }}"
 {%- set width=output | get_metadata('width', 'image/png') -%}
 {%- if width is not none %}
 width={{ width | escape_html }}

@@ -41,6 +41,22 @@ def with_alt(fig: plt.Figure, alt: str) -> plt.Figure:
     return fig
 
 
+def show(fig: plt.Figure) -> None:
+    """Display the figure as a PNG that carries its alt text (as `plots.show` on the integration branch does),
+    then close it so the inline backend does not show it a second time."""
+    import base64
+    import io
+
+    from IPython.display import display
+
+    alt = getattr(fig, "oskil_alt", "") or fig.get_suptitle() or "Figure"
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png", bbox_inches="tight")
+    plt.close(fig)
+    display({"image/png": base64.b64encode(buf.getvalue()).decode("ascii"), "text/plain": f"[figure: {alt}]"},
+            raw=True, metadata={"image/png": {"alt": alt}})
+
+
 def count_axis(ax: plt.Axes, axis: str = "y", nbins: int | str = "auto") -> None:
     """A count axis: whole-number ticks (never 0.25 steps), starting at 0."""
     from matplotlib.ticker import MaxNLocator

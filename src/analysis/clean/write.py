@@ -25,21 +25,34 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from analysis.checksum import sha256
+from analysis.clean.files import claim_output, remember
 from analysis.schema import SCHEMA_VERSION
 
 
 @contextmanager
 def locked(out_dir: Path):
-    """One writer at a time per output folder; a second waits instead of interleaving files."""
+    """One writer at a time per output folder; a second waits instead of interleaving files. The folder must
+    be new, empty or Oskil's own (files.claim_output), checked again once the lock is held."""
+    claim_output(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / ".clean.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
-        for stale in out_dir.glob(".*.tmp"):  # left by a run that was killed while writing
-            stale.unlink(missing_ok=True)
         try:
+            claim_output(out_dir)
+            for stale in out_dir.glob(".*.tmp"):  # left by a run that was killed while writing
+                stale.unlink(missing_ok=True)
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make the renames in `folder` durable: a crash after publish() cannot bring back the old names."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _temp(path: Path, write) -> Path:
@@ -134,9 +147,11 @@ class Publisher:
     """Publish a set of tables into one folder as one run.
 
     add() stages a table (stage_table) on a background thread as soon as it is final: Arrow's Parquet and CSV
-    writers release the GIL, so writing one table overlaps cleaning the next. publish() waits for them, renames
-    every file into place and writes manifest.json last. The folder is locked from the first add() to the end.
-    On any failure before publish() the temporary files are removed and the folder keeps its previous set."""
+    writers release the GIL, so writing one table overlaps cleaning the next. A failed write is raised by the
+    next add() (fail fast), and by publish(). publish() waits for the rest, records the names in the folder's
+    marker, renames every file into place, fsyncs the folder and writes manifest.json last. The folder is
+    locked from the first add() to the end. On any failure before publish() the temporary files are removed
+    and the folder keeps its previous set. A name can be added once, and nothing after publish()."""
 
     def __init__(self, out_dir: Path, workers: int = 2):
         self.out_dir, self.workers = out_dir, workers
@@ -148,7 +163,17 @@ class Publisher:
     def __enter__(self) -> Publisher:
         return self
 
+    def _raise_failed(self) -> None:
+        for f in self._staged.values():
+            if f.done() and not f.cancelled() and f.exception() is not None:
+                raise f.exception()
+
     def add(self, name: str, df: pd.DataFrame) -> None:
+        if self._published:
+            raise RuntimeError(f"Publisher: add({name!r}) after publish(); the set is already published")
+        if name in self._staged:
+            raise ValueError(f"Publisher: table {name!r} added twice to one set")
+        self._raise_failed()
         if self._pool is None:
             self._stack.enter_context(locked(self.out_dir))
             self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="oskil-write")
@@ -156,13 +181,19 @@ class Publisher:
 
     def publish(self, extra: dict) -> list[Path]:
         """Rename every staged file into place (tables in name order), then write the manifest."""
+        if self._published:
+            raise RuntimeError("Publisher: publish() called twice")
+        self._raise_failed()
         staged = [st for name in sorted(self._staged) for st in self._staged[name].result()]
+        remember(self.out_dir, [st.path.name for st in staged])
         # a run that dies while renaming must leave no manifest rather than the old one over a mixed set
         (self.out_dir / "manifest.json").unlink(missing_ok=True)
+        self._published = True  # from here on the temporary files are renamed, not swept
         for st in staged:
             os.replace(st.tmp, st.path)
-        self._published = True
+        fsync_dir(self.out_dir)
         write_manifest(self.out_dir, [st.path for st in staged], extra, {st.path.name: st.digest for st in staged})
+        fsync_dir(self.out_dir)
         return [st.path for st in staged]
 
     def __exit__(self, *exc) -> None:
@@ -171,11 +202,10 @@ class Publisher:
                 for f in self._staged.values():
                     f.cancel()
                 self._pool.shutdown(wait=True)
-                if not self._published:
-                    for f in self._staged.values():
-                        if f.done() and not f.cancelled() and f.exception() is None:
-                            for st in f.result():
-                                st.tmp.unlink(missing_ok=True)
+                for f in self._staged.values():  # not renamed (failed or unpublished): sweep them
+                    if f.done() and not f.cancelled() and f.exception() is None:
+                        for st in f.result():
+                            st.tmp.unlink(missing_ok=True)
         finally:
             self._stack.close()
 
@@ -191,12 +221,20 @@ def write_manifest(out_dir: Path, files: list[Path], extra: dict, digests: dict[
     return path
 
 
+def read_manifest(out_dir: Path) -> dict:
+    """manifest.json of a processed folder (FileNotFoundError if there is none, ValueError if it is not one)."""
+    path = Path(out_dir) / "manifest.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{out_dir}: no manifest.json; run `python -m analysis clean` first")
+    body = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(body, dict) or not isinstance(body.get("files"), dict):
+        raise ValueError(f"{path}: not an Oskil manifest (no 'files' list)")
+    return body
+
+
 def check_manifest(out_dir: Path) -> dict:
     """Raise if the processed folder is not one complete, consistent run."""
-    path = out_dir / "manifest.json"
-    if not path.exists():
-        raise FileNotFoundError(f"{out_dir}: no manifest.json; run `python -m analysis clean` first")
-    body = json.loads(path.read_text())
+    body = read_manifest(out_dir)
     for name, digest in body["files"].items():
         if not (out_dir / name).exists() or sha256(out_dir / name) != digest:
             raise RuntimeError(f"{out_dir / name} does not match manifest.json: the processed data is from "

@@ -6,11 +6,13 @@ reason that says what was expected, marks them out of play (errors.mark_bad) and
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
 from analysis.clean import fast
-from analysis.clean.errors import Rejects, live, mark_bad, rows
+from analysis.clean.errors import ALIVE, Rejects, live, mark_bad, rows
 from analysis.schema import Table
 from analysis.vocab import MULTI_VALUED, VOCABULARIES
 
@@ -26,9 +28,9 @@ def vocabularies(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFra
         s, bad = folded["value"].rename(f.name), folded["bad"]
         if f.required:
             df = mark_bad(df, s.isna(), rejects, f.name, f"a value for required column '{f.name}'", table.key)
+        # the reject shows the cell as written (before folding), so it can be found in the raw file
+        df = mark_bad(df, bad, rejects, f.name, f"one of: {', '.join(allowed)}", table.key)
         df = df.assign(**{f.name: s})
-        df = mark_bad(df, bad, rejects, f.name,
-                      f"one of: {', '.join(allowed)}", table.key)
     return df
 
 
@@ -108,3 +110,59 @@ def references(df: pd.DataFrame, column: str, valid: pd.Index, what: str, table:
         bad &= s.notna()
     article = "an" if what[0] in "aeiou" else "a"
     return mark_bad(df, bad, rejects, column, f"the id of {article} {what} that exists and was kept", table.key)
+
+
+#: characters that can hide or reorder text (bidi overrides and isolates, zero-width characters) or end it
+#: early (NUL and the other C0/C1 controls but tab and newline): a cell holding one is rejected, not published
+UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
+                         "\u2060-\u2069\ufeff\ufff9-\ufffb]")
+MAX_CELL = 100_000  # characters: the longest coded note is a few hundred; a bigger cell is a broken file
+#: permanent ids: a prefix, then letters, digits and . _ - : (EV-S0001, src_a52f39da2e, gn:703448, oskil:raion-izium)
+ID_PATTERNS = {
+    "source_id": re.compile(r"src_[a-z0-9_]{1,64}"),  # src_ + 10 hex digits of sha1(url), by convention
+    "place_id": re.compile(r"[a-z]+:[a-z0-9][a-z0-9._-]{0,99}"),
+}
+ID_PATTERN = re.compile(r"[A-Z]{2,4}-[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _shown(s: pd.Series) -> pd.Series:
+    """A rejected cell as the rejects table shows it: unsafe characters as escapes (U+202E -> \\u202e), cut
+    to 200 characters with its length, so the rejects file is as safe to open as the tables."""
+    esc = s.str.replace(UNSAFE_TEXT, lambda m: f"\\u{ord(m.group()):04x}", regex=True)
+    n = s.str.len()
+    return esc.where(n <= 200, esc.str.slice(0, 200) + "... (" + n.astype("str") + " characters)")
+
+
+def text_and_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
+    """Text that cannot escape its cell, and ids of the right form: cells over MAX_CELL characters, cells with
+    control, bidi-override or zero-width characters, and a key that does not match its id pattern are
+    rejected with the reason (the cell is shown escaped and cut in the rejects table)."""
+    for col in [c for c in table.raw_columns if c in df.columns]:
+        s = df[col]
+        if not pd.api.types.is_string_dtype(s):
+            continue
+        alive = live(df)
+        long = s.str.len().gt(MAX_CELL).fillna(False).astype(bool) & alive
+        unsafe = s.str.contains(UNSAFE_TEXT, regex=True).fillna(False).astype(bool) & alive & ~long
+        for bad, reason in ((long, f"a cell of at most {MAX_CELL:,} characters"),
+                            (unsafe, "text without control, bidi-override or zero-width characters "
+                                     "(shown escaped as \\uXXXX)")):
+            if bad.any():
+                df = _reject_shown(df, bad, rejects, col, reason, table.key)
+    key = table.key
+    if key and key in df.columns:
+        pattern = ID_PATTERNS.get(key, ID_PATTERN)
+        s = df[key]
+        bad = s.notna() & ~s.str.fullmatch(pattern).fillna(False).astype(bool) & live(df)
+        if bad.any():
+            df = _reject_shown(df, bad, rejects, key, f"an id of the form {pattern.pattern}", key)
+    return df
+
+
+def _reject_shown(df: pd.DataFrame, bad: pd.Series, rejects: Rejects, column: str, reason: str,
+                  id_col: str | None) -> pd.DataFrame:
+    """mark_bad, with the cell (and the id) recorded as _shown() renders them."""
+    cols = list(dict.fromkeys(c for c in ("raw_line", column, id_col) if c and c in df.columns))
+    part = rows(df[cols], bad)
+    rejects.add(part.assign(**{c: _shown(part[c]) for c in cols if c != "raw_line"}), column, reason, id_col)
+    return df.assign(**{ALIVE: live(df) & ~bad})

@@ -17,6 +17,7 @@ import pandas as pd
 
 from analysis.clean import dates, fast, incidents, places, tables
 from analysis.clean.errors import CleanError, Rejects, ragged_rejects, take_bad
+from analysis.clean.files import claim_output
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
 from analysis.clean.write import Publisher, sha256
@@ -281,9 +282,10 @@ def load_gazetteer(gaz_dir: Path) -> pd.DataFrame:
 
     try:
         gaz = load(gaz_dir, ("gazetteer",))["gazetteer"]
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, RuntimeError, ValueError) as exc:
         raise CleanError(str(gaz_dir), None, None, None,
-                         "a processed folder with gazetteer.parquet and manifest.json (--gazetteer)") from exc
+                         "a processed folder with gazetteer.parquet and manifest.json (--gazetteer) that agree "
+                         f"({str(exc).splitlines()[0]})") from None
     return tables._finish(gaz, TABLES["gazetteer"])
 
 
@@ -319,6 +321,8 @@ def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | No
     if write and Path(out_dir).resolve() == Path(gaz_dir).resolve():
         raise CleanError(str(out_dir), None, None, None,
                          "an --out folder other than the --gazetteer folder (an import replaces every table in it)")
+    if write:  # before the reading: an import never writes over files no Oskil command wrote
+        claim_output(Path(out_dir), command="import")
     gaz = load_gazetteer(Path(gaz_dir))
     stream = Stream.open(export, block_size or BLOCK_SIZE)
     stream.require(mapper.REQUIRED, mapper.NAME)

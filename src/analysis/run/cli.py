@@ -11,6 +11,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from analysis.folder_lock import shared_lock
 from analysis.paths import repo_root
 from analysis.run import provenance as prov_mod
 from analysis.run.execute import NotebookFailed, execute
@@ -70,24 +71,55 @@ def run_report(
         raise NotebookFailed(f"{notebook.name}: unknown parameter(s) {unknown}; it declares {sorted(defaults)}")
     given, data_dir = resolve_data(defaults, given, data_dir, root)
     effective = prov_mod.effective_parameters(defaults, given)
-    provenance = prov_mod.collect(notebook, given, data_dir, root)
-    # the data's hash is part of the name: new data never overwrites a report cited on the old data
-    data_tag = prov_mod.data_hash(provenance["data_files"])[:8]
-    stem = f"{prov_mod.report_stem(notebook.stem, effective, defaults)}-{data_tag}" + ("-nocode" if no_code else "")
-    folder = reports_dir / prov_mod.slugify(notebook.stem)
-    out_html = folder / f"{stem}.html"
-    if not _inside(out_html, reports_dir):  # cannot happen with slugify; belt and braces
-        raise NotebookFailed(f"refusing to write outside {reports_dir}: {out_html}")
-    result = execute(
-        notebook,
-        given,
-        folder / f"{stem}.ipynb",
-        data_dir=data_dir,
-        failed_dir=reports_dir / "_failed",
-    )
-    provenance["key_figures"] = result.key_figures
-    render(result.output, provenance, out_html, no_code=no_code, notebook_dir=notebook.parent)
+    # held shared from hashing the data to publishing the page: a clean into the folder waits for this report
+    with shared_lock(data_dir):
+        provenance = prov_mod.collect(notebook, given, data_dir, root)
+        provenance["render"] = {"no_code": no_code}
+        # the data's hash is part of the name: new data never overwrites a report cited on the old data
+        data_tag = prov_mod.data_hash(provenance["data_files"])[:8]
+        stem = (f"{prov_mod.report_stem(notebook.stem, effective, defaults)}-{data_tag}"
+                + ("-nocode" if no_code else ""))
+        folder = reports_dir / prov_mod.slugify(notebook.stem)
+        out_html = folder / f"{stem}.html"
+        if not _inside(out_html, reports_dir):  # cannot happen with slugify; belt and braces
+            raise NotebookFailed(f"refusing to write outside {reports_dir}: {out_html}")
+        result = execute(notebook, given, folder / f"{stem}.ipynb", data_dir=data_dir,
+                         failed_dir=reports_dir / "_failed", staged=True)
+        try:
+            check_reads(result.reads, data_dir, provenance["data_files"], notebook.name)
+            same_data_or_new(out_html, provenance)
+            provenance["key_figures"] = result.key_figures
+            render(result.output, provenance, out_html, no_code=no_code, notebook_dir=notebook.parent)
+        except BaseException:
+            result.output.unlink(missing_ok=True)
+            raise
+        os.replace(result.output, folder / f"{stem}.ipynb")
     return out_html, provenance
+
+
+def check_reads(reads: list[dict], data_dir: Path, cited: dict[str, str], name: str) -> None:
+    """The notebook must have read the very bytes the provenance cites, from the cited folder: a folder
+    changed (or swapped) while the report ran fails the run instead of producing a page that mixes two."""
+    for entry in reads:
+        folder = Path(str(entry.get("data_dir", "")))
+        if folder.resolve() != Path(data_dir).resolve():
+            raise NotebookFailed(f"{name}: the notebook read data from {folder}, but the report cites {data_dir}; "
+                                 "nothing was written")
+        for file, digest in sorted(entry.get("files", {}).items()):
+            if cited.get(file) != digest:
+                raise NotebookFailed(
+                    f"{name}: {data_dir / file} changed while the report ran (sha256 {str(cited.get(file))[:12]} "
+                    f"when it started, {digest[:12]} when the notebook read it); nothing was written: run it again")
+
+
+def same_data_or_new(out_html: Path, provenance: dict) -> None:
+    """An existing report is replaced only by one computed from the same data (same data hash)."""
+    if not out_html.exists():
+        return
+    old = read_provenance(out_html)
+    if old is None or old.get("data_sha256") != provenance.get("data_sha256"):
+        raise NotebookFailed(f"{out_html} exists and cites other data (or is not an Oskil report); "
+                             "refusing to replace it")
 
 
 def _job(notebook: Path, given: Params, options: dict) -> tuple[bool, float, str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import time
@@ -14,11 +15,12 @@ from pathlib import Path
 from analysis.folder_lock import shared_lock
 from analysis.paths import repo_root
 from analysis.run import provenance as prov_mod
-from analysis.run.execute import NotebookFailed, execute
-from analysis.run.index import build_index, read_provenance
+from analysis.run.execute import NotebookFailed, execute, sweep_stale
+from analysis.run.index import INDEX_NAME, build_index, read_provenance
+from analysis.run.page import differences
 from analysis.run.provenance import Params
-from analysis.run.render import render
-from analysis.run.verify import FAILED, Check, compare, format_table, verdict
+from analysis.run.render import render, render_html
+from analysis.run.verify import CHANGED, FAILED, SAME, Check, compare, format_table, verdict
 
 
 def parse_value(text: str) -> object:
@@ -75,6 +77,7 @@ def run_report(
     with shared_lock(data_dir):
         provenance = prov_mod.collect(notebook, given, data_dir, root)
         provenance["render"] = {"no_code": no_code}
+        provenance["given"] = dict(given)  # what papermill injected: verify injects the same
         # the data's hash is part of the name: new data never overwrites a report cited on the old data
         data_tag = prov_mod.data_hash(provenance["data_files"])[:8]
         stem = (f"{prov_mod.report_stem(notebook.stem, effective, defaults)}-{data_tag}"
@@ -135,6 +138,38 @@ def _job(notebook: Path, given: Params, options: dict) -> tuple[bool, float, str
     return True, time.perf_counter() - start, str(html)
 
 
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: have Linux SIGKILL this worker when the `run` process dies (even by kill -9), so no
+    worker goes on running notebooks for nobody; its kernels follow (they poll for their parent)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: nothing to ask for
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def claim_reports(reports: Path) -> str | None:
+    """Why `run` must not write into `reports` (None if it may): a file, or a folder holding files the runner
+    does not write (index.html, _failed/, one folder of .html/.ipynb per notebook, hidden temporary files)."""
+    if not reports.exists():
+        return None
+    if not reports.is_dir():
+        return f"{reports}: expected a reports folder (this is a file)"
+    for entry in sorted(reports.iterdir()):
+        if entry.name.startswith(".") or entry.name in (INDEX_NAME, "_failed"):
+            continue
+        inner = list(entry.iterdir()) if entry.is_dir() else [entry]
+        foreign = [f for f in inner if not f.name.startswith(".") and f.suffix not in (".html", ".ipynb")]
+        if not entry.is_dir() or foreign:
+            first = foreign[0] if foreign else entry
+            return (f"{first}: expected a reports folder holding only what `run` writes; refusing to write "
+                    "into a folder with other files (choose another --reports)")
+    return None
+
+
 def _declared(notebook: Path) -> Params:
     """Parameters a notebook declares; {} if unreadable (its own run then reports why)."""
     try:
@@ -175,6 +210,11 @@ def main_run(args: argparse.Namespace) -> int:
     if missing:
         print(f"[run] not found: {', '.join(missing)}", file=sys.stderr)
         return 2
+    refused = claim_reports(reports)
+    if refused:
+        print(f"[run] error: {refused}", file=sys.stderr)
+        return 2
+    sweep_stale(reports)  # temporary files of runs that were killed
     given = {name: parse_value(value) for name, value in args.parameters or []}
     plan = _notebook_params(notebooks, given)
     if isinstance(plan, str):
@@ -186,7 +226,8 @@ def main_run(args: argparse.Namespace) -> int:
     if jobs == 1:
         outcomes = ((nb, _job(nb, plan[nb], options)) for nb in notebooks)
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=die_with_parent, initargs=(os.getpid(),))
         futures = {pool.submit(_job, nb, plan[nb], options): nb for nb in notebooks}
         outcomes = ((futures[f], f.result()) for f in as_completed(futures))
     try:
@@ -233,6 +274,11 @@ def main_verify(args: argparse.Namespace) -> int:
         for k, v in old.get("parameters", {}).items()
         if k not in defaults or not prov_mod.same_value(v, defaults[k])
     }
+    injected = old.get("given")
+    if isinstance(injected, dict) and all(k in old.get("parameters", {}) and prov_mod.same_value(
+            v, old["parameters"][k]) for k, v in injected.items()):
+        # the very values papermill injected, in their order, then any other the cited parameters change
+        given = {**injected, **{k: v for k, v in given.items() if k not in injected}}
     data_dir = Path(args.data_dir).resolve() if args.data_dir else None
     if data_dir is not None and DATA_PARAM in defaults:  # --data-dir beats the recorded value
         given[DATA_PARAM] = str(data_dir)
@@ -240,6 +286,10 @@ def main_verify(args: argparse.Namespace) -> int:
         recorded = Path(str(old.get("data_dir", "")))
         recorded = recorded if recorded.is_absolute() else root / recorded
         data_dir = recorded if old.get("data_dir") and recorded.is_dir() else None
+    refused = claim_reports(Path(args.keep).resolve()) if args.keep else None
+    if refused:
+        print(f"[verify] error: {refused}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="oskil-verify-") as tmp:
         reports = Path(args.keep).resolve() if args.keep else Path(tmp)
         print(f"[verify] re-running {notebook.name} with {old.get('parameters', {})}", flush=True)
@@ -250,11 +300,24 @@ def main_verify(args: argparse.Namespace) -> int:
             given, folder = resolve_data(defaults, given, data_dir, root)
             new = prov_mod.collect(notebook, given, folder, root)
             rerun = Check("run", "re-run", FAILED, "", str(err))
-    checks = [rerun, *compare(old, new)]
+        page = [] if rerun.status == FAILED else page_checks(Path(args.report), html, old, notebook,
+                                                                 moved=args.data_dir is not None)
+    checks = [rerun, *compare(old, new), *page]
     print(format_table(checks))
     ok, line = verdict(checks, strict=args.strict)
     print(line)
     return 0 if ok else 1
+
+
+def page_checks(report: Path, rerun_html: Path, old: dict, notebook: Path, moved: bool) -> list[Check]:
+    """The cited page against the re-run's notebook rendered with the cited provenance: same bytes, or every
+    difference named where it is (a data folder given with --data-dir changes only the injected cell)."""
+    no_code = bool(old.get("render", {}).get("no_code", report.stem.endswith("-nocode")))
+    expected = render_html(rerun_html.with_suffix(".ipynb"), old, no_code=no_code, notebook_dir=notebook.parent)
+    found = differences(report.read_text(encoding="utf-8"), expected, skip_injected_input=moved)
+    if not found:
+        return [Check("page", "every output, the provenance block and the markup", SAME)]
+    return [Check("page", d.where, CHANGED, d.page, d.expected) for d in found]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -4,7 +4,7 @@ Each file is written to a hidden temporary name in the same folder (fsync'ed) an
 killed run never leaves half a file. A clean publishes its tables as one set (Publisher): every file is
 staged first, then all are renamed, then manifest.json is written last, listing every file with its SHA-256:
 readers check it, so a set of files from two different runs is detected. Text cells that a spreadsheet
-would run as a formula (=, +, -, @) are prefixed with ' in the CSV twins only.
+could run as a formula are prefixed with ' in the CSV twins only, reversibly (see _neutralise_arrow).
 """
 
 from __future__ import annotations
@@ -82,16 +82,29 @@ def _arrow(df: pd.DataFrame) -> pa.Table:
     return table.replace_schema_metadata({**{k: v for k, v in (table.schema.metadata or {}).items()}, **meta})
 
 
+#: a cell starting with + or - that a spreadsheet can only read as a number, a phone number or a dash: left
+#: alone ('-5', '+380 57 700-00-00', '-'). Anything else starting with + or - may be a formula.
+PLAIN_SIGNED = r"^(?:[+-]?[0-9][0-9 .,]*%?|\+[0-9][0-9 ().-]*|[- ]+)$"
+
+
 def _neutralise_arrow(arr: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Defuse spreadsheet formulas in a text column (OWASP CSV injection advice): a cell starting with =, +,
-    -, @, tab or carriage return gets a leading '. Only the first character is tested, in Arrow compute."""
-    # _FORMULA looks at the first character only: test it against the set instead of running a regex
+    """Defuse spreadsheet formulas in a text column (OWASP CSV injection advice), reversibly: a cell starting
+    with =, @, tab, carriage return or ', or with + or - and not a plain number, phone number or dash
+    (PLAIN_SIGNED), gets a leading '. So a CSV cell starting with ' always had one added: remove that one ' to
+    get the value back ("'=1+1" was "=1+1", "''=1+1" was "'=1+1"). Computed in Arrow."""
     first = pc.utf8_slice_codeunits(arr, 0, 1)
-    hit = pc.is_in(first, value_set=pa.array(["=", "+", "-", "@", "\t", "\r"], type=arr.type))
+    always = pc.is_in(first, value_set=pa.array(["=", "@", "\t", "\r", "'"], type=arr.type))
+    signed = pc.is_in(first, value_set=pa.array(["+", "-"], type=arr.type))
+    hit = pc.or_(always, pc.and_(signed, pc.invert(pc.match_substring_regex(arr, PLAIN_SIGNED))))
     if not pc.any(hit).as_py():
         return arr
     quote, empty = pa.scalar("'", arr.type), pa.scalar("", arr.type)
     return pc.if_else(hit, pc.binary_join_element_wise(quote, arr, empty), arr)
+
+
+def unneutralise(cell: str) -> str:
+    """The value of a CSV twin's cell: the leading ' that _neutralise_arrow added, removed."""
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def _csv_table(df: pd.DataFrame, table: pa.Table) -> pa.Table:

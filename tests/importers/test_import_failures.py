@@ -74,3 +74,15 @@ def test_the_gazetteer_folder_is_read_for_its_gazetteer_only(gaz_dir, tmp_path):
     gaz = Path(shutil.copytree(gaz_dir, tmp_path / "gaz"))
     (gaz / "gazetteer.csv").write_text("changed after the clean: not needed by an import\n")
     common.run(acled, SAMPLE, tmp_path / "out", gaz)
+
+
+def test_unsafe_text_in_an_export_is_a_reject(gaz_dir, tmp_path):
+    lines = SAMPLE.read_text(encoding="utf-8").split("\n")
+    lines[1] = lines[1].replace("Kupiansk", "Kupi\u202eansk", 1)
+    export = tmp_path / "bidi.csv"
+    export.write_text("\n".join(lines), encoding="utf-8")
+    result = common.run(acled, export, tmp_path / "out", gaz_dir)
+    rej = result.tables["rejects"]
+    hit = rej[rej["reason"].str.startswith("text without control")]
+    assert hit["line"].tolist() == [2] and "\\u202e" in hit["value"].iloc[0]
+    assert result.read["events"] == result.kept["events"] + result.rejected["events"]

@@ -137,7 +137,21 @@ def text_and_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFra
     """Text that cannot escape its cell, and ids of the right form: cells over MAX_CELL characters, cells with
     control, bidi-override or zero-width characters, and a key that does not match its id pattern are
     rejected with the reason (the cell is shown escaped and cut in the rejects table)."""
-    for col in [c for c in table.raw_columns if c in df.columns]:
+    df = safe_text(df, table.raw_columns, rejects, table.key)
+    key = table.key
+    if key and key in df.columns:
+        pattern = ID_PATTERNS.get(key, ID_PATTERN)
+        s = df[key]
+        bad = s.notna() & ~s.str.fullmatch(pattern).fillna(False).astype(bool) & live(df)
+        if bad.any():
+            df = _reject_shown(df, bad, rejects, key, f"an id of the form {pattern.pattern}", key)
+    return df
+
+
+def safe_text(df: pd.DataFrame, columns: list[str], rejects: Rejects, id_col: str | None) -> pd.DataFrame:
+    """Reject rows with a cell over MAX_CELL characters or holding UNSAFE_TEXT, in the text columns listed
+    (the clean's raw tables and the importers' export batches alike)."""
+    for col in [c for c in columns if c in df.columns]:
         s = df[col]
         if not pd.api.types.is_string_dtype(s):
             continue
@@ -148,14 +162,7 @@ def text_and_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFra
                             (unsafe, "text without control, bidi-override or zero-width characters "
                                      "(shown escaped as \\uXXXX)")):
             if bad.any():
-                df = _reject_shown(df, bad, rejects, col, reason, table.key)
-    key = table.key
-    if key and key in df.columns:
-        pattern = ID_PATTERNS.get(key, ID_PATTERN)
-        s = df[key]
-        bad = s.notna() & ~s.str.fullmatch(pattern).fillna(False).astype(bool) & live(df)
-        if bad.any():
-            df = _reject_shown(df, bad, rejects, key, f"an id of the form {pattern.pattern}", key)
+                df = _reject_shown(df, bad, rejects, col, reason, id_col)
     return df
 
 

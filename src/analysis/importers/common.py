@@ -15,8 +15,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.clean import dates, fast, incidents, places, tables
-from analysis.clean.errors import CleanError, Rejects, ragged_rejects, take_bad
+from analysis.clean import checks, dates, fast, incidents, places, tables
+from analysis.clean.errors import CleanError, Rejects, kept, ragged_rejects, take_bad
 from analysis.clean.files import claim_output
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
@@ -331,6 +331,7 @@ def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | No
     parts, srcs, n_read = [], [], 0
     for batch in stream.batches(mapper.WANTED):
         n_read += len(batch)
+        batch = kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID))  # as the clean checks raw text
         mapped_batch = mapper.map_batch(batch, resolver, rej)
         del batch
         if mapped_batch is not None:  # None: every row of the batch was rejected

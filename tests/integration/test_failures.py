@@ -215,3 +215,10 @@ def test_the_reader_never_prints_pyarrow_noise(capsys, raw):
     with pytest.raises(CleanError, match="byte 0xFF"):
         read.read_raw(raw.path / "tallies.csv", TABLES["tallies"])
     assert "Exception ignored" not in capsys.readouterr().err
+
+
+def test_synth_never_writes_over_hand_coded_tables(capsys, written):
+    before = files_of(written)
+    code = cli.main(["synth", "--rows", "100", "--out", str(written)])
+    one_line(code, capsys.readouterr().err, "synth refuses")
+    assert files_of(written) == before

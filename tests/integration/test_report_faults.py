@@ -50,13 +50,14 @@ def run(reports: Path, data: Path, *notebooks: str, jobs: int = 1, **kw) -> subp
     return subprocess.Popen(cmd, cwd=ROOT, env=ENV, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, **kw)
 
 
-def test_rerun_differs_only_in_run_time(tmp_path: Path, data: Path):
+@pytest.mark.parametrize("notebook", ["shelling_patterns", "diplomatic_timing"])  # the latter: a jittered plot
+def test_rerun_differs_only_in_run_time(tmp_path: Path, data: Path, notebook: str):
     pages = []
     for name in ("a", "b"):
-        p = run(tmp_path / name, data)
+        p = run(tmp_path / name, data, notebook)
         out, _ = p.communicate(timeout=300)
         assert p.returncode == 0, out.decode()
-        (html,) = (tmp_path / name / "shelling_patterns").glob("*.html")
+        (html,) = (tmp_path / name / notebook).glob("*.html")
         pages.append(html)
     assert pages[0].name == pages[1].name
     a, b = (RUN_TIME.sub("<time>", p.read_text(encoding="utf-8")) for p in pages)

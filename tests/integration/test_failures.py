@@ -222,3 +222,18 @@ def test_synth_never_writes_over_hand_coded_tables(capsys, written):
     code = cli.main(["synth", "--rows", "100", "--out", str(written)])
     one_line(code, capsys.readouterr().err, "synth refuses")
     assert files_of(written) == before
+
+
+def test_a_full_disk_error_from_pyarrow_names_the_file(tmp_path):
+    """pyarrow raises ENOSPC as OSError(28, 'Error writing bytes to file ...') with no file name: the writer
+    re-raises it naming the file it was writing, so the one error line says which."""
+    def full(path):
+        Path(path).write_bytes(b"PAR1 half a file")
+        raise OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device")
+
+    with pytest.raises(OSError) as info:
+        write._temp(tmp_path / "events.parquet", full)
+    assert info.value.errno == errno.ENOSPC and info.value.filename == str(tmp_path / "events.parquet")
+    assert cli.one_line(info.value) == (f"error: {tmp_path / 'events.parquet'}: No space left on device; free some "
+                                        "space, nothing was published (the previous files are intact)")
+    assert list(tmp_path.iterdir()) == []  # the half-written temporary file is gone

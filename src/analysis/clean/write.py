@@ -66,6 +66,12 @@ def _temp(path: Path, write) -> Path:
         write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if exc.filename or not exc.errno:
+            raise
+        # pyarrow's write errors carry the errno but not the file: name the file being written
+        raise OSError(exc.errno, os.strerror(exc.errno), str(path)) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -257,6 +257,10 @@ def _find_notebook(prov: dict, root: Path) -> Path | None:
 def main_verify(args: argparse.Namespace) -> int:
     """`verify`: re-run a report's notebook with its parameters and compare."""
     root = Path(args.root or repo_root()).resolve()
+    if not Path(args.report).is_file():  # a folder, a pipe or a device is never read
+        print(f"[verify] error: {args.report}: expected a report file (an .html file written by `run`)",
+              file=sys.stderr)
+        return 2
     old = read_provenance(Path(args.report))
     if old is None:
         print(f"[verify] {args.report}: no Oskil provenance found", file=sys.stderr)

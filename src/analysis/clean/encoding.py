@@ -56,7 +56,7 @@ def invalid_byte(body: bytes, at: int, file: str, in_utf8: int, non_ascii: int) 
 
 def first_invalid(fh: BinaryIO, file: str, chunk: int = 1 << 22) -> CleanError | None:
     """Scan a (large) file for its first invalid UTF-8 byte without reading it whole: the error, or None."""
-    carry, offset_line, seen = b"", 1, 0
+    carry, line, tail = b"", 1, b""  # tail: the start of the current line, read in earlier blocks
     while True:
         block = fh.read(chunk)
         buf = carry + block
@@ -65,16 +65,17 @@ def first_invalid(fh: BinaryIO, file: str, chunk: int = 1 << 22) -> CleanError |
             carry = b""
         except UnicodeDecodeError as exc:
             if block and exc.reason == "unexpected end of data":
-                carry = buf[exc.start:]
-                buf = buf[:exc.start]
+                carry, buf = buf[exc.start:], buf[:exc.start]
             else:
-                start = buf.rfind(b"\n", 0, exc.start) + 1
-                err = invalid_byte(buf[start:], exc.start - start, file, 0, 0)
-                line = offset_line + buf.count(b"\n", 0, start)
-                return CleanError(file, line, None, err.value,
-                                  f"UTF-8 text: byte 0x{buf[exc.start]:02X} at byte {exc.start - start + 1} of the "
-                                  "line is not UTF-8; fix that byte or save the file as UTF-8")
-        offset_line += buf.count(b"\n")
-        seen += len(buf)
+                nl = buf.rfind(b"\n", 0, exc.start)
+                text = buf[nl + 1:] if nl >= 0 else tail + buf
+                at = exc.start - (nl + 1) if nl >= 0 else len(tail) + exc.start
+                err = invalid_byte(text, at, file, 0, 0)
+                return CleanError(file, line + buf.count(b"\n", 0, exc.start), None, err.value,
+                                  f"UTF-8 text: byte 0x{text[at]:02X} at byte {at + 1} of the line is not UTF-8; "
+                                  "fix that byte or save the file as UTF-8")
+        nl = buf.rfind(b"\n")
+        tail = buf[nl + 1:] if nl >= 0 else tail + buf
+        line += buf.count(b"\n")
         if not block:
             return None

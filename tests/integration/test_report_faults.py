@@ -228,3 +228,14 @@ def test_lock_file_is_the_cleans(own_data):
     with open(own_data / ".clean.lock", "rb") as fh, shared_lock(own_data):
         with pytest.raises(BlockingIOError):
             fcntl.flock(fh, fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+
+def test_a_data_dir_without_a_manifest_is_refused_before_any_kernel_or_hashing(tmp_path, monkeypatch):
+    """`-p data_dir ../..` once hashed every Parquet file under it before the notebook refused it."""
+    hashed, executed = [], []
+    monkeypatch.setattr(run_cli.prov_mod, "data_checksums", lambda d: hashed.append(d) or {})
+    monkeypatch.setattr(run_cli, "execute", lambda *a, **k: executed.append(a))
+    with pytest.raises(NotebookFailed, match="no manifest.json"):
+        run_cli.run_report(NOTEBOOK, {"data_dir": "../.."}, reports_dir=tmp_path, data_dir=None, root=ROOT)
+    assert hashed == [] and executed == []
+    assert not list(tmp_path.iterdir())

@@ -72,6 +72,9 @@ def run_report(
     if unknown:
         raise NotebookFailed(f"{notebook.name}: unknown parameter(s) {unknown}; it declares {sorted(defaults)}")
     given, data_dir = resolve_data(defaults, given, data_dir, root)
+    if DATA_PARAM in defaults and not (data_dir / "manifest.json").is_file():  # before any kernel starts
+        raise NotebookFailed(f"{notebook.name}: {DATA_PARAM} {data_dir} is not a folder written by `python -m "
+                             "analysis clean` (no manifest.json); nothing was run")
     effective = prov_mod.effective_parameters(defaults, given)
     # held shared from hashing the data to publishing the page: a clean into the folder waits for this report
     with shared_lock(data_dir):

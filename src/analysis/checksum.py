@@ -13,3 +13,8 @@ def sha256(path: Path | str) -> str:
     """Hex SHA-256 of the file's bytes, read in blocks."""
     with open(path, "rb") as fh:
         return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def sha256_bytes(data: bytes) -> str:
+    """Hex SHA-256 of bytes already in memory (what load() parses is what it hashes)."""
+    return hashlib.sha256(data).hexdigest()

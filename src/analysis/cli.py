@@ -20,10 +20,16 @@ def _clean(args: argparse.Namespace) -> int:
     def step():
         from analysis.clean import storage
         from analysis.clean.errors import CleanError
+        from analysis.clean.files import claim_output
 
         if storage.same_place(args.raw, args.out):
-            raise CleanError(args.out, None, None, None, "an --out folder other than --raw (the clean writes a "
-                             "CSV twin of each table, which would replace the raw files)")
+            raise CleanError(args.out, None, None, None, "an --out folder other than --raw (clean would overwrite "
+                             "the raw tables)")
+        # a local --out is claimed before the reading, not only at the first write; a remote one is checked by
+        # storage.output_folder (a folder holding files of a run without its manifest.json is refused)
+        local_out = storage.local_path(args.out)
+        if local_out is not None:
+            claim_output(local_out, storage.local_path(args.raw), "clean")
         if args.engine == "dask":
             from analysis.clean.dask_engine import clean
 
@@ -63,8 +69,8 @@ def report(step, done) -> int:
 
     try:
         summary = step()
-    except CleanError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (CleanError, OSError, AssertionError) as exc:
+        print(one_line(exc), file=sys.stderr)
         return 2
     for line in summary.lines():
         print(line)
@@ -95,8 +101,35 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
     return p
 
 
+def one_line(exc: BaseException) -> str:
+    """The error line for a failure no step turned into a CleanError: what failed, on which file, and why."""
+    from analysis.clean.errors import CleanError
+
+    if isinstance(exc, CleanError):
+        return f"error: {exc}"
+    if isinstance(exc, OSError):
+        where = f"{exc.filename}: " if exc.filename else ""
+        why = exc.strerror or (str(exc).splitlines() or [type(exc).__name__])[0]
+        hint = {28: "; free some space, nothing was published (the previous files are intact)",
+                27: "; the file system refused a file this large, nothing was published",
+                13: "; expected a folder this user can write (or a file it can read)",
+                30: "; expected a writable output folder (this one is on a read-only file system)"}
+        return f"error: {where}{why}{hint.get(exc.errno or 0, '')}"
+    if isinstance(exc, AssertionError):
+        return f"error: an internal consistency check failed (please report it): {str(exc).splitlines()[0]}"
+    text = str(exc).splitlines()[0] if str(exc) else ""
+    return f"error: {type(exc).__name__}: {text}"
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run one command. Bad input, a full disk, a missing permission: one line on stderr and exit 2."""
+    from analysis.clean.errors import CleanError
+
     argv = sys.argv[1:] if argv is None else argv
     # `clean` needs none of the other commands, whose modules import the notebook stack (seconds)
     args = build_parser(plugins=not (argv and argv[0] == "clean")).parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except (CleanError, OSError, AssertionError) as exc:
+        print(one_line(exc), file=sys.stderr)
+        return 2

@@ -1,15 +1,26 @@
-"""One look for every figure: seaborn theme, colour-blind-safe palette, titles, units, source line, alt text."""
+"""One look for every figure: seaborn theme, colour-blind-safe palette, titles, units, source line, alt text.
+
+Text in figures comes from coded data (place names, claimants, stances), so it is drawn literally: theme()
+turns mathtext off (`text.parse_math`, and no TeX), so '$\\frac{1}{0}$' is drawn as typed and a stray '$'
+cannot break a figure; finish() cuts long labels. Random placement (strip-plot jitter) is seeded (jitter,
+seeded), so a re-run draws the same pixels.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import weakref
+from collections.abc import Iterator
 
 import matplotlib.pyplot as plt
 import numpy as np
 import seaborn as sns
+from matplotlib.text import Text
+from matplotlib.ticker import FixedFormatter, FuncFormatter
 
 PALETTE = "colorblind"
 SOURCE = "Source: Oskil hand-coded reports (data/processed), coded from public reports; see each row's source URL."
+MAX_LABEL = 40  # characters of a tick, legend or annotation label; a longer one ends in '…'
 
 
 def theme() -> None:
@@ -17,21 +28,60 @@ def theme() -> None:
     sns.set_theme(context="notebook", style="whitegrid", palette=PALETTE)
     plt.rcParams.update({"figure.figsize": (10, 4.8), "figure.dpi": 100, "savefig.dpi": 100,
                          "axes.titleweight": "bold", "axes.titlesize": 12,
-                         "text.parse_math": False})  # labels from data are literal text: "$5" is not maths
+                         "text.parse_math": False, "text.usetex": False})  # labels from data are literal
 
 
 #: alt text of finished figures (read by `show`); weak keys, so closed figures are forgotten
 _ALT: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
+def literal(text: object) -> str:
+    """Text for a figure that stays literal even where mathtext is on (a '$' becomes '\\$')."""
+    return str(text).replace("$", r"\$")
+
+
+def cut(text: object, limit: int = MAX_LABEL) -> str:
+    """A label of at most `limit` characters."""
+    s = str(text)
+    return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
+
+
+def _literal_cut(t: Text, limit: int = MAX_LABEL) -> None:
+    t.set_parse_math(False)
+    t.set_text(cut(t.get_text(), limit))
+
+
+def _cut_ticks(axis) -> None:
+    fmt = axis.get_major_formatter()
+    if isinstance(fmt, FixedFormatter):
+        fmt.seq = [cut(s) for s in fmt.seq]
+    elif type(fmt).__name__ == "StrCategoryFormatter":  # category names as tick labels
+        axis.set_major_formatter(FuncFormatter(lambda x, pos, f=fmt: cut(f(x, pos))))
+    for t in axis.get_ticklabels():
+        _literal_cut(t)
+
+
 def finish(fig: plt.Figure, title: str, note: str = "", alt: str | None = None) -> plt.Figure:
-    """Title the figure and put the source line (and a caveat) under it. `alt` says what the figure shows, for
-    readers who cannot see it (screen readers, text-only copies); without it the title and axis labels are."""
-    fig.suptitle(title, x=0.01, ha="left", fontsize=13, fontweight="bold")
+    """Title the figure, put the source line (and a caveat) under it, and make every label in it literal and
+    at most MAX_LABEL characters (titles 120). `alt` says what the figure shows, for readers who cannot see it
+    (screen readers, text-only copies); without it the title and axis labels do (taken before any cutting)."""
+    alt = alt or default_alt(fig, title)
+    for ax in fig.axes:
+        _cut_ticks(ax.xaxis)
+        _cut_ticks(ax.yaxis)
+        for t in ax.texts:
+            _literal_cut(t)
+        for t in (ax.title, ax._left_title, ax._right_title, ax.xaxis.label, ax.yaxis.label):
+            _literal_cut(t, 120)
+        legend = ax.get_legend()
+        if legend is not None:
+            for t in [*legend.get_texts(), legend.get_title()]:
+                _literal_cut(t)
+    fig.suptitle(cut(title, 120), x=0.01, ha="left", fontsize=13, fontweight="bold", parse_math=False)
     text = SOURCE + (f"\n{note}" if note else "")
-    fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=8, color="0.35", wrap=True)
+    fig.text(0.01, -0.02, text, ha="left", va="top", fontsize=8, color="0.35", wrap=True, parse_math=False)
     fig.tight_layout()
-    with_alt(fig, alt or default_alt(fig, title))
+    with_alt(fig, alt)
     return fig
 
 
@@ -46,6 +96,18 @@ def with_alt(fig: plt.Figure, alt: str) -> plt.Figure:
     fig._repr_mimebundle_ = bundle  # IPython looks the method up on the object, so the instance's wins
     fig.oskil_alt = alt
     return fig
+
+
+@contextlib.contextmanager
+def seeded(seed: int = 0) -> Iterator[None]:
+    """Seed numpy's global generator for the plotting inside (seaborn's strip-plot jitter draws from it), and
+    put its state back after, so the figure is the same on every run."""
+    state = np.random.get_state()
+    np.random.seed(seed)
+    try:
+        yield
+    finally:
+        np.random.set_state(state)
 
 
 def date_axis(ax: plt.Axes) -> None:

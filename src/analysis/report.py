@@ -16,6 +16,7 @@ from analysis.paths import repo_root
 
 KEY_FIGURES_MIME = "application/vnd.oskil.key-figures+json"
 DATA_DIR_ENV = "OSKIL_DATA_DIR"
+READ_LOG_ENV = "OSKIL_READ_LOG"  # load() appends the hashes of the bytes it read here (analysis.load)
 
 Figure = int | float | str
 

@@ -209,9 +209,15 @@ def _write(df: dict[str, np.ndarray], columns: list[str], path: Path) -> None:
 
 
 def synth(rows: int, out: Path | str, seed: int = 0) -> dict[str, int]:
-    """Write a synthetic raw folder with `rows` events; returns rows written per table."""
+    """Write a synthetic raw folder with `rows` events; returns rows written per table. The folder must be new,
+    empty or an earlier synth's: hand-coded raw tables are never written over."""
+    from analysis.clean.files import claim_output, remember
+    from analysis.schema import RAW_TABLES
+
     out = Path(out)
+    claim_output(out, command="synth")
     out.mkdir(parents=True, exist_ok=True)
+    remember(out, [f"{t.name}.csv" for t in RAW_TABLES])  # before writing: a killed synth's folder stays its own
     g = _Gen(rows, REPO_RAW, seed)
     rng = g.rng
     n_ev, n_ca, n_st = rows, max(rows // 3, 1), max(rows // 20, 1)

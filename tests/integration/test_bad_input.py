@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ import pandas as pd
 import pytest
 
 from analysis import cli
+from analysis.clean import write
 from analysis.schema import RAW_TABLES
 
 KEYS = {t.name: t.key for t in RAW_TABLES}
@@ -586,6 +588,30 @@ def _(raw):
     bad(raw, "events", "EV-0001", "EV-2004", weapon_detail="-2+3")
 
 
+@case("plain-minus-kept", kept("events", "EV-2005", weapon_detail="-5"),
+      csv_cell("events", "EV-2005", "weapon_detail", "-5"))
+def _(raw):
+    bad(raw, "events", "EV-0001", "EV-2005", weapon_detail="-5")
+
+
+@case("plain-dash-kept", kept("events", "EV-2006", weapon_detail="-"),
+      csv_cell("events", "EV-2006", "weapon_detail", "-"))
+def _(raw):
+    bad(raw, "events", "EV-0001", "EV-2006", weapon_detail="-")
+
+
+@case("phone-number-kept", kept("events", "EV-2007", weapon_detail="+380 57 700-00-00"),
+      csv_cell("events", "EV-2007", "weapon_detail", "+380 57 700-00-00"))
+def _(raw):
+    bad(raw, "events", "EV-0001", "EV-2007", weapon_detail="+380 57 700-00-00")
+
+
+@case("quoted-formula-stays-distinct", kept("events", "EV-2008", weapon_detail="'=1+1"),
+      csv_cell("events", "EV-2008", "weapon_detail", "''=1+1"))
+def _(raw):
+    bad(raw, "events", "EV-0001", "EV-2008", weapon_detail="'=1+1")
+
+
 @case("hostile-coder-note-formula", kept("casualties", "CA-0002", coder_note="=cmd|' /C calc'!A0"),
       csv_cell("casualties", "CA-0002", "coder_note", "'=cmd|' /C calc'!A0"))
 def _(raw):
@@ -852,8 +878,11 @@ def test_hostile_text_only_changes_the_csv_twin(runs):
                 continue
             p = pq[col].fillna("").astype("object").tolist()
             c = csv[col].tolist()
-            want = ["'" + v if v[:1] in ("=", "+", "-", "@") else v for v in p]
+            plain = re.compile(write.PLAIN_SIGNED)
+            want = ["'" + v if v[:1] in ("=", "@", "'", "\t", "\r") or (v[:1] in ("+", "-") and not plain.match(v))
+                    else v for v in p]
             assert c == want, (t, col)
+            assert [write.unneutralise(v) for v in c] == p, (t, col)  # reversible
 
 
 def test_the_corpus_is_big_enough():

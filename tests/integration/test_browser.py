@@ -48,7 +48,9 @@ FLAGS = [
 ]
 TIMEOUT = 60  # seconds, per Chromium call
 WINDOW = (1280, 4000)
-LOAD_FAILED = re.compile(r"Failed to load resource|net::ERR_", re.IGNORECASE)
+#: what Chromium's stderr (--v=0) shows of a page that tries to use something: a failed load, a failed fetch,
+#: or any console message (a report runs no scripts, so it should log none)
+LOAD_FAILED = re.compile(r"Failed to load resource|net::ERR_|Failed to fetch|:CONSOLE[:(]", re.IGNORECASE)
 RESOURCE_ATTRS = ("src", "href", "srcset", "poster", "data", "action", "background", "xlink:href")
 
 if CHROMIUM is None:
@@ -316,6 +318,17 @@ def test_screenshot_is_a_full_size_nonblank_png(report: Path, tmp_path: Path):
 def test_chromium_stderr_names_no_failed_load(dumped: subprocess.CompletedProcess):
     bad = [line for line in dumped.stderr.splitlines() if LOAD_FAILED.search(line)]
     assert not bad, "\n".join(bad)
+
+
+def test_stderr_check_catches_a_page_that_reaches_out(tmp_path: Path):
+    """Control for the test above, so it is not vacuous: a page that tries to fetch a file leaves a line
+    LOAD_FAILED matches. (A missing <img> or <script> leaves none at --v=0: that is the request log's job,
+    test_request_log_catches_a_missing_image.)"""
+    page = tmp_path / "page.html"
+    page.write_text('<html><body><p>x</p><script>fetch("missing.json")</script></body></html>', encoding="utf-8")
+    done = chromium(tmp_path / "profile", "--enable-logging=stderr", "--v=0", "--dump-dom", page.as_uri())
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert [line for line in done.stderr.splitlines() if LOAD_FAILED.search(line)], done.stderr[-3000:]
 
 
 def test_html_references_nothing_outside_the_file(report: Path):

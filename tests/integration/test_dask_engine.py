@@ -57,3 +57,29 @@ def test_split_points_cut_only_at_record_ends(tmp_path):
     starts = [s for s, _, _ in blocks]
     assert starts == [4, 12, 16, 25]
     assert [n for _, _, n in blocks] == [1, 3, 4, 6]  # newlines before each block: rows start at lines 2, 4, 5, 7
+
+
+def test_an_invalid_byte_in_a_block_is_named_by_its_line_in_the_file(tmp_path):
+    from analysis.clean.blocks import Block
+    from analysis.clean.errors import CleanError
+    from analysis.clean.read import read_bytes
+    from analysis.schema import TABLES
+
+    raw = tmp_path / "raw"
+    synth(300, raw, seed=1)
+    lines = (raw / "events.csv").read_bytes().split(b"\n")
+    lines[199] = lines[199][:10] + b"\xff" + lines[199][10:]
+    (raw / "events.csv").write_bytes(b"\n".join(lines))
+    p = raw / "events.csv"
+    with pytest.raises(CleanError) as whole:
+        read_bytes(p.read_bytes(), TABLES["events"], "events.csv")
+    header_end, header_nl, cuts = dask_engine.split_points(p, blocksize=4096)
+    assert len(cuts) > 2
+    header, errors = p.read_bytes()[:header_end], []
+    for start, end, before in cuts:
+        try:
+            dask_engine._read_block("events", header, header_nl, Block(str(p), start, end, before))
+        except CleanError as exc:
+            errors.append(exc)
+    assert [e.line for e in errors] == [whole.value.line]
+    assert errors[0].value == whole.value.value

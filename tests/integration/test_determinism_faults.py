@@ -15,7 +15,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.clean import pipeline, write
+from analysis.clean import files, pipeline, write
 
 OUTPUTS = ("*.parquet", "*.csv", "manifest.json")
 
@@ -96,16 +96,21 @@ def test_check_manifest_detects_a_changed_or_missing_file(refs, tmp_path):
         write.check_manifest(out)
 
 
-def old_set_or_no_manifest(out: Path, old: dict[str, str]) -> None:
-    """What a reader may find after a failed clean: the old complete set (manifest passes), or no manifest."""
-    if (out / "manifest.json").exists():
+def old_set_or_no_manifest(out: Path, old: dict[str, str]) -> str:
+    """What a reader may find after a failed clean: the old complete set (manifest passes), or no manifest.
+    Returns which of the two it found, for the caller to assert or record."""
+    found = "old set" if (out / "manifest.json").exists() else "no manifest"
+    if found == "old set":
         write.check_manifest(out)
         assert snapshot(out) == old
     for p in out.iterdir():
+        if p.name == files.MARKER:  # the hidden list of the files Oskil wrote here
+            continue
         if p.suffix in (".parquet", ".csv", ".json"):
             assert not p.name.startswith("."), p.name
         else:  # only the lock and hidden temporary files, never visible as a table
             assert p.name == ".clean.lock" or (p.name.startswith(".") and p.name.endswith(".tmp")), p.name
+    return found
 
 
 def test_a_clean_that_fails_while_writing_leaves_no_mixed_set(refs, tmp_path, monkeypatch):
@@ -128,10 +133,40 @@ def test_a_clean_that_fails_while_writing_leaves_no_mixed_set(refs, tmp_path, mo
     write.check_manifest(out)
     assert snapshot(out) == refs["tiny"]["snap"]
     assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]  # its temporary files are gone
-    old_set_or_no_manifest(out, refs["tiny"]["snap"])
+    assert old_set_or_no_manifest(out, refs["tiny"]["snap"]) == "old set"
     monkeypatch.undo()
     pipeline.clean(refs["messy"]["raw"], out)  # the next clean recovers
     write.check_manifest(out)
+    assert snapshot(out) == refs["messy"]["snap"]
+
+
+@pytest.mark.parametrize("die_at", [1, 7, 18])
+def test_a_clean_that_dies_while_renaming_leaves_no_manifest(refs, tmp_path, monkeypatch, die_at):
+    """Fault injected at the exact call: the die_at-th rename of publish() fails (as a kill would stop it).
+    The old manifest is already gone, so no reader can take the mixed set for a whole one; every visible table
+    is complete; the marker still says the files are Oskil's, so the next clean takes the folder back."""
+    out = copy_out(refs["tiny"]["out"], tmp_path / "out")
+    real, renames = os.replace, []
+
+    def dying(src, dst):
+        if str(dst).startswith(str(out)) and not Path(dst).name.startswith("."):
+            renames.append(Path(dst).name)
+            if len(renames) == die_at:
+                raise KeyboardInterrupt("killed while renaming")
+        return real(src, dst)
+
+    monkeypatch.setattr(write.os, "replace", dying)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.clean(refs["messy"]["raw"], out)
+    monkeypatch.undo()
+    assert len(renames) == die_at
+    assert old_set_or_no_manifest(out, refs["tiny"]["snap"]) == "no manifest"
+    with pytest.raises(FileNotFoundError):
+        write.check_manifest(out)
+    for p in out.glob("*.parquet"):
+        pq.read_metadata(p)
+    assert not [p.name for p in out.iterdir() if p.name.endswith(".tmp")]  # the unrenamed files were swept
+    pipeline.clean(refs["messy"]["raw"], out)
     assert snapshot(out) == refs["messy"]["snap"]
 
 
@@ -153,7 +188,8 @@ def big_raw(make_raw, path: Path, n_events: int = 50_000):
 
 
 def test_killed_clean_leaves_old_set_or_no_manifest_and_next_clean_recovers(refs, make_raw, tmp_path,
-                                                                             subprocess_env, python):
+                                                                             subprocess_env, python,
+                                                                             record_property):
     out = copy_out(refs["tiny"]["out"], tmp_path / "out")
     big = big_raw(make_raw, tmp_path / "big")
     big.write()
@@ -176,7 +212,9 @@ def test_killed_clean_leaves_old_set_or_no_manifest_and_next_clean_recovers(refs
     assert killed, f"the clean finished before it could be killed: {stderr}"
     assert proc.returncode == -signal.SIGKILL
 
-    old_set_or_no_manifest(out, refs["tiny"]["snap"])
+    # a real kill lands anywhere: which of the two states it left is recorded (both are tested deterministically
+    # above: test_a_clean_that_fails_while_writing..., test_a_clean_that_dies_while_renaming...)
+    record_property("killed_clean_left", old_set_or_no_manifest(out, refs["tiny"]["snap"]))
     for p in out.glob("*.parquet"):  # every visible table is complete
         pq.read_metadata(p)
 

@@ -55,14 +55,19 @@ def test_slugify_never_empty() -> None:
     assert p.slugify("Hello World!") == "hello-world"
 
 
-def test_data_checksums_are_sorted_and_relative(tmp_path: Path) -> None:
+def test_data_checksums_are_the_folders_own_tables_never_a_walk(tmp_path: Path) -> None:
+    """Without a manifest: the *.parquet files directly in the folder, sorted (a data_dir of '/' must not
+    hash the disk). With one: the Parquet files it lists, and nothing else."""
     (tmp_path / "sub").mkdir()
+    (tmp_path / "c.parquet").write_bytes(b"c")
     (tmp_path / "b.parquet").write_bytes(b"b")
     (tmp_path / "sub" / "a.parquet").write_bytes(b"a")
     (tmp_path / "notes.csv").write_text("ignored")
     sums = p.data_checksums(tmp_path)
-    assert list(sums) == ["b.parquet", "sub/a.parquet"]
+    assert list(sums) == ["b.parquet", "c.parquet"]
     assert sums["b.parquet"] == "3e23e8160039594a33894f6564e1b1348bbd7a0088d42c4acb73eeaed59c009d"
+    (tmp_path / "manifest.json").write_text('{"files": {"b.parquet": "x", "notes.csv": "y", "../c.parquet": "z"}}')
+    assert list(p.data_checksums(tmp_path)) == ["b.parquet"]
 
 
 def test_collect_outside_git_and_cite_line(project) -> None:

@@ -6,11 +6,15 @@ reason that says what was expected, marks them out of play (errors.mark_bad) and
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.clean import fast
-from analysis.clean.errors import Rejects, live, mark_bad, rows
+from analysis.clean.errors import ALIVE, Rejects, live, mark_bad, rows
 from analysis.schema import Table
 from analysis.vocab import MULTI_VALUED, VOCABULARIES
 
@@ -26,9 +30,9 @@ def vocabularies(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFra
         s, bad = folded["value"].rename(f.name), folded["bad"]
         if f.required:
             df = mark_bad(df, s.isna(), rejects, f.name, f"a value for required column '{f.name}'", table.key)
+        # the reject shows the cell as written (before folding), so it can be found in the raw file
+        df = mark_bad(df, bad, rejects, f.name, f"one of: {', '.join(allowed)}", table.key)
         df = df.assign(**{f.name: s})
-        df = mark_bad(df, bad, rejects, f.name,
-                      f"one of: {', '.join(allowed)}", table.key)
     return df
 
 
@@ -108,3 +112,96 @@ def references(df: pd.DataFrame, column: str, valid: pd.Index, what: str, table:
         bad &= s.notna()
     article = "an" if what[0] in "aeiou" else "a"
     return mark_bad(df, bad, rejects, column, f"the id of {article} {what} that exists and was kept", table.key)
+
+
+#: characters that can hide or reorder text (bidi overrides and isolates, zero-width characters) or end it
+#: early (NUL and the other C0/C1 controls but tab and newline): a cell holding one is rejected, not published
+UNSAFE_TEXT = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\u061c\u200b-\u200f\u202a-\u202e"
+                         "\u2060-\u2069\ufeff\ufff9-\ufffb]")
+MAX_CELL = 100_000  # characters: the longest coded note is a few hundred; a bigger cell is a broken file
+#: permanent ids: a prefix, then letters, digits and . _ - : (EV-S0001, src_a52f39da2e, gn:703448, oskil:raion-izium)
+ID_PATTERNS = {
+    "source_id": re.compile(r"src_[a-z0-9_]{1,64}"),  # src_ + 10 hex digits of sha1(url), by convention
+    "place_id": re.compile(r"[a-z]+:[a-z0-9][a-z0-9._-]{0,99}"),
+}
+ID_PATTERN = re.compile(r"[A-Z]{2,4}-[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def _shown(s: pd.Series) -> pd.Series:
+    """A rejected cell as the rejects table shows it: unsafe characters as escapes (U+202E -> \\u202e), cut
+    to 200 characters with its length, so the rejects file is as safe to open as the tables."""
+    esc = s.str.replace(UNSAFE_TEXT, lambda m: f"\\u{ord(m.group()):04x}", regex=True)
+    n = s.str.len()
+    return esc.where(n <= 200, esc.str.slice(0, 200) + "... (" + n.astype("str") + " characters)")
+
+
+def text_and_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
+    """Text that cannot escape its cell, and ids of the right form: cells over MAX_CELL characters, cells with
+    control, bidi-override or zero-width characters, and a key that does not match its id pattern are
+    rejected with the reason (the cell is shown escaped and cut in the rejects table)."""
+    df = safe_text(df, table.raw_columns, rejects, table.key)
+    key = table.key
+    if key and key in df.columns:
+        pattern = ID_PATTERNS.get(key, ID_PATTERN)
+        s = df[key]
+        bad = s.notna() & ~s.str.fullmatch(pattern).fillna(False).astype(bool) & live(df)
+        if bad.any():
+            df = _reject_shown(df, bad, rejects, key, f"an id of the form {pattern.pattern}", key)
+    return df
+
+
+def safe_text(df: pd.DataFrame, columns: list[str], rejects: Rejects, id_col: str | None) -> pd.DataFrame:
+    """Reject rows with a cell over MAX_CELL characters or holding UNSAFE_TEXT, in the text columns listed
+    (the clean's raw tables and the importers' export batches alike)."""
+    for col in [c for c in columns if c in df.columns]:
+        s = df[col]
+        if not pd.api.types.is_string_dtype(s) or _clearly_safe(s):
+            continue
+        alive = live(df)
+        long = s.str.len().gt(MAX_CELL).fillna(False).astype(bool) & alive
+        unsafe = s.str.contains(UNSAFE_TEXT, regex=True).fillna(False).astype(bool) & alive & ~long
+        for bad, reason in ((long, f"a cell of at most {MAX_CELL:,} characters"),
+                            (unsafe, "text without control, bidi-override or zero-width characters "
+                                     "(shown escaped as \\uXXXX)")):
+            if bad.any():
+                df = _reject_shown(df, bad, rejects, col, reason, id_col)
+    return df
+
+
+def _clearly_safe(s: pd.Series) -> bool:
+    """True when no cell of s can hold UNSAFE_TEXT or exceed MAX_CELL: one numpy pass over the column's UTF-8
+    bytes instead of a regex per cell (the common case: a clean column costs a few milliseconds)."""
+    try:
+        arr = pa.chunked_array([pa.array(s.array)]) if not isinstance(s.array, pa.ChunkedArray) else s.array
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
+        return False
+    if not (pa.types.is_string(arr.type) or pa.types.is_large_string(arr.type)):
+        return False
+    if len(arr) and (pc.max(pc.binary_length(arr)).as_py() or 0) > MAX_CELL:
+        return False
+    for chunk in arr.chunks:
+        buf = chunk.buffers()[2]
+        if buf is None or not buf.size:
+            continue
+        b = np.frombuffer(buf, dtype=np.uint8)
+        if (((b < 0x20) & (b != 0x09) & (b != 0x0A) & (b != 0x0D)) | (b == 0x7F)).any():
+            return False
+        at = np.flatnonzero((b == 0xC2) | (b == 0xD8) | (b == 0xE2) | (b == 0xEF))
+        if at.size:
+            lead, n1, n2 = b[at], b[np.minimum(at + 1, b.size - 1)], b[np.minimum(at + 2, b.size - 1)]
+            hit = (((lead == 0xC2) & (n1 >= 0x80) & (n1 <= 0x9F)) | ((lead == 0xD8) & (n1 == 0x9C))  # C1, U+061C
+                   | ((lead == 0xE2) & (n1 == 0x80) & (((n2 >= 0x8B) & (n2 <= 0x8F)) | ((n2 >= 0xAA) & (n2 <= 0xAE))))
+                   | ((lead == 0xE2) & (n1 == 0x81) & (n2 >= 0xA0) & (n2 <= 0xA9))  # U+2060-2069
+                   | ((lead == 0xEF) & (((n1 == 0xBB) & (n2 == 0xBF)) | ((n1 == 0xBF) & (n2 >= 0xB9) & (n2 <= 0xBB)))))
+            if hit.any():
+                return False
+    return True
+
+
+def _reject_shown(df: pd.DataFrame, bad: pd.Series, rejects: Rejects, column: str, reason: str,
+                  id_col: str | None) -> pd.DataFrame:
+    """mark_bad, with the cell (and the id) recorded as _shown() renders them."""
+    cols = list(dict.fromkeys(c for c in ("raw_line", column, id_col) if c and c in df.columns))
+    part = rows(df[cols], bad)
+    rejects.add(part.assign(**{c: _shown(part[c]) for c in cols if c != "raw_line"}), column, reason, id_col)
+    return df.assign(**{ALIVE: live(df) & ~bad})

@@ -83,8 +83,13 @@ def _read_block(name: str, header: bytes, header_nl: int, block: blocks.Block
     """One block of one raw file as the pandas engine would read it, rows numbered as in the file: its rows,
     and the reject records of its rows of the wrong width (None if it has none)."""
     body = storage.read(block.location, block.start, block.end)
-    rf = read_bytes(header + body, TABLES[name], f"{name}.csv")
     shift = block.lines_before - header_nl
+    try:
+        rf = read_bytes(header + body, TABLES[name], f"{name}.csv")
+    except CleanError as exc:  # an error on a line of the block (an invalid byte): named by its line in the file
+        if exc.line is None or exc.line <= header_nl:
+            raise
+        raise CleanError(exc.file, exc.line + shift, exc.column, exc.value, exc.expected) from None
     df = rf.frame
     df["raw_line"] = df["raw_line"] + shift
     if rf.ragged is None or not len(rf.ragged):

@@ -64,10 +64,16 @@ class Rejects:
 def ragged_rejects(table: str, file: str, line: pd.Series, n_cells: pd.Series, value: pd.Series,
                    expected: int | None) -> pd.DataFrame:
     """Reject records for rows with the wrong number of cells (read before any column can be named)."""
+    value = value.astype("str")
+    spans = value.str.count("\n").fillna(0).astype("int64")
+    # a row that runs over several lines almost always has a quote that is opened and never closed
+    hint = pd.Series("", index=value.index, dtype="str").where(
+        spans == 0, "; this row runs over " + (spans + 1).astype("str") + " lines from line " + line.astype("str")
+        + ": look for an unbalanced quote (\") there")
     return pd.DataFrame({
         "table": table, "file": file, "line": line.astype("Int64"),
-        "row_id": pd.Series(pd.NA, index=line.index, dtype="str"), "column": "(row)", "value": value.astype("str"),
-        "reason": f"{expected} cells per row, as in the header; got " + n_cells.astype("str")})
+        "row_id": pd.Series(pd.NA, index=line.index, dtype="str"), "column": "(row)", "value": value,
+        "reason": f"{expected} cells per row, as in the header; got " + n_cells.astype("str") + hint})
 
 
 #: a boolean column that marks the rows still in play. Checks mark failing rows instead of filtering them out, so

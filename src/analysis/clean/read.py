@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,7 +19,9 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from analysis.clean.encoding import decode
 from analysis.clean.errors import CleanError, ragged_rejects
+from analysis.clean.files import read_regular
 from analysis.schema import Table
 
 #: other names coders and spreadsheets use for our columns
@@ -51,10 +54,12 @@ class RawFrame:
     delimiter: str
     ignored_columns: list[str] = field(default_factory=list)
     ragged: pd.DataFrame | None = None  # rows with the wrong number of cells: raw_line, value
+    why: str = ""  # the evidence for an encoding other than UTF-8
 
     def notes(self, file: str) -> list[str]:
         """What the clean reports about this file beside its counts."""
-        out = [f"{file}: read as {self.encoding}"] if self.encoding != "utf-8" else []
+        out = [f"{file}: read as {self.encoding} ({self.why})" if self.why else f"{file}: read as {self.encoding}"
+               ] if self.encoding != "utf-8" else []
         if self.ignored_columns:
             out.append(f"{file}: ignored columns not in the codebook: {', '.join(self.ignored_columns)}")
         return out
@@ -70,23 +75,6 @@ class RawFrame:
 def _norm_header(name: str) -> str:
     key = re.sub(r"[\s\-./]+", "_", name.replace("\ufeff", "").strip().lower()).strip("_")
     return key
-
-
-def _decode(data: bytes, file: str) -> tuple[str, str]:
-    if data.startswith(b"\xef\xbb\xbf"):
-        data = data[3:]
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        text = data.decode("cp1251")
-    except UnicodeDecodeError as exc:  # pragma: no cover - cp1251 maps nearly every byte
-        raise CleanError(file, None, None, None, "text in UTF-8 or cp1251") from exc
-    # cp1251 decodes anything; insist that it looks like Cyrillic/Latin text, not binary.
-    if "\x00" in text:
-        raise CleanError(file, None, None, None, "a text CSV file, not binary data")
-    return text, "cp1251"
 
 
 def sniff_delimiter(header_line: str) -> str:
@@ -115,6 +103,26 @@ def _line_numbers(table: pa.Table, data: bytes) -> np.ndarray | None:
     return lines + (np.cumsum(embedded) - embedded)
 
 
+class _RowTextErrors:
+    """Counts rows whose text pyarrow could not hand to the invalid-row handler (bytes that are not UTF-8 in a
+    row of the wrong width). pyarrow reports those through sys.unraisablehook, as an 'Exception ignored'
+    traceback on stderr; counted here instead, they send the file to the path that names the bad byte."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._next = sys.unraisablehook
+        sys.unraisablehook = self
+
+    def __call__(self, unraisable) -> None:
+        if isinstance(unraisable.exc_value, UnicodeDecodeError) and "invalid" in repr(unraisable.object):
+            self.count += 1
+            return
+        self._next(unraisable)
+
+
+_ROW_TEXT_ERRORS = _RowTextErrors()
+
+
 def _fast_parse(data: bytes, delimiter: str) -> tuple[pa.Table, np.ndarray] | None:
     """pyarrow parse of UTF-8 bytes: (text table, physical line of each row); None when the file has rows
     of the wrong width or blank lines, or is not UTF-8."""
@@ -128,6 +136,7 @@ def _fast_parse(data: bytes, delimiter: str) -> tuple[pa.Table, np.ndarray] | No
     header = next(csv.reader(io.StringIO(head, newline=""), delimiter=delimiter), [])
     # every column is text: no type guessing that could turn '007' into 7 or cost a second pass
     types = {name: pa.large_string() for name in header}
+    text_errors = _ROW_TEXT_ERRORS.count
     try:
         table = pacsv.read_csv(
             io.BytesIO(data),
@@ -139,6 +148,8 @@ def _fast_parse(data: bytes, delimiter: str) -> tuple[pa.Table, np.ndarray] | No
         )
     except pa.ArrowInvalid:
         return None
+    if _ROW_TEXT_ERRORS.count != text_errors:
+        return None
     if bad or any(pa.types.is_binary(f.type) for f in table.schema):  # binary: cells that are not UTF-8
         return None
     # one chunk per column: later row filters then take from one buffer instead of re-joining the chunks
@@ -149,6 +160,7 @@ def _fast_parse(data: bytes, delimiter: str) -> tuple[pa.Table, np.ndarray] | No
 
 def _slow_parse(text: str, delimiter: str) -> tuple[pd.DataFrame, pd.DataFrame]:
     """csv-module parse that keeps line numbers and sets ragged rows aside."""
+    csv.field_size_limit(2**31 - 1)  # a huge cell is a reject of the clean's (checks.text_and_ids), not a crash
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     header = next(reader)
     rows, lines, ragged = [], [], []
@@ -172,8 +184,9 @@ def _slow_parse(text: str, delimiter: str) -> tuple[pd.DataFrame, pd.DataFrame]:
 
 
 def read_raw(path: Path, table: Table) -> RawFrame:
-    """Read `path` as raw `table`. Missing required columns are fatal (CleanError)."""
-    return read_bytes(path.read_bytes(), table, path.name)
+    """Read `path` as raw `table`. Missing required columns, and a path that is not a readable file (a folder,
+    a pipe, a device, a loop, no permission), are fatal (CleanError)."""
+    return read_bytes(read_regular(path, f"a raw CSV file for the {table.name} table"), table, path.name)
 
 
 def read_bytes(data: bytes, table: Table, file: str) -> RawFrame:
@@ -191,9 +204,9 @@ def read_bytes(data: bytes, table: Table, file: str) -> RawFrame:
         # anything it refuses (cp1251, ragged rows, blank lines) takes the path below
         encoding, delimiter = "utf-8", sniff_delimiter(first)
         parsed = _fast_parse(utf8, delimiter)
-    ragged = None
+    ragged, why = None, ""
     if parsed is None:
-        text, encoding = _decode(data, file)
+        text, encoding, why = decode(data, file)
         if not text.strip():
             raise CleanError(file, 1, None, "", f"a header row with the columns {', '.join(table.required_raw)}")
         delimiter = sniff_delimiter(text.split("\n", 1)[0])
@@ -216,9 +229,11 @@ def read_bytes(data: bytes, table: Table, file: str) -> RawFrame:
     arrow = arrow.rename_columns([renamed[c] for c in arrow.column_names])
     for col in table.required_raw:
         if col not in arrow.column_names:
+            pipes = "|" in "".join(arrow.column_names) and "|" not in _DELIMS
+            hint = "; the header looks '|'-separated: save the file with commas, semicolons or tabs" if pipes else ""
             raise CleanError(file, 1, col, None,
                              f"a required column '{col}' in the header (columns of {table.name}: "
-                             f"{', '.join(table.raw_columns)})")
+                             f"{', '.join(table.raw_columns)}){hint}")
     ignored = [c for c in arrow.column_names if c not in table.raw_columns]
     cols = {}
     for col in table.raw_columns:
@@ -229,4 +244,4 @@ def read_bytes(data: bytes, table: Table, file: str) -> RawFrame:
             cols[col] = pa.nulls(arrow.num_rows, pa.large_string())
     cols["raw_line"] = pa.array(lines, type=pa.int64())
     out = pa.table(cols).to_pandas(types_mapper=_TEXT.get)
-    return RawFrame(out, encoding, delimiter, ignored, ragged)
+    return RawFrame(out, encoding, delimiter, ignored, ragged, why)

@@ -39,6 +39,7 @@ def _finish(df: pd.DataFrame, table: Table) -> pd.DataFrame:
 
 
 def _common(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
+    df = checks.text_and_ids(df, table, rejects)
     df = checks.required(df, table, rejects)
     df = checks.vocabularies(df, table, rejects)
     df = checks.unique_ids(df, table, rejects)

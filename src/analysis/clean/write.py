@@ -4,7 +4,7 @@ Each file is written to a hidden temporary name in the same folder (fsync'ed) an
 killed run never leaves half a file. A clean publishes its tables as one set (Publisher): every file is
 staged first, then all are renamed, then manifest.json is written last, listing every file with its SHA-256:
 readers check it, so a set of files from two different runs is detected. Text cells that a spreadsheet
-would run as a formula (=, +, -, @) are prefixed with ' in the CSV twins only.
+could run as a formula are prefixed with ' in the CSV twins only, reversibly (see _neutralise_arrow).
 """
 
 from __future__ import annotations
@@ -25,21 +25,34 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from analysis.checksum import sha256
+from analysis.clean.files import claim_output, remember
 from analysis.schema import SCHEMA_VERSION
 
 
 @contextmanager
 def locked(out_dir: Path):
-    """One writer at a time per output folder; a second waits instead of interleaving files."""
+    """One writer at a time per output folder; a second waits instead of interleaving files. The folder must
+    be new, empty or Oskil's own (files.claim_output), checked again once the lock is held."""
+    claim_output(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     with open(out_dir / ".clean.lock", "w") as fh:
         fcntl.flock(fh, fcntl.LOCK_EX)
-        for stale in out_dir.glob(".*.tmp"):  # left by a run that was killed while writing
-            stale.unlink(missing_ok=True)
         try:
+            claim_output(out_dir)
+            for stale in out_dir.glob(".*.tmp"):  # left by a run that was killed while writing
+                stale.unlink(missing_ok=True)
             yield
         finally:
             fcntl.flock(fh, fcntl.LOCK_UN)
+
+
+def fsync_dir(folder: Path) -> None:
+    """Make the renames in `folder` durable: a crash after publish() cannot bring back the old names."""
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _temp(path: Path, write) -> Path:
@@ -53,6 +66,12 @@ def _temp(path: Path, write) -> Path:
         write(tmp)
         with open(tmp, "rb") as fh:
             os.fsync(fh.fileno())
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        if exc.filename or not exc.errno:
+            raise
+        # pyarrow's write errors carry the errno but not the file: name the file being written
+        raise OSError(exc.errno, os.strerror(exc.errno), str(path)) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
@@ -69,16 +88,29 @@ def _arrow(df: pd.DataFrame) -> pa.Table:
     return table.replace_schema_metadata({**{k: v for k, v in (table.schema.metadata or {}).items()}, **meta})
 
 
+#: a cell starting with + or - that a spreadsheet can only read as a number, a phone number or a dash: left
+#: alone ('-5', '+380 57 700-00-00', '-'). Anything else starting with + or - may be a formula.
+PLAIN_SIGNED = r"^(?:[+-]?[0-9][0-9 .,]*%?|\+[0-9][0-9 ().-]*|[- ]+)$"
+
+
 def _neutralise_arrow(arr: pa.ChunkedArray) -> pa.ChunkedArray:
-    """Defuse spreadsheet formulas in a text column (OWASP CSV injection advice): a cell starting with =, +,
-    -, @, tab or carriage return gets a leading '. Only the first character is tested, in Arrow compute."""
-    # _FORMULA looks at the first character only: test it against the set instead of running a regex
+    """Defuse spreadsheet formulas in a text column (OWASP CSV injection advice), reversibly: a cell starting
+    with =, @, tab, carriage return or ', or with + or - and not a plain number, phone number or dash
+    (PLAIN_SIGNED), gets a leading '. So a CSV cell starting with ' always had one added: remove that one ' to
+    get the value back ("'=1+1" was "=1+1", "''=1+1" was "'=1+1"). Computed in Arrow."""
     first = pc.utf8_slice_codeunits(arr, 0, 1)
-    hit = pc.is_in(first, value_set=pa.array(["=", "+", "-", "@", "\t", "\r"], type=arr.type))
+    always = pc.is_in(first, value_set=pa.array(["=", "@", "\t", "\r", "'"], type=arr.type))
+    signed = pc.is_in(first, value_set=pa.array(["+", "-"], type=arr.type))
+    hit = pc.or_(always, pc.and_(signed, pc.invert(pc.match_substring_regex(arr, PLAIN_SIGNED))))
     if not pc.any(hit).as_py():
         return arr
     quote, empty = pa.scalar("'", arr.type), pa.scalar("", arr.type)
     return pc.if_else(hit, pc.binary_join_element_wise(quote, arr, empty), arr)
+
+
+def unneutralise(cell: str) -> str:
+    """The value of a CSV twin's cell: the leading ' that _neutralise_arrow added, removed."""
+    return cell[1:] if cell.startswith("'") else cell
 
 
 def _csv_table(df: pd.DataFrame, table: pa.Table) -> pa.Table:
@@ -134,9 +166,11 @@ class Publisher:
     """Publish a set of tables into one folder as one run.
 
     add() stages a table (stage_table) on a background thread as soon as it is final: Arrow's Parquet and CSV
-    writers release the GIL, so writing one table overlaps cleaning the next. publish() waits for them, renames
-    every file into place and writes manifest.json last. The folder is locked from the first add() to the end.
-    On any failure before publish() the temporary files are removed and the folder keeps its previous set."""
+    writers release the GIL, so writing one table overlaps cleaning the next. A failed write is raised by the
+    next add() (fail fast), and by publish(). publish() waits for the rest, records the names in the folder's
+    marker, renames every file into place, fsyncs the folder and writes manifest.json last. The folder is
+    locked from the first add() to the end. On any failure before publish() the temporary files are removed
+    and the folder keeps its previous set. A name can be added once, and nothing after publish()."""
 
     def __init__(self, out_dir: Path, workers: int = 2):
         self.out_dir, self.workers = out_dir, workers
@@ -148,7 +182,17 @@ class Publisher:
     def __enter__(self) -> Publisher:
         return self
 
+    def _raise_failed(self) -> None:
+        for f in self._staged.values():
+            if f.done() and not f.cancelled() and f.exception() is not None:
+                raise f.exception()
+
     def add(self, name: str, df: pd.DataFrame) -> None:
+        if self._published:
+            raise RuntimeError(f"Publisher: add({name!r}) after publish(); the set is already published")
+        if name in self._staged:
+            raise ValueError(f"Publisher: table {name!r} added twice to one set")
+        self._raise_failed()
         if self._pool is None:
             self._stack.enter_context(locked(self.out_dir))
             self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="oskil-write")
@@ -156,13 +200,19 @@ class Publisher:
 
     def publish(self, extra: dict) -> list[Path]:
         """Rename every staged file into place (tables in name order), then write the manifest."""
+        if self._published:
+            raise RuntimeError("Publisher: publish() called twice")
+        self._raise_failed()
         staged = [st for name in sorted(self._staged) for st in self._staged[name].result()]
+        remember(self.out_dir, [st.path.name for st in staged])
         # a run that dies while renaming must leave no manifest rather than the old one over a mixed set
         (self.out_dir / "manifest.json").unlink(missing_ok=True)
+        self._published = True  # from here on the temporary files are renamed, not swept
         for st in staged:
             os.replace(st.tmp, st.path)
-        self._published = True
+        fsync_dir(self.out_dir)
         write_manifest(self.out_dir, [st.path for st in staged], extra, {st.path.name: st.digest for st in staged})
+        fsync_dir(self.out_dir)
         return [st.path for st in staged]
 
     def __exit__(self, *exc) -> None:
@@ -171,11 +221,10 @@ class Publisher:
                 for f in self._staged.values():
                     f.cancel()
                 self._pool.shutdown(wait=True)
-                if not self._published:
-                    for f in self._staged.values():
-                        if f.done() and not f.cancelled() and f.exception() is None:
-                            for st in f.result():
-                                st.tmp.unlink(missing_ok=True)
+                for f in self._staged.values():  # not renamed (failed or unpublished): sweep them
+                    if f.done() and not f.cancelled() and f.exception() is None:
+                        for st in f.result():
+                            st.tmp.unlink(missing_ok=True)
         finally:
             self._stack.close()
 
@@ -191,12 +240,20 @@ def write_manifest(out_dir: Path, files: list[Path], extra: dict, digests: dict[
     return path
 
 
+def read_manifest(out_dir: Path) -> dict:
+    """manifest.json of a processed folder (FileNotFoundError if there is none, ValueError if it is not one)."""
+    path = Path(out_dir) / "manifest.json"
+    if not path.is_file():
+        raise FileNotFoundError(f"{out_dir}: no manifest.json; run `python -m analysis clean` first")
+    body = json.loads(path.read_text(encoding="utf-8"))
+    if not isinstance(body, dict) or not isinstance(body.get("files"), dict):
+        raise ValueError(f"{path}: not an Oskil manifest (no 'files' list)")
+    return body
+
+
 def check_manifest(out_dir: Path) -> dict:
     """Raise if the processed folder is not one complete, consistent run."""
-    path = out_dir / "manifest.json"
-    if not path.exists():
-        raise FileNotFoundError(f"{out_dir}: no manifest.json; run `python -m analysis clean` first")
-    body = json.loads(path.read_text())
+    body = read_manifest(out_dir)
     for name, digest in body["files"].items():
         if not (out_dir / name).exists() or sha256(out_dir / name) != digest:
             raise RuntimeError(f"{out_dir / name} does not match manifest.json: the processed data is from "

@@ -16,8 +16,9 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from analysis.clean import dates, designs, fast, incidents, places, reconcile, storage, tables
-from analysis.clean.errors import CleanError, Rejects, ragged_rejects, take_bad
+from analysis.clean import checks, dates, designs, fast, incidents, places, reconcile, storage, tables
+from analysis.clean.errors import CleanError, Rejects, kept, ragged_rejects, take_bad
+from analysis.clean.files import claim_output
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
 from analysis.clean.write import Publisher, sha256
@@ -316,9 +317,10 @@ def load_gazetteer(gaz_dir: Path) -> pd.DataFrame:
 
     try:
         gaz = load(gaz_dir, ("gazetteer",))["gazetteer"]
-    except FileNotFoundError as exc:
+    except (FileNotFoundError, RuntimeError, ValueError) as exc:
         raise CleanError(str(gaz_dir), None, None, None,
-                         "a processed folder with gazetteer.parquet and manifest.json (--gazetteer)") from exc
+                         "a processed folder with gazetteer.parquet and manifest.json (--gazetteer) that agree "
+                         f"({str(exc).splitlines()[0]})") from None
     return tables._finish(gaz, TABLES["gazetteer"])
 
 
@@ -347,10 +349,15 @@ def finish(out: dict[str, pd.DataFrame], result: Result, out_dir: Path, export: 
 
 
 def check_out(out_dir: str | Path, gaz_dir: str | Path) -> None:
-    """An import replaces every table in --out: never the --gazetteer folder it reads."""
+    """An import replaces every table in --out: never the --gazetteer folder it reads, and (checked before the
+    reading) never a local folder holding files no Oskil command wrote. A remote --out is checked when the
+    Dask import publishes into it (storage.output_folder)."""
     if storage.same_place(out_dir, gaz_dir):
         raise CleanError(str(out_dir), None, None, None,
                          "an --out folder other than the --gazetteer folder (an import replaces every table in it)")
+    local = storage.local_path(out_dir)
+    if local is not None:
+        claim_output(local, command="import")
 
 
 def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | None = None,
@@ -370,6 +377,7 @@ def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | No
     parts, srcs, n_read = [], [], 0
     for batch in stream.batches(mapper.WANTED):
         n_read += len(batch)
+        batch = kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID))  # as the clean checks raw text
         mapped_batch = mapper.map_batch(batch, resolver, rej)
         del batch
         if mapped_batch is not None:  # None: every row of the batch was rejected

@@ -25,10 +25,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.clean import blocks, storage
+from analysis.clean import blocks, checks, storage
 from analysis.clean.cluster import cluster
 from analysis.clean.dask_engine import gather, output_names
-from analysis.clean.errors import CleanError, Rejects
+from analysis.clean.errors import CleanError, Rejects, kept
 from analysis.importers import common
 from analysis.importers.stream import Stream, ragged_frame
 
@@ -54,9 +54,10 @@ def prepare(kind: str, stream: Stream, block: blocks.Block) -> Held:
     """On a worker: parse one block and run the row checks up to place matching."""
     mapper = _mapper(kind)
     df, ragged = stream.block(storage.read(block.location, block.start, block.end), mapper.WANTED)
-    rej = Rejects(mapper.NAME, stream.name)
+    rej, parsed = Rejects(mapper.NAME, stream.name), len(df)
+    df = kept(checks.safe_text(df, mapper.WANTED, rej, mapper.ID))  # the text checks of the pandas import
     ready = mapper.prepare(df, rej)
-    return Held(ready, common.place_keys(ready.frame), rej, ragged, len(df))
+    return Held(ready, common.place_keys(ready.frame), rej, ragged, parsed)
 
 
 def first_keys(held: Held) -> pd.DataFrame:
@@ -102,6 +103,8 @@ def run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None =
     stream.require(mapper.REQUIRED, mapper.NAME)
     with storage.output_folder(out, output_names()) as local_out, cluster(scheduler) as (client, shape):
         size = blocksize or shape.blocksize(storage.size(loc))
+        stream.block_size = max(stream.block_size, size)  # a task parses its block in one piece (a row longer
+        # than that is refused naming the size, which --block-mb raises)
         plan = blocks.plan_all(client, [loc], size)[loc]
         digest = client.submit(storage.sha256, loc, pure=False)
         held = [client.submit(prepare, kind, stream, b, pure=False) for b in plan.blocks]

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -20,7 +21,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
+from analysis.clean import storage
+from analysis.clean.encoding import first_invalid
 from analysis.clean.errors import CleanError
+from analysis.clean.files import open_regular
 from analysis.clean.read import sniff_delimiter
 
 BLOCK_SIZE = 16 << 20  # bytes of CSV per batch
@@ -40,18 +44,21 @@ class Stream:
     @classmethod
     def open(cls, path: Path, block_size: int = BLOCK_SIZE) -> Stream:
         path = Path(path)
-        if not path.is_file():
-            raise CleanError(str(path), None, None, None, "an export file that exists")
-        with open(path, "rb") as fh:
-            first = fh.readline(1 << 20)
-        return cls.from_first_line(path, first, block_size)
+        with open_regular(path, "an export CSV file") as fh:
+            head = fh.read(1 << 20)
+        return cls.from_first_line(path, head, block_size)
 
     @classmethod
     def from_first_line(cls, path: Path | str, first: bytes, block_size: int = BLOCK_SIZE) -> Stream:
-        """The stream of a file whose first line (the header, as bytes) is `first`."""
+        """The stream of a file whose first line (the header, as bytes) starts `first` (which may hold more of
+        the file: up to its first LF, a file ending its lines with CR alone is recognised and refused)."""
         file = _name(path)
+        line_bytes = re.split(rb"\r\n|\n|\r", first, maxsplit=1)[0]
+        if b"\r" in first and b"\n" not in first and len(line_bytes) < len(first.rstrip(b"\r")):
+            raise CleanError(file, 1, None, None, "lines ending in LF or CRLF (this file ends its lines with CR "
+                                                  "alone, as old Mac programs did): save it again as CSV")
         try:
-            line = first.decode("utf-8-sig").rstrip("\r\n")
+            line = line_bytes.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
             raise CleanError(file, 1, None, None, f"a UTF-8 file ({exc.reason} at byte {exc.start})") from exc
         if not line.strip():
@@ -66,6 +73,29 @@ class Stream:
     @property
     def name(self) -> str:
         return _name(self.path)
+
+    def _unreadable(self, exc: pa.ArrowInvalid) -> CleanError:
+        """The one-line error for a body pyarrow refuses: the first invalid UTF-8 byte of the file (its line and
+        place in the line) if that is why, a row longer than a block, else pyarrow's first line."""
+        text = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        if "utf8" in text.lower() or "utf-8" in text.lower():
+            found = self._first_invalid()
+            if found is not None:
+                return found
+        if "straddling" in text or "block size" in text:
+            return CleanError(self.name, None, None, None,
+                              f"rows shorter than one block of {self.block_size / 2**20:g} MB (a huge cell, or a quote "
+                              "that is never closed); raise --block-mb if the cell is real")
+        return CleanError(self.name, None, None, None, f"a readable UTF-8 CSV export ({text})")
+
+    def _first_invalid(self) -> CleanError | None:
+        """The first invalid UTF-8 byte of the whole file (scanned in chunks), or None."""
+        if storage.is_url(self.path):  # the Dask import's URL: opened as its workers open it
+            fs, inside = storage.filesystem(str(self.path))
+            with fs.open(inside, "rb") as fh:
+                return first_invalid(fh, self.name)
+        with open_regular(Path(self.path), "an export CSV file") as fh:
+            return first_invalid(fh, self.name)
 
     def require(self, required: list[str], what: str) -> None:
         missing = [c for c in required if c not in self.columns]
@@ -103,7 +133,7 @@ class Stream:
                 n_valid += len(df)
                 yield df
         except pa.ArrowInvalid as exc:
-            raise CleanError(self.name, None, None, None, f"a readable UTF-8 CSV export ({exc})") from exc
+            raise self._unreadable(exc) from None
 
     def block(self, data: bytes, wanted: list[str]) -> tuple[pd.DataFrame, list[tuple[int, str, int]]]:
         """batches() of one block of whole records from the body of the file (no header): one frame and its
@@ -113,7 +143,7 @@ class Stream:
         try:
             table = pacsv.read_csv(io.BytesIO(data), **self._options(wanted, 0, self._on_bad(ragged, first=1)))
         except pa.ArrowInvalid as exc:
-            raise CleanError(self.name, None, None, None, f"a readable UTF-8 CSV export ({exc})") from exc
+            raise self._unreadable(exc) from None
         df = _tidy(table.to_pandas())
         df["raw_line"] = _lines(0, len(df), ragged)
         return df, ragged

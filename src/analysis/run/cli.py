@@ -5,19 +5,22 @@ from __future__ import annotations
 import argparse
 import multiprocessing
 import os
+import signal
 import sys
 import tempfile
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+from analysis.folder_lock import shared_lock
 from analysis.paths import repo_root
 from analysis.run import provenance as prov_mod
-from analysis.run.execute import NotebookFailed, execute
-from analysis.run.index import build_index, read_provenance
+from analysis.run.execute import NotebookFailed, execute, sweep_stale
+from analysis.run.index import INDEX_NAME, build_index, read_provenance
+from analysis.run.page import differences
 from analysis.run.provenance import Params
-from analysis.run.render import render
-from analysis.run.verify import FAILED, Check, compare, format_table, verdict
+from analysis.run.render import render, render_html
+from analysis.run.verify import CHANGED, FAILED, SAME, Check, compare, format_table, verdict
 
 
 def parse_value(text: str) -> object:
@@ -69,25 +72,60 @@ def run_report(
     if unknown:
         raise NotebookFailed(f"{notebook.name}: unknown parameter(s) {unknown}; it declares {sorted(defaults)}")
     given, data_dir = resolve_data(defaults, given, data_dir, root)
+    if DATA_PARAM in defaults and not (data_dir / "manifest.json").is_file():  # before any kernel starts
+        raise NotebookFailed(f"{notebook.name}: {DATA_PARAM} {data_dir} is not a folder written by `python -m "
+                             "analysis clean` (no manifest.json); nothing was run")
     effective = prov_mod.effective_parameters(defaults, given)
-    provenance = prov_mod.collect(notebook, given, data_dir, root)
-    # the data's hash is part of the name: new data never overwrites a report cited on the old data
-    data_tag = prov_mod.data_hash(provenance["data_files"])[:8]
-    stem = f"{prov_mod.report_stem(notebook.stem, effective, defaults)}-{data_tag}" + ("-nocode" if no_code else "")
-    folder = reports_dir / prov_mod.slugify(notebook.stem)
-    out_html = folder / f"{stem}.html"
-    if not _inside(out_html, reports_dir):  # cannot happen with slugify; belt and braces
-        raise NotebookFailed(f"refusing to write outside {reports_dir}: {out_html}")
-    result = execute(
-        notebook,
-        given,
-        folder / f"{stem}.ipynb",
-        data_dir=data_dir,
-        failed_dir=reports_dir / "_failed",
-    )
-    provenance["key_figures"] = result.key_figures
-    render(result.output, provenance, out_html, no_code=no_code, notebook_dir=notebook.parent)
+    # held shared from hashing the data to publishing the page: a clean into the folder waits for this report
+    with shared_lock(data_dir):
+        provenance = prov_mod.collect(notebook, given, data_dir, root)
+        provenance["render"] = {"no_code": no_code}
+        provenance["given"] = dict(given)  # what papermill injected: verify injects the same
+        # the data's hash is part of the name: new data never overwrites a report cited on the old data
+        data_tag = prov_mod.data_hash(provenance["data_files"])[:8]
+        stem = (f"{prov_mod.report_stem(notebook.stem, effective, defaults)}-{data_tag}"
+                + ("-nocode" if no_code else ""))
+        folder = reports_dir / prov_mod.slugify(notebook.stem)
+        out_html = folder / f"{stem}.html"
+        if not _inside(out_html, reports_dir):  # cannot happen with slugify; belt and braces
+            raise NotebookFailed(f"refusing to write outside {reports_dir}: {out_html}")
+        result = execute(notebook, given, folder / f"{stem}.ipynb", data_dir=data_dir,
+                         failed_dir=reports_dir / "_failed", staged=True)
+        try:
+            check_reads(result.reads, data_dir, provenance["data_files"], notebook.name)
+            same_data_or_new(out_html, provenance)
+            provenance["key_figures"] = result.key_figures
+            render(result.output, provenance, out_html, no_code=no_code, notebook_dir=notebook.parent)
+        except BaseException:
+            result.output.unlink(missing_ok=True)
+            raise
+        os.replace(result.output, folder / f"{stem}.ipynb")
     return out_html, provenance
+
+
+def check_reads(reads: list[dict], data_dir: Path, cited: dict[str, str], name: str) -> None:
+    """The notebook must have read the very bytes the provenance cites, from the cited folder: a folder
+    changed (or swapped) while the report ran fails the run instead of producing a page that mixes two."""
+    for entry in reads:
+        folder = Path(str(entry.get("data_dir", "")))
+        if folder.resolve() != Path(data_dir).resolve():
+            raise NotebookFailed(f"{name}: the notebook read data from {folder}, but the report cites {data_dir}; "
+                                 "nothing was written")
+        for file, digest in sorted(entry.get("files", {}).items()):
+            if cited.get(file) != digest:
+                raise NotebookFailed(
+                    f"{name}: {data_dir / file} changed while the report ran (sha256 {str(cited.get(file))[:12]} "
+                    f"when it started, {digest[:12]} when the notebook read it); nothing was written: run it again")
+
+
+def same_data_or_new(out_html: Path, provenance: dict) -> None:
+    """An existing report is replaced only by one computed from the same data (same data hash)."""
+    if not out_html.exists():
+        return
+    old = read_provenance(out_html)
+    if old is None or old.get("data_sha256") != provenance.get("data_sha256"):
+        raise NotebookFailed(f"{out_html} exists and cites other data (or is not an Oskil report); "
+                             "refusing to replace it")
 
 
 def _job(notebook: Path, given: Params, options: dict) -> tuple[bool, float, str]:
@@ -101,6 +139,38 @@ def _job(notebook: Path, given: Params, options: dict) -> tuple[bool, float, str
     except Exception as err:  # noqa: BLE001 - report and go on with the other notebooks
         return False, time.perf_counter() - start, f"{type(err).__name__}: {err}"
     return True, time.perf_counter() - start, str(html)
+
+
+def die_with_parent(parent: int) -> None:
+    """Worker initializer: have Linux SIGKILL this worker when the `run` process dies (even by kill -9), so no
+    worker goes on running notebooks for nobody; its kernels follow (they poll for their parent)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # 1 = PR_SET_PDEATHSIG
+    except (OSError, AttributeError):  # not Linux: nothing to ask for
+        return
+    if os.getppid() != parent:  # the parent died before the request took effect
+        os._exit(1)
+
+
+def claim_reports(reports: Path) -> str | None:
+    """Why `run` must not write into `reports` (None if it may): a file, or a folder holding files the runner
+    does not write (index.html, _failed/, one folder of .html/.ipynb per notebook, hidden temporary files)."""
+    if not reports.exists():
+        return None
+    if not reports.is_dir():
+        return f"{reports}: expected a reports folder (this is a file)"
+    for entry in sorted(reports.iterdir()):
+        if entry.name.startswith(".") or entry.name in (INDEX_NAME, "_failed"):
+            continue
+        inner = list(entry.iterdir()) if entry.is_dir() else [entry]
+        foreign = [f for f in inner if not f.name.startswith(".") and f.suffix not in (".html", ".ipynb")]
+        if not entry.is_dir() or foreign:
+            first = foreign[0] if foreign else entry
+            return (f"{first}: expected a reports folder holding only what `run` writes; refusing to write "
+                    "into a folder with other files (choose another --reports)")
+    return None
 
 
 def _declared(notebook: Path) -> Params:
@@ -143,6 +213,11 @@ def main_run(args: argparse.Namespace) -> int:
     if missing:
         print(f"[run] not found: {', '.join(missing)}", file=sys.stderr)
         return 2
+    refused = claim_reports(reports)
+    if refused:
+        print(f"[run] error: {refused}", file=sys.stderr)
+        return 2
+    sweep_stale(reports)  # temporary files of runs that were killed
     given = {name: parse_value(value) for name, value in args.parameters or []}
     plan = _notebook_params(notebooks, given)
     if isinstance(plan, str):
@@ -154,7 +229,8 @@ def main_run(args: argparse.Namespace) -> int:
     if jobs == 1:
         outcomes = ((nb, _job(nb, plan[nb], options)) for nb in notebooks)
     else:
-        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"))
+        pool = ProcessPoolExecutor(max_workers=jobs, mp_context=multiprocessing.get_context("spawn"),
+                                   initializer=die_with_parent, initargs=(os.getpid(),))
         futures = {pool.submit(_job, nb, plan[nb], options): nb for nb in notebooks}
         outcomes = ((futures[f], f.result()) for f in as_completed(futures))
     try:
@@ -184,6 +260,10 @@ def _find_notebook(prov: dict, root: Path) -> Path | None:
 def main_verify(args: argparse.Namespace) -> int:
     """`verify`: re-run a report's notebook with its parameters and compare."""
     root = Path(args.root or repo_root()).resolve()
+    if not Path(args.report).is_file():  # a folder, a pipe or a device is never read
+        print(f"[verify] error: {args.report}: expected a report file (an .html file written by `run`)",
+              file=sys.stderr)
+        return 2
     old = read_provenance(Path(args.report))
     if old is None:
         print(f"[verify] {args.report}: no Oskil provenance found", file=sys.stderr)
@@ -201,6 +281,11 @@ def main_verify(args: argparse.Namespace) -> int:
         for k, v in old.get("parameters", {}).items()
         if k not in defaults or not prov_mod.same_value(v, defaults[k])
     }
+    injected = old.get("given")
+    if isinstance(injected, dict) and all(k in old.get("parameters", {}) and prov_mod.same_value(
+            v, old["parameters"][k]) for k, v in injected.items()):
+        # the very values papermill injected, in their order, then any other the cited parameters change
+        given = {**injected, **{k: v for k, v in given.items() if k not in injected}}
     data_dir = Path(args.data_dir).resolve() if args.data_dir else None
     if data_dir is not None and DATA_PARAM in defaults:  # --data-dir beats the recorded value
         given[DATA_PARAM] = str(data_dir)
@@ -208,6 +293,10 @@ def main_verify(args: argparse.Namespace) -> int:
         recorded = Path(str(old.get("data_dir", "")))
         recorded = recorded if recorded.is_absolute() else root / recorded
         data_dir = recorded if old.get("data_dir") and recorded.is_dir() else None
+    refused = claim_reports(Path(args.keep).resolve()) if args.keep else None
+    if refused:
+        print(f"[verify] error: {refused}", file=sys.stderr)
+        return 2
     with tempfile.TemporaryDirectory(prefix="oskil-verify-") as tmp:
         reports = Path(args.keep).resolve() if args.keep else Path(tmp)
         print(f"[verify] re-running {notebook.name} with {old.get('parameters', {})}", flush=True)
@@ -218,11 +307,24 @@ def main_verify(args: argparse.Namespace) -> int:
             given, folder = resolve_data(defaults, given, data_dir, root)
             new = prov_mod.collect(notebook, given, folder, root)
             rerun = Check("run", "re-run", FAILED, "", str(err))
-    checks = [rerun, *compare(old, new)]
+        page = [] if rerun.status == FAILED else page_checks(Path(args.report), html, old, notebook,
+                                                                 moved=args.data_dir is not None)
+    checks = [rerun, *compare(old, new), *page]
     print(format_table(checks))
     ok, line = verdict(checks, strict=args.strict)
     print(line)
     return 0 if ok else 1
+
+
+def page_checks(report: Path, rerun_html: Path, old: dict, notebook: Path, moved: bool) -> list[Check]:
+    """The cited page against the re-run's notebook rendered with the cited provenance: same bytes, or every
+    difference named where it is (a data folder given with --data-dir changes only the injected cell)."""
+    no_code = bool(old.get("render", {}).get("no_code", report.stem.endswith("-nocode")))
+    expected = render_html(rerun_html.with_suffix(".ipynb"), old, no_code=no_code, notebook_dir=notebook.parent)
+    found = differences(report.read_text(encoding="utf-8"), expected, skip_injected_input=moved)
+    if not found:
+        return [Check("page", "every output, the provenance block and the markup", SAME)]
+    return [Check("page", d.where, CHANGED, d.page, d.expected) for d in found]
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

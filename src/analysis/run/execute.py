@@ -8,7 +8,9 @@ which reads ``OSKIL_DATA_DIR`` set below for the kernel.
 from __future__ import annotations
 
 import contextlib
+import json
 import os
+import re
 import sys
 import tempfile
 import time
@@ -20,7 +22,7 @@ from pathlib import Path
 import nbformat
 
 import analysis
-from analysis.report import DATA_DIR_ENV, KEY_FIGURES_MIME
+from analysis.report import DATA_DIR_ENV, KEY_FIGURES_MIME, READ_LOG_ENV
 from analysis.run.provenance import Params, pm_path
 
 KERNEL = "python3"
@@ -35,6 +37,7 @@ class ExecResult:
     parameters: Params
     seconds: float
     key_figures: dict[str, object] = field(default_factory=dict)
+    reads: list[dict] = field(default_factory=list)  # what load() read: {"data_dir": ..., "files": {name: sha}}
 
 
 class NotebookFailed(RuntimeError):
@@ -46,8 +49,9 @@ class NotebookFailed(RuntimeError):
 
 
 @contextlib.contextmanager
-def kernel_environment(data_dir: Path | None) -> Iterator[None]:
-    """Environment the kernel inherits: this interpreter's kernelspec, this checkout's code."""
+def kernel_environment(data_dir: Path | None, read_log: Path | None = None) -> Iterator[None]:
+    """Environment the kernel inherits: this interpreter's kernelspec, this checkout's code, and where load()
+    records the hashes of the bytes it read (read_log)."""
     saved = dict(os.environ)
     try:
         share = Path(sys.prefix) / "share" / "jupyter"
@@ -57,6 +61,9 @@ def kernel_environment(data_dir: Path | None) -> Iterator[None]:
         os.environ.pop("MPLBACKEND", None)  # let ipykernel pick the inline backend
         if data_dir is not None:
             os.environ[DATA_DIR_ENV] = str(Path(data_dir).resolve())
+        os.environ.pop(READ_LOG_ENV, None)
+        if read_log is not None:
+            os.environ[READ_LOG_ENV] = str(read_log)
         yield
     finally:
         os.environ.clear()
@@ -100,14 +107,59 @@ def _source_index(notebook: Path, index: int, injected: bool) -> int:
 
 
 def _keep_failed(tmp: Path, failed_dir: Path, name: str) -> Path | None:
-    if not tmp.exists() or tmp.stat().st_size == 0:
+    """Move a failed run's notebook to failed_dir if it is a whole, valid notebook (readable by everyone, like
+    the reports); a missing, empty or truncated one (a full disk) is deleted: a valid partial notebook or
+    nothing."""
+    try:
+        nbformat.validate(nbformat.read(tmp, as_version=4))
+    except Exception:  # noqa: BLE001 - unreadable for any reason: not worth keeping
         tmp.unlink(missing_ok=True)
         return None
     failed_dir.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ")
     target = failed_dir / f"{name}-{stamp}.ipynb"
+    os.chmod(tmp, 0o644)
     os.replace(tmp, target)
     return target
+
+
+def temp_name(folder: Path, stem: str, suffix: str) -> Path:
+    """A hidden temporary name that carries this process's id, so sweep_stale() can tell a live run's files
+    from those of a run that was killed."""
+    fd, name = tempfile.mkstemp(dir=folder, prefix=f".{stem}.pid{os.getpid()}.", suffix=suffix)
+    os.close(fd)
+    return Path(name)
+
+
+_PID = re.compile(r"\.pid(\d+)\.")
+
+
+def sweep_stale(folder: Path) -> list[Path]:
+    """Delete hidden temporary files in folder (and its subfolders) left by runs whose process is gone."""
+    gone = []
+    for path in Path(folder).rglob(".*.tmp*") if Path(folder).is_dir() else ():
+        m = _PID.search(path.name)
+        if m is None:
+            continue
+        try:
+            os.kill(int(m.group(1)), 0)
+            continue  # that run is alive
+        except ProcessLookupError:
+            pass
+        except PermissionError:
+            continue  # alive, another user's
+        path.unlink(missing_ok=True)
+        gone.append(path)
+    return gone
+
+
+def read_log_entries(path: Path) -> list[dict]:
+    """The lines load() appended to the read log (one JSON object per load() call)."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError:
+        return []
+    return [json.loads(line) for line in text.splitlines() if line.strip()]
 
 
 def execute(
@@ -118,23 +170,25 @@ def execute(
     *,
     data_dir: Path | None = None,
     failed_dir: Path | None = None,
+    staged: bool = False,
 ) -> ExecResult:
     """Run notebook with parameters (injected by papermill, never evaluated) into out_ipynb.
 
     cwd defaults to the notebook's folder. On failure the partial notebook goes to
-    failed_dir (default: <out_ipynb's grandparent>/_failed) and NotebookFailed is raised.
+    failed_dir (default: <out_ipynb's grandparent>/_failed) and NotebookFailed is raised. staged=True leaves
+    the executed notebook under its hidden temporary name (ExecResult.output) for the caller to publish once
+    the HTML is written, so a run that fails while rendering leaves neither.
     """
     from papermill import PapermillExecutionError, execute_notebook
 
     notebook, out_ipynb = Path(notebook), Path(out_ipynb)
     failed_dir = failed_dir or out_ipynb.parent.parent / "_failed"
     out_ipynb.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(dir=out_ipynb.parent, prefix=f".{out_ipynb.stem}.", suffix=".tmp.ipynb")
-    os.close(fd)
-    tmp = Path(name)
+    tmp = temp_name(out_ipynb.parent, out_ipynb.stem, ".tmp.ipynb")
+    read_log = temp_name(out_ipynb.parent, out_ipynb.stem, ".reads.tmp")
     start = time.perf_counter()
     try:
-        with kernel_environment(data_dir):
+        with kernel_environment(data_dir, read_log):
             check_kernel()
             nb = execute_notebook(
                 pm_path(notebook),
@@ -160,12 +214,17 @@ def execute(
     except BaseException:
         tmp.unlink(missing_ok=True)
         raise
+    finally:
+        reads = read_log_entries(read_log)
+        read_log.unlink(missing_ok=True)
     os.chmod(tmp, 0o644)
-    os.replace(tmp, out_ipynb)
+    if not staged:
+        os.replace(tmp, out_ipynb)
     return ExecResult(
         notebook=notebook,
-        output=out_ipynb,
+        output=tmp if staged else out_ipynb,
         parameters=dict(nb.metadata.get("papermill", {}).get("parameters", {})),
         seconds=time.perf_counter() - start,
         key_figures=extract_key_figures(nb),
+        reads=reads,
     )

@@ -121,8 +121,15 @@ def git_state(repo_root: Path) -> tuple[str, bool | str]:
 
 
 def data_checksums(data_dir: Path) -> dict[str, str]:
-    """SHA-256 of every *.parquet under data_dir, keyed by POSIX path relative to it, sorted."""
-    return {path.relative_to(data_dir).as_posix(): sha256(path) for path in sorted(Path(data_dir).rglob("*.parquet"))}
+    """SHA-256 of the folder's Parquet tables, by name, sorted: those its manifest.json lists, else the *.parquet
+    files directly in it. Never a recursive walk: a data_dir of '/' costs a directory listing, not a disk scan."""
+    data_dir = Path(data_dir)
+    try:
+        listed = json.loads((data_dir / "manifest.json").read_text(encoding="utf-8"))["files"]
+        names = sorted(n for n in listed if str(n).endswith(".parquet") and Path(str(n)).name == n)
+    except (OSError, ValueError, KeyError, TypeError):
+        names = sorted(p.name for p in data_dir.glob("*.parquet")) if data_dir.is_dir() else []
+    return {name: sha256(data_dir / name) for name in names if (data_dir / name).is_file()}
 
 
 def data_hash(checksums: dict[str, str]) -> str:

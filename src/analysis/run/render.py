@@ -249,6 +249,13 @@ def render(
 
     notebook_dir: folder of the source notebook, where markdown image paths are resolved.
     """
+    return atomic_write(Path(out_html), render_html(executed_ipynb, provenance, no_code, notebook_dir))
+
+
+def render_html(executed_ipynb: Path, provenance: dict, no_code: bool = False,
+                notebook_dir: Path | None = None) -> str:
+    """The report page as text: deterministic for the same notebook outputs and provenance, which is what
+    lets `verify` compare a cited page with a re-rendering of it."""
     nb = nbformat.read(executed_ipynb, as_version=4)
     for cell in nb.cells:  # papermill gives its injected cell a random id: pin it, so re-runs render alike
         if "injected-parameters" in cell.get("metadata", {}).get("tags", []):
@@ -275,4 +282,4 @@ def render(
         },
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return atomic_write(Path(out_html), body)
+    return body

@@ -18,7 +18,7 @@ _BAD = {CHANGED, ADDED, REMOVED, FAILED}
 class Check:
     """One line of the verdict table."""
 
-    area: str  # run | data | code | key figures | environment
+    area: str  # run | report | page | data | code | key figures | environment
     item: str
     status: str
     old: str = ""
@@ -51,11 +51,38 @@ def _field(area: str, item: str, key: str, old: dict, new: dict) -> Check:
     return Check(area, item, SAME if a == b else CHANGED, str(a), str(b))
 
 
+def consistency(old: dict) -> list[Check]:
+    """The cited provenance against itself: its hashes and its Cite-as line must follow from its own fields
+    (an edited JSON block is caught even where it agrees with the visible block)."""
+    from analysis.run.provenance import data_hash, params_hash
+
+    params = old.get("parameters", {})
+    phash = params_hash(params) if isinstance(params, dict) else ""
+    files = old.get("data_files", {})
+    dhash = data_hash(files) if isinstance(files, dict) and files else ""
+    cite = str(old.get("cite_as", ""))
+    commit = str(old.get("git_commit", "unknown"))
+    code = commit[:7] if commit != "unknown" else "unknown"
+    data = f"data sha256 {dhash[:12]})" if dhash else "no data files)"
+    wanted = {
+        "parameters hash": (str(old.get("parameters_hash")), phash),
+        "data sha256": (str(old.get("data_sha256", "")), dhash),
+        "Cite as: parameters": ("present" if f"parameters {phash}," in cite else cite, "present"),
+        "Cite as: code": ("present" if f"code {code}," in cite else cite, "present"),
+        "Cite as: data": ("present" if data in cite else cite, "present"),
+    }
+    return [Check("report", item, SAME if a == b else CHANGED, a, b) for item, (a, b) in wanted.items()]
+
+
 def compare(old: dict, new: dict) -> list[Check]:
-    """Verdict lines: data checksums, code version, key figures, environment."""
-    checks = _diff("data", old.get("data_files", {}), new.get("data_files", {}))
-    if not checks:
-        checks.append(Check("data", "(no data files)", SAME))
+    """Verdict lines: the cited provenance's own consistency and notebook, data checksums, code version, key
+    figures, environment."""
+    checks = consistency(old) if "parameters_hash" in old else []
+    for key, item in (("notebook_path", "notebook path"), ("title", "title")):
+        if key in old and key in new:
+            checks.append(_field("report", item, key, old, new))
+    data = _diff("data", old.get("data_files", {}), new.get("data_files", {}))
+    checks += data or [Check("data", "(no data files)", SAME)]
     dirty = {old.get("git_dirty"), new.get("git_dirty")}
     dirty_status = SAME if dirty == {False} else "dirty" if True in dirty else "unknown"
     checks += [
@@ -81,7 +108,7 @@ def compare(old: dict, new: dict) -> list[Check]:
 
 def failures(checks: list[Check], strict: bool = False) -> list[Check]:
     """Checks that make the report not reproduce."""
-    areas = {"run", "data", "key figures"}
+    areas = {"run", "report", "page", "data", "key figures"}
     return [
         c
         for c in checks

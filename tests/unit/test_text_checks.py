@@ -1,0 +1,30 @@
+"""The numpy pre-check of checks.safe_text agrees with the regex it stands in for, character by character."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.clean import checks
+
+SAMPLES = ["plain", "Харків — «так»", "tab\there", "line\nbreak", "cr\rhere", "café", "€5", "emoji 🙂",
+           "a\u202eb", "x\x00", "\u200b", "\ufeffx", "\u0085", "a\u061cb", "\u2066", "\u2069", "\u200f", "\x7f",
+           "\ufff9", "\u2028", "\u00a0", "\u2011", "\ufeff"]
+
+
+@pytest.mark.parametrize("text", SAMPLES)
+def test_pre_check_never_misses_what_the_regex_rejects(text):
+    unsafe = bool(checks.UNSAFE_TEXT.search(text))
+    clearly_safe = checks._clearly_safe(pd.Series(["ok", text, None], dtype="str"))
+    assert not (unsafe and clearly_safe), repr(text)
+    if not unsafe and text not in ("\u2028",):
+        assert clearly_safe, repr(text)
+
+
+def test_every_unsafe_code_point_is_caught_by_the_pre_check():
+    for cp in range(0x110000):
+        if 0xD800 <= cp <= 0xDFFF:
+            continue
+        ch = chr(cp)
+        if checks.UNSAFE_TEXT.fullmatch(ch):
+            assert not checks._clearly_safe(pd.Series([f"a{ch}b"], dtype="str")), hex(cp)

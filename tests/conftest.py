@@ -207,3 +207,22 @@ def processed(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("processed")
     clean(REPO / "data" / "raw", out)
     return out
+
+
+@pytest.fixture(scope="session")
+def gaz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A processed folder holding only the importer fixtures' gazetteer (what `import --gazetteer` reads),
+    shared by the importer tests and the Dask import tests."""
+    from analysis.clean import tables
+    from analysis.clean.errors import Rejects
+    from analysis.clean.read import read_raw
+    from analysis.clean.write import write_manifest, write_table
+    from analysis.schema import TABLES
+
+    out = tmp_path_factory.mktemp("gazetteer")
+    rej = Rejects("gazetteer", "gazetteer.csv")
+    gaz = tables.gazetteer(read_raw(REPO / "tests" / "importers" / "fixtures" / "gazetteer.csv",
+                                    TABLES["gazetteer"]).frame, rej)
+    assert rej.frame().empty and len(gaz) == 13
+    write_manifest(out, write_table(gaz, out, "gazetteer"), {"rows": {"gazetteer": len(gaz)}})
+    return out

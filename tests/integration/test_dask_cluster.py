@@ -141,22 +141,6 @@ def messy_export(fixture: Path, out: Path, rows: int, id_col: str, place_col: st
     return out
 
 
-@pytest.fixture(scope="module")
-def gaz_dir(tmp_path_factory) -> Path:
-    """A processed folder (its gazetteer is what an import matches against): the importer fixtures' gazetteer."""
-    from analysis.clean import tables
-    from analysis.clean.errors import Rejects
-    from analysis.clean.read import read_raw
-    from analysis.clean.write import write_manifest, write_table
-    from analysis.schema import TABLES
-
-    out = tmp_path_factory.mktemp("gazetteer")
-    gaz = tables.gazetteer(read_raw(FIXTURES / "gazetteer.csv", TABLES["gazetteer"]).frame,
-                           Rejects("gazetteer", "gazetteer.csv"))
-    write_manifest(out, write_table(gaz, out, "gazetteer"), {"rows": {"gazetteer": len(gaz)}})
-    return out
-
-
 def test_clean_through_scheduler_is_the_pandas_clean(scheduler, tmp_path, subprocess_env, python):
     raw = _messy_raw(tmp_path)
     clean_pandas(raw, tmp_path / "pandas")

@@ -75,21 +75,6 @@ def test_remote_folder_with_files_oskil_did_not_write_is_left_alone(scheduler, r
     assert _files(out) == {"events.csv": b"someone else's table\n"}
 
 
-@pytest.fixture(scope="module")
-def gaz_dir(tmp_path_factory) -> Path:
-    from analysis.clean import tables
-    from analysis.clean.errors import Rejects
-    from analysis.clean.read import read_raw
-    from analysis.clean.write import write_manifest, write_table
-    from analysis.schema import TABLES
-
-    out = tmp_path_factory.mktemp("gazetteer")
-    gaz = tables.gazetteer(read_raw(FIXTURES / "gazetteer.csv", TABLES["gazetteer"]).frame,
-                           Rejects("gazetteer", "gazetteer.csv"))
-    write_manifest(out, write_table(gaz, out, "gazetteer"), {"rows": {"gazetteer": len(gaz)}})
-    return out
-
-
 @pytest.mark.parametrize("args, says", [
     (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:1"], "a Dask scheduler reachable within 1 s"),
     (["--engine", "dask", "--scheduler", "tcp://127.0.0.1:port"], "a scheduler address such as tcp://HOST:8786"),

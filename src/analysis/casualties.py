@@ -12,11 +12,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis import vocab
 from analysis.clean.reconcile import DEFAULT_RULE, RULES, claims, current_new, reconcile, supersede, who
 from analysis.load import within
+from analysis.schema import TABLES
 
 ESTIMATES = ("low", "best", "high")
-MEASURES = ("killed", "injured")
+MEASURES = TABLES["incidents"].measures  # ("killed", "injured"): the figures an incident reconciles
 GROUPS = ("victim_group", "cause", "sex", "age")
 #: linking strictness: the link rules whose reports are split off into incidents of their own
 LINKING = {
@@ -103,7 +105,7 @@ def per_incident(cas: pd.DataFrame, rule: str = DEFAULT_RULE) -> pd.DataFrame:
     for col, src in (("place", "place_name"), ("place_id", "place_id"), ("raion", "raion"), ("oblast", "oblast"),
                      ("geo_prec", "geo_prec")):
         out.insert(len(out.columns) - 3, col, top[src])
-    figures = reconcile(cur, ("killed", "injured", "children_killed", "children_injured"), rule)
+    figures = reconcile(cur, TABLES["casualties"].measures, rule)
     return out.join(figures.round().astype("Int64")).reset_index()
 
 
@@ -259,8 +261,7 @@ def sensitivity(cas: pd.DataFrame, events: pd.DataFrame | None = None, estimate:
     present = cas["claim_by"].value_counts()
     for body, n in present.items():
         add("claimant", f"only {body} ({n} reports)", restatus(cas[cas["claim_by"] == body]))
-    absent = [b for b in ("ru_official", "ru_proxy_official", "ua_official", "regional_admin", "media",
-                          "international_body", "third_state", "think_tank") if b not in present.index]
+    absent = [b for b in vocab.grouped("claim_by") if b not in present.index]
     if absent:
         notes.append("claimant: no report in this selection is by " + ", ".join(absent))
     confirmed = cas["confirmed"].value_counts()

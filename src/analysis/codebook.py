@@ -13,8 +13,18 @@ import sys
 from pathlib import Path
 
 from analysis import markdown
-from analysis.schema import DATE_PRECISION, GEO_PRECISION, PROCESSED_TABLES, RAW_TABLES, SCHEMA_VERSION, fingerprint
-from analysis.vocab import MULTI_VALUED, VOCABULARIES
+from analysis.schema import (
+    DATE_PRECISION,
+    GEO_PRECISION,
+    PROCESSED_TABLES,
+    RAW_TABLES,
+    SCHEMA_VERSION,
+    TABLES,
+    Field,
+    Table,
+    fingerprint,
+)
+from analysis.vocab import GROUP_OF, GROUPS, MULTI_VALUED, VOCABULARIES
 
 BEGIN = "<!-- BEGIN GENERATED -->"
 END = "<!-- END GENERATED -->"
@@ -23,6 +33,38 @@ CODEBOOK = Path(__file__).resolve().parents[2] / "docs" / "codebook.md"
 
 def _vocab_link(name: str | None) -> str:
     return f"[`{name}`](#vocabulary-{name.replace('_', '-')})" if name else ""
+
+
+def _number(x: float) -> str:
+    return f"{x:g}"
+
+
+def _bounds(f: Field) -> str:
+    """A field's bounds in words: '1–5', '≥ 0', '≤ 9'."""
+    if f.bounds is None:
+        return ""
+    lo, hi = f.bounds
+    if lo is not None and hi is not None:
+        return f"{_number(lo)}–{_number(hi)}"
+    return f"≥ {_number(lo)}" if lo is not None else f"≤ {_number(hi)}"
+
+
+def _role(f: Field, t: Table) -> str:
+    """A field's role: part of a count, a place column, a foreign key."""
+    roles = []
+    if f.count:
+        measure, part = f.count
+        roles.append(f"count `{measure}`: {part}")
+    if f.place:
+        roles.append("place")
+    for fk in t.foreign_keys:
+        if fk.column == f.name:
+            roles.append(f"→ {_table_link(fk.table)}.`{TABLES[fk.table].key}`")
+    return "; ".join(roles)
+
+
+def _table_link(name: str) -> str:
+    return f"[`{name}`](#table-{name.replace('_', '-')})"
 
 
 def render_fields() -> str:
@@ -37,21 +79,30 @@ def render_fields() -> str:
         "Raw columns are what coders write in `data/raw/<table>.csv`; *required* there means the column "
         "must be present and the cell filled. Processed columns are what `python -m analysis clean` writes "
         "to `data/processed/<table>.parquet` (and a CSV twin); *required* there means never null.",
+        "",
+        "*bounds* are the smallest and largest value allowed (on a raw column: the number its cell must hold). "
+        "*role* says which columns make up a count (the figure as `worded` in the raw file, then as `reported`, "
+        "and the `low`, `best` and `high` the wording allows; an empty high is open), which name or give a "
+        "place, and which are foreign keys (→ the table and key whose row each value must name; the clean "
+        "rejects a raw row whose value names no kept row).",
     ]
     for t in PROCESSED_TABLES:
         lines += ["", f"### Table `{t.name}`", "", t.doc]
         key = f"Key: `{t.key}`." if t.key else "No key: one row per rejected cell."
         origin = "Raw file and processed table." if t.name in raw_names else "Processed only (built by the clean)."
         lines += ["", f"{key} {origin}"]
+        if t.foreign_keys:
+            lines += ["", "Foreign keys: " + ", ".join(
+                f"`{fk.column}` → {_table_link(fk.table)}.`{TABLES[fk.table].key}`" for fk in t.foreign_keys) + "."]
         if t.raw:
             lines += ["", f"Raw columns (`data/raw/{t.name}.csv`, in this order):", ""]
-            lines += markdown.table(["column", "required", "vocabulary", "meaning"],
-                            [[f"`{f.name}`", "yes" if f.required else "", _vocab_link(f.vocab), f.doc]
-                             for f in t.raw])
+            lines += markdown.table(["column", "required", "vocabulary", "bounds", "role", "meaning"],
+                            [[f"`{f.name}`", "yes" if f.required else "", _vocab_link(f.vocab), _bounds(f),
+                              _role(f, t), f.doc] for f in t.raw])
         lines += ["", f"Processed columns (`data/processed/{t.name}.parquet`):", ""]
-        lines += markdown.table(["column", "dtype", "required", "meaning"],
-                        [[f"`{f.name}`", f"`{f.dtype}`", "yes" if f.required else "", f.doc]
-                         for f in t.processed])
+        lines += markdown.table(["column", "dtype", "required", "bounds", "role", "meaning"],
+                        [[f"`{f.name}`", f"`{f.dtype}`", "yes" if f.required else "", _bounds(f), _role(f, t),
+                          f.doc] for f in t.processed])
     lines += ["", "## Vocabularies", "",
               "A coded cell holds exactly one of these words (lower case, as written here); columns marked "
               "multi-valued may hold several, separated by `;`."]
@@ -62,7 +113,13 @@ def render_fields() -> str:
         where = ", ".join(f"`{u}`" for u in used) if used else "no column (reserved)"
         multi = " Multi-valued." if name in MULTI_VALUED else ""
         lines += [f"Used by {where}.{multi}", ""]
-        lines += markdown.table(["word", "meaning"], [[f"`{w}`", m] for w, m in words.items()])
+        if name in GROUPS:
+            lines += markdown.table(["word", "group", "meaning"],
+                                    [[f"`{w}`", f"`{GROUP_OF[name][w]}`", m] for w, m in words.items()])
+            lines += ["", "Groups:", ""]
+            lines += markdown.table(["group", "meaning"], [[f"`{g}`", m] for g, m in GROUPS[name].items()])
+        else:
+            lines += markdown.table(["word", "meaning"], [[f"`{w}`", m] for w, m in words.items()])
     lines += ["", "## Precision codes", "", "### `date_prec` (UCDP GED date_prec scale)", ""]
     lines += markdown.table(["code", "meaning"], [[str(k), v] for k, v in DATE_PRECISION.items()])
     lines += ["", "### `geo_prec` (UCDP GED where_prec scale)", ""]

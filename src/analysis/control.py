@@ -23,10 +23,13 @@ from __future__ import annotations
 
 import pandas as pd
 
+from analysis.vocab import GROUP_OF
+
 HOLDS = {("took", "ua"): "ua", ("took", "ru"): "ru", ("holds", "ua"): "ua", ("holds", "ru"): "ru",
          ("lost", "ua"): "ru", ("lost", "ru"): "ua"}
 OTHER = {"ua": "ru", "ru": "ua"}
-CAMPS = {"ua_official": "ua", "regional_admin": "ua", "ru_official": "ru", "ru_proxy_official": "ru"}
+#: the officials of either side (vocab.GROUP_OF): their claims count for or against a holder
+CAMPS = {w: g for w, g in GROUP_OF["claim_by"].items() if g in OTHER}
 DISPUTE_DAYS = 14
 CHANGING = "changing hands"
 

@@ -1,8 +1,13 @@
-"""The schema registry: every raw and processed column, once.
+"""The schema registry: every raw and processed column, once, with the rules it must follow.
 
-It drives the raw readers (which columns a coder must supply), the pandera validation of processed
-tables, and the field tables printed into docs/codebook.md. Changing a processed column changes the
-fingerprint; tests/test_schema_contract.py then fails until SCHEMA_VERSION and the codebook follow.
+Each column says its dtype, whether it is required, its vocabulary, its bounds, and its role: part of a
+count (the worded figure and its low/best/high triple) or of a place (what the report names and what the
+gazetteer match gives). Each table says its key and its foreign keys. Everything else derives from here:
+the raw readers (which columns a coder must supply), the clean's steps (which columns are counted, placed,
+bounded and referenced), the pandera validation of processed tables, the Dask engine's row steps, the
+incidents table's figures, and the field tables printed into docs/codebook.md. docs/developing.md says what
+to change for a new column. Changing a processed column changes the fingerprint;
+tests/test_schema_contract.py then fails until SCHEMA_VERSION and the codebook follow.
 """
 
 from __future__ import annotations
@@ -32,9 +37,24 @@ GEO_PRECISION = {
 }
 
 
+#: where a place in Ukraine can lie (WGS84 degrees): the bounds of every latitude and longitude column
+LATITUDE = (44.0, 52.5)
+LONGITUDE = (22.0, 40.3)
+UKRAINE_BOX = (*LATITUDE, *LONGITUDE)  # lat min, lat max, lon min, lon max
+
+#: the parts of a count: the figure as the report words it (a raw column), the same words kept in the
+#: processed table, and the range the words allow (low and high; an empty high is open) with a best estimate
+COUNT_PARTS = ("worded", "reported", "low", "best", "high")
+COUNT_RANGE = (0, None)  # a count is never negative and has no upper bound
+
+
 @dataclass(frozen=True)
 class Field:
-    """One column: its name, pandas dtype, meaning, and rules."""
+    """One column: its name, pandas dtype, meaning, and rules.
+
+    bounds: the smallest and largest value allowed, inclusive (None: open on that side); on a raw text
+    column, the number its cell must hold. count: (measure, part) for a column of a count, part one of
+    COUNT_PARTS. place: a column of the place a row names (raw) or was matched to (processed)."""
 
     name: str
     dtype: str
@@ -42,6 +62,20 @@ class Field:
     required: bool = False  # raw: the column must be present; processed: never null
     vocab: str | None = None
     unique: bool = False
+    bounds: tuple[float | None, float | None] | None = None
+    count: tuple[str, str] | None = None
+    place: bool = False
+
+
+@dataclass(frozen=True)
+class ForeignKey:
+    """A column whose every value names a row of another table (by that table's key); an empty cell is
+    allowed where the column is not required. The clean rejects a raw row whose value names no kept row,
+    and refuses to publish processed tables where a value is dangling. (place_id is not one: an import's
+    places outside the gazetteer get ids of their own, docs/importers.md.)"""
+
+    column: str
+    table: str
 
 
 @dataclass(frozen=True)
@@ -51,6 +85,40 @@ class Table:
     key: str | None
     raw: tuple[Field, ...] = ()
     processed: tuple[Field, ...] = field(default_factory=tuple)
+    foreign_keys: tuple[ForeignKey, ...] = ()  # checked in this order: a row's reject names the first failing
+    noun: str = ""  # what one row is, for messages ("the id of a source that exists"); default: name minus s
+
+    @property
+    def row_noun(self) -> str:
+        return self.noun or self.name.removesuffix("s")
+
+    def field(self, name: str, raw: bool = False) -> Field:
+        """The processed (or raw) column of that name."""
+        return next(f for f in (self.raw if raw else self.processed) if f.name == name)
+
+    @property
+    def counted(self) -> dict[str, str]:
+        """{raw column: measure} of the worded counts the clean turns into low/best/high, in raw order."""
+        return {f.name: f.count[0] for f in self.raw if f.count and f.count[1] == "worded"}
+
+    @property
+    def measures(self) -> tuple[str, ...]:
+        """The measures with a low/best/high triple among the processed columns, in column order."""
+        return tuple(dict.fromkeys(f.count[0] for f in self.processed if f.count and f.count[1] == "low"))
+
+    def count_column(self, measure: str, part: str) -> str:
+        """The processed column of one part of one measure ('killed', 'best' -> 'killed_best')."""
+        return next(f.name for f in self.processed if f.count == (measure, part))
+
+    @property
+    def place_inputs(self) -> list[str]:
+        """The raw columns naming a place, which the gazetteer match reads."""
+        return [f.name for f in self.raw if f.place]
+
+    @property
+    def placed(self) -> bool:
+        """True when the clean matches each row's place against the gazetteer."""
+        return bool(self.place_inputs)
 
     @property
     def raw_columns(self) -> list[str]:
@@ -72,6 +140,25 @@ def _f(name: str, dtype: str, doc: str, **kw) -> Field:
     return Field(name, dtype, doc, **kw)
 
 
+def _place(name: str, dtype: str, doc: str, **kw) -> Field:
+    return Field(name, dtype, doc, place=True, **kw)
+
+
+def _worded(name: str, doc: str, measure: str | None = None) -> Field:
+    """A raw count as the report words it, which the clean turns into <measure>_reported/_low/_best/_high."""
+    return Field(name, "str", doc, count=(measure or name, "worded"))
+
+
+def _part(name: str, doc: str, measure: str, part: str, **kw) -> Field:
+    """One processed column of a count: the words (str) or a number (Int64, never negative)."""
+    if part == "reported":
+        return Field(name, "str", doc, count=(measure, part), **kw)
+    return Field(name, "Int64", doc, count=(measure, part), bounds=COUNT_RANGE, **kw)
+
+
+SOURCE_FK = ForeignKey("source_id", "sources")
+
+
 # --- shared groups of columns -------------------------------------------------------------------
 CLAIM_RAW = (
     _f("claim_by", S, "who makes the claim", vocab="claim_by"),
@@ -80,33 +167,38 @@ CLAIM_RAW = (
 )
 DATE_RAW = (_f("date_reported", S, "the date as the report words it ('on Sunday', '22 вересня')"),)
 PLACE_RAW = (
-    _f("place_reported", S, "settlement as spelled in the report"),
-    _f("raion_reported", S, "raion (district) as given in the report"),
-    _f("oblast_reported", S, "oblast (region) as given in the report, or evident from the reporting official"),
+    _place("place_reported", S, "settlement as spelled in the report"),
+    _place("raion_reported", S, "raion (district) as given in the report"),
+    _place("oblast_reported", S, "oblast (region) as given in the report, or evident from the reporting official"),
 )
 DATE_OUT = (
     _f("date_reported", S, "the date phrase as coded"),
     _f("published", D, "publication date of the source report", required=True),
     _f("date_start", D, "first day the event may have happened", required=True),
     _f("date_end", D, "last day the event may have happened", required=True),
-    _f("date_prec", I, "precision of the date range, UCDP date_prec 1–5 (see codebook)", required=True),
+    _f("date_prec", I, "precision of the date range, UCDP date_prec 1–5 (see codebook)", required=True,
+       bounds=(min(DATE_PRECISION), max(DATE_PRECISION))),
     _f("date_rule", S, "the rule that resolved the phrase (iso, day_month, weekday, relative, ...)", required=True),
 )
+GEO_RANGE = (min(GEO_PRECISION), max(GEO_PRECISION))
 PLACE_OUT = (
-    _f("place_reported", S, "settlement as spelled in the report"),
-    _f("raion_reported", S, "raion as given"),
-    _f("oblast_reported", S, "oblast as given"),
-    _f("place_id", S, "gazetteer id of the matched place", required=True),
-    _f("place_name", S, "canonical name of the matched place", required=True),
-    _f("raion", S, "raion of the matched place, where known"),
-    _f("oblast", S, "oblast of the matched place", required=True),
-    _f("latitude", F, "WGS84 latitude of the matched place", required=True),
-    _f("longitude", F, "WGS84 longitude of the matched place", required=True),
-    _f("geo_prec", I, "precision of the location, UCDP where_prec 1–6 (see codebook)", required=True),
-    _f("place_match", S, "how the place was matched (exact: a known spelling; skeleton: a transliteration "
+    _place("place_reported", S, "settlement as spelled in the report"),
+    _place("raion_reported", S, "raion as given"),
+    _place("oblast_reported", S, "oblast as given"),
+    _place("place_id", S, "gazetteer id of the matched place", required=True),
+    _place("place_name", S, "canonical name of the matched place", required=True),
+    _place("raion", S, "raion of the matched place, where known"),
+    _place("oblast", S, "oblast of the matched place", required=True),
+    _place("latitude", F, "WGS84 latitude of the matched place", required=True, bounds=LATITUDE),
+    _place("longitude", F, "WGS84 longitude of the matched place", required=True, bounds=LONGITUDE),
+    _place("geo_prec", I, "precision of the location, UCDP where_prec 1–6 (see codebook)", required=True,
+           bounds=GEO_RANGE),
+    _place("place_match", S, "how the place was matched (exact: a known spelling; skeleton: a transliteration "
            "variant; stem: a declined form; near: 'near X', placed at X with geo_prec 2; raion; oblast)",
-       required=True),
+           required=True),
 )
+#: the processed columns the gazetteer match adds to a row (all of PLACE_OUT but the words it read)
+PLACE_MATCH = tuple(f.name for f in PLACE_OUT if f.name not in {r.name for r in PLACE_RAW})
 CLAIM_OUT = (
     _f("claim_by", S, "who makes the claim", vocab="claim_by", required=True),
     _f("claimant", S, "the named person or body making the claim"),
@@ -117,11 +209,12 @@ LINE = _f("raw_line", I, "line of the raw CSV the row came from (1 = header)", r
 
 
 def _count(prefix: str, what: str) -> tuple[Field, ...]:
+    """The processed columns of a worded count: the words, and the low/best/high they allow."""
     return (
-        _f(f"{prefix}_reported", S, f"{what} as worded in the report"),
-        _f(f"{prefix}_low", I, f"lowest {what} the wording allows"),
-        _f(f"{prefix}_best", I, f"conservative best estimate of {what}"),
-        _f(f"{prefix}_high", I, f"highest {what} the wording allows; empty = open"),
+        _part(f"{prefix}_reported", f"{what} as worded in the report", prefix, "reported"),
+        _part(f"{prefix}_low", f"lowest {what} the wording allows", prefix, "low"),
+        _part(f"{prefix}_best", f"conservative best estimate of {what}", prefix, "best"),
+        _part(f"{prefix}_high", f"highest {what} the wording allows; empty = open", prefix, "high"),
     )
 
 
@@ -185,7 +278,7 @@ EVENTS = Table(
            required=True),
         *DATE_OUT,
         _f("time_reported", S, "time of day as given"),
-        _f("hour", I, "hour of day 0–23 where the report gives a clock time"),
+        _f("hour", I, "hour of day 0–23 where the report gives a clock time", bounds=(0, 23)),
         _f("time_of_day", S, "night/morning/afternoon/evening where the report allows"),
         *PLACE_OUT,
         _f("event_type", S, "kind of attack", vocab="event_type", required=True),
@@ -198,6 +291,7 @@ EVENTS = Table(
         NOTE,
         LINE,
     ),
+    foreign_keys=(SOURCE_FK, ForeignKey("incident_id", "incidents")),
 )
 
 CASUALTIES = Table(
@@ -210,11 +304,11 @@ CASUALTIES = Table(
         _f("event_id", S, "the event row the casualties belong to, where known"),
         *DATE_RAW,
         *PLACE_RAW,
-        _f("killed", S, "killed, as worded ('two', 'about 60')"),
-        _f("injured", S, "injured, as worded"),
+        _worded("killed", "killed, as worded ('two', 'about 60')"),
+        _worded("injured", "injured, as worded"),
         _f("victim_group", S, "who was hurt", vocab="victim_group"),
-        _f("children_killed", S, "children among the killed, as worded"),
-        _f("children_injured", S, "children among the injured, as worded"),
+        _worded("children_killed", "children among the killed, as worded"),
+        _worded("children_injured", "children among the injured, as worded"),
         _f("sex", S, "sex where given", vocab="sex"),
         _f("ages", S, "ages where given, ';'-separated"),
         _f("cause", S, "cause", vocab="cause", required=True),
@@ -248,6 +342,10 @@ CASUALTIES = Table(
         NOTE,
         LINE,
     ),
+    # event_id first: a report naming an unknown event is rejected for that, as before the source check
+    foreign_keys=(ForeignKey("event_id", "events"), SOURCE_FK, ForeignKey("incident_id", "incidents"),
+                  ForeignKey("superseded_by", "casualties")),
+    noun="casualty report",
 )
 
 STATEMENTS = Table(
@@ -291,6 +389,7 @@ STATEMENTS = Table(
         NOTE,
         LINE,
     ),
+    foreign_keys=(SOURCE_FK,),
 )
 
 CONTROL = Table(
@@ -320,6 +419,8 @@ CONTROL = Table(
         NOTE,
         LINE,
     ),
+    foreign_keys=(SOURCE_FK,),
+    noun="control claim",
 )
 
 TALLIES = Table(
@@ -332,9 +433,9 @@ TALLIES = Table(
         *DATE_RAW,
         _f("period", S, "the period as worded ('over the past day')"),
         *PLACE_RAW,
-        _f("settlements_shelled", S, "settlements shelled, as worded"),
-        _f("killed", S, "killed, as worded"),
-        _f("injured", S, "injured, as worded"),
+        _worded("settlements_shelled", "settlements shelled, as worded"),
+        _worded("killed", "killed, as worded"),
+        _worded("injured", "injured, as worded"),
         *CLAIM_RAW,
         NOTE,
     ),
@@ -351,6 +452,8 @@ TALLIES = Table(
         NOTE,
         LINE,
     ),
+    foreign_keys=(SOURCE_FK,),
+    noun="tally",
 )
 
 GAZETTEER = Table(
@@ -368,10 +471,10 @@ GAZETTEER = Table(
         _f("place_type", S, "kind of place", vocab="place_type", required=True),
         _f("raion", S, "2020 raion, where known"),
         _f("oblast", S, "oblast", required=True),
-        _f("latitude", S, "WGS84 latitude", required=True),
-        _f("longitude", S, "WGS84 longitude", required=True),
+        _f("latitude", S, "WGS84 latitude", required=True, bounds=LATITUDE),
+        _f("longitude", S, "WGS84 longitude", required=True, bounds=LONGITUDE),
         _f("geo_prec", S, "precision of the coordinates (1 settlement, 3 raion centre, 4 oblast centre, 5 river)",
-           required=True),
+           required=True, bounds=GEO_RANGE),
         _f("coord_source", S, "where the coordinates come from", required=True),
     ),
     processed=(
@@ -384,12 +487,13 @@ GAZETTEER = Table(
         _f("place_type", S, "kind of place", vocab="place_type", required=True),
         _f("raion", S, "raion"),
         _f("oblast", S, "oblast", required=True),
-        _f("latitude", F, "latitude", required=True),
-        _f("longitude", F, "longitude", required=True),
-        _f("geo_prec", I, "precision of the coordinates", required=True),
+        _f("latitude", F, "latitude", required=True, bounds=LATITUDE),
+        _f("longitude", F, "longitude", required=True, bounds=LONGITUDE),
+        _f("geo_prec", I, "precision of the coordinates", required=True, bounds=GEO_RANGE),
         _f("coord_source", S, "where the coordinates come from", required=True),
         LINE,
     ),
+    noun="place",
 )
 
 INCIDENTS = Table(
@@ -405,19 +509,20 @@ INCIDENTS = Table(
            "from casualty reports, their cause", required=True),
         _f("date_start", D, "first day, over its most precisely dated reports", required=True),
         _f("date_end", D, "last day, over its most precisely dated reports", required=True),
-        _f("n_reports", I, "event and casualty rows linked to it", required=True),
-        _f("n_sources", I, "distinct sources among them", required=True),
+        _f("n_reports", I, "event and casualty rows linked to it", required=True, bounds=(1, None)),
+        _f("n_sources", I, "distinct sources among them", required=True, bounds=(1, None)),
         _f("event_ids", S, "';'-separated event ids"),
         _f("casualty_ids", S, "';'-separated casualty ids"),
         _f("place_ids", S, "';'-separated places named by its reports (the less precise ones included)",
            required=True),
         _f("links", S, "';'-separated links.csv rows that merged or split its reports"),
-        _f("killed_low", I, "killed, low end, by the default reconciliation rule (rising)"),
-        _f("killed_best", I, "killed, best estimate, by the default reconciliation rule (rising)"),
-        _f("killed_high", I, "killed, high end; empty with a best = open ('more than N')"),
-        _f("injured_low", I, "injured, low end, by the default reconciliation rule (rising)"),
-        _f("injured_best", I, "injured, best estimate, by the default reconciliation rule (rising)"),
-        _f("injured_high", I, "injured, high end; empty with a best = open"),
+        _part("killed_low", "killed, low end, by the default reconciliation rule (rising)", "killed", "low"),
+        _part("killed_best", "killed, best estimate, by the default reconciliation rule (rising)", "killed", "best"),
+        _part("killed_high", "killed, high end; empty with a best = open ('more than N')", "killed", "high"),
+        _part("injured_low", "injured, low end, by the default reconciliation rule (rising)", "injured", "low"),
+        _part("injured_best", "injured, best estimate, by the default reconciliation rule (rising)", "injured",
+              "best"),
+        _part("injured_high", "injured, high end; empty with a best = open", "injured", "high"),
         _f("disagreement", B, "its current claims give different numbers, or contradict each other",
            required=True),
         _f("conflict", S, "what the reports contradict each other on, in words"),
@@ -448,6 +553,7 @@ LINKS = Table(
         NOTE,
         LINE,
     ),
+    foreign_keys=(SOURCE_FK,),
 )
 
 LINK_CANDIDATES = Table(
@@ -495,11 +601,13 @@ COVERAGE = Table(
         _f("batch", S, "coding batch (the letter in the row ids)", required=True),
         _f("design", S, "the collection design that covered the day", vocab="coverage_design", required=True),
         _f("rows", I, "event, casualty and tally rows of the batch from reports published that day",
-           required=True),
-        _f("events", I, "event rows among them", required=True),
+           required=True, bounds=COUNT_RANGE),
+        _f("events", I, "event rows among them", required=True, bounds=COUNT_RANGE),
         _f("summary_source_ids", S, "';'-separated daily summaries coded for the day (continuous design)"),
-        _f("places", I, "distinct settlements coded from the day's summaries (continuous design)"),
-        _f("tally_settlements", I, "settlements shelled by the summaries' own tally (best estimate), where given"),
+        _f("places", I, "distinct settlements coded from the day's summaries (continuous design)",
+           bounds=COUNT_RANGE),
+        _f("tally_settlements", I, "settlements shelled by the summaries' own tally (best estimate), where given",
+           bounds=COUNT_RANGE),
         _f("tally_match", B, "the coded settlements equal the summary's tally, where a tally is given"),
     ),
 )

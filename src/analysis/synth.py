@@ -203,7 +203,11 @@ class _Gen:
 
 
 def _write(df: dict[str, np.ndarray], columns: list[str], path: Path) -> None:
-    arrays = [pa.array(df[c], type=pa.string(), from_pandas=True) for c in columns]
+    """The registry's raw columns in its order; a column this generator does not know (one just added to the
+    registry) is written empty, so a new optional column needs no edit here."""
+    n = len(next(iter(df.values())))
+    arrays = [pa.array(df[c], type=pa.string(), from_pandas=True) if c in df else pa.nulls(n, pa.string())
+              for c in columns]
     pacsv.write_csv(pa.Table.from_arrays(arrays, names=columns), path,
                     pacsv.WriteOptions(quoting_style="needed"))
 

@@ -163,6 +163,35 @@ VOCABULARIES: dict[str, dict[str, str]] = {
     },
 }
 
+#: Groups of a vocabulary's words, where analyses look at groups rather than words: {vocabulary: {group:
+#: meaning}}; every word belongs to exactly one group (GROUP_OF), so a new word must be given one.
+GROUPS: dict[str, dict[str, str]] = {
+    "claim_by": {
+        "ru": "Russian officials (Russia's government, or officials it installed in occupied territory)",
+        "ua": "Ukrainian officials (national, regional or local)",
+        "third_party": "media and third parties: outlets, international bodies, other states, research institutes",
+    },
+}
+GROUP_OF: dict[str, dict[str, str]] = {
+    "claim_by": {
+        "ua_official": "ua",
+        "regional_admin": "ua",
+        "ru_official": "ru",
+        "ru_proxy_official": "ru",
+        "media": "third_party",
+        "international_body": "third_party",
+        "third_state": "third_party",
+        "think_tank": "third_party",
+    },
+}
+
+
+def grouped(name: str) -> list[str]:
+    """A grouped vocabulary's words, group by group (in GROUPS order), in codebook order within a group."""
+    order = list(GROUPS[name])
+    return sorted(VOCABULARIES[name], key=lambda w: order.index(GROUP_OF[name][w]))
+
+
 #: Columns whose cells may hold several vocabulary words separated by ";".
 MULTI_VALUED: frozenset[str] = frozenset({"target_type", "topic"})
 

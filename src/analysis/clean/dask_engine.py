@@ -41,9 +41,6 @@ from analysis.schema import PROCESSED_TABLES, RAW_TABLES, TABLES
 
 BLOCKSIZE = MAX_BLOCK  # bytes of raw CSV per task on a cluster with memory to spare (cluster.Shape.blocksize)
 WHOLE = ("gazetteer", "sources")  # read whole in this process: every other table's row steps need them
-PLACED = ("events", "casualties", "control", "tallies")
-COUNTED = {"casualties": ("killed", "injured", "children_killed", "children_injured"),
-           "tallies": ("settlements_shelled", "killed", "injured")}
 
 
 def split_points(path: Path, blocksize: int = BLOCKSIZE) -> tuple[int, int, list[tuple[int, int, int]]]:
@@ -105,10 +102,11 @@ def row_steps(df: pd.DataFrame, name: str, ctx: Context) -> pd.DataFrame:
         published = fast.map_series(df["source_id"], ctx.published)
         known = published.notna()  # rows citing no kept source are rejected before their dates matter
         res.append(dates.resolve(df.loc[known, "date_reported"], published[known]).reindex(df.index))
-    if name in PLACED:
+    t = TABLES[name]  # which columns are placed and counted: the registry says
+    if t.placed:
         res.append(places.resolve(df, ctx.gazetteer()))
-    for col in COUNTED.get(name, ()):
-        res.append(counts.resolve(df[col], col))
+    for col, measure in t.counted.items():
+        res.append(counts.resolve(df[col], measure))
     return pd.concat([df, *res], axis=1)
 
 

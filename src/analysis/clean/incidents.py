@@ -13,6 +13,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.clean import fast, linking, overrides, reconcile
+from analysis.schema import TABLES
 
 
 def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame | None = None,
@@ -156,9 +157,12 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
         ["code", "link"])
     out["links"] = pd.array(_joined_ids(by_link["link"], by_link["code"].to_numpy(), k), dtype="str")
     cur = reconcile.current_new(cas)
-    figures = reconcile.reconcile(cur, rule=rule).reindex(out["incident_id"])
-    for c in ("killed_low", "killed_best", "killed_high", "injured_low", "injured_best", "injured_high"):
-        out[c] = figures[c].round().astype("Int64").to_numpy()
+    t = TABLES["incidents"]  # its reconciled measures (killed, injured) and their columns: the registry's
+    figures = reconcile.reconcile(cur, t.measures, rule=rule).reindex(out["incident_id"])
+    for m in t.measures:
+        for part in ("low", "best", "high"):
+            c = t.count_column(m, part)
+            out[c] = figures[f"{m}_{part}"].round().astype("Int64").to_numpy()
     conflict = reconcile.conflicts(cas).reindex(out["incident_id"])
     dis = cas.groupby("incident_id")["disagreement"].any().reindex(out["incident_id"]).fillna(False)
     out["disagreement"] = pd.array((dis.to_numpy(dtype=bool) | conflict.notna().to_numpy()), dtype="boolean")

@@ -1,7 +1,9 @@
 """Per-table cleaning: raw string frame -> typed processed frame, rejecting what cannot be kept.
 
 One function per raw table, each a short sequence of the shared steps. Dependencies between tables
-(sources before the tables that cite them, events before casualties) are handled by the pipeline.
+(sources before the tables that cite them, events before casualties) are handled by the pipeline. What a
+step does to which column comes from the schema registry (bounds, worded counts, foreign keys), so a column
+added there is checked here without an edit; only rules between columns of one table are written out.
 """
 
 from __future__ import annotations
@@ -11,9 +13,8 @@ import pandas as pd
 
 from analysis.clean import checks, counts, dates, fast, places
 from analysis.clean.errors import ALIVE, Rejects, kept, live, mark_bad, rows
-from analysis.schema import TABLES, Table
+from analysis.schema import PLACE_MATCH, TABLES, UKRAINE_BOX, Table
 
-UKRAINE_BOX = (44.0, 52.5, 22.0, 40.3)  # lat min, lat max, lon min, lon max
 TODAY = pd.Timestamp.today().normalize()
 
 
@@ -38,34 +39,53 @@ def _finish(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     return out.sort_values(table.key or table.processed[0].name, kind="stable").reset_index(drop=True)
 
 
-def _common(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
+def _common(df: pd.DataFrame, table: Table, rejects: Rejects, before_bounds=None) -> pd.DataFrame:
+    """The checks every raw table gets; before_bounds(df) is a table's own check that must come before the
+    bounds (the gazetteer's swapped coordinates, which would otherwise be rejected as out of range)."""
     df = checks.text_and_ids(df, table, rejects)
     df = checks.required(df, table, rejects)
     df = checks.vocabularies(df, table, rejects)
     df = checks.unique_ids(df, table, rejects)
-    return checks.same_report_twice(df, table, rejects)
+    df = checks.same_report_twice(df, table, rejects)
+    if before_bounds is not None:
+        df = before_bounds(df)
+    return _bounded(df, table, rejects)
 
 
-def _numbers(df: pd.DataFrame, col: str, lo: float, hi: float, rejects: Rejects, table: Table) -> pd.DataFrame:
-    v = pd.to_numeric(df[col], errors="coerce")
-    df = mark_bad(df, v.isna(), rejects, col, f"a number for '{col}'", table.key)
-    df = mark_bad(df, (v < lo) | (v > hi), rejects, col, f"a value from {lo} to {hi}", table.key)
-    return df.assign(**{col: v})
+def _bounded(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
+    """Raw columns with bounds in the registry: each cell, where filled (required ones are filled), must be a
+    number within them; the column becomes that number."""
+    for f in table.raw:
+        if f.bounds is None or f.name not in df.columns:
+            continue
+        lo, hi = f.bounds
+        v = pd.to_numeric(df[f.name], errors="coerce")
+        gap = v.isna() if f.required else v.isna() & df[f.name].notna()
+        df = mark_bad(df, gap, rejects, f.name, f"a number for '{f.name}'", table.key)
+        if lo is not None and hi is not None:
+            out, expected = (v < lo) | (v > hi), f"a value from {lo} to {hi}"
+        elif lo is not None:
+            out, expected = v < lo, f"a value of at least {lo}"
+        else:
+            out, expected = v > hi, f"a value of at most {hi}"
+        df = mark_bad(df, out, rejects, f.name, expected, table.key)
+        df = df.assign(**{f.name: v})
+    return df
 
 
 def gazetteer(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
     t = TABLES["gazetteer"]
-    df = _common(df, t, rejects)
-    lat = pd.to_numeric(df["latitude"], errors="coerce")
-    lon = pd.to_numeric(df["longitude"], errors="coerce")
-    la0, la1, lo0, lo1 = UKRAINE_BOX
-    inside = lat.between(la0, la1) & lon.between(lo0, lo1)
-    swapped = ~inside & lon.between(la0, la1) & lat.between(lo0, lo1)
-    df = mark_bad(df, swapped, rejects, "latitude",
-                  "latitude then longitude (these look swapped: latitude is 44-52.5 in Ukraine)", t.key)
-    df = _numbers(df, "latitude", la0, la1, rejects, t)
-    df = _numbers(df, "longitude", lo0, lo1, rejects, t)
-    df = _numbers(df, "geo_prec", 1, 6, rejects, t)
+
+    def swapped(df: pd.DataFrame) -> pd.DataFrame:
+        lat = pd.to_numeric(df["latitude"], errors="coerce")
+        lon = pd.to_numeric(df["longitude"], errors="coerce")
+        la0, la1, lo0, lo1 = UKRAINE_BOX
+        inside = lat.between(la0, la1) & lon.between(lo0, lo1)
+        swap = ~inside & lon.between(la0, la1) & lat.between(lo0, lo1)
+        return mark_bad(df, swap, rejects, "latitude",
+                        "latitude then longitude (these look swapped: latitude is 44-52.5 in Ukraine)", t.key)
+
+    df = _common(df, t, rejects, before_bounds=swapped)
     df = df.assign(geonames_id=pd.to_numeric(df["geonames_id"], errors="coerce"))
     return _finish(df, t)
 
@@ -92,8 +112,7 @@ def sources(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
 #: what dates.resolve, places.resolve and counts.resolve add to a row. A partitioned engine
 #: (clean/dask_engine.py) computes them per block of rows beforehand; the steps below then use them as given.
 DATE_COLS = ["date_start", "date_end", "date_prec", "date_rule", "date_error"]
-PLACE_COLS = ["place_id", "place_name", "raion", "oblast", "latitude", "longitude", "geo_prec", "place_match",
-              "place_error"]
+PLACE_COLS = [*PLACE_MATCH, "place_error"]
 
 
 def count_cols(prefix: str) -> list[str]:
@@ -109,9 +128,21 @@ def _precomputed(df: pd.DataFrame, cols: list[str]) -> tuple[pd.DataFrame | None
     return None, df
 
 
+def _referenced(df: pd.DataFrame, t: Table, kept: dict[str, pd.DataFrame], rejects: Rejects) -> pd.DataFrame:
+    """The registry's foreign keys among the raw columns, in its order: each value must name a kept row of
+    the table it refers to (kept: those tables, cleaned)."""
+    for fk in t.foreign_keys:
+        f = next((f for f in t.raw if f.name == fk.column), None)
+        if f is None:  # a processed column (incident_id, place_id): the clean fills it, integrity checks it
+            continue
+        target = TABLES[fk.table]
+        df = checks.references(df, fk.column, pd.Index(kept[fk.table][target.key]), target.row_noun, t, rejects,
+                               optional=not f.required)
+    return df
+
+
 def _dated(df: pd.DataFrame, t: Table, src: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
     pre, df = _precomputed(df, DATE_COLS)
-    df = checks.references(df, "source_id", pd.Index(src["source_id"]), "source", t, rejects)
     df = df.assign(published=fast.map_series(df["source_id"], src.set_index("source_id")["published"]))
     alive = live(df)
     d = dates.resolve(rows(df["date_reported"], alive), rows(df["published"], alive)) if pre is None else pre
@@ -135,8 +166,9 @@ def _placed(df: pd.DataFrame, t: Table, gaz: places.Gazetteer, rejects: Rejects)
     return df.join(p.drop(columns="place_error"))
 
 
-def _counted(df: pd.DataFrame, t: Table, cols: dict[str, str], rejects: Rejects) -> pd.DataFrame:
-    for raw, prefix in cols.items():
+def _counted(df: pd.DataFrame, t: Table, rejects: Rejects) -> pd.DataFrame:
+    """Every worded count of the registry (Table.counted) as <measure>_reported/_low/_best/_high."""
+    for raw, prefix in t.counted.items():
         c, df = _precomputed(df, count_cols(prefix))
         c = counts.resolve(rows(df[raw], live(df)), prefix) if c is None else c.copy()
         err = c.pop(f"{prefix}_error")
@@ -171,6 +203,7 @@ def _time_of_day_rows(s: pd.Series) -> pd.DataFrame:
 def events(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
     t = TABLES["events"]
     df = _common(df, t, rejects)
+    df = _referenced(df, t, {"sources": src}, rejects)
     df = _dated(df, t, src, rejects)
     df = _placed(df, t, gaz, rejects)
     df = df.assign(weapon=df["weapon"].fillna("unknown"), target_type=df["target_type"].fillna("unknown"),
@@ -188,11 +221,10 @@ def casualties(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, ev: p
                rejects: Rejects) -> pd.DataFrame:
     t = TABLES["casualties"]
     df = _common(df, t, rejects)
-    df = checks.references(df, "event_id", pd.Index(ev["event_id"]), "event", t, rejects, optional=True)
+    df = _referenced(df, t, {"sources": src, "events": ev}, rejects)
     df = _dated(df, t, src, rejects)
     df = _placed(df, t, gaz, rejects)
-    df = _counted(df, t, {"killed": "killed", "injured": "injured", "children_killed": "children_killed",
-                          "children_injured": "children_injured"}, rejects)
+    df = _counted(df, t, rejects)
     none = df["killed_best"].isna() & df["injured_best"].isna()
     df = mark_bad(df, none, rejects, "killed", "a killed or injured figure (both are empty)", t.key)
     over = (df["children_killed_low"] > df["killed_high"]) | (df["children_injured_low"] > df["injured_high"])
@@ -208,6 +240,7 @@ def casualties(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, ev: p
 def statements(df: pd.DataFrame, src: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
     t = TABLES["statements"]
     df = _common(df, t, rejects)
+    df = _referenced(df, t, {"sources": src}, rejects)
     df = _dated(df, t, src, rejects)
     bad = ~df["country"].str.fullmatch(r"[A-Z]{2}|INT", na=False)
     df = mark_bad(df, bad, rejects, "country", "an ISO 3166 alpha-2 code such as UA, RU, US, or INT", t.key)
@@ -219,6 +252,7 @@ def statements(df: pd.DataFrame, src: pd.DataFrame, rejects: Rejects) -> pd.Data
 def control(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
     t = TABLES["control"]
     df = _common(df, t, rejects)
+    df = _referenced(df, t, {"sources": src}, rejects)
     df = _dated(df, t, src, rejects)
     df = _placed(df, t, gaz, rejects)
     df = mark_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
@@ -229,10 +263,10 @@ def control(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects:
 def tallies(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
     t = TABLES["tallies"]
     df = _common(df, t, rejects)
+    df = _referenced(df, t, {"sources": src}, rejects)
     df = _dated(df, t, src, rejects)
     df = _placed(df, t, gaz, rejects)
-    df = _counted(df, t, {"settlements_shelled": "settlements_shelled", "killed": "killed",
-                          "injured": "injured"}, rejects)
+    df = _counted(df, t, rejects)
     df = mark_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
     df = df.assign(confirmed=df["confirmed"].fillna("unknown"))
     return _finish(df, t)
@@ -249,7 +283,7 @@ def links(df: pd.DataFrame, src: pd.DataFrame, incident_ids: pd.Index, statement
     df = _common(df, t, rejects)
     df = mark_bad(df, ~df["link_id"].str.fullmatch(LINK_ID, na=False), rejects, "link_id",
                   "an id LK- followed by four or more digits", t.key)
-    df = checks.references(df, "source_id", pd.Index(src["source_id"]), "source", t, rejects)
+    df = _referenced(df, t, {"sources": src}, rejects)
     parts = df["ids"].astype("str").str.split(";").explode().str.strip()
     parts = parts[parts.notna() & (parts != "")]
     is_inc, is_st = fast.isin(parts, incident_ids), fast.isin(parts, statement_ids)

@@ -1,4 +1,6 @@
-"""Pandera schemas for the processed tables, built from the schema registry."""
+"""Pandera schemas for the processed tables and the checks between tables, built from the schema registry:
+dtypes, required and unique columns, vocabularies, bounds, count triples and foreign keys all come from
+analysis.schema, so a column added there is validated without an edit here."""
 
 from __future__ import annotations
 
@@ -6,11 +8,8 @@ import pandas as pd
 import pandera.pandas as pa
 
 from analysis.clean import fast
-from analysis.schema import TABLES, Table
+from analysis.schema import TABLES, Field, Table
 from analysis.vocab import MULTI_VALUED, VOCABULARIES
-
-_BOUNDS = {"date_prec": (1, 5), "geo_prec": (1, 6), "hour": (0, 23), "latitude": (44.0, 52.5),
-           "longitude": (22.0, 40.3)}
 
 
 def _all_words_in(s: pd.Series, allowed: list[str]) -> pd.Series:
@@ -19,36 +18,41 @@ def _all_words_in(s: pd.Series, allowed: list[str]) -> pd.Series:
                              .reindex(u.index, fill_value=False))
 
 
-def _checks(table: Table, name: str, vocab: str | None) -> list[pa.Check]:
+def _checks(f: Field) -> list[pa.Check]:
+    """The column checks of one processed field: its vocabulary and its bounds."""
     checks: list[pa.Check] = []
-    if vocab:
-        allowed = list(VOCABULARIES[vocab])
-        if name in MULTI_VALUED:
+    if f.vocab:
+        allowed = list(VOCABULARIES[f.vocab])
+        if f.name in MULTI_VALUED:
             checks.append(pa.Check(lambda s, a=allowed: _all_words_in(s, a), element_wise=False,
                                    error=f"every ';'-separated value in {allowed}"))
         else:
             checks.append(pa.Check.isin(allowed))
-    if name in _BOUNDS:
-        lo, hi = _BOUNDS[name]
-        checks.append(pa.Check.in_range(lo, hi))
-    if name.endswith("_low") or name.endswith("_best") or name.endswith("_high") or name in ("n_reports",):
-        checks.append(pa.Check.ge(0))
+    if f.bounds:
+        lo, hi = f.bounds
+        if lo is not None and hi is not None:
+            checks.append(pa.Check.in_range(lo, hi))
+        elif lo is not None:
+            checks.append(pa.Check.ge(lo))
+        elif hi is not None:
+            checks.append(pa.Check.le(hi))
     return checks
 
 
+def _ordered_count(m: str, low: str, best: str, high: str) -> pa.Check:
+    """low <= best <= high, an empty high being open."""
+    return pa.Check(lambda d: ((d[low] <= d[best]) & (d[high].isna() | (d[best] <= d[high]))).fillna(True),
+                    error=f"{m}: low <= best <= high")
+
+
 def schema_for(table: Table) -> pa.DataFrameSchema:
-    cols = {f.name: pa.Column(f.dtype, nullable=not f.required, unique=f.unique,
-                              checks=_checks(table, f.name, f.vocab), coerce=False)
+    cols = {f.name: pa.Column(f.dtype, nullable=not f.required, unique=f.unique, checks=_checks(f), coerce=False)
             for f in table.processed}
     frame_checks = []
     if "date_start" in cols and "date_end" in cols:
         frame_checks.append(pa.Check(lambda d: d["date_start"] <= d["date_end"], error="date_start <= date_end"))
-    for stem in ("killed", "injured", "settlements_shelled", "children_killed", "children_injured"):
-        if f"{stem}_low" in cols:
-            frame_checks.append(pa.Check(
-                lambda d, s=stem: ((d[f"{s}_low"] <= d[f"{s}_best"]) & (
-                    d[f"{s}_high"].isna() | (d[f"{s}_best"] <= d[f"{s}_high"]))).fillna(True),
-                error=f"{stem}: low <= best <= high"))
+    for m in table.measures:
+        frame_checks.append(_ordered_count(m, *(table.count_column(m, p) for p in ("low", "best", "high"))))
     return pa.DataFrameSchema(cols, checks=frame_checks, strict=True, ordered=True, name=table.name)
 
 
@@ -58,23 +62,15 @@ def validate(name: str, df: pd.DataFrame) -> pd.DataFrame:
 
 
 def integrity(tables: dict[str, pd.DataFrame]) -> list[str]:
-    """Cross-table checks: every source id and event link resolves, every incident exists."""
-
-    def missing(values: pd.Series, valid: pd.Series) -> list:
-        return sorted(set(values[~fast.isin(values, valid)]))
-
+    """Cross-table checks: every foreign key of the registry resolves (empty cells aside), in every table given
+    whose target table is given too. One line per dangling key, with up to five of its values."""
     problems = []
-    sources = tables["sources"]["source_id"]
-    for name in ("events", "casualties", "statements", "control", "tallies"):
-        gone = missing(tables[name]["source_id"], sources)
-        if gone:
-            problems.append(f"{name}: source ids not in sources: {gone[:5]}")
-    links = missing(tables["casualties"]["event_id"].dropna(), tables["events"]["event_id"])
-    if links:
-        problems.append(f"casualties: event ids not in events: {links[:5]}")
-    inc = tables["incidents"]["incident_id"]
-    for name in ("events", "casualties"):
-        gone = missing(tables[name]["incident_id"], inc)
-        if gone:
-            problems.append(f"{name}: incident ids not in incidents: {gone[:5]}")
+    for name, df in tables.items():
+        for fk in TABLES[name].foreign_keys:
+            if fk.table not in tables:
+                continue
+            values = df[fk.column].dropna()
+            gone = sorted(set(values[~fast.isin(values, tables[fk.table][TABLES[fk.table].key])]))
+            if gone:
+                problems.append(f"{name}: {fk.column} values not in {fk.table}: {gone[:5]}")
     return problems

@@ -1,0 +1,98 @@
+"""The registry (analysis.schema, analysis.vocab) is self-consistent, and the checks built from it catch what it
+says: bounds, count triples, foreign keys, vocabulary groups."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pandera.errors as pe
+import pytest
+
+from analysis import schema
+from analysis.clean import validate
+from analysis.control import CAMPS
+from analysis.vocab import GROUP_OF, GROUPS, VOCABULARIES, grouped
+
+
+@pytest.mark.parametrize("name", sorted(GROUPS))
+def test_every_word_of_a_grouped_vocabulary_is_in_exactly_one_group(name):
+    assert set(GROUP_OF[name]) == set(VOCABULARIES[name]), "a word without a group, or a group for no word"
+    assert set(GROUP_OF[name].values()) <= set(GROUPS[name]), "a word in a group that is not declared"
+    assert sorted(grouped(name)) == sorted(VOCABULARIES[name])
+
+
+def test_think_tank_has_a_group_and_camps_are_the_officials():
+    assert GROUP_OF["claim_by"]["think_tank"] == "third_party"
+    assert CAMPS == {"ua_official": "ua", "regional_admin": "ua", "ru_official": "ru", "ru_proxy_official": "ru"}
+
+
+@pytest.mark.parametrize("t", schema.PROCESSED_TABLES, ids=lambda t: t.name)
+def test_foreign_keys_name_columns_and_keyed_tables(t):
+    for fk in t.foreign_keys:
+        assert fk.column in t.processed_columns, f"{t.name}.{fk.column} is no processed column"
+        target = schema.TABLES[fk.table]
+        assert target.key and target.key in target.processed_columns
+
+
+@pytest.mark.parametrize("t", schema.PROCESSED_TABLES, ids=lambda t: t.name)
+def test_counts_are_whole_triples(t):
+    for m in t.measures:
+        for part in ("low", "best", "high"):
+            f = t.field(t.count_column(m, part))
+            assert f.dtype == "Int64" and f.bounds == schema.COUNT_RANGE
+    for raw, measure in t.counted.items():
+        assert measure in t.measures and t.count_column(measure, "reported"), f"{t.name}.{raw}: no processed triple"
+    for f in (*t.raw, *t.processed):
+        assert f.count is None or f.count[1] in schema.COUNT_PARTS
+
+
+def test_places_have_the_box_and_the_precision_scales():
+    ev = schema.TABLES["events"]
+    assert (*ev.field("latitude").bounds, *ev.field("longitude").bounds) == schema.UKRAINE_BOX
+    assert ev.field("geo_prec").bounds == (min(schema.GEO_PRECISION), max(schema.GEO_PRECISION))
+    assert ev.field("date_prec").bounds == (1, 5)
+    assert ev.place_inputs == ["place_reported", "raion_reported", "oblast_reported"] and ev.placed
+    assert not schema.TABLES["statements"].placed
+
+
+def _incidents() -> pd.DataFrame:
+    t = schema.TABLES["incidents"]
+    row = {"incident_id": "INC-EV-1", "place_id": "gn:1", "event_type": "shelling",
+           "date_start": pd.Timestamp("2022-09-01"), "date_end": pd.Timestamp("2022-09-01"), "n_reports": 1,
+           "n_sources": 1, "place_ids": "gn:1", "killed_low": 1, "killed_best": 2, "killed_high": 3,
+           "disagreement": False}
+    df = pd.DataFrame([row]).reindex(columns=t.processed_columns)
+    return pd.DataFrame({f.name: df[f.name].astype(f.dtype) for f in t.processed})
+
+
+def test_a_valid_row_passes():
+    validate.validate("incidents", _incidents())
+
+
+@pytest.mark.parametrize("column, value, says", [
+    ("killed_low", -1, "greater_than_or_equal_to(0)"),  # a count's bound, from COUNT_RANGE
+    ("killed_best", 5, "killed: low <= best <= high"),  # the triple, from the registry's count parts
+    ("n_reports", 0, "greater_than_or_equal_to(1)"),
+])
+def test_bounds_and_triples_come_from_the_registry(column, value, says):
+    df = _incidents()
+    df[column] = pd.array([value], dtype="Int64")
+    with pytest.raises(pe.SchemaErrors) as err:
+        validate.validate("incidents", df)
+    assert says in str(err.value)
+
+
+def test_integrity_reports_every_dangling_key_of_the_registry():
+    tables = {
+        "sources": pd.DataFrame({"source_id": ["src_a"]}),
+        "events": pd.DataFrame({"event_id": ["EV-1"], "source_id": ["src_b"], "incident_id": ["INC-EV-1"]}),
+        "casualties": pd.DataFrame({"casualty_id": ["CA-1", "CA-2"], "source_id": ["src_a", "src_a"],
+                                    "event_id": ["EV-9", None], "incident_id": ["INC-EV-1", "INC-CA-2"],
+                                    "superseded_by": [None, "CA-7"]}),
+        "incidents": pd.DataFrame({"incident_id": ["INC-EV-1"]}),
+    }
+    assert validate.integrity(tables) == [
+        "events: source_id values not in sources: ['src_b']",
+        "casualties: event_id values not in events: ['EV-9']",
+        "casualties: incident_id values not in incidents: ['INC-CA-2']",
+        "casualties: superseded_by values not in casualties: ['CA-7']",
+    ]

@@ -198,3 +198,33 @@ def _empty_cas() -> pd.DataFrame:
     c["published"] = pd.Series(dtype="datetime64[s]")
     c["disagreement"] = pd.Series(dtype="boolean")
     return c
+
+
+def summary(eid: str, place: str, published: str, claimant: str = "Oleh Syniehubov", **kw) -> dict:
+    """A "past day" report: a two-day window ending on the day it was published (a daily summary)."""
+    pub = pd.Timestamp(published)
+    row = ev(eid, place, str((pub - pd.Timedelta(days=1)).date()), published, etype="shelling", weapon="unknown",
+             **kw)
+    return {**row, "published": pub, "claim_by": "regional_admin", "claimant": claimant}
+
+
+def with_claims(*rows: dict) -> pd.DataFrame:
+    df = events(*rows)
+    df["published"] = pd.to_datetime(df["published"])
+    return df.astype({"claim_by": "str", "claimant": "str"})
+
+
+def test_one_claimants_daily_summaries_of_consecutive_days_are_different_incidents():
+    # the windows 6-7 and 7-8 Nov overlap on 7 Nov, but the governor's summaries of two days are two days
+    e = with_claims(summary("A", "raion-kupiansk", "2022-11-07"), summary("B", "raion-kupiansk", "2022-11-08"),
+                    summary("C", "kupiansk", "2022-11-08", claimant="Олег Синєгубов"))
+    got, _, _ = link(e)
+    assert got["A"] != got["B"]
+    assert got["B"] == got["C"]  # the same summary's raion and settlement rows (spellings folded) still link
+
+
+def test_another_claimants_report_of_the_same_window_still_links():
+    e = with_claims(summary("A", "kupiansk", "2022-11-07"), summary("B", "kupiansk", "2022-11-07",
+                                                                    claimant="Ihor Terekhov"))
+    got, _, _ = link(e)
+    assert got["A"] == got["B"]

@@ -14,7 +14,12 @@ own. It fits an incident when, measured against the incident's *leader* (its fir
 - time of day: clock times more than three hours apart, or opposite parts of the day (morning against
   evening, night against afternoon), are different attacks; neighbouring parts (a late evening strike
   reported as "at night") may be one;
-- victims: casualty reports of civilians and of combatants are not one incident by rule.
+- victims: casualty reports of civilians and of combatants are not one incident by rule;
+- daily summaries: two "past day" reports by the same claimant (a window of two days ending on the day it
+  was published, as the regional administration's morning summary is dated) published on different days
+  describe different days, so they are never one incident, although their windows overlap by a day. Without
+  this rule consecutive summaries that each name the same raion shelled would join into one incident per
+  raion and fortnight.
 
 Because every member is compared with the leader and never with other members, an imprecise report cannot
 chain separate attacks together, and a report with a vague date (over a week or more) never leads an
@@ -30,6 +35,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from analysis.clean.places import skeleton
 
 #: attack types an unspecific report (plain shelling, unknown cause) may be a report of
 ATTACKS = ("shelling", "missile_strike", "air_strike", "drone_strike")
@@ -63,6 +70,30 @@ class _Incident:
     hour: float
     tod: str | None
     victim: str | None
+    series: dict[str, int]  # claimant -> the start of their past-day window in this incident (daily summaries)
+
+
+def _series(r: pd.DataFrame, published: pd.Series, claim_by: pd.Series, claimant: pd.Series) -> pd.Series:
+    """The claimant of a "past day" report (a two-day window ending on its publication day, the dating of a
+    daily summary), folded across spellings; None for other reports and for reports without a named claimant."""
+    pub = published.to_numpy().astype("datetime64[D]").astype("int64")
+    names = pd.Series(pd.unique(claimant.dropna()))
+    folded = claimant.map(dict(zip(names, names.map(skeleton), strict=True)))
+    key = claim_by.astype("str") + "|" + folded.astype("str")
+    past_day = (r["prec"].to_numpy() == 2) & (r["e"].to_numpy() - r["s"].to_numpy() == 1) & \
+        (r["e"].to_numpy() == pub) & folded.notna().to_numpy()
+    return pd.Series(np.where(past_day, key.to_numpy(dtype=object), None), index=r.index, dtype="object")
+
+
+def _claims(df: pd.DataFrame) -> pd.DataFrame:
+    """Publication day and claimant of each row; empty where a frame has no such columns (a test's)."""
+    out = pd.DataFrame(index=range(len(df)))
+    out["published"] = df["published"].to_numpy() if "published" in df else pd.NaT
+    out["published"] = out["published"].astype("datetime64[s]")
+    for col in ("claim_by", "claimant"):
+        out[col] = df[col].to_numpy() if col in df else None
+        out[col] = out[col].astype("str")
+    return out
 
 
 def reports(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
@@ -92,6 +123,8 @@ def reports(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
     r["prec"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64")
     for col in ("tod", "victim", "raion", "oblast"):
         r[col] = r[col].astype("object").where(r[col].notna(), None)
+    r["series"] = pd.concat([_claims(events), _claims(c)], ignore_index=True).pipe(lambda w: _series(
+        r, w["published"], w["claim_by"], w["claimant"]))
     return r
 
 
@@ -174,6 +207,12 @@ def _dates_fit(r: dict, inc: _Incident) -> bool:
     return r["s"] <= inc.e and r["e"] >= inc.s
 
 
+def _series_fit(r: dict, inc: _Incident) -> bool:
+    """A claimant's daily summaries of different days are different days (see the module's docstring)."""
+    key = r["series"]
+    return key is None or inc.series.get(key, r["s"]) == r["s"]
+
+
 def _victims_fit(r: dict, inc: _Incident) -> bool:
     known = ("civilian", "military")
     return not (r["victim"] in known and inc.victim in known and r["victim"] != inc.victim)
@@ -202,7 +241,7 @@ def link(r: pd.DataFrame) -> Linked:
                         r["e"].to_numpy(), r["s"].to_numpy(), r["prec"].to_numpy(), r["generic"].to_numpy(),
                         r["level"].to_numpy(), ~r["precise"].to_numpy()))
     recs = records(r, ["rid", "place_id", "raion", "oblast", "cls", "generic", "hour", "tod", "victim", "s",
-                        "e", "prec", "level", "precise"])
+                        "e", "prec", "level", "precise", "series"])
     incs: list[_Incident] = []
     by_place: dict[tuple, list[int]] = defaultdict(list)  # (place_id, day) -> incidents led there
     # the areas, by type class as well: (oblast, [raion,] day, class) -> incidents
@@ -260,7 +299,8 @@ def link(r: pd.DataFrame) -> Linked:
             rule[i] = AMBIGUOUS
         for k in near:
             inc = incs[k]
-            if not _dates_fit(x, inc) or not _places_fit(x["level"], x["place_id"], x["raion"], x["oblast"], inc):
+            if not _dates_fit(x, inc) or not _series_fit(x, inc) or \
+                    not _places_fit(x["level"], x["place_id"], x["raion"], x["oblast"], inc):
                 continue
             same_place = x["place_id"] == inc.place
             if not _types_fit(x["cls"], x["generic"], inc.cls, inc.generic):
@@ -293,12 +333,15 @@ def link(r: pd.DataFrame) -> Linked:
                     inc.victim = x["victim"]
                 if inc.generic and not x["generic"]:  # an unspecific leader takes the first specific type
                     inc.cls, inc.generic = x["cls"], False
+                if x["series"] is not None:
+                    inc.series.setdefault(x["series"], x["s"])
                 continue
             pairs.extend((i, incs[k].leader, AMBIGUOUS) for k in top)
             rule[i] = AMBIGUOUS
         label[i] = len(incs)
         incs.append(_Incident(i, x["level"], x["place_id"], x["raion"], x["oblast"], x["cls"], x["generic"],
-                              x["s"], x["e"], x["prec"] == 1, x["hour"], x["tod"], x["victim"]))
+                              x["s"], x["e"], x["prec"] == 1, x["hour"], x["tod"], x["victim"],
+                              {} if x["series"] is None else {x["series"]: x["s"]}))
         if x["precise"] and rule[i] != AMBIGUOUS:  # only a clear, precisely dated leader is joined
             index(len(incs) - 1)
     return Linked(label, rule, _candidates([(int(a), int(b), why) for a, b, why in pairs]))

@@ -23,6 +23,10 @@ ISO_OBLAST = {"UA-05": "Vinnytsia", "UA-07": "Volyn", "UA-09": "Luhansk", "UA-12
               "UA-53": "Poltava", "UA-56": "Rivne", "UA-59": "Sumy", "UA-61": "Ternopil", "UA-63": "Kharkiv",
               "UA-65": "Kherson", "UA-68": "Khmelnytskyi", "UA-71": "Cherkasy", "UA-74": "Chernihiv",
               "UA-77": "Chernivtsi"}
+#: where a label may go relative to its point (offset in points, horizontal alignment), in order of preference
+INCIDENT_SPOTS = (((5, 4), "left"), ((5, -12), "left"), ((-5, 4), "right"), ((-5, -12), "right"))
+CONTROL_SPOTS = (((-5, -9), "right"), ((5, -9), "left"), ((-5, 5), "right"), ((5, 5), "left"), ((0, -18), "center"),
+                 ((0, 12), "center"))
 HOLDER_STYLE = {"ua": ("#0072B2", "Ukrainian control"), "ru": ("#D55E00", "Russian control"),
                 "changing hands": ("0.55", "changing hands"), "unknown": ("white", "unknown")}
 
@@ -82,39 +86,61 @@ def incident_map(ax, incidents: pd.DataFrame, shapes: dict[str, list[np.ndarray]
     per_area = area.groupby("oblast").size()
     shown = sorted(set(incidents["oblast"]) & set(shapes))
     draw_oblasts(ax, shapes, per_area.to_dict())
+    x0, x1, y0, y1 = bounds(shapes, shown)
+    pad = 0.4
+    ax.set_xlim(x0 - pad, x1 + pad)
+    ax.set_ylim(y0 - pad, y1 + pad)
+    ax.set_aspect(1 / math.cos(math.radians((y0 + y1) / 2)))
+    ax.apply_aspect()  # so that label placement below sees the final scale
     halo = [patheffects.withStroke(linewidth=3, foreground="white")]
+    taken: list[tuple[float, float, float, float]] = []
     pts = (settle.groupby(["place_name", "latitude", "longitude"]).size().rename("incidents").reset_index()
            .sort_values(["incidents", "place_name"], ascending=[False, True]))
     if len(pts):
         ax.scatter(pts["longitude"], pts["latitude"], s=12 + 18 * np.sqrt(pts["incidents"]), color="#333333",
                    alpha=0.6, edgecolor="white", linewidth=0.5, zorder=3, label="settlement-level incidents")
         for r in pts.head(labels).itertuples():
-            ax.annotate(f"{r.place_name} ({r.incidents})", (r.longitude, r.latitude), xytext=(5, 4),
-                        textcoords="offset points", fontsize=8, zorder=5, path_effects=halo)
+            label(ax, f"{r.place_name} ({r.incidents})", r.longitude, r.latitude, 8, INCIDENT_SPOTS, taken,
+                  zorder=5, path_effects=halo)
     if control_at is not None and len(control_at):
-        for status, (colour, label) in HOLDER_STYLE.items():
+        for status, (colour, name) in HOLDER_STYLE.items():
             c = control_at[control_at["status"] == status]
             if len(c):
                 ax.scatter(c["longitude"], c["latitude"], marker="^", s=45, color=colour, edgecolor="black",
-                           linewidth=0.6, zorder=4, label=f"{label} (claims)")
+                           linewidth=0.6, zorder=4, label=f"{name} (claims)")
         labelled = set(pts.head(labels)["place_name"])
-        for r in control_at[~control_at["place_name"].isin(labelled)].itertuples():
-            ax.annotate(r.place_name, (r.longitude, r.latitude), xytext=(-5, -9), textcoords="offset points",
-                        ha="right", fontsize=7, color="0.25", zorder=5, path_effects=halo)
+        rest = control_at[~control_at["place_name"].isin(labelled)].sort_values(["longitude", "latitude"])
+        for r in rest.itertuples():
+            label(ax, r.place_name, r.longitude, r.latitude, 7, CONTROL_SPOTS, taken, color="0.25", zorder=5,
+                  path_effects=halo)
     for name in shown:
         if per_area.get(name, 0):
             xy = np.vstack(shapes[name])
-            ax.annotate(f"{name} oblast: {per_area[name]} incidents placed only at raion or oblast level",
+            ax.annotate(f"{name} oblast: {per_area[name]} incidents\nplaced only at raion or oblast level",
                         (xy[:, 0].mean(), xy[:, 1].min()),
-                        xytext=(0, 6), textcoords="offset points", ha="center", fontsize=8, style="italic",
-                        zorder=5, path_effects=halo)
-    x0, x1, y0, y1 = bounds(shapes, shown)
-    pad = 0.4
-    ax.set_xlim(x0 - pad, x1 + pad)
-    ax.set_ylim(y0 - pad, y1 + pad)
-    ax.set_aspect(1 / math.cos(math.radians((y0 + y1) / 2)))
+                        xytext=(0, 6), textcoords="offset points", ha="center", va="bottom", fontsize=8,
+                        style="italic", zorder=5, path_effects=halo)
     ax.set_xlabel("longitude (degrees east)")
     ax.set_ylabel("latitude (degrees north)")
     ax.grid(False)
     return {"oblasts": shown, "settlements": len(pts), "settlement_incidents": int(pts["incidents"].sum()),
             "area_incidents": int(len(area)), "top": pts.head(3)["place_name"].tolist()}
+
+
+def label(ax, text: str, lon: float, lat: float, fontsize: float, spots, taken: list, **kw) -> None:
+    """Annotate a point at the first of `spots` where the label's box (estimated from its length, in pixels)
+    overlaps no label placed before (`taken`, updated); the first spot if none is free. Deterministic: the
+    same points in the same order get the same places."""
+    px = ax.figure.dpi / 72
+    x, y = ax.transData.transform((lon, lat))
+    w, h = 0.6 * fontsize * len(text) * px, 1.3 * fontsize * px
+    boxes = []
+    for (dx, dy), ha in spots:
+        left = x + dx * px - {"left": 0, "right": w, "center": w / 2}[ha]
+        boxes.append(((dx, dy), ha, (left, y + dy * px, left + w, y + dy * px + h)))
+    free = [b for b in boxes if not any(b[2][0] < t[2] and t[0] < b[2][2] and b[2][1] < t[3] and t[1] < b[2][3]
+                                        for t in taken)]
+    (dx, dy), ha, box = (free or boxes)[0]
+    taken.append(box)
+    ax.annotate(text, (lon, lat), xytext=(dx, dy), textcoords="offset points", ha=ha, va="bottom",
+                fontsize=fontsize, **kw)

@@ -41,9 +41,8 @@ def literal(text: object) -> str:
 
 
 def cut(text: object, limit: int = MAX_LABEL) -> str:
-    """A label of at most `limit` characters."""
-    s = str(text)
-    return s if len(s) <= limit else s[: limit - 1].rstrip() + "…"
+    """A label of at most `limit` characters per line (a label drawn on two lines keeps both)."""
+    return "\n".join(s if len(s) <= limit else s[: limit - 1].rstrip() + "…" for s in str(text).split("\n"))
 
 
 def _literal_cut(t: Text, limit: int = MAX_LABEL) -> None:

@@ -13,7 +13,7 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from analysis import casualties, control, diplomacy, shelling
+from analysis import casualties, control, diplomacy, front, maps, shelling
 from analysis.load import load, within
 from analysis.run.execute import extract_key_figures
 
@@ -65,9 +65,16 @@ def test_shelling_defaults_match_helpers(processed: Path, tmp_path: Path):
     assert kf["difference in differences (incidents per settlement-day)"] == round(did["estimate"], 4)
     assert kf["95% interval, low"] == round(did["low"], 4) and kf["95% interval, high"] == round(did["high"], 4)
     assert kf["sources per day, before windows"] == round(did["sources per day before"], 3)
+    # distance to the front: every settlement-level incident measured, raion/oblast rows counted apart
+    fr = front.measure(inc, tl, t["gazetteer"], maps.oblasts())
+    fs = front.summary(fr)
+    assert {k: kf[k] for k in fs} == fs
+    assert kf["incidents: measured"] == int((inc["geo_prec"] <= 2).sum()) > 100
+    assert kf["incidents: area, not a settlement"] == int((inc["geo_prec"] >= 3).sum()) > 0
+    assert 25 < kf["median km to the border (Sumy-Kharkiv-Luhansk stretch)"] < 45  # Kharkiv city weighs most
     # every figure says what it shows
     images = [o for c in nb.cells if c.cell_type == "code" for o in c.outputs if "image/png" in o.get("data", {})]
-    assert len(images) >= 5
+    assert len(images) >= 6
     assert all(o.get("metadata", {}).get("image/png", {}).get("alt") for o in images)
 
 

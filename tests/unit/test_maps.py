@@ -31,3 +31,22 @@ def test_raion_and_oblast_rows_shade_their_oblast_instead_of_a_point():
                and c.get_label() == "settlement-level incidents"]
     assert len(offsets) == 1 and len(offsets[0]) == 1  # one point: Kupiansk, not the raion or oblast centres
     plt.close(fig)
+
+
+def test_labels_of_nearby_places_do_not_overlap_and_land_in_the_same_place_every_time():
+    def place() -> list[tuple]:
+        fig, ax = plt.subplots(figsize=(6, 6))
+        ax.set_xlim(36, 38)
+        ax.set_ylim(49, 51)
+        taken: list = []
+        for name, lon in (("Chkalovske", 36.93), ("Shevchenkove", 37.17)):  # 0.24 degrees apart, same latitude
+            maps.label(ax, name, lon, 49.7, 7, maps.CONTROL_SPOTS, taken)
+        spots = [(t.xyann, t.get_ha()) for t in ax.texts]
+        plt.close(fig)
+        return spots, taken
+
+    (spots, boxes), (again, _) = place(), place()
+    assert spots == again
+    a, b = boxes
+    assert not (a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3])
+    assert spots[0] == ((-5, -9), "right") and spots[1] != spots[0]  # the second label moved off the first

@@ -146,3 +146,9 @@ def test_the_diplomacy_strip_plot_is_byte_stable():
     first = draw()
     np.random.seed(12345)  # whatever the global generator did before, the figure is the same
     assert draw() == first
+
+
+def test_a_label_on_two_lines_is_cut_line_by_line():
+    two = "Kharkiv oblast: 78 incidents\nplaced only at raion or oblast level"
+    assert plots.cut(two) == two  # each line is under MAX_LABEL, so nothing is lost
+    assert plots.cut("x" * 50 + "\nshort") == "x" * (plots.MAX_LABEL - 1) + "…\nshort"

@@ -96,7 +96,8 @@ RELATIVE = {
     "more than a week ago": (-14, -8), "over a week ago": (-14, -8), "понад тиждень тому": (-14, -8),
     "более недели назад": (-14, -8),
     "recently": (-14, 0), "нещодавно": (-14, 0), "недавно": (-14, 0),
-    "протягом минулої доби": (-1, 0), "during the past day": (-1, 0), "over the course of the past day": (-1, 0),
+    "протягом минулої доби": (-1, 0), "упродовж минулої доби": (-1, 0), "during the past day": (-1, 0),
+    "over the course of the past day": (-1, 0),
     "за останню добу": (-1, 0), "in the past 24 hours": (-1, 0), "in den letzten 24 stunden": (-1, 0),
     "over the last 24 hours": (-1, 0), "за поточну добу": (0, 0),
     "im laufe des vergangenen tages": (-1, 0), "nelle ultime 24 ore": (-1, 0), "le dernier jour": (-1, 0),
@@ -166,6 +167,7 @@ def normalise(phrase: str) -> str:
     s = re.sub(r"[’'ʼ`]", "", s)
     s = re.sub(r"\s+", " ", s).strip(" .,;:")
     s = re.sub(r"(\d)(st|nd|rd|th)\b", r"\1", s)
+    s = re.sub(r"(\d)-(го|ого|е|ее|ге)\b", r"\1", s)  # Ukrainian and Russian ordinals: 19-го жовтня
     return s
 
 

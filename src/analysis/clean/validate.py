@@ -5,12 +5,12 @@ from __future__ import annotations
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.clean import fast
+from analysis.clean import fast, rules
 from analysis.schema import TABLES, Table
 from analysis.vocab import MULTI_VALUED, VOCABULARIES
 
-_BOUNDS = {"date_prec": (1, 5), "geo_prec": (1, 6), "hour": (0, 23), "latitude": (44.0, 52.5),
-           "longitude": (22.0, 40.3)}
+_BOUNDS = {"date_prec": (1, 5), "geo_prec": (1, 6), "hour": (0, 23), "latitude": (rules.LAT_MIN, rules.LAT_MAX),
+           "longitude": (rules.LON_MIN, rules.LON_MAX)}
 
 
 def _all_words_in(s: pd.Series, allowed: list[str]) -> pd.Series:

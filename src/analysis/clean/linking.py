@@ -326,7 +326,7 @@ def link(r: pd.DataFrame) -> Linked:
         incs.append(_Incident(i, level, place, raion, oblast, cls, generic, s, e, exact_day, hour, tod, victim))
         if precise and rule[i] != AMBIGUOUS:  # only a clear, precisely dated leader is joined
             index(len(incs) - 1)
-    return Linked(label, rule, _candidates([(int(a), int(b), why) for a, b, why in pairs]))
+    return Linked(label, rule, _candidates(pairs))
 
 
 def rows(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
@@ -349,4 +349,9 @@ def records(df: pd.DataFrame, cols: list[str]) -> list[dict]:
 
 
 def _candidates(pairs: list[tuple[int, int, str]]) -> pd.DataFrame:
-    return pd.DataFrame(pairs, columns=["a", "b", "rule"]).astype({"a": "int64", "b": "int64", "rule": "str"})
+    if not pairs:
+        return pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64"),
+                             "rule": pd.Series(dtype="str")})
+    a, b, rule = zip(*pairs, strict=True)
+    return pd.DataFrame({"a": np.array(a, dtype="int64"), "b": np.array(b, dtype="int64"),
+                         "rule": pd.array(rule, dtype="str")})

@@ -9,7 +9,9 @@ from analysis.importers.registry import IMPORTERS, importer
 
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis.cli import block_bytes, report
+    from analysis.cli import block_bytes, lean_arrow_memory, report
+
+    lean_arrow_memory()
 
     def step():
         from analysis.clean import storage

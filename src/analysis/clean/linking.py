@@ -30,6 +30,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 #: attack types an unspecific report (plain shelling, unknown cause) may be a report of
 ATTACKS = ("shelling", "missile_strike", "air_strike", "drone_strike")
@@ -213,7 +214,10 @@ def link(r: pd.DataFrame) -> Linked:
     by_oblast: dict[tuple, dict[str, list[int]]] = {}  # incidents in the oblast
     raion_wide: dict[tuple, dict[str, list[int]]] = {}  # raion-level incidents
     oblast_wide: dict[tuple, dict[str, list[int]]] = {}  # oblast-level incidents
-    pairs: list[tuple[int, int, str]] = []
+    # the review queue as three columns: report, the other incident's leader, the reason (PAIR_RULES index)
+    pair_a: list[int] = []
+    pair_b: list[int] = []
+    pair_why: list[int] = []
     fitting: dict[tuple[str, bool], tuple[str, ...]] = {}  # _fitting_tclasses, once per type
 
     def index(k: int) -> None:
@@ -288,11 +292,15 @@ def link(r: pd.DataFrame) -> Linked:
             if not (cls == ic or cls == "any" or ic == "any" or (generic and ic in ATTACKS)
                     or (ig and cls in ATTACKS)):  # _types_fit, inline: the test made most often
                 if same_place:
-                    pairs.append((i, inc.leader, "different type of attack"))
+                    pair_a.append(i)
+                    pair_b.append(inc.leader)
+                    pair_why.append(0)  # different type
                 continue
             if not _times_fit(hour, tod, exact_day, s, inc) or not _victims_fit(victim, inc):
                 if same_place:
-                    pairs.append((i, inc.leader, "times of day or victims apart"))
+                    pair_a.append(i)
+                    pair_b.append(inc.leader)
+                    pair_why.append(1)  # times or victims
                 continue
             if len(fits) <= MAX_CANDIDATES:
                 exact_type = cls == ic and generic == ig
@@ -320,13 +328,15 @@ def link(r: pd.DataFrame) -> Linked:
                 if inc.generic and not generic:  # an unspecific leader takes the first specific type
                     inc.cls, inc.generic = cls, False
                 continue
-            pairs.extend((i, incs[k].leader, AMBIGUOUS) for k in top)
+            pair_a.extend([i] * len(top))
+            pair_b.extend(incs[k].leader for k in top)
+            pair_why.extend([2] * len(top))  # ambiguous
             rule[i] = AMBIGUOUS
         label[i] = len(incs)
         incs.append(_Incident(i, level, place, raion, oblast, cls, generic, s, e, exact_day, hour, tod, victim))
         if precise and rule[i] != AMBIGUOUS:  # only a clear, precisely dated leader is joined
             index(len(incs) - 1)
-    return Linked(label, rule, _candidates(pairs))
+    return Linked(label, rule, _candidates(pair_a, pair_b, pair_why))
 
 
 def rows(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
@@ -348,10 +358,12 @@ def records(df: pd.DataFrame, cols: list[str]) -> list[dict]:
     return [dict(zip(cols, r, strict=True)) for r in rows(df, cols)]
 
 
-def _candidates(pairs: list[tuple[int, int, str]]) -> pd.DataFrame:
-    if not pairs:
-        return pd.DataFrame({"a": pd.Series(dtype="int64"), "b": pd.Series(dtype="int64"),
-                             "rule": pd.Series(dtype="str")})
-    a, b, rule = zip(*pairs, strict=True)
+#: why a pair goes to the review queue, by the code link() records
+PAIR_RULES = ("different type of attack", "times of day or victims apart", AMBIGUOUS)
+
+
+def _candidates(a: list[int], b: list[int], why: list[int]) -> pd.DataFrame:
+    """The review queue's frame from link()'s three columns (the reasons named in Arrow: no Python strings)."""
+    rule = pa.array(PAIR_RULES, type=pa.large_string()).take(pa.array(why, type=pa.int8()))
     return pd.DataFrame({"a": np.array(a, dtype="int64"), "b": np.array(b, dtype="int64"),
                          "rule": pd.array(rule, dtype="str")})

@@ -198,7 +198,7 @@ def link(r: pd.DataFrame) -> Linked:
     label = np.full(n, -1, dtype=np.int64)
     rule = np.full(n, LEAD, dtype=object)
     if n == 0:
-        return Linked(label, rule, _candidates([]))
+        return Linked(label, rule, _candidates([], [], []))
     # tiers: precise dates before vague, then settlement before raion, oblast, country; within a tier the
     # narrowest dates lead, specific types before unspecific, then by date, clock time and id
     hour_missing = np.isnan(r["hour"].to_numpy(dtype="float64"))

@@ -30,6 +30,7 @@ import pstats
 import re
 import shutil
 import signal
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -266,6 +267,104 @@ def profile(raw: Path, out: Path, top: int = 30) -> str:
 
 
 REPRO_BEGIN, REPRO_END = "<!-- BEGIN REPRODUCE -->", "<!-- END REPRODUCE -->"
+TARGETS_BEGIN, TARGETS_END = "<!-- BEGIN TARGETS -->", "<!-- END TARGETS -->"
+IMPORT_RATIO, IMPORT_RSS_GIB, STARTUP_RATIO, CLEAN_RATIO = 6.0, 1.5, 1.5, 10.0
+BARE = "import pandas, pyarrow"
+COMMANDS = ["clean", "import acled", "import ucdp", "synth", "run", "verify"]
+
+
+def median_run(cmd: list[str], repeat: int) -> tuple[float, int]:
+    """(median wall seconds, largest peak RSS in bytes) of `repeat` runs: on a shared machine the median is
+    steadier than the best."""
+    runs = [run(cmd) for _ in range(repeat)]
+    return statistics.median(w for w, _ in runs), max(r for _, r in runs)
+
+
+def startup(repeat: int) -> dict[str, float]:
+    """Median seconds of a bare `python -c "import pandas, pyarrow"` and of each command's `--help`, the runs
+    interleaved so that a busy spell on the machine slows them alike."""
+    cmds = {BARE: [sys.executable, "-c", BARE]}
+    cmds |= {f"{c} --help": [sys.executable, "-m", "analysis", *c.split(), "--help"] for c in COMMANDS}
+    times: dict[str, list[float]] = {k: [] for k in cmds}
+    for _ in range(repeat):
+        for k, cmd in cmds.items():
+            times[k].append(run(cmd)[0])
+    return {k: statistics.median(v) for k, v in times.items()}
+
+
+def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[int], repeat: int) -> str:
+    """The section on issue 17's targets, side by side from one run: `import acled` against a whole-process
+    pyarrow parse of the same export (time and peak RSS, at two sizes, to show how memory grows), each
+    command's start-up against a bare import of pandas and pyarrow, and the clean against its parse floor.
+    raw/out: a synthetic raw folder of n_clean events and its clean (whose gazetteer the import matches)."""
+    sys.path.insert(0, str(REPO / "tests" / "importers"))
+    from bench_acled import generate
+
+    files = sorted(str(p) for p in raw.glob("*.csv"))
+    clean_s, clean_rss = median_run([sys.executable, "-m", "analysis", "clean", "--raw", str(raw), "--out",
+                                     str(out)], repeat)
+    floor_s, _ = median_run([sys.executable, "-c", FLOOR, *files], repeat)
+    print(f"targets: clean {clean_s:.1f} s, floor {floor_s:.2f} s", flush=True)
+    imports = []
+    for n in import_sizes:
+        export = tmp / f"acled-{n}.csv"
+        generate(export, n, out)
+        cmd = [sys.executable, "-m", "analysis", "import", "acled", str(export), "--gazetteer", str(out), "--out",
+               str(tmp / f"import-{n}")]
+        imp_s, imp_rss = median_run(cmd, repeat)
+        fl_s, fl_rss = median_run([sys.executable, "-c", FLOOR, str(export)], repeat)
+        imports.append({"n": n, "mb": export.stat().st_size / 2**20, "s": imp_s, "rss": imp_rss, "floor": fl_s,
+                        "floor_rss": fl_rss})
+        print(f"targets: import acled {n:,} rows {imp_s:.1f} s, {imp_rss / 2**30:.2f} GiB; floor {fl_s:.2f} s",
+              flush=True)
+        export.unlink()
+        shutil.rmtree(tmp / f"import-{n}", ignore_errors=True)
+    starts = startup(max(repeat, 5))
+    bare = starts.pop(BARE)
+
+    def verdict(ok: bool) -> str:
+        return "met" if ok else "**missed**"
+
+    lines = [TARGETS_BEGIN, "", "## Issue 17's targets, side by side", "",
+             f"One run, load average {load()} at its end; whole processes, median of {repeat} runs (start-up: of "
+             f"{max(repeat, 5)}, interleaved). Peak RSS is the process's maximum resident set (`ru_maxrss` from "
+             "`wait4`, what `/usr/bin/time -v` reports as \"Maximum resident set size\"). The *parse* of an "
+             "export is a whole Python process that imports pyarrow and parses that file with "
+             "`pyarrow.csv.read_csv`; the ACLED-shaped exports come from tests/importers/bench_acled.py.", "",
+             "| target | measured | against | ratio | target | |", "|---|---:|---:|---:|---|---|"]
+    for r in imports:
+        ratio = r["s"] / r["floor"]
+        lines.append(f"| `import acled`, {r['n']:,} rows ({r['mb']:.0f} MiB) | {r['s']:.1f} s | parse "
+                     f"{r['floor']:.2f} s | {ratio:.1f}x | within {IMPORT_RATIO:g}x | "
+                     f"{verdict(ratio <= IMPORT_RATIO)} |")
+        gib = r["rss"] / 2**30
+        lines.append(f"| peak RSS of that import | {gib:.2f} GiB | parse {r['floor_rss'] / 2**30:.2f} GiB | | under "
+                     f"{IMPORT_RSS_GIB:g} GiB | {verdict(gib < IMPORT_RSS_GIB)} |")
+    if len(imports) >= 2:
+        a, b = imports[0], imports[-1]
+        per = (b["rss"] - a["rss"]) / (b["n"] - a["n"]) * 1e6 / 2**30
+        lines.append(f"| growth of peak RSS, {a['n']:,} -> {b['n']:,} rows | {per:.2f} GiB per million rows | | | "
+                     f"none (streaming) | {verdict(per < 0.05)} |")
+    for cmd, sec in starts.items():
+        ratio = sec / bare
+        lines.append(f"| `python -m analysis {cmd}` | {sec:.2f} s | bare import {bare:.2f} s | {ratio:.2f}x | "
+                     f"within {STARTUP_RATIO:g}x | {verdict(ratio <= STARTUP_RATIO)} |")
+    ratio = clean_s / floor_s
+    lines.append(f"| `clean` of {n_clean:,} synthetic events | {clean_s:.1f} s | parse {floor_s:.2f} s | "
+                 f"{ratio:.1f}x | within {CLEAN_RATIO:g}x | {verdict(ratio <= CLEAN_RATIO)} |")
+    lines.append(f"| peak RSS of that clean | {clean_rss / 2**30:.2f} GiB | | | | |")
+    lines += ["", TARGETS_END]
+    return "\n".join(lines)
+
+
+def splice(doc: Path, section: str, begin: str, end: str) -> None:
+    """Replace the section between begin and end in doc (append it when there is none)."""
+    text = doc.read_text(encoding="utf-8")
+    if begin in text:
+        text = text[:text.index(begin)] + section + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section + "\n"
+    doc.write_text(text, encoding="utf-8")
 
 
 def reproduce_timings() -> str:
@@ -375,7 +474,26 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-reproduce", action="store_true", help="skip timing `make reproduce` on a fresh clone")
     ap.add_argument("--only-reproduce", action="store_true",
                     help="time `make reproduce` only and update that section of the document")
+    ap.add_argument("--only-targets", action="store_true",
+                    help="measure issue 17's targets only (import, start-up, clean at the largest size) and update "
+                         "that section of the document")
+    ap.add_argument("--import-sizes", type=int, nargs="+", default=[250_000, 1_000_000],
+                    help="rows of the ACLED-shaped exports imported for the targets")
     args = ap.parse_args(argv)
+    if args.only_targets:
+        sys.path.insert(0, str(SRC))
+        from analysis.synth import synth
+
+        tmp = Path(tempfile.mkdtemp(prefix="oskil-bench-"))
+        try:
+            n = args.sizes[-1]
+            synth(n, tmp / "raw", seed=0)
+            section = targets(tmp, tmp / "raw", tmp / "out", n, args.import_sizes, args.repeat)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+        splice(args.doc, section, TARGETS_BEGIN, TARGETS_END)
+        print(section)
+        return 0
     if args.only_reproduce:
         text = args.doc.read_text(encoding="utf-8")
         section = reproduce_timings()
@@ -449,6 +567,7 @@ def main(argv: list[str] | None = None) -> int:
                 notebooks.append((nb.name, w))
                 print(f"{nb.name}: {w:.1f} s", flush=True)
         where = profile(raw, tmp / "out-profile")
+        target_section = targets(tmp, raw, tmp / "out-targets", n, args.import_sizes, args.repeat)
     finally:
         stack.close()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -513,6 +632,7 @@ def main(argv: list[str] | None = None) -> int:
         lines += [""]
     lines += ["cProfile of one clean (the main thread only: the writer threads are not profiled), top functions "
               "by cumulative time:", "", "```", where, "```", ""]
+    lines += [target_section, ""]
     if not args.no_reproduce:
         lines += [reproduce_timings(), ""]
     args.doc.write_text("\n".join(lines))

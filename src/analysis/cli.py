@@ -9,13 +9,19 @@ from pathlib import Path
 from analysis import __version__
 
 
-def _clean(args: argparse.Namespace) -> int:
+def lean_arrow_memory() -> None:
+    """Arrow's buffers from jemalloc, which gives freed ones back to the system sooner than Arrow's default
+    pool: less RSS and fewer page faults for the clean and the imports, which free columns as they go."""
     import pyarrow as pa
 
-    try:  # jemalloc gives freed buffers back sooner than Arrow's default pool: less RSS, fewer page faults
+    try:
         pa.set_memory_pool(pa.jemalloc_memory_pool())
     except NotImplementedError:  # a pyarrow built without it
         pass
+
+
+def _clean(args: argparse.Namespace) -> int:
+    lean_arrow_memory()
 
     def step():
         from analysis.clean import storage
@@ -78,8 +84,26 @@ def report(step, done) -> int:
     return 0
 
 
-def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
-    """The command line; plugins=False leaves out the commands of other packages (only `clean`)."""
+#: the commands of other packages -> the module whose register(subparsers) adds them. A command's module is
+#: imported only when that command runs (the report runner imports the notebook stack: seconds)
+PLUGINS = {"run": "analysis.run.cli", "verify": "analysis.run.cli", "import": "analysis.importers.cli",
+           "synth": "analysis.synth"}
+
+
+def plugins_for(argv: list[str]) -> list[str]:
+    """The plugin modules a command line needs: none for `clean`, its own for another command, all of them
+    when no command is named (the overview `--help` lists every command)."""
+    first = argv[0] if argv else None
+    if first == "clean":
+        return []
+    if first in PLUGINS:
+        return [PLUGINS[first]]
+    return list(dict.fromkeys(PLUGINS.values()))
+
+
+def build_parser(plugins: bool | list[str] = True) -> argparse.ArgumentParser:
+    """The command line; plugins: the plugin modules whose commands it has (True: all, False: none, only
+    `clean`)."""
     p = argparse.ArgumentParser(prog="python -m analysis", description="Oskil: clean, analyse and cite "
                                 "reports about the Russia-Ukraine war.")
     p.add_argument("--version", action="version", version=f"oskil {__version__}")
@@ -96,7 +120,8 @@ def build_parser(plugins: bool = True) -> argparse.ArgumentParser:
     c.add_argument("--block-mb", type=float, default=None,
                    help="with --engine dask: MB of raw CSV per task (default from the workers' memory, at most 32)")
     c.set_defaults(func=_clean)
-    for module in ("analysis.run.cli", "analysis.importers.cli", "analysis.synth") if plugins else ():
+    modules = list(dict.fromkeys(PLUGINS.values())) if plugins is True else plugins or []
+    for module in modules:
         __import__(module, fromlist=["register"]).register(sub)
     return p
 
@@ -126,8 +151,7 @@ def main(argv: list[str] | None = None) -> int:
     from analysis.clean.errors import CleanError
 
     argv = sys.argv[1:] if argv is None else argv
-    # `clean` needs none of the other commands, whose modules import the notebook stack (seconds)
-    args = build_parser(plugins=not (argv and argv[0] == "clean")).parse_args(argv)
+    args = build_parser(plugins_for(argv)).parse_args(argv)
     try:
         return args.func(args)
     except (CleanError, OSError, AssertionError) as exc:

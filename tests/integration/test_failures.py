@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from analysis import cli
-from analysis.clean import pipeline, write
+from analysis.clean import atomic, pipeline, write
 
 
 def clean(capsys, raw: Path, out: Path) -> tuple[int, str, str]:
@@ -232,7 +232,7 @@ def test_a_full_disk_error_from_pyarrow_names_the_file(tmp_path):
         raise OSError(errno.ENOSPC, "Error writing bytes to file. Detail: [errno 28] No space left on device")
 
     with pytest.raises(OSError) as info:
-        write._temp(tmp_path / "events.parquet", full)
+        atomic.temp_beside(tmp_path / "events.parquet", full)
     assert info.value.errno == errno.ENOSPC and info.value.filename == str(tmp_path / "events.parquet")
     assert cli.one_line(info.value) == (f"error: {tmp_path / 'events.parquet'}: No space left on device; free some "
                                         "space, nothing was published (the previous files are intact)")

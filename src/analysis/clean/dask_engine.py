@@ -143,11 +143,14 @@ def gather(client, futures, where: str) -> list:
                          f"or fsspec URL the workers can open; a worker said: {exc})") from exc
 
 
-def read_partitioned(raw: str, client, blocksize: int = BLOCKSIZE
+def read_partitioned(raw: str, client, blocksize: int = BLOCKSIZE, clock=None
                      ) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[str]]:
-    """What pipeline.read_all returns, with the big tables read and row-stepped on the cluster."""
-    from analysis.clean.pipeline import progress
+    """What pipeline.read_all returns, with the big tables read and row-stepped on the cluster. clock: the
+    run's pipeline.Clock (by default one started now)."""
+    from analysis.clean.pipeline import Clock
 
+    clock = clock or Clock()
+    progress = clock.progress
     raw = storage.for_workers(raw)
     progress(f"reading gazetteer.csv and sources.csv of {raw}")
     small = _small(raw)
@@ -157,7 +160,7 @@ def read_partitioned(raw: str, client, blocksize: int = BLOCKSIZE
         notes += file_notes
     # the kept gazetteer and sources, exactly as clean_frames will keep them
     gaz = tables.gazetteer(small["gazetteer"][0].copy(), Rejects("gazetteer", "gazetteer.csv"))
-    src = tables.sources(small["sources"][0].copy(), Rejects("sources", "sources.csv"))
+    src = tables.sources(small["sources"][0].copy(), Rejects("sources", "sources.csv"), clock.today)
     context = Context(gaz, src.set_index("source_id")["published"])
     [ctx] = client.scatter([context], broadcast=True, hash=False)
     big = [t.name for t in RAW_TABLES if t.name not in WHOLE]
@@ -216,6 +219,6 @@ def clean(raw: str | Path, out: str | Path, scheduler: str | None = None, blocks
 
     with storage.output_folder(out, output_names()) as local_out, cluster(scheduler) as (client, shape):
         size = blocksize or shape.blocksize(_raw_bytes(raw))
-        summary = clean_pandas(raw, local_out, reader=lambda d: read_partitioned(d, client, size))
+        summary = clean_pandas(raw, local_out, reader=lambda d, clock: read_partitioned(d, client, size, clock))
         summary.notes.append(shape.describe(size))
     return summary

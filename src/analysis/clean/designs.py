@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.clean.tables import _finish
+from analysis.clean.tables import finish
 from analysis.schema import TABLES
 
 CONTINUOUS_OBLAST = "Kharkiv"
@@ -61,8 +61,8 @@ def coverage(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     rows = _rows(t)
     summ = set(summary_sources(rows))
     key = ["day", "oblast", "batch"]
-    out = rows.groupby(key).agg(rows=("row_id", "size"),
-                                events=("table", lambda s: int((s == "events").sum()))).reset_index()
+    out = (rows.assign(is_event=rows["table"] == "events").groupby(key)
+           .agg(rows=("row_id", "size"), events=("is_event", "sum")).reset_index())
     out["design"] = out["batch"].map(BATCH_DESIGN).fillna("single_reports")
     out.loc[out["design"] == "continuous_daily_summary", "design"] = "single_reports"
     in_summ = rows[rows["source_id"].isin(summ) & (rows["oblast"] == CONTINUOUS_OBLAST)
@@ -87,7 +87,7 @@ def coverage(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     out.loc[has, "tally_match"] = (out.loc[has, "places"] == out.loc[has, "tally_settlements"]).astype("boolean")
     out = out.rename(columns={"day": "date"})
     out["coverage_id"] = ("COV-" + out["date"].dt.strftime("%Y-%m-%d") + "-" + out["oblast"] + "-" + out["batch"])
-    return _finish(out, TABLES["coverage"])
+    return finish(out, TABLES["coverage"])
 
 
 def continuous_days(cov: pd.DataFrame) -> pd.DatetimeIndex:

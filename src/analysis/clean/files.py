@@ -97,10 +97,7 @@ def claim_output(out: Path, raw: Path | None = None, command: str = "clean") -> 
 
 def remember(out: Path, names: list[str]) -> None:
     """Add `names` to the folder's marker (atomically), before they are renamed into place."""
+    from analysis.clean.atomic import atomic_write
+
     known = owned_names(out) | set(names)
-    tmp = out / f"{MARKER}.{os.getpid()}.tmp"
-    with open(tmp, "w", encoding="utf-8") as fh:
-        json.dump({"files": sorted(known)}, fh, indent=1)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, out / MARKER)
+    atomic_write(out / MARKER, json.dumps({"files": sorted(known)}, indent=1))

@@ -50,11 +50,12 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
     inc = pd.Series(names, dtype="str")
     rules = pd.Series(rule, dtype="str")
     cand = got.candidates
-    cand = pd.DataFrame({"kind": "incident", "id_a": r["rid"].to_numpy()[cand["a"].to_numpy()],
-                         "id_b": r["rid"].to_numpy()[cand["b"].to_numpy()], "rule": cand["rule"]})
-    by_id = pd.Series(names, index=rid.to_numpy())
-    cand["group_a"] = by_id.reindex(cand["id_a"]).to_numpy()
-    cand["group_b"] = by_id.reindex(cand["id_b"]).to_numpy()
+    a, b = cand["a"].to_numpy(), cand["b"].to_numpy()
+    # each report's incident, by its row in r (its id's row in `names`: events first, then casualty rows)
+    at = r["pos"].to_numpy() + np.where(is_ev, 0, n_ev)
+    r_ids, r_names = fast.arrow(rid).take(pa.array(at)), pa.array(names[at], type=pa.large_string())
+    cand = pd.DataFrame({"kind": "incident", "id_a": _text(r_ids, a), "id_b": _text(r_ids, b),
+                         "rule": cand["rule"], "group_a": _text(r_names, a), "group_b": _text(r_names, b)})
     return (inc[:n_ev].set_axis(events.index), rules[:n_ev].set_axis(events.index),
             inc[n_ev:].set_axis(cas.index), rules[n_ev:].set_axis(cas.index), candidates(cand))
 
@@ -70,17 +71,29 @@ def _incident_names(label: np.ndarray, rid: pd.Series, prec: pd.Series, start: p
     return ("INC-" + first.reindex(label)).to_numpy(dtype=object)
 
 
+def _text(values: pa.Array | pa.ChunkedArray, at: np.ndarray) -> pd.Series:
+    """values[at] as a text column, taken in Arrow (millions of review-queue rows: no Python strings)."""
+    return pd.Series(pd.array(values.take(pa.array(at, type=pa.int64())), dtype="str"))
+
+
 def candidates(c: pd.DataFrame) -> pd.DataFrame:
-    """The review queue in a stable form: one row per pair of reports left in different groups, by rule."""
+    """The review queue in a stable form: one row per pair of reports left in different groups, by rule (in
+    the order of kind, id_a, id_b, rule, each compared as text)."""
     cols = ["kind", "id_a", "id_b", "group_a", "group_b", "rule"]
+    keys = ["kind", "id_a", "id_b", "rule"]
     if c.empty:
         return pd.DataFrame({k: pd.Series(dtype="str") for k in cols})
-    c = c[c["group_a"] != c["group_b"]].copy()
-    swap = c["id_a"] > c["id_b"]
+    c = c.loc[c["group_a"] != c["group_b"], cols].astype("str")
+    swap = (c["id_a"] > c["id_b"]).to_numpy(dtype=bool)
     for a, b in (("id_a", "id_b"), ("group_a", "group_b")):
-        c.loc[swap, [a, b]] = c.loc[swap, [b, a]].to_numpy()
-    return (c[cols].astype("str").drop_duplicates(["kind", "id_a", "id_b", "rule"])
-            .sort_values(["kind", "id_a", "id_b", "rule"]).reset_index(drop=True))
+        c[a], c[b] = c[a].where(~swap, c[b]), c[b].where(~swap, c[a])
+    # sort and drop repeated pairs on integer codes (text sorted once per column), not on the text itself; a
+    # pair's groups follow from its ids, so rows with equal keys are equal
+    codes = [pd.factorize(c[k], sort=True)[0] for k in keys]
+    order = np.lexsort(codes[::-1])
+    sorted_codes = np.stack([k[order] for k in codes])
+    first = np.r_[True, (sorted_codes[:, 1:] != sorted_codes[:, :-1]).any(axis=0)]
+    return c.iloc[order[first]].reset_index(drop=True)
 
 
 def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
@@ -135,13 +148,23 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     k = len(incident_ids)
     m["code"] = code
     # an incident's own rows: its events, or its casualty reports when it has no event
-    own = m[m["kind"] == m.groupby("code")["kind"].transform("min")]
-    place = own.sort_values(["code", "geo_prec", "date_prec", "date_start", "rid"]).drop_duplicates("code")
-    etype = own.sort_values(["code", "generic", "date_prec", "date_start", "rid"]).drop_duplicates("code")
+    own = m.loc[m["kind"] == m.groupby("code")["kind"].transform("min"),
+                ["code", "geo_prec", "generic", "date_prec", "date_start", "date_end", "rid"]]
+
+    def first_by(keys: list[str]) -> np.ndarray:
+        """Per incident code, the row label of its first own row in the order of keys (only the keys are sorted,
+        not the rows: a million-row frame is not copied whole)."""
+        first = own[keys].sort_values(keys).drop_duplicates("code")
+        return first.index.to_numpy()[np.argsort(first["code"].to_numpy(), kind="stable")]
+
+    def per_code(values: pd.Series, at: np.ndarray) -> np.ndarray:
+        got = pd.Series(values.to_numpy()[at], index=m["code"].to_numpy()[at])
+        return got.reindex(range(k)).to_numpy()
+
     sharp = own[own["date_prec"] == own.groupby("code")["date_prec"].transform("min")]
     out = pd.DataFrame({"incident_id": pd.array(incident_ids, dtype="str")})
-    out["place_id"] = place.set_index("code")["place_id"].reindex(range(k)).to_numpy()
-    out["event_type"] = etype.set_index("code")["event_type"].reindex(range(k)).to_numpy()
+    out["place_id"] = per_code(m["place_id"], first_by(["code", "geo_prec", "date_prec", "date_start", "rid"]))
+    out["event_type"] = per_code(m["event_type"], first_by(["code", "generic", "date_prec", "date_start", "rid"]))
     out["date_start"] = _per_group(sharp["date_start"], sharp["code"].to_numpy(), k, "min")
     out["date_end"] = _per_group(sharp["date_end"], sharp["code"].to_numpy(), k, "max")
     out["n_reports"] = pd.array(np.bincount(code, minlength=k), dtype="Int64")

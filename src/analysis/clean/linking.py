@@ -35,6 +35,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analysis.clean.places import skeleton
 
@@ -55,7 +56,7 @@ LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS = (
     "unspecific type", "vague date inside the incident's dates", "several incidents fit: kept apart")
 
 
-@dataclass
+@dataclass(slots=True)
 class _Incident:
     leader: int
     level: int
@@ -167,14 +168,15 @@ def _places_fit(lv: int, place: str, raion: str | None, oblast: str | None, inc:
     return big_lv == 3 or (big_r is not None and big_r == small_r)
 
 
-def _times_fit(r: dict, inc: _Incident) -> bool:
-    h1, h2 = r["hour"], inc.hour
-    if h1 == h1 and h2 == h2:  # both clock times known (NaN != NaN)
-        if r["prec"] == 1 and inc.exact:
-            return abs((r["s"] * 24 + h1) - (inc.s * 24 + h2)) <= HOURS_APART
-        d = abs(h1 - h2)
+def _times_fit(hour: float, tod: str | None, exact_day: bool, s: int, inc: _Incident) -> bool:
+    """A report's clock time or part of the day (exact_day: dated to the one day s) against the incident's."""
+    h2 = inc.hour
+    if hour == hour and h2 == h2:  # both clock times known (NaN != NaN)
+        if exact_day and inc.exact:
+            return abs((s * 24 + hour) - (inc.s * 24 + h2)) <= HOURS_APART
+        d = abs(hour - h2)
         return min(d, 24 - d) <= HOURS_APART
-    a = r["tod"] if h1 != h1 else _bucket(h1)
+    a = tod if hour != hour else _bucket(hour)
     b = inc.tod if h2 != h2 else _bucket(h2)
     if a is not None and b is not None:  # opposite parts of the day (morning and evening) are apart
         return (PARTS.index(a) - PARTS.index(b)) % 4 != 2
@@ -185,37 +187,38 @@ def _bucket(hour: float) -> str:
     return PARTS[0 if hour < 6 else 1 if hour < 12 else 2 if hour < 18 else 3]
 
 
-def _time_evidence(r: dict, inc: _Incident) -> int:
+def _time_evidence(hour: float, tod: str | None, inc: _Incident) -> int:
     """How well the fit on time is shown: 0 clock times agree, 1 the same part of the day, 2 neighbouring
     parts (evening and night), 3 no evidence."""
-    h1, h2 = r["hour"], inc.hour
-    if h1 == h1 and h2 == h2:
+    h2 = inc.hour
+    if hour == hour and h2 == h2:
         return 0
-    a = r["tod"] if h1 != h1 else _bucket(h1)
+    a = tod if hour != hour else _bucket(hour)
     b = inc.tod if h2 != h2 else _bucket(h2)
     if a is None or b is None:
         return 3
     return 1 if a == b else 2
 
 
-def _dates_fit(r: dict, inc: _Incident) -> bool:
-    if r["prec"] == 1 and inc.exact:
-        if r["s"] == inc.s:
+def _dates_fit(exact_day: bool, s: int, e: int, hour: float, inc: _Incident) -> bool:
+    """Two reports dated to one day each name the same day (or clock times within HOURS_APART across
+    midnight); otherwise their date ranges overlap."""
+    if exact_day and inc.exact:
+        if s == inc.s:
             return True
-        h1, h2 = r["hour"], inc.hour  # the same attack either side of midnight
-        return h1 == h1 and h2 == h2 and abs((r["s"] * 24 + h1) - (inc.s * 24 + h2)) <= HOURS_APART
-    return r["s"] <= inc.e and r["e"] >= inc.s
+        h2 = inc.hour  # the same attack either side of midnight
+        return hour == hour and h2 == h2 and abs((s * 24 + hour) - (inc.s * 24 + h2)) <= HOURS_APART
+    return s <= inc.e and e >= inc.s
 
 
-def _series_fit(r: dict, inc: _Incident) -> bool:
+def _series_fit(series: str | None, s: int, inc: _Incident) -> bool:
     """A claimant's daily summaries of different days are different days (see the module's docstring)."""
-    key = r["series"]
-    return key is None or inc.series.get(key, r["s"]) == r["s"]
+    return series is None or inc.series.get(series, s) == s
 
 
-def _victims_fit(r: dict, inc: _Incident) -> bool:
+def _victims_fit(victim: str | None, inc: _Incident) -> bool:
     known = ("civilian", "military")
-    return not (r["victim"] in known and inc.victim in known and r["victim"] != inc.victim)
+    return not (victim in known and inc.victim in known and victim != inc.victim)
 
 
 @dataclass
@@ -233,23 +236,27 @@ def link(r: pd.DataFrame) -> Linked:
     label = np.full(n, -1, dtype=np.int64)
     rule = np.full(n, LEAD, dtype=object)
     if n == 0:
-        return Linked(label, rule, _candidates([]))
+        return Linked(label, rule, _candidates([], [], []))
     # tiers: precise dates before vague, then settlement before raion, oblast, country; within a tier the
     # narrowest dates lead, specific types before unspecific, then by date, clock time and id
     hour_missing = np.isnan(r["hour"].to_numpy(dtype="float64"))
     order = np.lexsort((r["rid"].to_numpy(dtype=object), r["hour"].fillna(0).to_numpy(), hour_missing,
                         r["e"].to_numpy(), r["s"].to_numpy(), r["prec"].to_numpy(), r["generic"].to_numpy(),
                         r["level"].to_numpy(), ~r["precise"].to_numpy()))
-    recs = records(r, ["rid", "place_id", "raion", "oblast", "cls", "generic", "hour", "tod", "victim", "s",
-                        "e", "prec", "level", "precise", "series"])
+    recs = rows(r, ["rid", "place_id", "raion", "oblast", "cls", "generic", "hour", "tod", "victim", "s",
+                    "e", "prec", "level", "precise", "series"])
     incs: list[_Incident] = []
     by_place: dict[tuple, list[int]] = defaultdict(list)  # (place_id, day) -> incidents led there
-    # the areas, by type class as well: (oblast, [raion,] day, class) -> incidents
-    by_raion: dict[tuple, list[int]] = defaultdict(list)  # incidents in the raion
-    by_oblast: dict[tuple, list[int]] = defaultdict(list)  # incidents in the oblast
-    raion_wide: dict[tuple, list[int]] = defaultdict(list)  # raion-level incidents
-    oblast_wide: dict[tuple, list[int]] = defaultdict(list)  # oblast-level incidents
-    pairs: list[tuple[int, int, str]] = []
+    # the areas, by type class as well: (oblast, [raion,] day) -> {class: incidents}
+    by_raion: dict[tuple, dict[str, list[int]]] = {}  # incidents in the raion
+    by_oblast: dict[tuple, dict[str, list[int]]] = {}  # incidents in the oblast
+    raion_wide: dict[tuple, dict[str, list[int]]] = {}  # raion-level incidents
+    oblast_wide: dict[tuple, dict[str, list[int]]] = {}  # oblast-level incidents
+    # the review queue as three columns: report, the other incident's leader, the reason (PAIR_RULES index)
+    pair_a: list[int] = []
+    pair_b: list[int] = []
+    pair_why: list[int] = []
+    fitting: dict[tuple[str, bool], tuple[str, ...]] = {}  # _fitting_tclasses, once per type
 
     def index(k: int) -> None:
         inc = incs[k]
@@ -258,61 +265,86 @@ def link(r: pd.DataFrame) -> Linked:
             by_place[(inc.place, d)].append(k)
             if inc.oblast is None or inc.level == 4:
                 continue
-            by_oblast[(inc.oblast, d, t)].append(k)
+            by_oblast.setdefault((inc.oblast, d), {}).setdefault(t, []).append(k)
             if inc.level == 3:
-                oblast_wide[(inc.oblast, d, t)].append(k)
+                oblast_wide.setdefault((inc.oblast, d), {}).setdefault(t, []).append(k)
             elif inc.raion is not None:
-                by_raion[(inc.oblast, inc.raion, d, t)].append(k)
+                by_raion.setdefault((inc.oblast, inc.raion, d), {}).setdefault(t, []).append(k)
                 if inc.level == 2:
-                    raion_wide[(inc.oblast, inc.raion, d, t)].append(k)
+                    raion_wide.setdefault((inc.oblast, inc.raion, d), {}).setdefault(t, []).append(k)
 
-    def nearby(x: dict) -> list[int]:
+    def nearby(level: int, oblast: str | None, raion: str | None, place: str, cls: str, generic: bool,
+               days: range) -> list[int] | set[int]:
         """Incidents whose leader's place and days could fit x (the days of x, and a day either side for a
         clock time on a given day: an attack across midnight): at x's own place of any type, in the areas
         around it only of a type that may fit. Incidents are indexed by their leader's type class, which only
         ever turns from unspecific to specific, so looking up the unspecific classes too never misses one.
-        The exact tests follow."""
-        seen: dict[int, None] = {}
-        lv, ob, ra, place = x["level"], x["oblast"], x["raion"], x["place_id"]
-        days = range(x["s"] - 1, x["s"] + 2) if x["prec"] == 1 and x["hour"] == x["hour"] else \
-            range(x["s"], x["e"] + 1)
+        The exact tests follow; their outcome does not depend on the order of the incidents returned (the best
+        fits are sorted, the review queue is sorted by incidents.candidates)."""
+        found: list[list[int]] = []  # the index lists that hold some; each holds an incident once
+        lv, ob, ra = level, oblast, raion
         for d in days:  # at the same place every type: a different type is a near miss to queue
-            seen.update(dict.fromkeys(by_place.get((place, d), ())))
-        if ob is None or lv == 4:
-            return list(seen)
-        for t in _fitting_tclasses(x["cls"], x["generic"]):
-            for d in days:
-                if lv == 3:
-                    seen.update(dict.fromkeys(by_oblast.get((ob, d, t), ())))
-                    continue
-                if ra is not None:
-                    seen.update(dict.fromkeys((raion_wide if lv == 1 else by_raion).get((ob, ra, d, t), ())))
-                seen.update(dict.fromkeys(oblast_wide.get((ob, d, t), ())))
-        return list(seen)
+            hit = by_place.get((place, d))
+            if hit:
+                found.append(hit)
+        if ob is not None and lv != 4:
+            kind = (cls, generic)
+            classes = fitting.get(kind)
+            if classes is None:
+                classes = fitting[kind] = _fitting_tclasses(*kind)
+            if lv == 3:
+                areas = [(by_oblast, (ob,))]
+            else:
+                areas = [(raion_wide if lv == 1 else by_raion, (ob, ra))] if ra is not None else []
+                areas.append((oblast_wide, (ob,)))
+            for idx, key in areas:
+                for d in days:
+                    per = idx.get((*key, d))
+                    if per:
+                        for t in classes:
+                            hit = per.get(t)
+                            if hit:
+                                found.append(hit)
+        if len(found) <= 1:
+            return found[0] if found else []
+        return set().union(*found)
 
     for i in order.tolist():
-        x = recs[i]
+        _, place, raion, oblast, cls, generic, hour, tod, victim, s, e, prec, level, precise, series = recs[i]
+        exact_day = prec == 1
+        days = range(s - 1, s + 2) if exact_day and hour == hour else range(s, e + 1)
         fits: list[tuple[tuple, int]] = []
-        near = nearby(x)
+        near = nearby(level, oblast, raion, place, cls, generic, days)
         if len(near) > NEARBY_CAP:  # an area report among very many incidents: not compared one by one
             near = []
             rule[i] = AMBIGUOUS
         for k in near:
             inc = incs[k]
-            if not _dates_fit(x, inc) or not _series_fit(x, inc) or \
-                    not _places_fit(x["level"], x["place_id"], x["raion"], x["oblast"], inc):
+            same_place = place == inc.place
+            if not same_place and len(fits) > MAX_CANDIDATES:
+                continue  # too many fits already: only a near miss at the same place is still recorded
+            if not _dates_fit(exact_day, s, e, hour, inc) or not _series_fit(series, s, inc) or not (
+                    same_place or _places_fit(level, place, raion, oblast, inc)):
                 continue
-            same_place = x["place_id"] == inc.place
-            if not _types_fit(x["cls"], x["generic"], inc.cls, inc.generic):
+            ic, ig = inc.cls, inc.generic
+            if not (cls == ic or cls == "any" or ic == "any" or (generic and ic in ATTACKS)
+                    or (ig and cls in ATTACKS)):  # _types_fit, inline: the test made most often
                 if same_place:
-                    pairs.append((i, inc.leader, "different type of attack"))
+                    pair_a.append(i)
+                    pair_b.append(inc.leader)
+                    pair_why.append(0)  # different type
                 continue
-            if not _times_fit(x, inc) or not _victims_fit(x, inc):
+            if not _times_fit(hour, tod, exact_day, s, inc) or not _victims_fit(victim, inc):
                 if same_place:
-                    pairs.append((i, inc.leader, "times of day or victims apart"))
+                    pair_a.append(i)
+                    pair_b.append(inc.leader)
+                    pair_why.append(1)  # times or victims
                 continue
-            exact_type = x["cls"] == inc.cls and x["generic"] == inc.generic
-            fits.append(((0 if same_place else 1, _time_evidence(x, inc), 0 if exact_type else 1), k))
+            if len(fits) <= MAX_CANDIDATES:
+                exact_type = cls == ic and generic == ig
+                fits.append(((0 if same_place else 1, _time_evidence(hour, tod, inc), 0 if exact_type else 1), k))
+            else:
+                fits.append(((), k))  # more than enough: the report is ambiguous, no rank is needed
         if len(fits) > MAX_CANDIDATES:
             fits = []
             rule[i] = AMBIGUOUS
@@ -323,33 +355,35 @@ def link(r: pd.DataFrame) -> Linked:
                 k = top[0]
                 inc = incs[k]
                 label[i] = k
-                rule[i] = (VAGUE if not x["precise"] else SAME if x["place_id"] == inc.place and best[2] == 0
-                           else AREA if x["place_id"] != inc.place else UNSPECIFIC)
-                if inc.hour != inc.hour and x["hour"] == x["hour"]:
-                    inc.hour = x["hour"]  # the incident's clock time: its first report that gives one
-                if inc.tod is None and x["tod"] is not None:
-                    inc.tod = x["tod"]
-                if inc.victim in (None, "unknown", "mixed") and x["victim"] in ("civilian", "military"):
-                    inc.victim = x["victim"]
-                if inc.generic and not x["generic"]:  # an unspecific leader takes the first specific type
-                    inc.cls, inc.generic = x["cls"], False
-                if x["series"] is not None:
-                    inc.series.setdefault(x["series"], x["s"])
+                rule[i] = (VAGUE if not precise else SAME if place == inc.place and best[2] == 0
+                           else AREA if place != inc.place else UNSPECIFIC)
+                if inc.hour != inc.hour and hour == hour:
+                    inc.hour = hour  # the incident's clock time: its first report that gives one
+                if inc.tod is None and tod is not None:
+                    inc.tod = tod
+                if inc.victim in (None, "unknown", "mixed") and victim in ("civilian", "military"):
+                    inc.victim = victim
+                if inc.generic and not generic:  # an unspecific leader takes the first specific type
+                    inc.cls, inc.generic = cls, False
+                if series is not None:
+                    inc.series.setdefault(series, s)
                 continue
-            pairs.extend((i, incs[k].leader, AMBIGUOUS) for k in top)
+            pair_a.extend([i] * len(top))
+            pair_b.extend(incs[k].leader for k in top)
+            pair_why.extend([2] * len(top))  # ambiguous
             rule[i] = AMBIGUOUS
         label[i] = len(incs)
-        incs.append(_Incident(i, x["level"], x["place_id"], x["raion"], x["oblast"], x["cls"], x["generic"],
-                              x["s"], x["e"], x["prec"] == 1, x["hour"], x["tod"], x["victim"],
-                              {} if x["series"] is None else {x["series"]: x["s"]}))
-        if x["precise"] and rule[i] != AMBIGUOUS:  # only a clear, precisely dated leader is joined
+        incs.append(_Incident(i, level, place, raion, oblast, cls, generic, s, e, exact_day, hour, tod, victim,
+                              {} if series is None else {series: s}))
+        if precise and rule[i] != AMBIGUOUS:  # only a clear, precisely dated leader is joined
             index(len(incs) - 1)
-    return Linked(label, rule, _candidates([(int(a), int(b), why) for a, b, why in pairs]))
+    return Linked(label, rule, _candidates(pair_a, pair_b, pair_why))
 
 
-def records(df: pd.DataFrame, cols: list[str]) -> list[dict]:
-    """Rows as plain-Python dicts (missing text as None, missing numbers as NaN), without pandas' per-cell
-    boxing, which costs more than the linking itself."""
+def rows(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
+    """Rows as plain-Python tuples of `cols` (missing text as None, missing numbers as NaN), without pandas'
+    per-cell boxing, which costs more than the linking itself (a tuple holds a row in a fifth of a dict's
+    memory)."""
     lists = []
     for c in cols:
         s = df[c]
@@ -357,8 +391,20 @@ def records(df: pd.DataFrame, cols: list[str]) -> list[dict]:
             lists.append(s.to_numpy().tolist())
         else:
             lists.append(s.astype("object").where(s.notna(), None).tolist())
-    return [dict(zip(cols, vals, strict=True)) for vals in zip(*lists, strict=True)]
+    return list(zip(*lists, strict=True))
 
 
-def _candidates(pairs: list[tuple[int, int, str]]) -> pd.DataFrame:
-    return pd.DataFrame(pairs, columns=["a", "b", "rule"]).astype({"a": "int64", "b": "int64", "rule": "str"})
+def records(df: pd.DataFrame, cols: list[str]) -> list[dict]:
+    """rows() as dicts keyed by column."""
+    return [dict(zip(cols, r, strict=True)) for r in rows(df, cols)]
+
+
+#: why a pair goes to the review queue, by the code link() records
+PAIR_RULES = ("different type of attack", "times of day or victims apart", AMBIGUOUS)
+
+
+def _candidates(a: list[int], b: list[int], why: list[int]) -> pd.DataFrame:
+    """The review queue's frame from link()'s three columns (the reasons named in Arrow: no Python strings)."""
+    rule = pa.array(PAIR_RULES, type=pa.large_string()).take(pa.array(why, type=pa.int8()))
+    return pd.DataFrame({"a": np.array(a, dtype="int64"), "b": np.array(b, dtype="int64"),
+                         "rule": pd.array(rule, dtype="str")})

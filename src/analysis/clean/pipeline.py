@@ -18,7 +18,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.clean import designs, incidents, places, reconcile, tables, utterances
+from analysis.clean import designs, incidents, places, reconcile, rules, tables, utterances
 from analysis.clean.errors import CleanError, Rejects
 from analysis.clean.read import RawFrame, read_raw
 from analysis.clean.validate import integrity, validate
@@ -43,22 +43,30 @@ class Summary:
         return out + self.notes
 
 
-_T0 = time.perf_counter()
+@dataclass(frozen=True)
+class Clock:
+    """One run's clock, read when the run starts (never when a module is imported: a kernel or a worker may
+    live for days): the date it judges 'in the future' against, and the start its progress lines count from."""
 
+    started: float = field(default_factory=time.perf_counter)
+    today: pd.Timestamp = field(default_factory=rules.today)
 
-def progress(message: str) -> None:
-    """One progress line on stderr for long cleans, when a person is watching (a terminal) or asked for it."""
-    if sys.stderr.isatty() or os.environ.get("OSKIL_PROGRESS") == "1":
-        print(f"[clean {time.perf_counter() - _T0:6.1f} s] {message}", file=sys.stderr, flush=True)
+    def progress(self, message: str) -> None:
+        """One progress line on stderr for long cleans, when a person is watching (a terminal) or asked for it."""
+        if sys.stderr.isatty() or os.environ.get("OSKIL_PROGRESS") == "1":
+            print(f"[clean {time.perf_counter() - self.started:6.1f} s] {message}", file=sys.stderr, flush=True)
 
 
 def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
-                 on_final: Callable[[str, pd.DataFrame], None] | None = None,
+                 on_final: Callable[[str, pd.DataFrame], None] | None = None, clock: Clock | None = None,
                  ) -> tuple[dict[str, pd.DataFrame], Summary]:
     """Clean raw frames (string cells + raw_line) into processed frames. No I/O of its own.
 
     Each table is validated as soon as it is final and handed to on_final(name, frame) (the clean writes it
-    while the next one is cleaned). Each raw table is dropped from `raw` once cleaned, to free its cells."""
+    while the next one is cleaned). Each raw table is dropped from `raw` once cleaned, to free its cells.
+    clock: the run's (by default one started now)."""
+    clock = clock or Clock()
+    progress = clock.progress
     rej = {t.name: Rejects(t.name, files.get(t.name, f"{t.name}.csv")) for t in RAW_TABLES}
     read = {t.name: len(raw[t.name]) for t in RAW_TABLES}
     ragged = _with_ragged(raw)
@@ -72,7 +80,7 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     final("gazetteer", tables.gazetteer(raw.pop("gazetteer"), rej["gazetteer"]))
     gaz = places.Gazetteer(out["gazetteer"])
     progress(f"cleaning sources ({read['sources']:,} rows)")
-    final("sources", tables.sources(raw.pop("sources"), rej["sources"]))
+    final("sources", tables.sources(raw.pop("sources"), rej["sources"], clock.today))
     src = out["sources"]
     progress(f"cleaning events ({read['events']:,} rows)")
     ev = tables.events(raw.pop("events"), src, gaz, rej["events"])
@@ -91,11 +99,11 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     final("control", tables.control(raw.pop("control"), src, gaz, rej["control"]))
     progress(f"cleaning tallies ({read['tallies']:,} rows)")
     final("tallies", tables.tallies(raw.pop("tallies"), src, gaz, rej["tallies"]))
-    final("incidents", tables._finish(incidents.incidents_table(ev, cas), TABLES["incidents"]))
-    final("link_candidates", tables._finish(cand, TABLES["link_candidates"]))
+    final("incidents", tables.finish(incidents.incidents_table(ev, cas), TABLES["incidents"]))
+    final("link_candidates", tables.finish(cand, TABLES["link_candidates"]))
     final("coverage", designs.coverage(out))
     rejects = pd.concat([r.frame() for r in rej.values()] + ([ragged] if len(ragged) else []), ignore_index=True)
-    rejects = tables._finish(rejects, TABLES["rejects"]).sort_values(["table", "line"], kind="stable")
+    rejects = tables.finish(rejects, TABLES["rejects"]).sort_values(["table", "line"], kind="stable")
     summary = Summary()
     n_rej = rejects["table"].value_counts()
     for t in RAW_TABLES:
@@ -136,18 +144,20 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
     return incidents.candidates(pd.concat([cand, st_cand, v_cand], ignore_index=True))
 
 
-def read_all(raw_dir: Path) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[str]]:
+def read_all(raw_dir: Path, clock: Clock | None = None
+             ) -> tuple[dict[str, pd.DataFrame], dict[str, str], list[str]]:
     """Read every raw table; a missing file or a missing required column is fatal.
 
     Two files are read at a time: pyarrow parses and trims with the GIL released. Errors are raised in
     table order, as a one-at-a-time read would raise them."""
+    clock = clock or Clock()
     paths = [raw_dir / f"{t.name}.csv" for t in RAW_TABLES]
     for t, path in zip(RAW_TABLES, paths, strict=True):
         if not path.exists() and not path.is_symlink():  # a symlink loop: read_raw names it
             raise CleanError(str(path), None, None, None, f"a raw file {t.name}.csv in {raw_dir}")
 
     def one(t: Table, path: Path) -> RawFrame:
-        progress(f"reading {path.name} ({path.stat().st_size / 1e6:,.1f} MB)")
+        clock.progress(f"reading {path.name} ({path.stat().st_size / 1e6:,.1f} MB)")
         return read_raw(path, t)
 
     frames, files, notes = {}, {}, []
@@ -174,14 +184,14 @@ def _with_ragged(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def clean(raw_dir: Path, out_dir: Path, reader=None) -> Summary:
     """Clean raw_dir into out_dir. Nothing is published unless every table cleaned and validated.
 
-    reader(raw_dir) -> (frames, files, notes) replaces read_all (clean/dask_engine.py reads in parallel)."""
-    t0 = time.perf_counter()
-    raw, files, notes = (reader or read_all)(raw_dir)
+    reader(raw_dir, clock) -> (frames, files, notes) replaces read_all (clean/dask_engine.py reads in parallel)."""
+    clock = Clock()
+    raw, files, notes = (reader or read_all)(raw_dir, clock)
     with Publisher(out_dir) as pub:
-        out, summary = clean_frames(raw, files, on_final=pub.add)
+        out, summary = clean_frames(raw, files, on_final=pub.add, clock=clock)
         summary.notes.extend(notes)
-        progress(f"finishing the writes of {len(out)} tables (Parquet + CSV) in {out_dir}")
+        clock.progress(f"finishing the writes of {len(out)} tables (Parquet + CSV) in {out_dir}")
         pub.publish({"rows": {k: len(v) for k, v in sorted(out.items())}})
-    progress("published")
-    summary.seconds = time.perf_counter() - t0
+    clock.progress("published")
+    summary.seconds = time.perf_counter() - clock.started
     return summary

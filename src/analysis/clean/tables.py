@@ -11,11 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.clean import checks, counts, dates, fast, places
+from analysis.clean import checks, counts, dates, fast, places, rules
 from analysis.clean.errors import ALIVE, Rejects, kept, live, mark_bad, rows
-from analysis.schema import PLACE_MATCH, TABLES, UKRAINE_BOX, Table
-
-TODAY = pd.Timestamp.today().normalize()
+from analysis.schema import PLACE_MATCH, TABLES, Table
 
 
 def cast(s: pd.Series, dtype: str) -> pd.Series:
@@ -29,8 +27,9 @@ def cast(s: pd.Series, dtype: str) -> pd.Series:
     return s.astype(dtype)
 
 
-def _finish(df: pd.DataFrame, table: Table) -> pd.DataFrame:
-    """Drop the rejected rows, cast to the processed dtypes and order columns as the schema says."""
+def finish(df: pd.DataFrame, table: Table) -> pd.DataFrame:
+    """Drop the rejected rows, cast to the processed dtypes and order columns as the schema says: the last
+    step of every processed table, the clean's and the importers'."""
     keep = {*table.processed_columns, ALIVE}
     df = kept(df[[c for c in df.columns if c in keep]])  # copy only the columns that are kept
     out = pd.DataFrame(index=df.index)
@@ -75,23 +74,20 @@ def _bounded(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
 
 def gazetteer(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
     t = TABLES["gazetteer"]
-
     def swapped(df: pd.DataFrame) -> pd.DataFrame:
         lat = pd.to_numeric(df["latitude"], errors="coerce")
         lon = pd.to_numeric(df["longitude"], errors="coerce")
-        la0, la1, lo0, lo1 = UKRAINE_BOX
-        inside = lat.between(la0, la1) & lon.between(lo0, lo1)
-        swap = ~inside & lon.between(la0, la1) & lat.between(lo0, lo1)
-        return mark_bad(df, swap, rejects, "latitude",
-                        "latitude then longitude (these look swapped: latitude is 44-52.5 in Ukraine)", t.key)
+        return mark_bad(df, rules.swapped(lat, lon), rejects, "latitude", rules.SWAPPED, t.key)
 
     df = _common(df, t, rejects, before_bounds=swapped)
     df = df.assign(geonames_id=pd.to_numeric(df["geonames_id"], errors="coerce"))
-    return _finish(df, t)
+    return finish(df, t)
 
 
-def sources(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
+def sources(df: pd.DataFrame, rejects: Rejects, today: pd.Timestamp | None = None) -> pd.DataFrame:
+    """today: the run's date (rules.today(), read when the run started; by default read now)."""
     t = TABLES["sources"]
+    today = rules.today() if today is None else today
     df = _common(df, t, rejects)
     df = mark_bad(df, ~df["url"].str.match(r"^https?://[^\s/$.?#].[^\s]*$", na=False), rejects, "url",
                   "an http(s) URL", t.key)
@@ -99,14 +95,14 @@ def sources(df: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
     df = mark_bad(df, twice, rejects, "url", "each URL once (this report is already a source)", t.key)
     pub = pd.to_datetime(df["published"], format="%Y-%m-%d", errors="coerce")
     df = mark_bad(df, pub.isna(), rejects, "published", "a date YYYY-MM-DD that exists", t.key)
-    df = mark_bad(df, pub > TODAY, rejects, "published", "a publication date not in the future", t.key)
+    df = mark_bad(df, pub > today, rejects, "published", "a publication date not in the future", t.key)
     df = mark_bad(df, pub < dates.WAR_START, rejects, "published",
                   "a publication date on or after 2022-02-24", t.key)
     acc = pd.to_datetime(df["accessed"], format="%Y-%m-%d", errors="coerce")
     df = mark_bad(df, df["accessed"].notna() & acc.isna(), rejects, "accessed", "a date YYYY-MM-DD", t.key)
     df = df.assign(published=pub, accessed=acc,
                    retrospective=df["retrospective"].fillna("no").eq("yes"))
-    return _finish(df, t)
+    return finish(df, t)
 
 
 #: what dates.resolve, places.resolve and counts.resolve add to a row. A partitioned engine
@@ -214,7 +210,7 @@ def events(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects: 
     tod["time_of_day"] = tod["time_of_day"].where(df["time_reported"].notna(), from_date)
     df = df.join(tod)
     df = mark_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
-    return _finish(df, t)
+    return finish(df, t)
 
 
 def casualties(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, ev: pd.DataFrame,
@@ -234,7 +230,7 @@ def casualties(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, ev: p
     df = df.assign(victim_group=df["victim_group"].fillna("unknown"), confirmed=df["confirmed"].fillna("unknown"),
                    incident_id=pd.NA, link_rule=pd.NA, status="current", superseded_by=pd.NA,
                    disagreement=False)
-    return _finish(df, t)
+    return finish(df, t)
 
 
 def statements(df: pd.DataFrame, src: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
@@ -246,7 +242,7 @@ def statements(df: pd.DataFrame, src: pd.DataFrame, rejects: Rejects) -> pd.Data
     df = mark_bad(df, bad, rejects, "country", "an ISO 3166 alpha-2 code such as UA, RU, US, or INT", t.key)
     df = df.assign(channel=df["channel"].fillna("unknown"), claim_by=df["claim_by"].fillna("media"),
                    confirmed=df["confirmed"].fillna("unknown"), utterance_id=pd.NA, link_rule=pd.NA)
-    return _finish(df, t)
+    return finish(df, t)
 
 
 def control(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
@@ -257,7 +253,7 @@ def control(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects:
     df = _placed(df, t, gaz, rejects)
     df = mark_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
     df = df.assign(confirmed=df["confirmed"].fillna("unknown"))
-    return _finish(df, t)
+    return finish(df, t)
 
 
 def tallies(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
@@ -269,7 +265,7 @@ def tallies(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects:
     df = _counted(df, t, rejects)
     df = mark_bad(df, df["claim_by"].isna(), rejects, "claim_by", "who makes the claim", t.key)
     df = df.assign(confirmed=df["confirmed"].fillna("unknown"))
-    return _finish(df, t)
+    return finish(df, t)
 
 
 LINK_ID = r"LK-\d{4,}"
@@ -299,4 +295,4 @@ def links(df: pd.DataFrame, src: pd.DataFrame, incident_ids: pd.Index, statement
     df = mark_bad(df, (df["action"] == "merge") & (n < 2), rejects, "ids", "two or more ids to merge", t.key)
     df = mark_bad(df, n < 1, rejects, "ids", "one or more ids", t.key)
     joined = parts.groupby(level=0).agg(lambda v: ";".join(sorted(set(v)))).reindex(df.index)
-    return _finish(df.assign(ids=joined, target=kinds.groupby(level=0).first().reindex(df.index)), t)
+    return finish(df.assign(ids=joined, target=kinds.groupby(level=0).first().reindex(df.index)), t)

@@ -12,7 +12,6 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-import tempfile
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -25,6 +24,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from analysis.checksum import sha256
+from analysis.clean.atomic import atomic_write, temp_beside
 from analysis.clean.files import claim_output, remember
 from analysis.schema import SCHEMA_VERSION
 
@@ -53,33 +53,6 @@ def fsync_dir(folder: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _temp(path: Path, write) -> Path:
-    """write(tmp) to a hidden temporary file beside `path`, flushed to disk; the caller renames it."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o666 & ~umask)  # mkstemp makes 0600; the published files follow the umask like any other
-    try:
-        write(tmp)
-        with open(tmp, "rb") as fh:
-            os.fsync(fh.fileno())
-    except OSError as exc:
-        Path(tmp).unlink(missing_ok=True)
-        if exc.filename or not exc.errno:
-            raise
-        # pyarrow's write errors carry the errno but not the file: name the file being written
-        raise OSError(exc.errno, os.strerror(exc.errno), str(path)) from exc
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return Path(tmp)
-
-
-def _atomic(path: Path, write) -> None:
-    os.replace(_temp(path, write), path)
 
 
 def _arrow(df: pd.DataFrame) -> pa.Table:
@@ -145,7 +118,7 @@ def stage_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Staged]:
     try:
         for path, write in ((pq_path, lambda p: pq.write_table(table, p, compression="zstd", write_statistics=True)),
                             (csv_path, lambda p: pacsv.write_csv(_csv_table(df, table), p))):
-            tmp = _temp(path, write)
+            tmp = temp_beside(path, write)
             staged.append(Staged(path, tmp, sha256(tmp)))
     except BaseException:
         for st in staged:
@@ -236,7 +209,7 @@ def write_manifest(out_dir: Path, files: list[Path], extra: dict, digests: dict[
     body = {"schema_version": SCHEMA_VERSION, **extra,
             "files": {p.name: digests.get(p.name) or sha256(p) for p in sorted(files)}}
     path = out_dir / "manifest.json"
-    _atomic(path, lambda p: Path(p).write_text(json.dumps(body, indent=2, sort_keys=True) + "\n"))
+    atomic_write(path, json.dumps(body, indent=2, sort_keys=True) + "\n")
     return path
 
 

@@ -83,15 +83,16 @@ def _parse_dates(s: pd.Series) -> pd.Series:
     return iso.fillna(long).fillna(short).astype("datetime64[s]")
 
 
-def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver,
-              rej: Rejects) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver, rej: Rejects,
+              today: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Map one batch of export rows; bad rows go to rej. Returns (mapped rows, partial sources)."""
-    ready = prepare(df, rej)
+    ready = prepare(df, rej, today)
     return complete(ready, resolver.resolve(ready.frame), rej)
 
 
-def prepare(df: pd.DataFrame, rej: Rejects) -> common.Prepared:
-    """The row checks up to place matching; the rows left, with their place columns and parsed values."""
+def prepare(df: pd.DataFrame, rej: Rejects, today: pd.Timestamp) -> common.Prepared:
+    """The row checks up to place matching; the rows left, with their place columns and parsed values. today:
+    the run's date (no event starts after it)."""
     df = common.with_columns(df, WANTED)
     df = take_bad(df, df[ID].isna(), rej, ID, "an event_id_cnty", ID)
     key = fast.per_distinct(df["sub_event_type"], lambda u: u.str.lower().str.split().str.join(" "))
@@ -114,7 +115,7 @@ def prepare(df: pd.DataFrame, rej: Rejects) -> common.Prepared:
     start = pd.Series(np.select([tp == 1, tp == 2], [when, week0], month0), index=df.index).astype("datetime64[s]")
     end = pd.Series(np.select([tp == 1, tp == 2], [when, week0 + pd.Timedelta(days=6)],
                               when + pd.offsets.MonthEnd(0)), index=df.index).astype("datetime64[s]")
-    df = common.war_dates(df, start, end, "event_date", rej, ID)
+    df = common.war_dates(df, start, end, "event_date", rej, ID, today)
     df = df.assign(place_reported=df["location"], raion_reported=df["admin2"], oblast_reported=df["admin1"])
     return common.Prepared(df, {"known": known, "start": start, "end": end, "when": when, "tp": tp, "gp": gp,
                                 "fat": fat})
@@ -201,5 +202,4 @@ def has_figure(mapped: pd.DataFrame) -> pd.Series:
     return (mapped["killed_best"] > 0).fillna(False)
 
 
-def empty_mapped() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in common.MAPPED})
+empty_mapped = common.empty_mapped

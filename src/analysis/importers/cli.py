@@ -5,14 +5,18 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from analysis.importers.registry import IMPORTERS, importer
+
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis.cli import block_bytes, report
+    from analysis.cli import block_bytes, lean_arrow_memory, report
+
+    lean_arrow_memory()
 
     def step():
         from analysis.clean import storage
         from analysis.clean.errors import CleanError
-        from analysis.importers import acled, common, ucdp
+        from analysis.importers import common
 
         if args.engine == "dask":
             from analysis.importers.dask_engine import run
@@ -23,8 +27,7 @@ def _run(args: argparse.Namespace) -> int:
             raise CleanError("--scheduler" if args.scheduler else "FILE/--out", None, None, None,
                              "--engine dask for a scheduler or fsspec URLs (the pandas import reads and writes "
                              "local files)")
-        mapper = {"acled": acled, "ucdp": ucdp}[args.source]
-        return common.run(mapper, Path(args.file), Path(args.out), Path(args.gazetteer),
+        return common.run(importer(args.source), Path(args.file), Path(args.out), Path(args.gazetteer),
                           block_size=block_bytes(args.block_mb))
 
     return report(step, lambda r: f"imported {args.file} ({args.source}) -> {args.out} in {r.seconds:.1f} s")
@@ -35,9 +38,8 @@ def register(subparsers) -> None:
 
     p = subparsers.add_parser("import", help="map an ACLED or UCDP GED export into processed tables")
     sub = p.add_subparsers(dest="source", required=True, metavar="SOURCE")
-    for name, what in (("acled", "an ACLED export (CSV, comma or semicolon separated)"),
-                       ("ucdp", "a UCDP GED export (CSV)")):
-        s = sub.add_parser(name, help=f"import {what}")
+    for entry in IMPORTERS.values():
+        s = sub.add_parser(entry.name, help=f"import {entry.what}")
         s.add_argument("file", metavar="FILE", help="the export CSV (with --engine dask also an fsspec URL)")
         s.add_argument("--out", required=True, help="output folder for the processed tables (with --engine dask "
                        "also an fsspec URL)")

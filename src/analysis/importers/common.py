@@ -11,12 +11,12 @@ import time
 import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
 
-from analysis.clean import checks, dates, designs, fast, incidents, places, reconcile, storage, tables
+from analysis.clean import checks, dates, designs, fast, incidents, places, reconcile, rules, storage, tables
 from analysis.clean.errors import CleanError, Rejects, kept, ragged_rejects, take_bad
 from analysis.clean.files import claim_output
 from analysis.clean.pipeline import Summary
@@ -24,7 +24,9 @@ from analysis.clean.validate import integrity, validate
 from analysis.clean.write import Publisher, sha256
 from analysis.schema import PROCESSED_TABLES, TABLES
 
-UKRAINE_BOX = tables.UKRAINE_BOX  # lat min, lat max, lon min, lon max
+if TYPE_CHECKING:
+    from analysis.importers.registry import Importer
+
 _ADMIN_WORD = re.compile(r"\b(?:raion|rayon|district|oblast|province)\b", re.IGNORECASE)
 MAX_KM = 25.0  # a gazetteer place further than this from the export's own coordinates is not the same place
 
@@ -77,14 +79,11 @@ def coordinates(df: pd.DataFrame, rejects: Rejects, id_col: str) -> pd.DataFrame
     """Numeric latitude/longitude inside Ukraine's box (the schema bounds them), as float columns."""
     lat = pd.to_numeric(df["latitude"], errors="coerce")
     lon = pd.to_numeric(df["longitude"], errors="coerce")
-    la0, la1, lo0, lo1 = UKRAINE_BOX
+    la0, la1, lo0, lo1 = rules.UKRAINE_BOX
     df = take_bad(df, lat.isna(), rejects, "latitude", "a number for 'latitude'", id_col)
     df = take_bad(df, lon[df.index].isna(), rejects, "longitude", "a number for 'longitude'", id_col)
     lat, lon = lat[df.index], lon[df.index]
-    inside = lat.between(la0, la1) & lon.between(lo0, lo1)
-    swapped = ~inside & lon.between(la0, la1) & lat.between(lo0, lo1)
-    df = take_bad(df, swapped, rejects, "latitude",
-                  "latitude then longitude (these look swapped: latitude is 44-52.5 in Ukraine)", id_col)
+    df = take_bad(df, rules.swapped(lat, lon), rejects, "latitude", rules.SWAPPED, id_col)
     lat, lon = lat[df.index], lon[df.index]
     df = take_bad(df, ~lat.between(la0, la1), rejects, "latitude",
                   f"a latitude inside Ukraine ({la0} to {la1})", id_col)
@@ -95,9 +94,9 @@ def coordinates(df: pd.DataFrame, rejects: Rejects, id_col: str) -> pd.DataFrame
 
 
 def war_dates(df: pd.DataFrame, start: pd.Series, end: pd.Series, col: str, rejects: Rejects,
-              id_col: str) -> pd.DataFrame:
-    """Reject events that end before the full-scale invasion or start in the future (as `clean` does)."""
-    today = pd.Timestamp.today().normalize()
+              id_col: str, today: pd.Timestamp) -> pd.DataFrame:
+    """Reject events that end before the full-scale invasion or start after `today`, the run's date
+    (rules.today() when the import started), as `clean` does."""
     df = take_bad(df, end < dates.WAR_START, rejects, col,
                   "an event on or after 2022-02-24 (the full-scale invasion), as in the hand-coded data", id_col)
     return take_bad(df, start[df.index] > today, rejects, col, "an event date not in the future", id_col)
@@ -234,7 +233,12 @@ class Result(Summary):
 
 
 def _empty(name: str) -> pd.DataFrame:
-    return tables._finish(pd.DataFrame(index=pd.RangeIndex(0)), TABLES[name])
+    return tables.finish(pd.DataFrame(index=pd.RangeIndex(0)), TABLES[name])
+
+
+def empty_mapped() -> pd.DataFrame:
+    """The mapped frame of an export with no kept row (every importer's empty_mapped)."""
+    return pd.DataFrame({c: pd.Series(dtype="object") for c in MAPPED})
 
 
 def cited(mapped: pd.DataFrame) -> pd.DataFrame:
@@ -243,7 +247,7 @@ def cited(mapped: pd.DataFrame) -> pd.DataFrame:
 
 
 def lean_finish(df: pd.DataFrame, name: str) -> pd.DataFrame:
-    """tables._finish (processed dtypes, schema column order, sorted by the key) one column at a time,
+    """tables.finish (processed dtypes, schema column order, sorted by the key) one column at a time,
     popping each column from df as it goes, so a million-row table is never held twice."""
     table = TABLES[name]
     order = np.argsort(fast.ranks(df[table.key]), kind="stable")  # ids are unique: their sort order
@@ -298,15 +302,15 @@ def assemble(mapped: pd.DataFrame, resolver: PlaceResolver, sources: pd.DataFram
     cas["disagreement"] = cas["disagreement"].astype("boolean")
     out["events"] = events
     out["casualties"] = cas
-    out["sources"] = tables._finish(sources, TABLES["sources"])
+    out["sources"] = tables.finish(sources, TABLES["sources"])
     out["gazetteer"] = gaz
     for name in ("statements", "control", "tallies", "links"):
         out[name] = _empty(name)
-    out["link_candidates"] = tables._finish(cand, TABLES["link_candidates"])
-    out["incidents"] = tables._finish(incidents.incidents_table(out["events"], out["casualties"]),
+    out["link_candidates"] = tables.finish(cand, TABLES["link_candidates"])
+    out["incidents"] = tables.finish(incidents.incidents_table(out["events"], out["casualties"]),
                                       TABLES["incidents"])
     out["coverage"] = designs.coverage(out)
-    out["rejects"] = tables._finish(rejects, TABLES["rejects"]).sort_values(
+    out["rejects"] = tables.finish(rejects, TABLES["rejects"]).sort_values(
         ["table", "line"], kind="stable").reset_index(drop=True)
     return out
 
@@ -321,7 +325,7 @@ def load_gazetteer(gaz_dir: Path) -> pd.DataFrame:
         raise CleanError(str(gaz_dir), None, None, None,
                          "a processed folder with gazetteer.parquet and manifest.json (--gazetteer) that agree "
                          f"({str(exc).splitlines()[0]})") from None
-    return tables._finish(gaz, TABLES["gazetteer"])
+    return tables.finish(gaz, TABLES["gazetteer"])
 
 
 def finish(out: dict[str, pd.DataFrame], result: Result, out_dir: Path, export: str, kind: str,
@@ -360,12 +364,12 @@ def check_out(out_dir: str | Path, gaz_dir: str | Path) -> None:
         claim_output(local, command="import")
 
 
-def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | None = None,
+def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | None = None,
         write: bool = True) -> Result:
-    """Stream the export through mapper (ACLED or UCDP), assemble, validate and write."""
+    """Stream the export through mapper (a registered Importer), assemble, validate and write."""
     from analysis.importers.stream import BLOCK_SIZE, Stream
 
-    t0 = time.perf_counter()
+    t0, today = time.perf_counter(), rules.today()
     export = Path(export)
     if write:
         check_out(out_dir, gaz_dir)
@@ -378,7 +382,7 @@ def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | No
     for batch in stream.batches(mapper.WANTED):
         n_read += len(batch)
         batch = kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID))  # as the clean checks raw text
-        mapped_batch = mapper.map_batch(batch, resolver, rej)
+        mapped_batch = mapper.map_batch(batch, resolver, rej, today)
         del batch
         if mapped_batch is not None:  # None: every row of the batch was rejected
             parts.append(mapped_batch[0])
@@ -394,8 +398,8 @@ def run(mapper, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | No
     return result
 
 
-def conclude(mapper, file: str, parts: list[pd.DataFrame], srcs: list[pd.DataFrame], rejected: list[pd.DataFrame],
-             rag: pd.DataFrame, expected_cells: int, n_read: int, resolver: PlaceResolver,
+def conclude(mapper: Importer, file: str, parts: list[pd.DataFrame], srcs: list[pd.DataFrame],
+             rejected: list[pd.DataFrame], rag: pd.DataFrame, expected_cells: int, n_read: int, resolver: PlaceResolver,
              gaz: pd.DataFrame) -> Result:
     """The processed tables from the mapped batches in file order, however they were mapped: ids made unique
     over the whole export, rejects gathered, sources, places and incidents assembled, rows accounted for.

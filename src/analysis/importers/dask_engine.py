@@ -25,18 +25,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.clean import blocks, checks, storage
+from analysis.clean import blocks, checks, rules, storage
 from analysis.clean.cluster import cluster
 from analysis.clean.dask_engine import gather, output_names
 from analysis.clean.errors import CleanError, Rejects, kept
 from analysis.importers import common
+from analysis.importers.registry import importer
 from analysis.importers.stream import Stream, ragged_frame
-
-
-def _mapper(kind: str):
-    from analysis.importers import acled, ucdp
-
-    return {"acled": acled, "ucdp": ucdp}[kind]
 
 
 @dataclass
@@ -50,13 +45,14 @@ class Held:
     parsed: int = 0  # rows parsed (the malformed ones are in ragged)
 
 
-def prepare(kind: str, stream: Stream, block: blocks.Block) -> Held:
-    """On a worker: parse one block and run the row checks up to place matching."""
-    mapper = _mapper(kind)
+def prepare(kind: str, stream: Stream, block: blocks.Block, today: pd.Timestamp) -> Held:
+    """On a worker: parse one block and run the row checks up to place matching (today: the run's date, read
+    by the driver when the import started, so every block judges 'in the future' alike)."""
+    mapper = importer(kind)
     df, ragged = stream.block(storage.read(block.location, block.start, block.end), mapper.WANTED)
     rej, parsed = Rejects(mapper.NAME, stream.name), len(df)
     df = kept(checks.safe_text(df, mapper.WANTED, rej, mapper.ID))  # the text checks of the pandas import
-    ready = mapper.prepare(df, rej)
+    ready = mapper.prepare(df, rej, today)
     return Held(ready, common.place_keys(ready.frame), rej, ragged, parsed)
 
 
@@ -71,7 +67,7 @@ def records(held: Held) -> int:
 def complete(kind: str, held: Held, before: int, cache: dict) -> tuple:
     """On a worker: finish a block with its places resolved; rows renumbered by the `before` records of the
     blocks before it. (mapped rows or None, partial sources or None, rejects, malformed rows, rows parsed)."""
-    out = _mapper(kind).complete(held.ready, common.lookup(cache, held.keys), held.rejects)
+    out = importer(kind).complete(held.ready, common.lookup(cache, held.keys), held.rejects)
     rejected = held.rejects.frame()
     rejected["line"] = rejected["line"] + before
     ragged = [(line + before if line >= 0 else line, text, n) for line, text, n in held.ragged]
@@ -92,8 +88,8 @@ def run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None =
         blocksize: int | None = None) -> common.Result:
     """common.run on a Dask cluster (the one at `scheduler`, or DASK_SCHEDULER_ADDRESS, else a local one);
     export and out may be fsspec URLs."""
-    t0 = time.perf_counter()
-    mapper = _mapper(kind)
+    t0, today = time.perf_counter(), rules.today()
+    mapper = importer(kind)
     common.check_out(out, gaz_dir)
     gaz = common.load_gazetteer(Path(gaz_dir))
     loc = storage.for_workers(export)
@@ -107,7 +103,7 @@ def run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None =
         # than that is refused naming the size, which --block-mb raises)
         plan = blocks.plan_all(client, [loc], size)[loc]
         digest = client.submit(storage.sha256, loc, pure=False)
-        held = [client.submit(prepare, kind, stream, b, pure=False) for b in plan.blocks]
+        held = [client.submit(prepare, kind, stream, b, today, pure=False) for b in plan.blocks]
         resolver = common.PlaceResolver(gaz, mapper.PREFIX)
         firsts = gather(client, client.map(first_keys, held, pure=False), export)
         if firsts:

@@ -45,15 +45,16 @@ def _first_date(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s.map(uniq), format="%Y-%m-%d", errors="coerce").astype("datetime64[s]")
 
 
-def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver,
-              rej: Rejects) -> tuple[pd.DataFrame, pd.DataFrame] | None:
+def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver, rej: Rejects,
+              today: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Map one batch of export rows; bad rows go to rej. Returns (mapped rows, partial sources)."""
-    ready = prepare(df, rej)
+    ready = prepare(df, rej, today)
     return complete(ready, resolver.resolve(ready.frame), rej)
 
 
-def prepare(df: pd.DataFrame, rej: Rejects) -> common.Prepared:
-    """The row checks up to place matching; the rows left, with their place columns and parsed values."""
+def prepare(df: pd.DataFrame, rej: Rejects, today: pd.Timestamp) -> common.Prepared:
+    """The row checks up to place matching; the rows left, with their place columns and parsed values. today:
+    the run's date (no event starts after it)."""
     df = common.with_columns(df, WANTED)
     df = take_bad(df, df[ID].isna(), rej, ID, "an id", ID)
     df, tov = common.integers(df, "type_of_violence", 1, 3, rej, ID,
@@ -80,7 +81,7 @@ def prepare(df: pd.DataFrame, rej: Rejects) -> common.Prepared:
                                         optional=True)
     df = common.coordinates(df, rej, ID)
     start, end = start[df.index], end[df.index]
-    df = common.war_dates(df, start, end, "date_start", rej, ID)
+    df = common.war_dates(df, start, end, "date_start", rej, ID, today)
     idx = df.index
     wp = wp[idx]
     place = df["where_coordinates"].where(wp <= 2)
@@ -192,5 +193,4 @@ def has_figure(mapped: pd.DataFrame) -> pd.Series:
     return (mapped["killed_high"] > 0).fillna(False)
 
 
-def empty_mapped() -> pd.DataFrame:
-    return pd.DataFrame({c: pd.Series(dtype="object") for c in common.MAPPED})
+empty_mapped = common.empty_mapped

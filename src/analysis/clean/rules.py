@@ -1,0 +1,31 @@
+"""Rules the clean, the importers and the schema checks share, each stated once.
+
+- Ukraine's bounding box, and the swapped-coordinates rule (a latitude and longitude given the wrong way
+  round both fall inside the other's range);
+- today's date, read from the clock when a run starts (never when a module is imported: a kernel or a
+  worker that lives for days must not judge 'in the future' against the day it started).
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from analysis.schema import UKRAINE_BOX  # the registry states the box; the rules apply it
+
+LAT_MIN, LAT_MAX, LON_MIN, LON_MAX = UKRAINE_BOX
+SWAPPED = "latitude then longitude (these look swapped: latitude is 44-52.5 in Ukraine)"
+
+
+def inside(lat: pd.Series, lon: pd.Series) -> pd.Series:
+    """Rows whose coordinates fall inside Ukraine's box."""
+    return lat.between(LAT_MIN, LAT_MAX) & lon.between(LON_MIN, LON_MAX)
+
+
+def swapped(lat: pd.Series, lon: pd.Series) -> pd.Series:
+    """Rows outside the box that would be inside it with latitude and longitude exchanged."""
+    return ~inside(lat, lon) & inside(lon, lat)
+
+
+def today() -> pd.Timestamp:
+    """Today's date (midnight, local time), read now: call it once per run and pass it on."""
+    return pd.Timestamp.today().normalize()

@@ -36,8 +36,10 @@ def find(value: str | Path, root: Path) -> Path:
 
 def project_path(value: str | Path, root: Path) -> str:
     """A folder as a report records it (in its parameters, name and hash): relative to the project when inside it
-    ('data/processed'), '~/...' when under the home folder, else absolute."""
-    path = find(value, root).resolve()
+    ('data/processed'), '~/...' when under the home folder, else absolute. A relative value is read from the
+    project root (the command line's relative paths are made absolute by `find` first)."""
+    path = Path(os.path.expanduser(str(value)))
+    path = (path if path.is_absolute() else Path(root) / path).resolve()
     for base, prefix in ((Path(root).resolve(), ""), (Path.home().resolve(), "~/")):
         if path.is_relative_to(base):
             rel = path.relative_to(base).as_posix()

@@ -43,15 +43,15 @@ def resolve_data(defaults: Params, given: Params, option: Path | str | None, roo
     A folder passed as the parameter is recorded as paths.project_path writes it (relative to the project, or
     ~/...), so where the project or the home folder is never changes a report's name or parameter hash."""
     if DATA_PARAM in defaults:
-        default_dir = find(str(defaults[DATA_PARAM]), root)
+        default_dir = root / os.path.expanduser(str(defaults[DATA_PARAM]))
         if DATA_PARAM in given and isinstance(given[DATA_PARAM], str):
             given = {**given, DATA_PARAM: project_path(given[DATA_PARAM], root)}
-        same = option is not None and find(option, root).resolve() == default_dir.resolve()
+        same = option is not None and (root / os.path.expanduser(str(option))).resolve() == default_dir.resolve()
         if option is not None and DATA_PARAM not in given and not same:  # the default is no parameter change
             given = {**given, DATA_PARAM: project_path(option, root)}
         folder = Path(os.path.expanduser(str(given.get(DATA_PARAM, defaults[DATA_PARAM]))))
         return given, folder if folder.is_absolute() else root / folder
-    return given, find(option, root) if option is not None else root / "data" / "processed"
+    return given, root / os.path.expanduser(str(option)) if option is not None else root / "data" / "processed"
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -292,21 +292,24 @@ def main_run(args: argparse.Namespace) -> int:
         print(f"[run] error: {err}", file=sys.stderr)
         return 2
     given.update({name: parse_value(value) for name, value in args.parameters or []})
+    if isinstance(given.get(DATA_PARAM), str):  # typed from here: relative to this folder (if there), or the project
+        given[DATA_PARAM] = str(find(given[DATA_PARAM], root))
+    data_option = str(find(args.data_dir, root)) if args.data_dir else None
     plan = _notebook_params(notebooks, given)
     if isinstance(plan, str):
         print(f"[run] error: {plan}", file=sys.stderr)
         return 2
     for nb in notebooks:  # before any kernel starts: a bad value costs a second, not a run
         try:
-            plan[nb], notes = prepare(nb, plan[nb], args.data_dir, root)
+            plan[nb], notes = prepare(nb, plan[nb], data_option, root)
         except NotebookFailed as err:
             print(f"[run] error: {err}", file=sys.stderr)
             return 2
         for note in notes:
             print(f"[run] {note}", flush=True)
     sweep_stale(reports)  # temporary files of runs that were killed
-    data_dir = find(args.data_dir, root).resolve() if args.data_dir else None
-    options = {"reports_dir": reports, "data_dir": data_dir, "root": root, "no_code": args.no_code}
+    options = {"reports_dir": reports, "data_dir": Path(data_option) if data_option else None, "root": root,
+               "no_code": args.no_code}
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(notebooks)))
     failed = 0
     if jobs == 1:

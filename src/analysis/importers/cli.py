@@ -7,7 +7,7 @@ from pathlib import Path
 
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis.cli import block_bytes, report
+    from analysis.cli import block_bytes, need_dask, report
 
     def step():
         from analysis.clean import storage
@@ -15,6 +15,7 @@ def _run(args: argparse.Namespace) -> int:
         from analysis.importers import acled, common, ucdp
 
         if args.engine == "dask":
+            need_dask()
             from analysis.importers.dask_engine import run
 
             return run(args.source, args.file, args.out, Path(args.gazetteer), scheduler=args.scheduler,

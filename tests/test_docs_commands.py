@@ -120,4 +120,4 @@ def test_the_documented_commands_run_as_written(tmp_path, subprocess_env):
                               timeout=600, check=False)
         assert done.returncode == 0, f"{command}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
         assert EXPECT.get(command, "") in done.stdout, f"{command}: expected {EXPECT[command]!r} in\n{done.stdout}"
-        assert "Traceback" not in done.stderr and "[IPKernelApp]" not in done.stderr, done.stderr[-2000:]
+        assert "Traceback" not in done.stderr and "[IPKernelApp]" not in done.stderr, f"{command}\n{done.stderr[-2000:]}"

@@ -116,3 +116,13 @@ def test_paths_are_recorded_as_the_user_would_share_them(tmp_path, monkeypatch):
     assert project_path(str(tmp_path / "home" / "export"), root) == "~/export"
     assert project_path("~/export", root) == "~/export"
     assert project_path("/opt", root) == str(Path("/opt").resolve())
+
+
+def test_a_long_runtime_folder_still_gets_unix_sockets(tmp_path, monkeypatch):
+    monkeypatch.setenv("JUPYTER_RUNTIME_DIR", str(tmp_path / ("x" * 120)))
+    km = QuietKernelManager(kernel_name="python3")
+    assert km.transport == "ipc" and len(km.ip) < 100 and Path(km._ipc_folder).is_dir()
+    import asyncio
+
+    asyncio.run(km._async_cleanup_resources())
+    assert not Path(km._ipc_folder).exists()

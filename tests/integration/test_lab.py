@@ -274,3 +274,12 @@ def test_notebook_session_on_oskil_kernel_finds_code_and_data(server: Server):
         status, _ = server.request("DELETE", f"/api/sessions/{session['id']}", timeout=30)
         assert status == 204
     assert session["kernel"]["id"] not in {k["id"] for k in server.get("/api/kernels")}
+
+
+def test_lab_does_not_ask_about_jupyter_news(server: Server):
+    """tools/oskil-kernel's overrides.json (installed by `make env` and environment.yml): the news pop-up's
+    question is answered "never", and no update check."""
+    status, body = server.request("GET", "/lab/api/settings/@jupyterlab/apputils-extension:notification")
+    assert status == 200
+    props = body["schema"]["properties"]
+    assert props["fetchNews"]["default"] == "false" and props["checkForUpdates"]["default"] is False

@@ -104,7 +104,9 @@ def test_failing_notebook_names_cell_and_keeps_partial_run(project, capsys) -> N
     assert cli.main_run(args) == 1
     out = capsys.readouterr().out
     assert "FAILED   failing_report.ipynb" in out
-    assert "cell 3 (In [4]) `check_total(total)  # noqa: F821 - undefined on purpose` raised NameError" in out
+    # numbered as the source notebook (no injected cell), the line that raised, not the cell's first line
+    assert ("cell 4 (code cell 3), line 2 `check_total(total)  # noqa: F821 - undefined on purpose` raised "
+            "NameError") in out
     kept = list((project.reports / "_failed").glob("failing_report__threshold-2__*-*.ipynb"))
     assert len(kept) == 1
     nb = nbformat.read(kept[0], as_version=4)
@@ -135,9 +137,9 @@ def test_hostile_parameter_values(project, value: str) -> None:
 
 def test_hostile_parameter_name_is_refused(project, capsys) -> None:
     args = project.args("run", project.notebook("fixture_report.ipynb"), "-p", "../../x", "1")
-    assert cli.main_run(args) == 1
-    assert "unknown parameter(s) ['../../x']" in capsys.readouterr().out
-    assert [p.name for p in project.reports.rglob("*.*")] == ["index.html"]
+    assert cli.main_run(args) == 2  # before any kernel starts
+    assert "unknown parameter(s) ['../../x']" in capsys.readouterr().err
+    assert not project.reports.exists() or not list(project.reports.rglob("*.*"))
 
 
 def test_runs_all_notebooks_in_parallel(project, capsys) -> None:
@@ -145,7 +147,7 @@ def test_runs_all_notebooks_in_parallel(project, capsys) -> None:
     assert cli.main_run(args) == 1  # failing_report fails, fixture_report passes
     out = capsys.readouterr().out
     assert "finished fixture_report.ipynb" in out and "FAILED   failing_report.ipynb" in out
-    assert "1 passed, 1 failed" in out
+    assert "1 rendered, 1 failed" in out
     index = json.dumps((project.reports / "index.html").read_text())
     assert "fixture_report/fixture_report__defaults__" in index
 

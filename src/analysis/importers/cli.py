@@ -9,7 +9,7 @@ from analysis.importers.registry import IMPORTERS, importer
 
 
 def _run(args: argparse.Namespace) -> int:
-    from analysis.cli import block_bytes, lean_arrow_memory, report
+    from analysis.cli import block_bytes, lean_arrow_memory, need_dask, report
 
     lean_arrow_memory()
 
@@ -19,6 +19,7 @@ def _run(args: argparse.Namespace) -> int:
         from analysis.importers import common
 
         if args.engine == "dask":
+            need_dask()
             from analysis.importers.dask_engine import run
 
             return run(args.source, args.file, args.out, Path(args.gazetteer), scheduler=args.scheduler,

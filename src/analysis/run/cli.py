@@ -13,7 +13,7 @@ from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 from analysis.folder_lock import shared_lock
-from analysis.paths import repo_root
+from analysis.paths import find, project_path, repo_root
 from analysis.run import provenance as prov_mod
 from analysis.run.execute import NotebookFailed, execute, sweep_stale
 from analysis.run.index import INDEX_NAME, build_index, read_provenance
@@ -35,19 +35,23 @@ def parse_value(text: str) -> object:
 DATA_PARAM = "data_dir"
 
 
-def resolve_data(defaults: Params, given: Params, option: Path | None, root: Path) -> tuple[Params, Path]:
+def resolve_data(defaults: Params, given: Params, option: Path | str | None, root: Path) -> tuple[Params, Path]:
     """(parameters, data folder). A notebook that declares a `data_dir` parameter reads that
     folder, and --data-dir (if given) is passed to it as that parameter; otherwise the kernel
-    gets --data-dir, default <root>/data/processed, through analysis.report.data_dir()."""
+    gets --data-dir, default <root>/data/processed, through analysis.report.data_dir().
+
+    A folder passed as the parameter is recorded as paths.project_path writes it (relative to the project, or
+    ~/...), so where the project or the home folder is never changes a report's name or parameter hash."""
     if DATA_PARAM in defaults:
-        default_dir = Path(str(defaults[DATA_PARAM]))
-        default_dir = default_dir if default_dir.is_absolute() else root / default_dir
-        same = option is not None and Path(option).resolve() == default_dir.resolve()
+        default_dir = root / os.path.expanduser(str(defaults[DATA_PARAM]))
+        if DATA_PARAM in given and isinstance(given[DATA_PARAM], str):
+            given = {**given, DATA_PARAM: project_path(given[DATA_PARAM], root)}
+        same = option is not None and (root / os.path.expanduser(str(option))).resolve() == default_dir.resolve()
         if option is not None and DATA_PARAM not in given and not same:  # the default is no parameter change
-            given = {**given, DATA_PARAM: str(option)}
-        folder = Path(str(given.get(DATA_PARAM, defaults[DATA_PARAM])))
+            given = {**given, DATA_PARAM: project_path(option, root)}
+        folder = Path(os.path.expanduser(str(given.get(DATA_PARAM, defaults[DATA_PARAM]))))
         return given, folder if folder.is_absolute() else root / folder
-    return given, Path(option) if option is not None else root / "data" / "processed"
+    return given, root / os.path.expanduser(str(option)) if option is not None else root / "data" / "processed"
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -193,37 +197,119 @@ def _notebook_params(notebooks: list[Path], given: Params) -> dict[Path, Params]
 
 
 def _notebook_path(name: str, root: Path) -> Path:
-    """A path, or a bare notebook name ('shelling_patterns') looked up in notebooks/."""
+    """A path (from the working directory, else from the project root), or a bare notebook name
+    ('shelling_patterns') looked up in notebooks/."""
     path = Path(name)
-    if path.is_file() or path.suffix == ".ipynb" or len(path.parts) > 1:
-        return path.resolve()
+    if path.suffix == ".ipynb" or len(path.parts) > 1 or path.is_file():
+        return find(path, root).resolve()
     return (root / "notebooks" / f"{name}.ipynb").resolve()
 
 
+def read_parameter_files(files: list[str], yaml_texts: list[str]) -> Params:
+    """-f FILE and -y TEXT as papermill reads them (YAML mappings, later ones win); a YAML date is kept as the
+    text YYYY-MM-DD the notebooks expect. ValueError with one line if one is not a mapping."""
+    import datetime
+
+    import yaml
+
+    merged: Params = {}
+    sources = [(f, None) for f in files] + [("-y", t) for t in yaml_texts]
+    for name, text in sources:
+        try:
+            body = Path(name).read_text(encoding="utf-8") if text is None else text
+            values = yaml.safe_load(body)
+        except OSError as err:
+            raise ValueError(f"{name}: {err.strerror or err}") from None
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f" line {mark.line + 1}, column {mark.column + 1}:" if mark else ""
+            raise ValueError(f"{name}:{where} not valid YAML ({getattr(err, 'problem', None) or err})") from None
+        if values is None:
+            continue
+        if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
+            raise ValueError(f"{name}: expected a YAML mapping of parameter names to values (name: value)")
+        merged.update({k: v.isoformat() if isinstance(v, datetime.date) else v for k, v in values.items()})
+    return merged
+
+
+def _list_names(notebook: Path) -> set[str]:
+    """Parameters the notebook types as lists (`speakers: list[str] = ...`)."""
+    import papermill
+
+    try:
+        info = papermill.inspect_notebook(prov_mod.pm_path(notebook))
+    except Exception:  # noqa: BLE001 - its own run reports why
+        return set()
+    return {name for name, p in info.items() if str(p.get("inferred_type_name", "")).startswith("list")}
+
+
+def prepare(notebook: Path, given: Params, data_option: str | None, root: Path) -> tuple[Params, list[str]]:
+    """Every value checked before a kernel starts: (the values to inject, notes for the user), or
+    NotebookFailed with one line naming the notebook and the parameter."""
+    from analysis import notebook_params
+
+    defaults = prov_mod.notebook_defaults(notebook)
+    unknown = sorted(set(given) - set(defaults))
+    if unknown:
+        raise NotebookFailed(f"{notebook.name}: unknown parameter(s) {unknown}; it declares "
+                             f"{', '.join(defaults)}")
+    spec = notebook_params.SPECS.get(notebook.stem, {})
+    lists = {n for n, c in spec.items() if c.is_list} | _list_names(notebook)
+    given = {k: notebook_params.as_list(v) if k in lists else v for k, v in given.items()}
+    given, folder = resolve_data(defaults, given, data_option, root)
+    if DATA_PARAM in defaults and not (folder / "manifest.json").is_file():
+        raise NotebookFailed(f"{notebook.name}: {DATA_PARAM} {given.get(DATA_PARAM, defaults[DATA_PARAM])} is not "
+                             "a folder written by `python -m analysis clean` (no manifest.json); nothing was run")
+    effective = prov_mod.effective_parameters(defaults, given)
+    try:
+        checked = notebook_params.validate(notebook.stem, effective, folder, given=set(given))
+    except notebook_params.ParameterError as err:
+        raise NotebookFailed(f"{notebook.name}: {err}") from None
+    notes = [f"{notebook.name}: {k} {given[k]!r} is {v!r} in the gazetteer" for k, v in checked.items()
+             if isinstance(given[k], str) and isinstance(v, str) and v != given[k]]
+    return {**given, **checked}, notes
+
+
 def main_run(args: argparse.Namespace) -> int:
-    """`run`: execute notebooks (in parallel), render reports, rebuild the index."""
-    root = Path(args.root or repo_root()).resolve()
-    reports = Path(args.reports or root / "reports").resolve()
-    data_dir = Path(args.data_dir).resolve() if args.data_dir else None
+    """`run`: check every parameter, then execute notebooks (in parallel), render reports, rebuild the index."""
+    root = Path(args.root).resolve() if args.root else repo_root()
+    reports = find(args.reports, root).resolve() if args.reports else root / "reports"
     notebooks = [_notebook_path(n, root) for n in args.notebooks] or sorted((root / "notebooks").glob("*.ipynb"))
     if not notebooks:
-        print(f"[run] no notebooks in {root / 'notebooks'}", file=sys.stderr)
+        print(f"[run] error: no notebooks in {root / 'notebooks'}", file=sys.stderr)
         return 2
     missing = [str(n) for n in notebooks if not n.is_file()]
     if missing:
-        print(f"[run] not found: {', '.join(missing)}", file=sys.stderr)
+        print(f"[run] error: not found: {', '.join(missing)}", file=sys.stderr)
         return 2
     refused = claim_reports(reports)
     if refused:
         print(f"[run] error: {refused}", file=sys.stderr)
         return 2
-    sweep_stale(reports)  # temporary files of runs that were killed
-    given = {name: parse_value(value) for name, value in args.parameters or []}
+    try:
+        given = read_parameter_files(args.parameter_files or [], args.parameter_yaml or [])
+    except ValueError as err:
+        print(f"[run] error: {err}", file=sys.stderr)
+        return 2
+    given.update({name: parse_value(value) for name, value in args.parameters or []})
+    if isinstance(given.get(DATA_PARAM), str):  # typed from here: relative to this folder (if there), or the project
+        given[DATA_PARAM] = str(find(given[DATA_PARAM], root))
+    data_option = str(find(args.data_dir, root)) if args.data_dir else None
     plan = _notebook_params(notebooks, given)
     if isinstance(plan, str):
-        print(f"[run] {plan}", file=sys.stderr)
+        print(f"[run] error: {plan}", file=sys.stderr)
         return 2
-    options = {"reports_dir": reports, "data_dir": data_dir, "root": root, "no_code": args.no_code}
+    for nb in notebooks:  # before any kernel starts: a bad value costs a second, not a run
+        try:
+            plan[nb], notes = prepare(nb, plan[nb], data_option, root)
+        except NotebookFailed as err:
+            print(f"[run] error: {err}", file=sys.stderr)
+            return 2
+        for note in notes:
+            print(f"[run] {note}", flush=True)
+    sweep_stale(reports)  # temporary files of runs that were killed
+    options = {"reports_dir": reports, "data_dir": Path(data_option) if data_option else None, "root": root,
+               "no_code": args.no_code}
     jobs = max(1, min(args.jobs or os.cpu_count() or 1, len(notebooks)))
     failed = 0
     if jobs == 1:
@@ -236,16 +322,24 @@ def main_run(args: argparse.Namespace) -> int:
     try:
         for nb, (ok, seconds, detail) in outcomes:
             if ok:
-                print(f"[run] finished {nb.name} in {seconds:.1f} s -> {detail}", flush=True)
+                print(f"[run] finished {nb.name} in {seconds:.1f} s -> {_shown(Path(detail))}", flush=True)
             else:
                 failed += 1
                 print(f"[run] FAILED   {nb.name} after {seconds:.1f} s: {detail}", flush=True)
     finally:
         if jobs > 1:
             pool.shutdown()
-    print(f"[run] index: {build_index(reports)}")
-    print(f"[run] {len(notebooks) - failed} passed, {failed} failed")
+    print(f"[run] index: {_shown(build_index(reports))}")
+    print(f"[run] {len(notebooks) - failed} rendered, {failed} failed")
     return 1 if failed else 0
+
+
+def _shown(path: Path) -> str:
+    """A path as the user would type it from the working directory: relative when below it."""
+    try:
+        return Path(path).resolve().relative_to(Path.cwd().resolve()).as_posix()
+    except ValueError:
+        return str(path)
 
 
 def _find_notebook(prov: dict, root: Path) -> Path | None:
@@ -338,8 +432,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         nargs=2,
         action="append",
         metavar=("NAME", "VALUE"),
-        help="notebook parameter (papermill's type rules)",
+        help="notebook parameter (papermill's type rules); a list parameter takes A,B or a YAML list '[A, B]'",
     )
+    run.add_argument("-f", "--parameters-file", "--parameters_file", dest="parameter_files", action="append",
+                     metavar="FILE", help="YAML file of parameters (name: value), as papermill's -f; -p wins")
+    run.add_argument("-y", "--parameters-yaml", "--parameters_yaml", dest="parameter_yaml", action="append",
+                     metavar="YAML", help="parameters as a YAML string, as papermill's -y")
     run.add_argument("--reports", help="output folder (default: <repo>/reports)")
     run.add_argument(
         "--data-dir",

@@ -23,6 +23,7 @@ import nbformat
 
 import analysis
 from analysis.report import DATA_DIR_ENV, KEY_FIGURES_MIME, READ_LOG_ENV
+from analysis.run.kernel import QuietKernelManager
 from analysis.run.provenance import Params, pm_path
 
 KERNEL = "python3"
@@ -104,6 +105,32 @@ def _source_index(notebook: Path, index: int, injected: bool) -> int:
     tagged = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])]
     injected_at = tagged[0] + 1 if tagged else 0
     return index - 1 if index > injected_at else index
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+_CELL_LINE = re.compile(r"Cell In\[\d*\], line (\d+)")
+
+
+def failing_line(traceback: list[str] | None, source: str) -> tuple[int, str]:
+    """(line number, text) of the line of the failing cell that raised, from IPython's traceback ("Cell In[4],
+    line 12"), whose first cell frame is the failing cell's own; (1, first line) if the traceback has none."""
+    lines = (source or "").splitlines() or [""]
+    text = _ANSI.sub("", "\n".join(traceback or []))
+    found = _CELL_LINE.search(text)
+    number = int(found.group(1)) if found else 1
+    number = number if 1 <= number <= len(lines) else 1
+    return number, lines[number - 1].strip()
+
+
+def failure_message(notebook: Path, err: object, injected: bool) -> str:
+    """One line naming the cell as the source notebook numbers it (1-based, the injected cell not counted),
+    the failing line and the error."""
+    index = _source_index(notebook, int(getattr(err, "cell_index", 0)), injected)
+    cells = nbformat.read(notebook, as_version=4).cells
+    code_no = sum(c.cell_type == "code" for c in cells[: index + 1])
+    number, text = failing_line(getattr(err, "traceback", None), getattr(err, "source", "") or "")
+    return (f"{notebook.name}: cell {index + 1} (code cell {code_no}), line {number} `{text}` raised "
+            f"{getattr(err, 'ename', 'Error')}: {getattr(err, 'evalue', '')}")
 
 
 def _keep_failed(tmp: Path, failed_dir: Path, name: str) -> Path | None:
@@ -198,16 +225,12 @@ def execute(
                 cwd=str(cwd or notebook.parent),
                 progress_bar=False,
                 request_save_on_cell_execute=False,
+                kernel_manager_class=QuietKernelManager,
             )
     except PapermillExecutionError as err:
         kept = _keep_failed(tmp, failed_dir, out_ipynb.stem)
-        first = (err.source or "").strip().splitlines()[:1] or [""]
-        index = _source_index(notebook, err.cell_index, bool(parameters))
-        raise NotebookFailed(
-            f"{notebook.name}: cell {index} (In [{err.exec_count}]) `{first[0]}` raised "
-            f"{err.ename}: {err.evalue}; partial notebook kept at {kept}",
-            kept,
-        ) from None
+        raise NotebookFailed(f"{failure_message(notebook, err, bool(parameters))}; partial notebook kept at {kept}",
+                             kept) from None
     except Exception as err:
         kept = _keep_failed(tmp, failed_dir, out_ipynb.stem)
         raise NotebookFailed(f"{notebook.name}: {type(err).__name__}: {err}", kept) from err

@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 LOCK_HASH := $(shell cat requirements.lock pyproject.toml 2>/dev/null | sha256sum | cut -c1-12)
 STAMP  := $(VENV)/.installed-$(LOCK_HASH)
 
-.PHONY: reproduce test lab bench lint gazetteer browser env clean-reports
+.PHONY: reproduce test lab bench lint gazetteer browser env tools clean-reports
 .DEFAULT_GOAL := help
 
 help:
@@ -28,18 +28,27 @@ $(STAMP): requirements.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# cffconvert (CITATION.cff check) and nbstripout (notebook check) pin jsonschema<4, which Jupyter cannot run
+# with: they get their own small venv, from requirements-tools.lock.
+TOOLS := $(VENV)/tools/.installed-$(shell sha256sum requirements-tools.lock 2>/dev/null | cut -c1-12)
+tools: $(TOOLS)
+$(TOOLS): requirements-tools.lock | $(STAMP)
+	@test -x $(VENV)/tools/bin/python || $(PYTHON) -m venv $(VENV)/tools
+	$(VENV)/tools/bin/python -m pip install --disable-pip-version-check -q -r requirements-tools.lock
+	@rm -f $(VENV)/tools/.installed-* && touch $@
+
 reproduce: $(STAMP)
 	$(BIN)/python -m analysis clean
 	$(BIN)/python -m analysis run
 
 # Headless Chromium from the OS packages, for the rendered-report browser test.
 browser:
-	@command -v chromium >/dev/null 2>&1 || { \
+	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	  else echo "chromium not installed and cannot install it: browser tests will be skipped"; fi; }
 
-test: $(STAMP) browser
+test: $(STAMP) browser tools
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)

@@ -78,9 +78,11 @@ def tidy(df: pd.DataFrame, digits: dict[str, int] | int = DIGITS) -> pd.DataFram
 def to_html(text: pd.DataFrame, numeric: set[str], caption: str = "") -> str:
     """A plain table of text cells (escaped), numbers right-aligned."""
     def cls(col: str) -> str:
-        return "num" if col in numeric else "text"
+        return "num" if col in numeric else "date" if col in dates else "text"
 
-    head = "".join(f'<th class="{cls(c)}">{html.escape(c)}</th>' for c in text.columns)
+    dates = {c for c in text.columns if text[c].str.fullmatch(r"\d{4}-\d\d-\d\d|–").all()}
+    # a column name may break after '_' (long snake_case names would otherwise set the column's width)
+    head = "".join(f'<th class="{cls(c)}">{html.escape(c).replace("_", "_<wbr>")}</th>' for c in text.columns)
     rows = "".join(
         "<tr>" + "".join(f'<td class="{cls(c)}">{html.escape(v)}</td>' for c, v in zip(text.columns, row, strict=True))
         + "</tr>" for row in text.itertuples(index=False, name=None))

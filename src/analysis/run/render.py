@@ -25,7 +25,7 @@ from analysis.run import PROVENANCE_ID, atomic_write
 _TAG_NAMES = (
     "a abbr acronym b blockquote br caption code col colgroup dd del details div dl dt em"
     " figcaption figure h1 h2 h3 h4 h5 h6 hr i img ins kbd li ol p pre q s samp small span"
-    " strike strong sub summary sup table tbody td tfoot th thead tr tt u ul"
+    " strike strong sub summary sup table tbody td tfoot th thead tr tt u ul wbr"
 )
 _TAGS = frozenset(_TAG_NAMES.split())
 _GLOBAL_ATTRS = {"class", "id", "title", "lang", "dir"}
@@ -219,6 +219,7 @@ _CSS = """
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.15em 0.35em !important;
     overflow-wrap: anywhere; white-space: normal !important; }
   .jp-RenderedHTMLCommon table.oskil-table td.num { white-space: nowrap !important; }
+  .jp-RenderedHTMLCommon table.oskil-table td, .jp-RenderedHTMLCommon table.oskil-table th { min-width: 4.2em; }
   tr, img, .jp-RenderedImage { break-inside: avoid; }
   thead { display: table-header-group; }
   h1, h2, h3 { break-after: avoid; }

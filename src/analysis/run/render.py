@@ -219,7 +219,7 @@ _CSS = """
   .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.15em 0.35em !important;
     overflow-wrap: anywhere; white-space: normal !important; }
   .jp-RenderedHTMLCommon table.oskil-table td.num { white-space: nowrap !important; }
-  .jp-RenderedHTMLCommon table.oskil-table td, .jp-RenderedHTMLCommon table.oskil-table th { min-width: 4.2em; }
+  .jp-RenderedHTMLCommon table.oskil-table td, .jp-RenderedHTMLCommon table.oskil-table th { min-width: 3em; }
   tr, img, .jp-RenderedImage { break-inside: avoid; }
   thead { display: table-header-group; }
   h1, h2, h3 { break-after: avoid; }

@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 LOCK_HASH := $(shell cat requirements.lock pyproject.toml 2>/dev/null | sha256sum | cut -c1-12)
 STAMP  := $(VENV)/.installed-$(LOCK_HASH)
 
-.PHONY: help reproduce test lab bench lint gazetteer browser env clean-reports
+.PHONY: help reproduce test lab bench lint gazetteer browser env tools clean-reports
 .DEFAULT_GOAL := help
 
 help:  ## this list
@@ -25,18 +25,27 @@ $(STAMP): requirements.lock pyproject.toml
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
+# cffconvert (CITATION.cff check) and nbstripout (notebook check) pin jsonschema<4, which Jupyter cannot run
+# with: they get their own small venv, from requirements-tools.lock.
+TOOLS := $(VENV)/tools/.installed-$(shell sha256sum requirements-tools.lock 2>/dev/null | cut -c1-12)
+tools: $(TOOLS)  ## a small separate venv with cffconvert and nbstripout (the citation and notebook checks)
+$(TOOLS): requirements-tools.lock | $(STAMP)
+	@test -x $(VENV)/tools/bin/python || $(PYTHON) -m venv $(VENV)/tools
+	$(VENV)/tools/bin/python -m pip install --disable-pip-version-check -q -r requirements-tools.lock
+	@rm -f $(VENV)/tools/.installed-* && touch $@
+
 reproduce: $(STAMP)  ## clean the data, run every notebook, render reports/ (sets up .venv first)
 	$(BIN)/python -m analysis clean
 	$(BIN)/python -m analysis run
 
 # Headless Chromium from the OS packages, for the rendered-report browser test.
-browser:  ## install headless Chromium (OS packages) for the rendered-report browser test
-	@command -v chromium >/dev/null 2>&1 || { \
+browser:  ## install headless Chromium and pdftotext (OS packages) for the rendered-report and print tests
+	@{ command -v chromium && command -v pdftotext; } >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
-	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	    apt-get update -qq >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium poppler-utils >/dev/null; \
 	  else echo "chromium not installed and cannot install it: browser tests will be skipped"; fi; }
 
-test: $(STAMP) browser  ## run the tests (sets up .venv and headless Chromium first)
+test: $(STAMP) browser tools  ## run the tests (sets up .venv, the tools venv and headless Chromium first)
 	$(BIN)/python -m pytest -q
 
 lint: $(STAMP)  ## ruff check src tests tools

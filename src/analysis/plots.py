@@ -134,20 +134,46 @@ def alt_text(fig: plt.Figure) -> str:
     return _ALT.get(fig) or default_alt(fig, fig.get_suptitle() or "Figure")
 
 
+PRINT_DPI = 200  # the PNG saved next to the report: sharp when printed at page width
+
+
+def save_files(fig: plt.Figure, title: str) -> list[tuple[str, str]]:
+    """Save the figure as PNG (PRINT_DPI) and SVG where the report runner asked (analysis.outputs); return the
+    (label, href) links, [] when not run by the runner. Deterministic: no date in the SVG, fixed ids."""
+    from analysis.outputs import next_name
+
+    target = next_name("figure", title)
+    if target is None:
+        return []
+    path, href = target
+    with plt.rc_context({"svg.hashsalt": "oskil", "svg.fonttype": "path"}):
+        fig.savefig(path.with_suffix(".png"), format="png", dpi=PRINT_DPI, bbox_inches="tight",
+                    metadata={"Software": None})
+        fig.savefig(path.with_suffix(".svg"), format="svg", bbox_inches="tight", metadata={"Date": None})
+    return [(f"PNG, {PRINT_DPI} dpi", href + ".png"), ("SVG", href + ".svg")]
+
+
 def show(fig: plt.Figure) -> None:
-    """Display the figure as a PNG that carries its alt text (the rendered report puts it on the <img>), then
-    close it so the inline backend does not show it a second time without one."""
+    """Display the figure as a PNG that carries its alt text (the rendered report puts it on the <img>), with
+    links to its print-resolution PNG and SVG files when the report runner asked for them, then close it so the
+    inline backend does not show it a second time without one."""
     import base64
     import io
 
     from IPython.display import display
 
+    from analysis.outputs import links_html
+
     alt = alt_text(fig)
     buf = io.BytesIO()
     fig.savefig(buf, format="png", bbox_inches="tight")
+    links = save_files(fig, fig.get_suptitle() or alt)
     plt.close(fig)
     display({"image/png": base64.b64encode(buf.getvalue()).decode("ascii"), "text/plain": f"[figure: {alt}]"},
             raw=True, metadata={"image/png": {"alt": alt}})
+    if links:
+        display({"text/html": links_html("Figure files", links),
+                 "text/plain": "Figure files: " + ", ".join(href for _, href in links)}, raw=True)
 
 
 def count_axis(ax: plt.Axes, axis: str = "y", nbins: int | str = "auto") -> None:

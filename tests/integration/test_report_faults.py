@@ -88,7 +88,9 @@ def test_data_changed_mid_run_fails_the_run_and_keeps_the_cited_report(tmp_path,
     finally:
         run_cli.execute = real
     assert html.read_bytes() == cited  # the cited report is untouched
-    assert sorted(p.name for p in html.parent.iterdir()) == sorted([html.name, html.with_suffix(".ipynb").name])
+    files = html.with_name(html.stem + "_files")  # the cited report's figure and table files, kept
+    assert sorted(p.name for p in html.parent.iterdir()) == sorted([html.name, html.with_suffix(".ipynb").name,
+                                                                    files.name])
 
 
 def test_a_clean_waits_for_a_report_reading_its_folder(tmp_path, own_data, make_raw, subprocess_env, python):

@@ -79,11 +79,15 @@ def test_collect_outside_git_and_cite_line(project) -> None:
     assert prov["git_commit"] == "unknown"
     assert list(prov["data_files"]) == ["events.parquet"]
     assert prov["run_time_utc"].endswith("Z")
-    cite = prov["cite_as"]
-    assert cite.startswith("Jane Doe, Oskil contributors (20")
-    assert '"Fixture shelling report" (report, parameters ' + prov["parameters_hash"] in cite
-    assert "code unknown" in cite and f"data sha256 {prov['data_sha256'][:12]}" in cite
-    assert cite.endswith("Oskil v0.1.0. https://example.org/oskil")
+    assert prov["changed_parameters"] == {"min_n": 5}
+    assert prov["cite_as"] == (
+        f'Jane Doe, Oskil contributors ({prov["run_time_utc"][:4]}). "Fixture shelling report" (report; min_n=5; '
+        f'parameters {prov["parameters_hash"]}; code unknown; data sha256 {prov["data_sha256"][:12]}). Oskil v0.1.0. '
+        f'Run and accessed {prov["run_time_utc"][:10]}. https://example.org/oskil'
+    )
+    assert prov["bibtex"].startswith("@misc{oskil_fixture_report_" + prov["parameters_hash"])
+    assert "author       = {Doe, Jane and {Oskil contributors}}" in prov["bibtex"]
+    assert {"pandas", "pyarrow"} <= set(prov["packages"])  # the fixture imports pandas; pandas reads via pyarrow
 
 
 def test_git_state_commit_and_dirty(tmp_path: Path) -> None:
@@ -110,11 +114,66 @@ def test_git_state_commit_and_dirty(tmp_path: Path) -> None:
     assert p.git_state(tmp_path) == (commit, True)
 
 
-def test_cite_as_without_citation_file() -> None:
-    line = p.cite_as({}, title="T", year="2026", phash="1a2b3c4d", commit="abcdef0123", dhash="", version="0.1.0")
-    assert line == (
-        'Oskil contributors (2026). "T" (report, parameters 1a2b3c4d, code abcdef0, no data files). Oskil v0.1.0.'
+PROV = {"title": "Shelling patterns", "notebook": "shelling_patterns.ipynb", "notebook_path": "notebooks/x.ipynb",
+        "parameters_hash": "1a2b3c4d", "run_time_utc": "2026-11-30T09:05:01Z", "git_commit": "abcdef0123",
+        "git_dirty": False, "data_sha256": "f" * 64, "package_version": "0.1.0"}
+
+
+def test_cite_as_names_changed_parameters_the_run_date_and_uncommitted_code() -> None:
+    from analysis.run.cite import cite_as
+
+    prov = {**PROV, "changed_parameters": {"speakers": ["UA", "RU"], "pivot_place": "Izium", "civilians_only": True},
+            "git_dirty": True}
+    assert cite_as(prov) == (
+        'Oskil contributors (2026). "Shelling patterns" (report; speakers=UA,RU, pivot_place=Izium, '
+        "civilians_only=True; parameters 1a2b3c4d; code abcdef0 (uncommitted changes); data sha256 ffffffffffff). "
+        "Oskil v0.1.0. Run and accessed 2026-11-30."
     )
+    assert "default parameters; parameters 1a2b3c4d; code abcdef0;" in cite_as({**PROV, "changed_parameters": {}})
+    assert "; no data files)" in cite_as({**PROV, "data_sha256": ""})
+
+
+def test_readable_values_are_what_a_reader_types_back() -> None:
+    from analysis.run.cite import readable_parameters, readable_value
+
+    assert readable_value("Kharkiv city") == "Kharkiv city"
+    assert readable_value("a, b") == '"a, b"' and readable_value("") == '""' and readable_value("x=1") == '"x=1"'
+    assert readable_value(["third parties", "UA"]) == "third parties,UA" and readable_value([]) == "[]"
+    assert [readable_value(v) for v in (None, False, 7, 0.5)] == ["None", "False", "7", "0.5"]
+    assert readable_parameters({}) == "default parameters"
+
+
+def test_bibtex_entry_escapes_latex_and_carries_code_data_and_date() -> None:
+    from analysis.run.cite import bibtex, citation_fields
+
+    citation = citation_fields({"title": "Oskil: long title", "version": "0.2.0", "url": "https://e.org/o",
+                                "authors": [{"name": "Oskil contributors"}]}, "0.1.0")
+    entry = bibtex({**PROV, "title": "50% & more_", "citation": citation, "changed_parameters": {"freq": "M"}})
+    assert entry.startswith("@misc{oskil_shelling_patterns_1a2b3c4d_ffffffff,\n")
+    assert r"title        = {{50\% \& more\_}: report, freq=M}," in entry
+    assert "author       = {{Oskil contributors}}," in entry
+    assert r"howpublished = {Oskil v0.2.0, code abcdef0, data sha256 ffffffffffff}," in entry
+    assert "url          = {https://e.org/o}," in entry and entry.endswith("urldate      = {2026-11-30}\n}")
+    assert entry.count("{") == entry.count("}")
+
+
+def test_notebook_packages_follow_the_project_imports(tmp_path: Path) -> None:
+    """Imports of the notebook and of the `analysis` modules it uses count; the standard library does not."""
+    import nbformat
+
+    from analysis.run.packages import imported_modules, notebook_packages
+
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_code_cell("%matplotlib inline\nimport json, os\nfrom analysis import plots\n"
+                                  "import pandas as pd"),
+        nbformat.v4.new_code_cell("this is not python ("),
+    ])
+    nbformat.write(nb, tmp_path / "n.ipynb")
+    modules = imported_modules(tmp_path / "n.ipynb")
+    assert {"matplotlib", "numpy", "seaborn", "pandas", "pyarrow"} <= modules  # plots imports the first three
+    assert not modules & {"json", "os", "analysis", "__future__"}
+    versions = notebook_packages(tmp_path / "n.ipynb")
+    assert versions["pandas"] == __import__("pandas").__version__ and "seaborn" in versions
 
 
 def test_resolve_data_prefers_the_notebooks_data_dir_parameter(tmp_path: Path) -> None:

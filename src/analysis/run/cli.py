@@ -14,6 +14,7 @@ from pathlib import Path
 
 from analysis.folder_lock import shared_lock
 from analysis.paths import find, project_path, repo_root
+from analysis.run import files
 from analysis.run import provenance as prov_mod
 from analysis.run.execute import NotebookFailed, execute, sweep_stale
 from analysis.run.index import INDEX_NAME, build_index, read_provenance
@@ -93,17 +94,21 @@ def run_report(
         out_html = folder / f"{stem}.html"
         if not _inside(out_html, reports_dir):  # cannot happen with slugify; belt and braces
             raise NotebookFailed(f"refusing to write outside {reports_dir}: {out_html}")
-        result = execute(notebook, given, folder / f"{stem}.ipynb", data_dir=data_dir,
-                         failed_dir=reports_dir / "_failed", staged=True)
-        try:
-            check_reads(result.reads, data_dir, provenance["data_files"], notebook.name)
-            same_data_or_new(out_html, provenance)
-            provenance["key_figures"] = result.key_figures
-            render(result.output, provenance, out_html, no_code=no_code, notebook_dir=notebook.parent)
-        except BaseException:
-            result.output.unlink(missing_ok=True)
-            raise
-        os.replace(result.output, folder / f"{stem}.ipynb")
+        with files.staged(folder, stem) as staging:  # the notebook's figure and table files (PNG, SVG, CSV)
+            result = execute(notebook, given, folder / f"{stem}.ipynb", data_dir=data_dir,
+                             failed_dir=reports_dir / "_failed", staged=True)
+            try:
+                check_reads(result.reads, data_dir, provenance["data_files"], notebook.name)
+                # files read through analysis.load (None: it logged none, so `verify` checks every file)
+                provenance["data_read"] = sorted({n for entry in result.reads for n in entry.get("files", {})}) or None
+                same_data_or_new(out_html, provenance)
+                provenance["key_figures"] = result.key_figures
+                render(result.output, provenance, out_html, no_code=no_code, notebook_dir=notebook.parent)
+            except BaseException:
+                result.output.unlink(missing_ok=True)
+                raise
+            os.replace(result.output, folder / f"{stem}.ipynb")
+            files.publish(staging, files.files_dir(out_html))
     return out_html, provenance
 
 
@@ -169,7 +174,8 @@ def claim_reports(reports: Path) -> str | None:
         if entry.name.startswith(".") or entry.name in (INDEX_NAME, "_failed"):
             continue
         inner = list(entry.iterdir()) if entry.is_dir() else [entry]
-        foreign = [f for f in inner if not f.name.startswith(".") and f.suffix not in (".html", ".ipynb")]
+        foreign = [f for f in inner if not f.name.startswith(".") and f.suffix not in (".html", ".ipynb")
+                   and not (f.is_dir() and f.name.endswith(files.SUFFIX))]
         if not entry.is_dir() or foreign:
             first = foreign[0] if foreign else entry
             return (f"{first}: expected a reports folder holding only what `run` writes; refusing to write "

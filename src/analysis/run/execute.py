@@ -11,6 +11,7 @@ import contextlib
 import json
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -164,7 +165,7 @@ _PID = re.compile(r"\.pid(\d+)\.")
 def sweep_stale(folder: Path) -> list[Path]:
     """Delete hidden temporary files in folder (and its subfolders) left by runs whose process is gone."""
     gone = []
-    for path in Path(folder).rglob(".*.tmp*") if Path(folder).is_dir() else ():
+    for path in list(Path(folder).rglob(".*.tmp*")) if Path(folder).is_dir() else ():
         m = _PID.search(path.name)
         if m is None:
             continue
@@ -175,7 +176,10 @@ def sweep_stale(folder: Path) -> list[Path]:
             pass
         except PermissionError:
             continue  # alive, another user's
-        path.unlink(missing_ok=True)
+        if path.is_dir():  # a run's staged figure and table files (run/files.py)
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
         gone.append(path)
     return gone
 

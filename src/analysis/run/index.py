@@ -19,10 +19,16 @@ _PAGE = """<!DOCTYPE html>
 body {{ font-family: system-ui, sans-serif; margin: 2em; }}
 table {{ border-collapse: collapse; }}
 th, td {{ border-bottom: 1px solid #ddd; padding: 0.3em 0.8em; text-align: left; vertical-align: top; }}
-code {{ font-size: 0.9em; }}
+code {{ font-size: 0.9em; overflow-wrap: anywhere; }}
+.nocode {{ font-size: 0.8em; border: 1px solid #999; border-radius: 3px; padding: 0 0.3em; }}
+ul {{ margin: 0; padding-left: 1.1em; }}
+@media print {{ body {{ margin: 0; font-size: 9pt; }} @page {{ margin: 15mm 12mm; }} }}
 </style></head>
 <body><h1>Oskil reports</h1>
-<table><thead><tr><th>Report</th><th>Parameters</th><th>Run (UTC)</th><th>Commit</th></tr></thead>
+<p>One row per rendered report: the parameters it changed from the notebook's defaults, the data it was computed
+from (sha256), its first key figures, when it was run and from which code.</p>
+<table><thead><tr><th>Report</th><th>Changed parameters</th><th>Data (sha256)</th><th>Key figures</th>
+<th>Run (UTC)</th><th>Code</th></tr></thead>
 <tbody>
 {rows}
 </tbody></table>
@@ -31,9 +37,12 @@ code {{ font-size: 0.9em; }}
 
 
 def read_provenance(report_html: Path) -> dict | None:
-    """The JSON embedded by render.py, or None if the file is not an Oskil report."""
-    soup = BeautifulSoup(Path(report_html).read_text(encoding="utf-8"), "html.parser")
-    tag = soup.find("script", id=PROVENANCE_ID)
+    """The JSON embedded by render.py, or None if the file is not an Oskil report (or not text at all)."""
+    try:
+        text = Path(report_html).read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError):
+        return None
+    tag = BeautifulSoup(text, "html.parser").find("script", id=PROVENANCE_ID)
     if tag is None or not tag.string:
         return None
     try:
@@ -43,22 +52,38 @@ def read_provenance(report_html: Path) -> dict | None:
     return data if isinstance(data, dict) else None
 
 
-def _value(value: object) -> str:
-    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+KEY_FIGURES_SHOWN = 3
+
+
+def _changed(prov: dict) -> dict:
+    if isinstance(prov.get("changed_parameters"), dict):
+        return prov["changed_parameters"]
+    return dict(prov.get("given") or {})  # reports rendered before changed parameters were recorded
 
 
 def _row(link: str, prov: dict) -> str:
+    from analysis.report import format_value
+    from analysis.run.cite import readable_value
+
     esc = html.escape
-    params = "<br>".join(
-        f"{esc(str(k))} = <code>{esc(_value(v))}</code>" for k, v in prov.get("parameters", {}).items()
-    )
+    changed = _changed(prov)
+    params = "<br>".join(f"{esc(str(k))}=<code>{esc(readable_value(v))}</code>" for k, v in changed.items())
     commit = str(prov.get("git_commit", "unknown"))[:7]
     if prov.get("git_dirty") is True:
-        commit += " (dirty)"
+        commit += " (uncommitted changes)"
     title = esc(str(prov.get("title") or prov.get("notebook") or link))
+    nocode = ' <span class="nocode">no code</span>' if prov.get("render", {}).get("no_code") else ""
+    figures = [(k, v) for k, v in (prov.get("key_figures") or {}).items()][:KEY_FIGURES_SHOWN]
+    shown = "".join(f"<li>{esc(str(k))}: {esc(format_value(v) if isinstance(v, int | float | str) else str(v))}</li>"
+                    for k, v in figures)
+    more = len(prov.get("key_figures") or {}) - len(figures)
+    shown += f"<li>… {more} more in the report</li>" if more > 0 else ""
+    data = str(prov.get("data_sha256") or "")
     return (
-        f'<tr><td><a href="{esc(link)}">{title}</a><br><small>{esc(str(prov.get("notebook", "")))}</small></td>'
-        f"<td>{params or 'defaults'}</td><td>{esc(str(prov.get('run_time_utc', '')))}</td>"
+        f'<tr><td><a href="{esc(link)}">{title}</a>{nocode}<br><small>{esc(str(prov.get("notebook", "")))}</small></td>'
+        f"<td>{params or 'defaults'}</td><td><code>{esc(data[:12]) or 'no data'}</code></td>"
+        f"<td><ul>{shown}</ul></td>"
+        f"<td>{esc(str(prov.get('run_time_utc', '')).replace('T', ' ').removesuffix('Z'))}</td>"
         f"<td><code>{esc(commit)}</code></td></tr>"
     )
 
@@ -75,5 +100,5 @@ def build_index(reports_dir: Path) -> Path:
             link = "/".join(quote(part) for part in path.relative_to(reports_dir).parts)
             key = (str(prov.get("title", "")), str(prov.get("notebook", "")), link)
             entries.append((key, _row(link, prov)))
-    rows = "\n".join(row for _, row in sorted(entries)) or '<tr><td colspan="4">No reports yet.</td></tr>'
+    rows = "\n".join(row for _, row in sorted(entries)) or '<tr><td colspan="6">No reports yet.</td></tr>'
     return atomic_write(reports_dir / INDEX_NAME, _PAGE.format(rows=rows))

@@ -73,6 +73,9 @@ def _block_items(block: Tag | None) -> list[tuple[str, str]]:
             items.append((f"{caption}: {_text(key) if key else '(row)'}", _text(row.find("td") or row)))
     cite = block.find(class_="oskil-cite")
     items.append(("Cite as", _text(cite) if cite else "(missing)"))
+    bib = block.find(class_="oskil-bibtex")
+    if bib is not None:
+        items.append(("BibTeX", _text(bib)))
     return items
 
 

@@ -18,6 +18,8 @@ from pathlib import Path
 import nbformat
 
 from analysis.checksum import sha256
+from analysis.run.cite import bibtex, citation_fields, cite_as
+from analysis.run.packages import notebook_packages
 
 Params = dict[str, object]
 
@@ -72,6 +74,12 @@ def slugify(text: str, limit: int = SLUG_MAX) -> str:
 def same_value(a: object, b: object) -> bool:
     """Equal and of the same type (so True != 1 and 1 != 1.0 for naming and hashing)."""
     return type(a) is type(b) and a == b
+
+
+def changed_parameters(effective: Params, defaults: Params) -> Params:
+    """The parameters that differ from the notebook's defaults (what a citation names), in notebook order."""
+    return {name: value for name, value in effective.items()
+            if name not in defaults or not same_value(value, defaults[name])}
 
 
 def report_stem(notebook_stem: str, effective: Params, defaults: Params) -> str:
@@ -152,33 +160,6 @@ def read_citation(repo_root: Path) -> dict:
     return loaded if isinstance(loaded, dict) else {}
 
 
-def _authors(citation: dict) -> str:
-    names = []
-    for author in citation.get("authors") or []:
-        if isinstance(author, dict):
-            name = author.get("name") or " ".join(
-                str(author[k]) for k in ("given-names", "family-names") if author.get(k)
-            )
-            if name:
-                names.append(str(name))
-    project = citation.get("title") or "Oskil"
-    return ", ".join(names) if names else f"{project} contributors"
-
-
-def cite_as(citation: dict, *, title: str, year: str, phash: str, commit: str, dhash: str, version: str) -> str:
-    """Citation line: authors (year). "title" (report, parameters, code, data). Project vN. URL."""
-    project = citation.get("title") or "Oskil"
-    version = str(citation.get("version") or version)
-    url = citation.get("url") or citation.get("repository-code")
-    code = commit[:7] if commit != "unknown" else "unknown"
-    data = f"data sha256 {dhash[:12]}" if dhash else "no data files"
-    line = (
-        f'{_authors(citation)} ({year}). "{title}" (report, parameters {phash}, code {code}, {data}). '
-        f"{project} v{version}."
-    )
-    return f"{line} {url}" if url else line
-
-
 def _version(module: str) -> str:
     try:
         return str(__import__(module).__version__)
@@ -205,11 +186,12 @@ def collect(notebook_path: Path, parameters: Params, data_dir: Path, repo_root: 
     phash = params_hash(effective)
     dhash = data_hash(checksums) if checksums else ""
     version = _version("analysis")
-    return {
+    prov = {
         "title": title,
         "notebook": notebook_path.name,
         "notebook_path": _relative(notebook_path, repo_root),
         "parameters": effective,
+        "changed_parameters": changed_parameters(effective, defaults),
         "parameters_hash": phash,
         "run_time_utc": now.strftime("%Y-%m-%dT%H:%M:%SZ"),
         "package_version": version,
@@ -218,16 +200,12 @@ def collect(notebook_path: Path, parameters: Params, data_dir: Path, repo_root: 
         "python_version": platform.python_version(),
         "pandas_version": _version("pandas"),
         "papermill_version": _version("papermill"),
+        "packages": notebook_packages(notebook_path),
         "data_dir": _relative(data_dir, repo_root),
         "data_files": checksums,
         "data_sha256": dhash,
-        "cite_as": cite_as(
-            read_citation(repo_root),
-            title=title,
-            year=str(now.year),
-            phash=phash,
-            commit=commit,
-            dhash=dhash,
-            version=version,
-        ),
+        "citation": citation_fields(read_citation(repo_root), version),
     }
+    prov["cite_as"] = cite_as(prov)
+    prov["bibtex"] = bibtex(prov)
+    return prov

@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import html
 import json
+import re
 from pathlib import Path
 
 import bleach
@@ -24,7 +25,7 @@ from analysis.run import PROVENANCE_ID, atomic_write
 _TAG_NAMES = (
     "a abbr acronym b blockquote br caption code col colgroup dd del details div dl dt em"
     " figcaption figure h1 h2 h3 h4 h5 h6 hr i img ins kbd li ol p pre q s samp small span"
-    " strike strong sub summary sup table tbody td tfoot th thead tr tt u ul"
+    " strike strong sub summary sup table tbody td tfoot th thead tr tt u ul wbr"
 )
 _TAGS = frozenset(_TAG_NAMES.split())
 _GLOBAL_ATTRS = {"class", "id", "title", "lang", "dir"}
@@ -181,6 +182,7 @@ jp-needs-dark-background
 """
 
 _CSS = """
+.oskil-nav { font-family: system-ui, sans-serif; font-size: 0.9em; max-width: 60em; margin: 0.8em auto 0; }
 .oskil-provenance { font-family: system-ui, sans-serif; font-size: 0.9em; margin: 1em auto 2em;
   padding: 0.8em 1.2em; border: 1px solid #ccc; border-radius: 6px; background: #f8f8f8; max-width: 60em; }
 .oskil-provenance h2 { margin-top: 0; }
@@ -190,6 +192,41 @@ _CSS = """
   vertical-align: top; }
 .oskil-provenance code { font-size: 0.9em; word-break: break-all; }
 .oskil-cite { padding: 0.5em; background: #fff; border-left: 3px solid #888; }
+.oskil-bibtex pre { background: #fff; padding: 0.5em; border-left: 3px solid #ccc; font-size: 0.85em;
+  white-space: pre-wrap; overflow-wrap: anywhere; }
+.oskil-toc { font-family: system-ui, sans-serif; max-width: 60em; margin: 0 auto 2em; }
+.oskil-toc h2 { font-size: 1.1em; margin: 0 0 0.3em; }
+.oskil-files { font-family: system-ui, sans-serif; font-size: 0.85em; margin: 0.2em 0 0.8em; }
+/* tables: no index column, wide ones wrap rather than run off the page */
+.jp-RenderedHTMLCommon table.oskil-table { table-layout: auto; max-width: 100%; }
+.jp-RenderedHTMLCommon table.oskil-table td, .jp-RenderedHTMLCommon table.oskil-table th {
+  overflow-wrap: anywhere; white-space: normal; }
+.jp-RenderedHTMLCommon table.oskil-table td.num, .jp-RenderedHTMLCommon table.oskil-table th.num {
+  text-align: right; white-space: nowrap; }
+.jp-RenderedHTMLCommon table.oskil-table td.text, .jp-RenderedHTMLCommon table.oskil-table th.text {
+  text-align: left; }
+@page { size: auto; margin: 14mm 12mm; }  /* fits A4 (210 mm) and Letter (216 mm) alike */
+@media print {
+  body, .jp-Notebook { margin: 0 !important; padding: 0 !important; }
+  .oskil-nav { display: none; }
+  .oskil-provenance, .oskil-toc { max-width: none; margin: 0 0 1em; break-inside: avoid-page; }
+  .jp-Cell, .jp-Notebook-cell { padding: 0 !important; }
+  .jp-InputPrompt, .jp-OutputPrompt { display: none !important; }
+  .jp-OutputArea-output, .jp-RenderedHTMLCommon, .jp-InputArea-editor, .jp-Cell-inputWrapper,
+  .jp-Cell-outputWrapper, .jp-OutputArea-child { overflow: visible !important; max-width: 100% !important; }
+  pre, code, .highlight pre { white-space: pre-wrap !important; overflow-wrap: anywhere; word-break: break-word; }
+  .jp-RenderedHTMLCommon table, .oskil-provenance table { font-size: 7.5pt; max-width: 100%; }
+  .jp-RenderedHTMLCommon td, .jp-RenderedHTMLCommon th { padding: 0.15em 0.35em !important;
+    overflow-wrap: anywhere; white-space: normal !important; }
+  .jp-RenderedHTMLCommon table.oskil-table td.num { white-space: nowrap !important; }
+  .jp-RenderedHTMLCommon table.oskil-table td, .jp-RenderedHTMLCommon table.oskil-table th { min-width: 3em; }
+  tr, img, .jp-RenderedImage { break-inside: avoid; }
+  thead { display: table-header-group; }
+  h1, h2, h3 { break-after: avoid; }
+  img { max-width: 100% !important; height: auto !important; }
+  a[href^="http"]::after { content: ""; }
+}
+img { max-width: 100%; height: auto; }
 """
 
 
@@ -211,31 +248,68 @@ def _rows(pairs: list[tuple[str, object]], code: bool = False) -> str:
     return "".join(f"<tr><th>{_text(k)}</th><td>{wrap[0]}{_text(v)}{wrap[1]}</td></tr>" for k, v in pairs)
 
 
+def _readable(value: object) -> str:
+    from analysis.run.cite import readable_value
+
+    return readable_value(value)
+
+
 def provenance_block(prov: dict) -> str:
     """HTML block at the top of a report; every value is escaped."""
-    params = list(prov.get("parameters", {}).items())
+    changed = prov.get("changed_parameters")
+    params = "".join(
+        f"<tr><th>{_text(k)}</th><td>{html.escape(_readable(v))}"
+        f"{' <strong>(changed)</strong>' if isinstance(changed, dict) and k in changed else ''}</td></tr>"
+        for k, v in prov.get("parameters", {}).items())
     dirty = prov.get("git_dirty")
     commit = f"{prov.get('git_commit')}" + (" (uncommitted changes)" if dirty is True else "")
+    packages = prov.get("packages") or {}
     run = [
         ("Run (UTC)", prov.get("run_time_utc")),
         ("Package version", prov.get("package_version")),
         ("Code (git commit)", commit),
-        (
-            "Python / pandas / papermill",
-            " / ".join(str(prov.get(k)) for k in ("python_version", "pandas_version", "papermill_version")),
-        ),
+        ("Python", prov.get("python_version")),
+        ("Packages", ", ".join(f"{k} {v}" for k, v in packages.items()) if packages else
+         " / ".join(f"{k} {prov.get(k + '_version')}" for k in ("pandas", "papermill"))),
         ("Notebook", prov.get("notebook_path")),
     ]
-    files = list(prov.get("data_files", {}).items())
+    read = prov.get("data_read")
+    files = [(name, sha + ("" if not isinstance(read, list) else " (read)" if name in read else " (not read)"))
+             for name, sha in prov.get("data_files", {}).items()]
+    bib = prov.get("bibtex")
     return (
         f'<section class="oskil-provenance" id="oskil-provenance-block">'
         f"<h2>{_text(prov.get('title', ''))}</h2>"
-        f"<table><caption>Parameters</caption>{_rows(params) or '<tr><td>none</td></tr>'}</table>"
+        f'<p class="oskil-cite"><strong>Cite as:</strong> {_text(prov.get("cite_as", ""))}</p>'
+        + (f'<div class="oskil-bibtex"><strong>BibTeX</strong><pre>{html.escape(str(bib))}</pre></div>' if bib else "")
+        + f"<table><caption>Parameters</caption>{params or '<tr><td>none</td></tr>'}</table>"
         f"<table><caption>Run</caption>{_rows(run)}</table>"
         f"<table><caption>Data files (SHA-256)</caption>{_rows(files, code=True) or '<tr><td>none</td></tr>'}</table>"
-        f'<p class="oskil-cite"><strong>Cite as:</strong> {_text(prov.get("cite_as", ""))}</p>'
         f"</section>"
     )
+
+
+INDEX_LINK = "../index.html"  # a report is reports/<notebook>/<file>.html
+_HEADING = re.compile(r'<h([23]) id="([^"]+)">(.*?)<a class="anchor-link"', re.S)
+TOC_MARK = "<!--oskil-toc-->"
+
+
+def toc(body: str) -> str:
+    """A contents list of the notebook's section headings (## and ###), linking to their anchors."""
+    items = []
+    for level, anchor, inner in _HEADING.findall(body):
+        label = re.sub(r"<[^>]+>", "", inner).strip()
+        indent = ' class="sub"' if level == "3" else ""
+        items.append(f'<li{indent}><a href="#{anchor}">{label}</a></li>')
+    if not items:
+        return ""
+    return f'<nav class="oskil-toc" aria-label="Contents"><h2>Contents</h2><ol>{"".join(items)}</ol></nav>'
+
+
+def header(prov: dict) -> str:
+    """Back link to the index, the provenance block, then the contents (filled in after export)."""
+    back = f'<nav class="oskil-nav"><a href="{INDEX_LINK}">← All reports (index)</a></nav>'
+    return back + provenance_block(prov) + TOC_MARK
 
 
 def render(
@@ -276,10 +350,10 @@ def render_html(executed_ipynb: Path, provenance: dict, no_code: bool = False,
         },
         "oskil": {
             "id": PROVENANCE_ID,
-            "block": provenance_block(provenance),
+            "block": header(provenance),
             "json": script_json(provenance),
             "css": _CSS,
         },
     }
     body, _ = exporter.from_notebook_node(nb, resources=resources)
-    return body
+    return body.replace(TOC_MARK, toc(body), 1)

@@ -61,16 +61,22 @@ def consistency(old: dict) -> list[Check]:
     files = old.get("data_files", {})
     dhash = data_hash(files) if isinstance(files, dict) and files else ""
     cite = str(old.get("cite_as", ""))
-    commit = str(old.get("git_commit", "unknown"))
-    code = commit[:7] if commit != "unknown" else "unknown"
-    data = f"data sha256 {dhash[:12]})" if dhash else "no data files)"
     wanted = {
         "parameters hash": (str(old.get("parameters_hash")), phash),
         "data sha256": (str(old.get("data_sha256", "")), dhash),
-        "Cite as: parameters": ("present" if f"parameters {phash}," in cite else cite, "present"),
-        "Cite as: code": ("present" if f"code {code}," in cite else cite, "present"),
-        "Cite as: data": ("present" if data in cite else cite, "present"),
     }
+    if "citation" in old:  # the line and the BibTeX entry follow from the provenance alone
+        from analysis.run.cite import bibtex, cite_as
+
+        wanted["Cite as"] = (cite, cite_as(old))
+        wanted["BibTeX"] = (str(old.get("bibtex", "")), bibtex(old))
+    else:  # reports rendered before the citation fields were recorded
+        commit = str(old.get("git_commit", "unknown"))
+        code = commit[:7] if commit != "unknown" else "unknown"
+        data = f"data sha256 {dhash[:12]})" if dhash else "no data files)"
+        wanted["Cite as: parameters"] = ("present" if f"parameters {phash}," in cite else cite, "present")
+        wanted["Cite as: code"] = ("present" if f"code {code}," in cite else cite, "present")
+        wanted["Cite as: data"] = ("present" if data in cite else cite, "present")
     return [Check("report", item, SAME if a == b else CHANGED, a, b) for item, (a, b) in wanted.items()]
 
 
@@ -81,8 +87,7 @@ def compare(old: dict, new: dict) -> list[Check]:
     for key, item in (("notebook_path", "notebook path"), ("title", "title")):
         if key in old and key in new:
             checks.append(_field("report", item, key, old, new))
-    data = _diff("data", old.get("data_files", {}), new.get("data_files", {}))
-    checks += data or [Check("data", "(no data files)", SAME)]
+    checks += data_checks(old, new)
     dirty = {old.get("git_dirty"), new.get("git_dirty")}
     dirty_status = SAME if dirty == {False} else "dirty" if True in dirty else "unknown"
     checks += [
@@ -103,7 +108,26 @@ def compare(old: dict, new: dict) -> list[Check]:
         ("papermill_version", "papermill"),
     ):
         checks.append(_field("environment", item, key, old, new))
+    packages = {k: v for k, v in old.get("packages", {}).items() if k not in ("pandas", "papermill")}
+    checks += _diff("environment", packages, {k: v for k, v in new.get("packages", {}).items() if k in packages})
     return checks
+
+
+def data_checks(old: dict, new: dict) -> list[Check]:
+    """The data files the cited run read (area 'data', which decides), and the folder's other files (area
+    'other data', shown only): a table the notebook never read cannot make a report not reproduce. A report
+    that recorded no reads (rendered before reads were recorded, or whose notebook read its data without
+    analysis.load) is checked on every file."""
+    old_files, new_files = old.get("data_files", {}), new.get("data_files", {})
+    read = old.get("data_read")
+    if not isinstance(read, list):
+        return _diff("data", old_files, new_files) or [Check("data", "(no data files)", SAME)]
+    wanted = set(read)
+    checks = _diff("data", {k: v for k, v in old_files.items() if k in wanted},
+                   {k: v for k, v in new_files.items() if k in wanted})
+    checks += _diff("other data", {k: v for k, v in old_files.items() if k not in wanted},
+                    {k: v for k, v in new_files.items() if k not in wanted})
+    return checks or [Check("data", "(no data files)", SAME)]
 
 
 def failures(checks: list[Check], strict: bool = False) -> list[Check]:
@@ -124,7 +148,7 @@ def format_table(checks: list[Check]) -> str:
     """Plain-text verdict table: area, item, status, then old -> new where they differ."""
     rows = [("AREA", "ITEM", "STATUS", "DETAIL")]
     for c in checks:
-        old, new = (_short(c.old), _short(c.new)) if c.area == "data" else (c.old, c.new)
+        old, new = (_short(c.old), _short(c.new)) if c.area in ("data", "other data") else (c.old, c.new)
         rows.append((c.area, c.item, c.status, f"{old} -> {new}" if c.old != c.new else new))
     widths = [max(len(r[i]) for r in rows) for i in range(3)]
     lines = ("  ".join(r[i].ljust(widths[i]) for i in range(3)) + "  " + r[3] for r in rows)

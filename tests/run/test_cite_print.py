@@ -27,14 +27,16 @@ def tool(name: str) -> Path:
     return path
 
 
-def test_citation_cff_is_valid_and_names_repository_and_both_licences() -> None:
+def test_citation_cff_is_valid_and_names_both_licences() -> None:
     done = subprocess.run([tool("cffconvert"), "--validate", "-i", REPO / "CITATION.cff"],
                           capture_output=True, text=True, check=False)
     assert done.returncode == 0 and "valid" in done.stdout, done.stdout + done.stderr
     import yaml
 
     cff = yaml.safe_load((REPO / "CITATION.cff").read_text(encoding="utf-8"))
-    assert cff["license"] == "MIT" and cff["repository-code"] and cff["url"]
+    assert cff["license"] == "MIT"
+    for key in ("repository-code", "url"):  # absent until the project has a public address; never a placeholder
+        assert key not in cff or str(cff[key]).startswith("https://")
     assert [r["license"] for r in cff["references"] if r["type"] == "data"] == ["CC-BY-4.0"]
     assert "MIT License" in (REPO / "LICENSE").read_text()
     assert "https://creativecommons.org/licenses/by/4.0/legalcode" in (REPO / "LICENSE-DATA").read_text()

@@ -37,7 +37,7 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 
-from analysis.clean.places import skeleton
+from analysis.clean.places import fold_names
 
 #: attack types an unspecific report (plain shelling, unknown cause) may be a report of
 ATTACKS = ("shelling", "missile_strike", "air_strike", "drone_strike")
@@ -74,27 +74,18 @@ class _Incident:
     series: dict[str, int]  # claimant -> the start of their past-day window in this incident (daily summaries)
 
 
-def _series(r: pd.DataFrame, published: pd.Series, claim_by: pd.Series, claimant: pd.Series) -> pd.Series:
-    """The claimant of a "past day" report (a two-day window ending on its publication day, the dating of a
-    daily summary), folded across spellings; None for other reports and for reports without a named claimant."""
-    pub = published.to_numpy().astype("datetime64[D]").astype("int64")
-    names = pd.Series(pd.unique(claimant.dropna()))
-    folded = claimant.map(dict(zip(names, names.map(skeleton), strict=True)))
-    key = claim_by.astype("str") + "|" + folded.astype("str")
-    past_day = (r["prec"].to_numpy() == 2) & (r["e"].to_numpy() - r["s"].to_numpy() == 1) & \
-        (r["e"].to_numpy() == pub) & folded.notna().to_numpy()
-    return pd.Series(np.where(past_day, key.to_numpy(dtype=object), None), index=r.index, dtype="object")
-
-
-def _claims(df: pd.DataFrame) -> pd.DataFrame:
-    """Publication day and claimant of each row; empty where a frame has no such columns (a test's)."""
-    out = pd.DataFrame(index=range(len(df)))
-    out["published"] = df["published"].to_numpy() if "published" in df else pd.NaT
-    out["published"] = out["published"].astype("datetime64[s]")
-    for col in ("claim_by", "claimant"):
-        out[col] = df[col].to_numpy() if col in df else None
-        out[col] = out[col].astype("str")
-    return out
+def _series(r: pd.DataFrame, events: pd.DataFrame, cas: pd.DataFrame) -> np.ndarray:
+    """Per report, the claimant of a "past day" report (a two-day window ending on its publication day, the
+    dating of a daily summary) as claim_by|folded name; None for other reports and for reports without a named
+    claimant (a frame without these columns, an importer's or a test's, has none)."""
+    w = pd.concat([f.reindex(columns=["published", "claim_by", "claimant"]) for f in (events, cas)],
+                  ignore_index=True)
+    folded = fold_names(w["claimant"].astype("str"))
+    pub = pd.to_datetime(w["published"]).to_numpy().astype("datetime64[D]").astype("int64")
+    s, e = r["s"].to_numpy(), r["e"].to_numpy()
+    past_day = (r["prec"].to_numpy() == 2) & (e - s == 1) & (e == pub) & folded.notna().to_numpy()
+    key = (w["claim_by"].astype("str") + "|" + folded.astype("str")).to_numpy(dtype=object)
+    return np.where(past_day, key, None)
 
 
 def reports(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
@@ -124,8 +115,7 @@ def reports(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
     r["prec"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64")
     for col in ("tod", "victim", "raion", "oblast"):
         r[col] = r[col].astype("object").where(r[col].notna(), None)
-    r["series"] = pd.concat([_claims(events), _claims(c)], ignore_index=True).pipe(lambda w: _series(
-        r, w["published"], w["claim_by"], w["claimant"]))
+    r["series"] = pd.Series(_series(r, events, c), dtype="object")
     return r
 
 

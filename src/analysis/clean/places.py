@@ -57,6 +57,13 @@ def fold(name: str | None) -> str | None:
     return s or None
 
 
+def fold_names(names: pd.Series) -> pd.Series:
+    """skeleton() of every cell (missing stays missing), worked out once per distinct name: the key that makes
+    Sinegubov, Syniehubov and Синєгубов one claimant or speaker."""
+    uniq = pd.Series(pd.unique(names.dropna()))
+    return names.map(dict(zip(uniq, uniq.map(skeleton), strict=True)))
+
+
 @functools.lru_cache(maxsize=1 << 17)
 def skeleton(name: str | None) -> str | None:
     """A looser key that erases the usual transliteration differences (y/i/j, kh/h, g/h, doubled letters)."""

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.clean.places import skeleton
+from analysis.clean.places import fold_names
 
 #: name -> what it does; the default first
 RULES = {
@@ -33,8 +33,7 @@ DEFAULT_RULE = "rising"
 def who(cas: pd.DataFrame) -> pd.Series:
     """The claimant a figure is attributed to, folded across spellings (Sinegubov = Syniehubov = Синєгубов).
     A figure with no named claimant is its body's (claim_by); an unnamed media figure is that report's own."""
-    names = pd.Series(pd.unique(cas["claimant"].dropna()))
-    folded = cas["claimant"].map(dict(zip(names, names.map(skeleton), strict=True)))
+    folded = fold_names(cas["claimant"])
     anon = cas["claim_by"].astype("str").where(cas["claim_by"] != "media",
                                                 "media|" + cas["source_id"].astype("str"))
     return (cas["claim_by"].astype("str") + "|" + folded.astype("str")).where(folded.notna(), anon)

@@ -19,7 +19,7 @@ import pandas as pd
 
 from analysis.clean import overrides
 from analysis.clean.linking import records
-from analysis.clean.places import skeleton
+from analysis.clean.places import fold_names
 
 LEAD, SAME = "first report", "same speaker, day and substance"
 AMBIGUOUS, APART = "several utterances fit: kept apart", "same speaker and day, different substance"
@@ -40,8 +40,7 @@ def link_statements(st: pd.DataFrame, links: pd.DataFrame | None = None,
                     ) -> tuple[pd.Series, pd.Series, pd.DataFrame]:
     """(utterance_id, link_rule) per statement row and the review queue (kind 'utterance')."""
     n = len(st)
-    names = pd.Series(pd.unique(st["speaker"].dropna()))
-    folded = st["speaker"].map(dict(zip(names, names.map(skeleton), strict=True))).astype("str")
+    folded = fold_names(st["speaker"]).astype("str")
     d = pd.DataFrame({
         "rid": st["statement_id"].astype("str").to_numpy(), "who": folded.to_numpy(),
         "s": st["date_start"].to_numpy().astype("datetime64[D]").astype("int64"),

@@ -32,7 +32,8 @@ from collections import Counter
 import numpy as np
 import pandas as pd
 
-EARTH_KM = 6371.0088
+from analysis.clean.rules import EARTH_KM, haversine_km  # noqa: F401 - EARTH_KM: the radius used here
+
 STEP_KM = 0.5
 BORDER_OBLASTS = ("Sumy", "Kharkiv", "Luhansk")  # landlocked, and Russia is their only foreign neighbour
 MEASURED = "measured"
@@ -42,15 +43,6 @@ UNCOVERED = "no control claim in its oblast"
 NONE_HELD = "no Russian-held place known that day"
 REASONS = (MEASURED, AREA, NO_COORDS, UNCOVERED, NONE_HELD)
 BLOCK = 4096  # events per block of the distance matrix (memory: BLOCK x places)
-
-
-def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    """Great-circle distance in km between points given in degrees; numpy broadcasting rules apply."""
-    p1, p2 = np.radians(np.asarray(lat1, dtype=float)), np.radians(np.asarray(lat2, dtype=float))
-    dlat = p2 - p1
-    dlon = np.radians(np.asarray(lon2, dtype=float) - np.asarray(lon1, dtype=float))
-    h = np.sin(dlat / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dlon / 2) ** 2
-    return 2 * EARTH_KM * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
 
 
 def held_spells(timeline: pd.DataFrame, coords: pd.DataFrame, holder: str = "ru") -> pd.DataFrame:

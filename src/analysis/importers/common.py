@@ -103,10 +103,8 @@ def war_dates(df: pd.DataFrame, start: pd.Series, end: pd.Series, col: str, reje
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp, dl = p2 - p1, np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 6371.0 * 2 * np.arcsin(np.sqrt(a))
+    """rules.haversine_km on the 6,371.0 km sphere the importers' distance thresholds were set on."""
+    return rules.haversine_km(lat1, lon1, lat2, lon2, radius_km=6371.0)
 
 
 KEY_NAMES = ["place_reported", "raion_reported", "oblast_reported"]

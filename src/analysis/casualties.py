@@ -13,7 +13,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis import vocab
-from analysis.clean.reconcile import DEFAULT_RULE, RULES, claims, current_new, reconcile, supersede, who
+from analysis.clean.reconcile import DEFAULT_RULE, RULES, claims, current_new, reconcile, stale, supersede, who
 from analysis.load import within
 from analysis.schema import TABLES
 
@@ -276,7 +276,7 @@ def sensitivity(cas: pd.DataFrame, events: pd.DataFrame | None = None, estimate:
 
 def disagreements(cas: pd.DataFrame) -> pd.DataFrame:
     """Incidents whose current reports give different numbers, the reports side by side."""
-    d = cas[cas["disagreement"].fillna(False) & (cas["status"] == "current")]
+    d = cas[cas["disagreement"].fillna(False) & (cas["status"] != "superseded")]
     cols = ["incident_id", "casualty_id", "place_name", "date_start", "killed_reported", "killed_best",
             "injured_reported", "injured_best", "claim_by", "claimant", "source_id"]
     return d[cols].sort_values(["incident_id", "casualty_id"])
@@ -306,15 +306,18 @@ def cumulative_series(cas: pd.DataFrame) -> pd.DataFrame:
     same = label.groupby(label).transform(lambda s: key[s.index].nunique() > 1)  # one label, two series
     claimant = claimant.where(~same, claimant + " (" + c["claim_by"] + ")")
     label = c["place_name"] + " · " + claimant + " · " + c["victim_group"] + " · " + scope
-    out = c.assign(claimant_label=claimant, scope=scope, series=label)
+    stands = (c["status"] != "superseded") & ~stale(c)["killed"]
+    out = c.assign(claimant_label=claimant, scope=scope, series=label, stands=stands)
     cols = ["series", "place_name", "claimant_label", "victim_group", "scope", "published", "casualty_id",
-            "killed_reported", "killed_low", "killed_best", "killed_high", "status", "claim_by", "source_id"]
+            "killed_reported", "killed_low", "killed_best", "killed_high", "stands", "status", "claim_by",
+            "source_id"]
     return out[cols].sort_values(["series", "published", "casualty_id"]).reset_index(drop=True)
 
 
 def revisions(cas: pd.DataFrame, incident_id: str) -> pd.DataFrame:
     """How one incident's toll was reported, report by report: one row per claim (a claimant's report, its
-    rows added up) with its publication date and whether a later report of the same claimant replaced it."""
+    rows added up) with its publication date and, per measure, whether its figure still stands
+    (`{m}_stands`: no later report of the same claimant gives that measure)."""
     rows = cas[(cas["incident_id"] == incident_id) & (cas["figure_type"] == "new")]
     if rows.empty:
         return pd.DataFrame()
@@ -324,7 +327,8 @@ def revisions(cas: pd.DataFrame, incident_id: str) -> pd.DataFrame:
     meta = d.groupby(key).agg(claimant=("claimant", "first"), claim_by=("claim_by", "first"),
                               status=("status", "first"), superseded_by=("superseded_by", "first"),
                               reports=("casualty_id", lambda s: "; ".join(sorted(s))))
-    out = cl.merge(meta.reset_index(), on=key)
+    gone = stale(rows).groupby([d["incident_id"], d["who"], d["source_id"]]).any()
+    out = cl.merge(meta.reset_index(), on=key).join((~gone).add_suffix("_stands"), on=key)
     for m in MEASURES:
         cols = [f"{m}_low", f"{m}_best", f"{m}_high"]
         out[cols] = out[cols].round().astype("Int64")

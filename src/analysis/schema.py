@@ -334,7 +334,8 @@ CASUALTIES = Table(
         _f("ages", S, "ages where given"),
         _f("cause", S, "cause", vocab="cause", required=True),
         _f("figure_type", S, "new or cumulative", vocab="figure_type", required=True),
-        _f("status", S, "current, or superseded by a later report of the same claimant about the same incident",
+        _f("status", S, "current; partly superseded or superseded: a later report of the same claimant about the "
+           "same incident gave some or all of its measures anew",
            required=True),
         _f("superseded_by", S, "casualty_id of the later report that revises this one"),
         _f("disagreement", B, "another current claim about the incident gives other numbers", required=True),

@@ -83,6 +83,18 @@ def test_chuhuiv_girl_killed_in_one_report_and_injured_in_another_is_flagged(t):
     assert not ({"CA-S0001", "CA-B0060", "CA-B0061", "CA-B0200"} & (set(victim["id_a"]) | set(victim["id_b"])))
 
 
+def test_a_later_report_on_the_wounded_leaves_the_dead_standing(t):
+    # Kyiv, 17 Oct: Klitschko's "death toll has risen to 5" (ukranews, 18 Oct; CA-D0012) stands after his later
+    # report that gives only the three hospitalised (CA-D0016); before the per-measure rule it fell to three.
+    assert incident_of(t, "CA-D0012") == incident_of(t, "CA-D0016") == "INC-EV-D0075"
+    assert incident(t, "INC-EV-D0075")[["killed_best", "injured_best"]].tolist() == [5, 3]
+    cas = t["casualties"].set_index("casualty_id")
+    assert cas.loc[["CA-D0012", "CA-D0016"], "status"].tolist() == ["current", "current"]
+    # the governor's 27 Sep report of the ambulance driver killed, then his 28 Sep update on five wounded
+    assert incident_of(t, "CA-B0052") == incident_of(t, "CA-B0058")
+    assert incident(t, incident_of(t, "CA-B0052"))[["killed_best", "injured_best"]].tolist() == [1, 5]
+
+
 def test_one_ap_story_in_four_outlets_is_one_utterance(t):
     st = t["statements"].set_index("statement_id")["utterance_id"]
     assert len({st[s] for s in ("ST-F0060", "ST-F0062", "ST-F0063", "ST-F0065")}) == 1

@@ -46,6 +46,44 @@ def test_a_later_report_supersedes_only_the_same_claimant_across_spellings():
     assert s.set_index("casualty_id").loc["C1", "superseded_by"] == "C4"
 
 
+def with_injured(df: pd.DataFrame, injured: dict[str, int]) -> pd.DataFrame:
+    """The same rows, some also giving an injured figure (low = best = high)."""
+    for col in ("injured_low", "injured_best", "injured_high"):
+        df[col] = df["casualty_id"].map(injured).astype("Int64")
+    return df
+
+
+def test_a_later_report_silent_on_a_measure_leaves_that_figure_standing():
+    # the driver killed on day 1; the same claimant's day-2 update gives only the wounded
+    df = with_injured(rows(("A", "s1", "2022-09-27", "Oleh Syniehubov", "regional_admin", 1, 1, 1),
+                           ("B", "s2", "2022-09-28", "Oleh Syniehubov", "regional_admin", None, None, None)),
+                      {"B": 5})
+    s = with_status(df).set_index("casualty_id")
+    assert s["status"].to_dict() == {"A": "current", "B": "current"}
+    got = reconcile.reconcile(reconcile.current_new(s.reset_index()))
+    assert got.loc["INC-1", ["killed_best", "injured_best"]].tolist() == [1, 5]
+
+
+def test_a_later_report_giving_one_measure_anew_supersedes_only_that_measure():
+    df = with_injured(rows(("A", "s1", "2022-08-18", "Prosecutor", "ua_official", 13, 13, 13),
+                           ("B", "s2", "2022-08-22", "Prosecutor", "ua_official", 19, 19, 19)), {"A": 20})
+    s = with_status(df).set_index("casualty_id")
+    assert s.loc["A", ["status", "superseded_by"]].tolist() == ["partly superseded", "B"]
+    assert s.loc["B", "status"] == "current"
+    standing = reconcile.current_new(s.reset_index()).set_index("casualty_id")
+    assert pd.isna(standing.loc["A", "killed_best"]) and standing.loc["A", "injured_best"] == 20
+    got = reconcile.reconcile(standing.reset_index(), rule="lowest")  # the stale 13 no longer counts
+    assert got.loc["INC-1", ["killed_best", "injured_best"]].tolist() == [19, 20]
+
+
+def test_a_report_with_no_figure_is_superseded_by_any_later_report():
+    df = rows(("A", "s1", "2022-08-01", "X", "media", None, None, None),
+              ("B", "s2", "2022-08-02", "X", "media", 2, 2, 2))
+    df["claimant"] = "X"
+    s = with_status(df).set_index("casualty_id")
+    assert s.loc["A", ["status", "superseded_by"]].tolist() == ["superseded", "B"]
+
+
 def test_rows_of_one_report_are_added_up_and_never_supersede_each_other():
     df = rows(("A", "s1", "2022-08-01", "Mayor", "regional_admin", 3, 3, 3, "civilian"),
               ("B", "s1", "2022-08-01", "Mayor", "regional_admin", 2, 2, 2, "military"))
@@ -101,6 +139,23 @@ def test_low_best_high_are_ordered_and_open_bounds_stay_open(incidents, rule):
     value, is_open = casualties.total(inc["killed_high"], inc["killed_best"])
     assert is_open == bool(got["killed_high"].isna().any())
     assert value >= int(got["killed_best"].sum())
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.tuples(st.one_of(st.none(), st.integers(0, 20)), st.one_of(st.none(), st.integers(0, 20)),
+                          st.integers(1, 9)), min_size=1, max_size=6))
+def test_every_measure_keeps_the_latest_figure_its_claimant_gave(reports):
+    """One claimant's reports, each giving killed, injured, both or neither: whatever the order, the figure
+    that stands for a measure is the one of the latest report that gave it, and no given measure is lost."""
+    recs = [(f"C{i}", f"s{i}", f"2022-08-{day:02d}", "P", "regional_admin", k, k, k)
+            for i, (k, _, day) in enumerate(reports)]
+    df = with_injured(rows(*recs), {f"C{i}": j for i, (_, j, _) in enumerate(reports) if j is not None})
+    got = reconcile.reconcile(reconcile.current_new(with_status(df)), rule="lowest")
+    order = sorted(range(len(reports)), key=lambda i: (reports[i][2], f"C{i}"))
+    for m, pos in (("killed", 0), ("injured", 1)):
+        given_ = [reports[i][pos] for i in order if reports[i][pos] is not None]
+        value = got.loc["INC-1", f"{m}_best"] if "INC-1" in got.index else pd.NA
+        assert (pd.isna(value) and not given_) or value == given_[-1]
 
 
 def test_a_sum_with_an_open_bound_reads_at_least():

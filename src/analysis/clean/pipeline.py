@@ -130,9 +130,9 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
     cas["incident_id"], cas["link_rule"] = cas_inc, cas_rule
     if not cas.empty:
         cas[["status", "superseded_by"]] = reconcile.supersede(cas)
-        cur = cas["status"] == "current"
+        cur = cas["status"] != "superseded"
         cas["disagreement"] = False
-        cas.loc[cur, "disagreement"] = reconcile.disagreement(cas[cur]).to_numpy(dtype=bool)
+        cas.loc[cur, "disagreement"] = reconcile.disagreement(reconcile.in_force(cas)).to_numpy(dtype=bool)
         cas["disagreement"] = cas["disagreement"].astype("boolean")
     st["utterance_id"], st["link_rule"], st_cand = utterances.link_statements(
         st, links[links["target"] == "utterance"])

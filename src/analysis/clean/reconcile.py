@@ -3,8 +3,9 @@
 Three steps (docs/codebook.md, "Reconciling casualty figures"):
 
 1. **Supersede.** Within an incident, a later report by the same claimant replaces that claimant's earlier
-   reports (all rows of one report stay together; one report never supersedes itself). Reports by other
-   claimants are untouched.
+   figures for each measure the later report gives (all rows of one report stay together; one report never
+   supersedes itself). A later report silent on a measure replaces nothing of it: an update on the wounded
+   does not withdraw the dead. Reports by other claimants are untouched.
 2. **Claims.** The current rows of one report by one claimant are added up across victim groups into one
    claim (low, best, high; a claim is open above when any of its rows is).
 3. **Rule.** The incident's low/best/high come from its claims by a named rule. The default, `rising`,
@@ -39,22 +40,71 @@ def who(cas: pd.DataFrame) -> pd.Series:
     return (cas["claim_by"].astype("str") + "|" + folded.astype("str")).where(folded.notna(), anon)
 
 
-def supersede(cas: pd.DataFrame) -> pd.DataFrame:
-    """status ('current' or 'superseded') and superseded_by for every casualty row."""
-    c = cas[["incident_id", "figure_type", "published", "casualty_id", "source_id"]].assign(who=who(cas))
+#: the measures a report can give, each superseded on its own
+MEASURES = ("killed", "injured")
+#: the columns that go with each measure (its children count is part of it)
+_MEASURE_COLUMNS = {m: [f"{p}{m}_{x}" for p in ("", "children_") for x in ("reported", "low", "best", "high")]
+                    for m in MEASURES}
+
+
+def _ordered(cas: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.Series]]:
+    cols = ["incident_id", "figure_type", "published", "casualty_id", "source_id"]
+    c = cas[cols + [f"{m}_best" for m in MEASURES]].assign(who=who(cas))
     c = c.sort_values(["incident_id", "figure_type", "who", "published", "casualty_id"])
-    keys = [c["incident_id"], c["figure_type"], c["who"]]
-    last_row = c.groupby(keys, sort=False)["casualty_id"].transform("last")
-    last_src = c.groupby(keys, sort=False)["source_id"].transform("last")
-    current = c["source_id"] == last_src
-    status = pd.Series("current", index=c.index, dtype="str").where(current, "superseded")
-    return pd.DataFrame({"status": status, "superseded_by": last_row.where(~current).astype("str")}
-                        ).reindex(cas.index)
+    return c, [c["incident_id"], c["figure_type"], c["who"]]
+
+
+def _revised(c: pd.DataFrame, keys: list[pd.Series], m: str) -> tuple[pd.Series, pd.Series]:
+    """Per row of c: is its figure for m replaced by a later report of the same claimant that gives m, and
+    the id of the latest row giving m (what replaces it)."""
+    gives = c[f"{m}_best"].notna()
+    last_src = c["source_id"].where(gives).groupby(keys, sort=False).transform("last")
+    last_row = c["casualty_id"].where(gives).groupby(keys, sort=False).transform("last")
+    return gives & (c["source_id"] != last_src), last_row
+
+
+def stale(cas: pd.DataFrame) -> pd.DataFrame:
+    """Per row and measure (columns MEASURES): True where a later report of the same claimant about the same
+    incident gives that measure, so this row's figure for it no longer stands."""
+    c, keys = _ordered(cas)
+    return pd.DataFrame({m: _revised(c, keys, m)[0] for m in MEASURES}).reindex(cas.index)
+
+
+def supersede(cas: pd.DataFrame) -> pd.DataFrame:
+    """status and superseded_by for every casualty row. `current`: all its figures stand; `partly superseded`:
+    a later report of the same claimant replaced some of its measures (superseded_by names it) and the others
+    stand; `superseded`: none stands. A row giving no figure at all is superseded by any later report."""
+    c, keys = _ordered(cas)
+    gives = pd.concat([c[f"{m}_best"].notna() for m in MEASURES], axis=1).any(axis=1)
+    revised = {m: _revised(c, keys, m) for m in MEASURES}
+    any_stale = pd.concat([r[0] for r in revised.values()], axis=1).any(axis=1)
+    standing = pd.concat([c[f"{m}_best"].notna() & ~revised[m][0] for m in MEASURES], axis=1).any(axis=1)
+    later = c["source_id"] != c["source_id"].groupby(keys, sort=False).transform("last")
+    by = pd.Series(pd.NA, index=c.index, dtype="str")
+    for m in reversed(MEASURES):  # name the report that replaced the first measure replaced
+        by = revised[m][1].astype("str").where(revised[m][0], by)
+    by = by.where(gives, c["casualty_id"].groupby(keys, sort=False).transform("last").where(later))
+    status = pd.Series("current", index=c.index, dtype="str")
+    status = status.where(~any_stale, "partly superseded").where(standing | ~gives, "superseded")
+    status = status.where(gives | ~later, "superseded")
+    return pd.DataFrame({"status": status, "superseded_by": by.astype("str")}).reindex(cas.index)
+
+
+def in_force(cas: pd.DataFrame) -> pd.DataFrame:
+    """The rows not wholly superseded, each measure a later report replaced blanked: what still stands."""
+    keep = cas[cas["status"] != "superseded"]
+    gone = stale(keep)
+    out = keep.copy()
+    for m in MEASURES:
+        cols = [col for col in _MEASURE_COLUMNS[m] if col in out]
+        out.loc[gone[m], cols] = pd.NA
+    return out
 
 
 def current_new(cas: pd.DataFrame) -> pd.DataFrame:
-    """The rows an incident's toll is reconciled over: current (not superseded), new (not cumulative)."""
-    return cas[(cas["status"] == "current") & (cas["figure_type"] == "new")]
+    """The figures an incident's toll is reconciled over: those still standing (not superseded), new (not
+    cumulative)."""
+    return in_force(cas[cas["figure_type"] == "new"])
 
 
 def claims(cur: pd.DataFrame, measures: tuple[str, ...]) -> pd.DataFrame:

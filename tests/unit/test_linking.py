@@ -228,3 +228,29 @@ def test_another_claimants_report_of_the_same_window_still_links():
                                                                     claimant="Ihor Terekhov"))
     got, _, _ = link(e)
     assert got["A"] == got["B"]
+
+
+def test_a_yesterday_row_of_the_next_summary_is_another_day_than_the_previous_summary():
+    # the 3 Oct summary's "yesterday" (2 Oct) and the 2 Oct summary's past day (1-2 Oct) overlap on 2 Oct
+    yesterday = {**ev("B", "raion-kupiansk", "2022-10-02", etype="shelling", weapon="unknown"),
+                 "published": pd.Timestamp("2022-10-03"), "claim_by": "regional_admin",
+                 "claimant": "Oleh Syniehubov"}
+    got, _, _ = link(with_claims(summary("A", "raion-kupiansk", "2022-10-02"), yesterday))
+    assert got["A"] != got["B"]
+    got, _, _ = link(with_claims(yesterday, summary("C", "kupiansk", "2022-10-03")))
+    assert got["B"] == got["C"]  # one morning's "yesterday" and "past day" rows are one summary
+
+
+def test_a_village_placed_at_its_raions_centre_is_still_a_settlement():
+    # not in GeoNames: geo_prec 3 like a raion, but the report names one village, not the raion
+    PLACES["hrushivka"] = (3, "Kupiansk", "Kharkiv")
+    try:
+        e = events(ev("A", "kivsharivka", "2022-09-28", etype="shelling", weapon="unknown"),
+                   ev("B", "hrushivka", "2022-09-28", etype="shelling", weapon="unknown"),
+                   ev("C", "raion-kupiansk", "2022-09-28", etype="shelling", weapon="unknown"))
+        e["place_match"] = pd.array(["exact", "exact", "raion"], dtype="str")
+        got, _, _ = link(e)
+    finally:
+        del PLACES["hrushivka"]
+    assert got["A"] != got["B"]
+    assert got["C"] == "INC-C"  # the raion report fits both villages' attacks, so it is kept apart

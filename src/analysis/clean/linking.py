@@ -16,8 +16,9 @@ own. It fits an incident when, measured against the incident's *leader* (its fir
   reported as "at night") may be one;
 - victims: casualty reports of civilians and of combatants are not one incident by rule;
 - daily summaries: two "past day" reports by the same claimant (a window of two days ending on the day it
-  was published, as the regional administration's morning summary is dated) published on different days
-  describe different days, so they are never one incident, although their windows overlap by a day. Without
+  was published, as the regional administration's morning summary is dated, or the day before it was
+  published, "yesterday") published on different days describe different days, so they are never one
+  incident, although their windows overlap by a day. Without
   this rule consecutive summaries that each name the same raion shelled would join into one incident per
   raion and fortnight.
 
@@ -75,15 +76,17 @@ class _Incident:
 
 
 def _series(r: pd.DataFrame, events: pd.DataFrame, cas: pd.DataFrame) -> np.ndarray:
-    """Per report, the claimant of a "past day" report (a two-day window ending on its publication day, the
-    dating of a daily summary) as claim_by|folded name; None for other reports and for reports without a named
-    claimant (a frame without these columns, an importer's or a test's, has none)."""
+    """Per report, the claimant of a daily summary's report as claim_by|folded name: a "past day" report (a
+    two-day window ending on its publication day) or a "yesterday" one (the day before its publication day).
+    None for other reports and for reports without a named claimant (a frame without these columns, an
+    importer's or a test's, has none)."""
     w = pd.concat([f.reindex(columns=["published", "claim_by", "claimant"]) for f in (events, cas)],
                   ignore_index=True)
     folded = fold_names(w["claimant"].astype("str"))
     pub = pd.to_datetime(w["published"]).to_numpy().astype("datetime64[D]").astype("int64")
-    s, e = r["s"].to_numpy(), r["e"].to_numpy()
-    past_day = (r["prec"].to_numpy() == 2) & (e - s == 1) & (e == pub) & folded.notna().to_numpy()
+    s, e, prec = r["s"].to_numpy(), r["e"].to_numpy(), r["prec"].to_numpy()
+    window = ((prec == 2) & (e - s == 1) & (e == pub)) | ((prec == 1) & (s == e) & (e == pub - 1))
+    past_day = window & folded.notna().to_numpy()
     key = (w["claim_by"].astype("str") + "|" + folded.astype("str")).to_numpy(dtype=object)
     return np.where(past_day, key, None)
 
@@ -110,7 +113,10 @@ def reports(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
     r["s"] = r["date_start"].to_numpy().astype("datetime64[D]").astype("int64")
     r["e"] = r["date_end"].to_numpy().astype("datetime64[D]").astype("int64")
     gp = r["geo_prec"].astype("Int64").fillna(6).to_numpy(dtype="int64")
-    r["level"] = np.select([gp <= 2, gp == 3, gp == 4], [1, 2, 3], 4)
+    # a named village missing from GeoNames sits at its raion's centre (geo_prec 3) but is still one settlement
+    match = pd.concat([f.reindex(columns=["place_match"]) for f in (events, c)], ignore_index=True)["place_match"]
+    village = ((gp == 3) & match.notna() & ~match.isin(["raion", "oblast"])).to_numpy(dtype=bool)
+    r["level"] = np.select([(gp <= 2) | village, gp == 3, gp == 4], [1, 2, 3], 4)
     r["precise"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64") <= 2
     r["prec"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64")
     for col in ("tod", "victim", "raion", "oblast"):

@@ -151,6 +151,19 @@ def test_links_csv_merges_and_splits_override_the_rules():
     assert dict(zip(e["event_id"], ev_rule, strict=True))["B"] == "links.csv LK-0001"
 
 
+def test_a_casualty_report_goes_where_a_link_moves_its_event_unless_a_link_names_it():
+    e = events(ev("A", "kharkiv", "2022-08-17"), ev("B", "kharkiv", "2022-08-17"))
+    row = {"place_id": "kharkiv", "geo_prec": 1, "raion": "Kharkiv", "oblast": "Kharkiv",
+           "date_start": pd.Timestamp("2022-08-17"), "date_end": pd.Timestamp("2022-08-17"), "date_prec": 1,
+           "cause": "missile_strike", "victim_group": "civilian"}
+    c = cas({**row, "casualty_id": "C1", "event_id": "B", "source_id": "s1"},
+            {**row, "casualty_id": "C2", "event_id": "B", "source_id": "s2"})
+    links = pd.DataFrame({"link_id": ["LK-0001", "LK-0002"], "action": ["split", "split"], "ids": ["B", "C2"]})
+    got, got_cas, _ = link(e, c, links)
+    assert got["A"] != got["B"] == got_cas["C1"]  # C1 follows its event out of the rules' incident
+    assert got_cas["C2"] not in (got["A"], got["B"])  # a link that names the casualty report wins
+
+
 @settings(max_examples=40, deadline=None)
 @given(st.lists(st.tuples(st.sampled_from(list(PLACES)), st.integers(0, 6), st.integers(0, 3),
                           st.sampled_from(["missile_strike", "shelling", "drone_strike"]),

@@ -267,3 +267,15 @@ def test_a_village_placed_at_its_raions_centre_is_still_a_settlement():
         del PLACES["hrushivka"]
     assert got["A"] != got["B"]
     assert got["C"] == "INC-C"  # the raion report fits both villages' attacks, so it is kept apart
+
+
+def test_the_morning_of_one_day_is_not_the_night_into_the_next():
+    # Kharkiv: shelling on the morning of 30 Aug; missiles in the night of 30/31 Aug (a two-day "night" report)
+    e = events(ev("M", "kharkiv", "2022-08-30", "2022-08-31", tod="night"),
+               ev("S", "kharkiv", "2022-08-30", etype="shelling", weapon="artillery", tod="morning"),
+               ev("E", "kharkiv", "2022-08-30", etype="shelling", weapon="unknown", tod="evening"),
+               ev("N", "kharkiv", "2022-08-31", "2022-09-01", tod="night"))
+    got, _, _ = link(e)
+    assert got["S"] != got["M"]  # a day apart
+    assert got["E"] == got["M"]  # the evening of the 30th and the night after it are neighbours
+    assert got["N"] != got["M"]  # the next night is another night

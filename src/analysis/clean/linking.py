@@ -13,7 +13,8 @@ own. It fits an incident when, measured against the incident's *leader* (its fir
   three hours across midnight); otherwise their date ranges must overlap;
 - time of day: clock times more than three hours apart, or opposite parts of the day (morning against
   evening, night against afternoon), are different attacks; neighbouring parts (a late evening strike
-  reported as "at night") may be one;
+  reported as "at night") may be one; parts of different days are taken in order (the night of a two-day
+  report is the night between its days, a day after the first day's morning);
 - victims: casualty reports of civilians and of combatants are not one incident by rule;
 - daily summaries: two "past day" reports by the same claimant (a window of two days ending on the day it
   was published, as the regional administration's morning summary is dated, or the day before it was
@@ -164,8 +165,10 @@ def _places_fit(lv: int, place: str, raion: str | None, oblast: str | None, inc:
     return big_lv == 3 or (big_r is not None and big_r == small_r)
 
 
-def _times_fit(hour: float, tod: str | None, exact_day: bool, s: int, inc: _Incident) -> bool:
-    """A report's clock time or part of the day (exact_day: dated to the one day s) against the incident's."""
+def _times_fit(hour: float, tod: str | None, exact_day: bool, s: int, e: int, inc: _Incident) -> bool:
+    """A report's clock time or part of the day (exact_day: dated to the one day s) against the incident's.
+    Parts of the day on different days are compared in order: the morning of the 30th and the night into
+    the 31st are a day apart, the evening of the 30th and that night neighbours."""
     h2 = inc.hour
     if hour == hour and h2 == h2:  # both clock times known (NaN != NaN)
         if exact_day and inc.exact:
@@ -174,9 +177,25 @@ def _times_fit(hour: float, tod: str | None, exact_day: bool, s: int, inc: _Inci
         return min(d, 24 - d) <= HOURS_APART
     a = tod if hour != hour else _bucket(hour)
     b = inc.tod if h2 != h2 else _bucket(h2)
-    if a is not None and b is not None:  # opposite parts of the day (morning and evening) are apart
-        return (PARTS.index(a) - PARTS.index(b)) % 4 != 2
-    return True
+    if a is None or b is None:
+        return True
+    if not (exact_day and inc.exact):  # a night between two days against a part of a day, or another night
+        sa, sb = _slots(a, exact_day, s, e), _slots(b, inc.exact, inc.s, inc.e)
+        if sa and sb:
+            return min(abs(x - y) for x in sa for y in sb) <= 1
+    return (PARTS.index(a) - PARTS.index(b)) % 4 != 2  # opposite parts of the day (morning, evening) are apart
+
+
+def _slots(tod: str, exact_day: bool, s: int, e: int) -> tuple[int, ...]:
+    """Where a part of the day falls on a line of quarter days (4 per day: night, morning, afternoon,
+    evening): a day's part, or for "the night" of a two-day window the night between its days. A one-day
+    report's night may be its early hours or the night after, so it has two places; anything else none."""
+    if exact_day:
+        k = PARTS.index(tod)
+        return (4 * s, 4 * (s + 1)) if tod == "night" else (4 * s + k,)
+    if tod == "night" and e - s == 1:
+        return (4 * e,)
+    return ()
 
 
 def _bucket(hour: float) -> str:
@@ -330,7 +349,7 @@ def link(r: pd.DataFrame) -> Linked:
                     pair_b.append(inc.leader)
                     pair_why.append(0)  # different type
                 continue
-            if not _times_fit(hour, tod, exact_day, s, inc) or not _victims_fit(victim, inc):
+            if not _times_fit(hour, tod, exact_day, s, e, inc) or not _victims_fit(victim, inc):
                 if same_place:
                     pair_a.append(i)
                     pair_b.append(inc.leader)

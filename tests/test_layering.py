@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 CLEAN = Path(__file__).resolve().parents[1] / "src" / "analysis" / "clean"
-FORBIDDEN = ("analysis.run", "analysis.shelling", "analysis.casualties", "analysis.diplomacy", "analysis.plots",
-             "analysis.importers")
+FORBIDDEN = ("analysis.run", "analysis.notebook.shelling", "analysis.notebook.casualties",
+             "analysis.notebook.diplomacy", "analysis.notebook.plots", "analysis.importers")
 
 
 def imported_modules(path: Path) -> list[tuple[int, str]]:
@@ -51,10 +51,10 @@ def test_clean_imports_nothing_downstream(path):
 
 @pytest.mark.parametrize("source, module", [
     ("import analysis.run.cli", "analysis.run.cli"),
-    ("from analysis import plots", "analysis.plots"),
+    ("from analysis.notebook import plots", "analysis.notebook.plots"),
     ("from analysis.importers.ucdp import load", "analysis.importers.ucdp"),
-    ("from .. import shelling", "analysis.shelling"),
-    ("import importlib\nimportlib.import_module('analysis.diplomacy')", "analysis.diplomacy"),
+    ("from ..notebook import shelling", "analysis.notebook.shelling"),
+    ("import importlib\nimportlib.import_module('analysis.notebook.diplomacy')", "analysis.notebook.diplomacy"),
 ])
 def test_the_scan_catches_every_import_form(tmp_path, source, module):
     p = tmp_path / "x.py"
@@ -65,5 +65,5 @@ def test_the_scan_catches_every_import_form(tmp_path, source, module):
 def test_the_scan_allows_clean_and_schema_imports(tmp_path):
     p = tmp_path / "x.py"
     p.write_text("from analysis.clean import dates\nfrom .errors import CleanError\n"
-                 "from analysis.schema import TABLES\nimport analysis.running_total\n")
+                 "from analysis.registry.schema import TABLES\nimport analysis.running_total\n")
     assert not any(forbidden(m) for _, m in imported_modules(p))

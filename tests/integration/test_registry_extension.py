@@ -131,7 +131,7 @@ print(out.loc[0, "elderly_killed_best"])
 
 
 def test_the_codebook_shows_the_new_columns_with_their_roles(package, python):
-    got = run(package, python, "-m", "analysis.codebook", str(package / "docs" / "codebook.md"))
+    got = run(package, python, "-m", "analysis.docgen.codebook", str(package / "docs" / "codebook.md"))
     assert got.returncode == 0 and "updated" in got.stdout, got.stderr
     text = (package / "docs" / "codebook.md").read_text(encoding="utf-8")
     assert "| `elderly_killed` |  |  |  | count `elderly_killed`: worded | people over 60" in text
@@ -149,7 +149,7 @@ def test_synth_writes_the_new_raw_columns(package, python, tmp_path):
 def test_the_schema_contract_asks_for_a_new_version(package, python):
     """The one step the checklist keeps by hand: new processed columns change the fingerprint, and
     tests/test_schema_contract.py then asks for SCHEMA_VERSION and docs/schema-versions.json to follow."""
-    got = run(package, python, "-c", "from analysis.schema import fingerprint; print(fingerprint())")
-    from analysis.schema import fingerprint
+    got = run(package, python, "-c", "from analysis.registry.schema import fingerprint; print(fingerprint())")
+    from analysis.registry.schema import fingerprint
 
     assert got.stdout.strip() not in ("", fingerprint()), got.stderr

@@ -1,4 +1,4 @@
-"""analysis.notebook_params: the runner's checks are the notebooks' own, and they run without a kernel."""
+"""analysis.notebook.param_specs: the runner's checks are the notebooks' own, and they run without a kernel."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import nbformat
 import papermill
 import pytest
 
-from analysis import notebook_params
-from analysis.notebook_params import SPECS, as_list, validate
-from analysis.params import ParameterError, listing
+from analysis.notebook import param_specs
+from analysis.notebook.param_specs import SPECS, as_list, validate
+from analysis.notebook.params import ParameterError, listing
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
@@ -112,4 +112,4 @@ def test_the_defaults_pass_and_a_notebook_without_a_spec_is_left_to_its_kernel(p
     for name in SPECS:
         assert validate(name, _defaults(name), processed, given=set()) == {}
     assert validate("other", {"x": 1}, processed) == {"x": 1}
-    assert notebook_params.COVERAGE.keys() == SPECS.keys()
+    assert param_specs.COVERAGE.keys() == SPECS.keys()

@@ -16,11 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.checksum import sha256_bytes
 from analysis.clean.write import read_manifest
-from analysis.folder_lock import shared_lock
-from analysis.report import READ_LOG_ENV
-from analysis.schema import PROCESSED_TABLES
+from analysis.notebook.keyfigures import READ_LOG_ENV
+from analysis.registry.schema import PROCESSED_TABLES
+from analysis.support.checksum import sha256_bytes
+from analysis.support.folder_lock import shared_lock
 
 TABLE_NAMES = tuple(t.name for t in PROCESSED_TABLES)
 

@@ -316,7 +316,7 @@ def assemble(mapped: pd.DataFrame, resolver: PlaceResolver, sources: pd.DataFram
 
 def load_gazetteer(gaz_dir: Path) -> pd.DataFrame:
     """The processed gazetteer of an existing Oskil folder (checked against its manifest)."""
-    from analysis.notebook.load import load
+    from analysis.clean.checked_read import read_tables as load
 
     try:
         gaz = load(gaz_dir, ("gazetteer",))["gazetteer"]

@@ -119,3 +119,13 @@ def test_the_scan_allows_what_the_layer_may_import(tmp_path):
                  "from analysis.support.paths import repo_root\n")
     assert violations(p, "analysis.clean.x") == []
 
+
+def test_the_readme_layout_names_every_layer_and_sub_package():
+    """README.md's layout section shows the layers: every sub-package of src/analysis has its line there."""
+    readme = (SRC.parent / "README.md").read_text(encoding="utf-8")
+    layout = readme[readme.index("## Layout"):readme.index("\n## ", readme.index("## Layout") + 1)]
+    packages = sorted(p.parent.name for p in PACKAGE.glob("*/__init__.py"))
+    assert set(packages) <= set(ALLOWED), "a sub-package that is no layer: add it to ALLOWED"
+    missing = [p for p in packages if f"\n  {p}/ " not in layout]
+    assert not missing, f"README.md's layout section does not list: {missing}"
+    assert all(f"{layer}" in layout.split("```")[0] for layer in ALLOWED), "the one-way flow line names every layer"

@@ -1,8 +1,8 @@
-"""docs/developing.md's checklist for a new column is short: add it to a copy of the registry (schema.py) and
+"""docs/developing.md's checklist for a new column is short: add it to a copy of the registry (registry/schema.py) and
 nothing else, and the codebook, the clean (its counts, rejects and Dask row steps), the validation and synth
 pick it up.
 
-The copy of the package lives in tmp_path; only its schema.py is edited, as a developer would edit it."""
+The copy of the package lives in tmp_path; only its registry/schema.py is edited, as a developer would edit it."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(REPO / "docs" / "codebook.md", root / "docs" / "codebook.md")
     (root / "data" / "raw").mkdir(parents=True)  # synth draws its places from the shipped gazetteer
     shutil.copy(REPO / "data" / "raw" / "gazetteer.csv", root / "data" / "raw" / "gazetteer.csv")
-    path = root / "src" / "analysis" / "schema.py"
+    path = root / "src" / "analysis" / "registry" / "schema.py"
     text = path.read_text(encoding="utf-8")
     for old, new, n in EDITS:
         assert text.count(old) == n, f"the registry no longer has {old!r}: update this test's EDITS"

@@ -217,7 +217,7 @@ def gaz_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     from analysis.clean.errors import Rejects
     from analysis.clean.read import read_raw
     from analysis.clean.write import write_manifest, write_table
-    from analysis.schema import TABLES
+    from analysis.registry.schema import TABLES
 
     out = tmp_path_factory.mktemp("gazetteer")
     rej = Rejects("gazetteer", "gazetteer.csv")

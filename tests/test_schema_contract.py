@@ -1,7 +1,7 @@
 """The schema contract: the codebook, the released schema versions and the processed files agree with
-src/analysis/schema.py.
+src/analysis/registry/schema.py.
 
-- a column change without `python -m analysis.codebook` fails (the codebook is stale);
+- a column change without `python -m analysis.docgen.codebook` fails (the codebook is stale);
 - a processed-column change without a new SCHEMA_VERSION and a new entry in docs/schema-versions.json fails;
 - processed Parquet files written under another schema version fail.
 """
@@ -14,7 +14,8 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from analysis import codebook, schema
+from analysis.docgen import codebook
+from analysis.registry import schema
 
 ROOT = Path(__file__).resolve().parents[1]
 CODEBOOK = ROOT / "docs" / "codebook.md"
@@ -25,8 +26,8 @@ PROCESSED = ROOT / "data" / "processed"
 def test_codebook_generated_section_is_current():
     text = CODEBOOK.read_text(encoding="utf-8")
     assert codebook.extract(text) == codebook.render_fields(), (
-        "docs/codebook.md is out of date with src/analysis/schema.py or vocab.py; "
-        "run `PYTHONPATH=src python -m analysis.codebook` and review the diff")
+        "docs/codebook.md is out of date with src/analysis/registry/schema.py or vocab.py; "
+        "run `PYTHONPATH=src python -m analysis.docgen.codebook` and review the diff")
 
 
 def test_render_fields_covers_every_column_and_word():
@@ -35,7 +36,7 @@ def test_render_fields_covers_every_column_and_word():
         assert f"### Table `{t.name}`" in text
         for f in (*t.raw, *t.processed):
             assert f"| `{f.name}` |" in text, f"{t.name}.{f.name} missing from the codebook"
-    from analysis.vocab import VOCABULARIES
+    from analysis.registry.vocab import VOCABULARIES
 
     for name, words in VOCABULARIES.items():
         assert f"### Vocabulary `{name}`" in text
@@ -68,7 +69,7 @@ def test_fingerprint_is_recorded_for_the_schema_version():
         f'"{version}": "{current}" once the new schema is final')
     assert released[version] == current, (
         f"the processed columns changed but SCHEMA_VERSION is still {version}: bump SCHEMA_VERSION in "
-        f'src/analysis/schema.py and add "<new version>": "{current}" to docs/schema-versions.json')
+        f'src/analysis/registry/schema.py and add "<new version>": "{current}" to docs/schema-versions.json')
 
 
 def test_released_versions_are_distinct():

@@ -482,7 +482,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.only_targets:
         sys.path.insert(0, str(SRC))
-        from analysis.synth import synth
+        from analysis.testdata.synth import synth
 
         tmp = Path(tempfile.mkdtemp(prefix="oskil-bench-"))
         try:
@@ -505,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
         print(section)
         return 0
     sys.path.insert(0, str(SRC))
-    from analysis.synth import synth
+    from analysis.testdata.synth import synth
 
     info = machine()
     rows: list[dict] = []

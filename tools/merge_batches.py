@@ -13,7 +13,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
-from analysis.schema import RAW_TABLES  # noqa: E402
+from analysis.registry.schema import RAW_TABLES  # noqa: E402
 
 
 def main(batches: list[str]) -> None:

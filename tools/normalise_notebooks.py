@@ -1,12 +1,13 @@
-"""Give notebooks the metadata JupyterLab writes (analysis.nbmeta): `python tools/normalise_notebooks.py [NB...]`
-(default: notebooks/*.ipynb). Exit 1 if a file was changed, as pre-commit hooks do."""
+"""Give notebooks the metadata JupyterLab writes (analysis.run.notebook_metadata):
+`python tools/normalise_notebooks.py [NB...]` (default: notebooks/*.ipynb). Exit 1 if a file was changed, as pre-commit
+hooks do."""
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
 
-from analysis.nbmeta import normalise
+from analysis.run.notebook_metadata import normalise
 
 ROOT = Path(__file__).resolve().parents[1]
 

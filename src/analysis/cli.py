@@ -104,7 +104,7 @@ def report(step, done) -> int:
 #: the commands of other packages -> the module whose register(subparsers) adds them. A command's module is
 #: imported only when that command runs (the report runner imports the notebook stack: seconds)
 PLUGINS = {"run": "analysis.run.cli", "verify": "analysis.run.cli", "import": "analysis.importers.cli",
-           "synth": "analysis.synth"}
+           "synth": "analysis.testdata.synth"}
 
 
 def plugins_for(argv: list[str]) -> list[str]:

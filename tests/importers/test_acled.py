@@ -11,12 +11,12 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from analysis import shelling
 from analysis.clean.errors import CleanError
 from analysis.clean.validate import integrity, validate
 from analysis.importers import acled, common
-from analysis.load import load
-from analysis.schema import PROCESSED_TABLES
+from analysis.notebook import shelling
+from analysis.notebook.load import load
+from analysis.registry.schema import PROCESSED_TABLES
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 

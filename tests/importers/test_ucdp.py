@@ -8,11 +8,11 @@ from pathlib import Path
 import pandas as pd
 from pandas.testing import assert_frame_equal
 
-from analysis import shelling
 from analysis.clean.validate import integrity, validate
 from analysis.importers import common, ucdp
-from analysis.load import load
-from analysis.schema import PROCESSED_TABLES
+from analysis.notebook import shelling
+from analysis.notebook.load import load
+from analysis.registry.schema import PROCESSED_TABLES
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 REPO = Path(__file__).resolve().parents[2]

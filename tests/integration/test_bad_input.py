@@ -23,7 +23,7 @@ import pytest
 
 from analysis import cli
 from analysis.clean import write
-from analysis.schema import RAW_TABLES
+from analysis.registry.schema import RAW_TABLES
 
 KEYS = {t.name: t.key for t in RAW_TABLES}
 SRC1, SRC2, SRC3, SRC4 = (f"src_000000000{i}" for i in range(1, 5))

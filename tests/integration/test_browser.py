@@ -380,8 +380,8 @@ def test_no_code_report_hides_code_but_keeps_figures(report: Path, report_no_cod
     assert with_code.select(code_inputs), "the ordinary report should show code (sanity check)"
     assert not without.select(code_inputs)
     assert without.select(".jp-MarkdownCell"), "the prose stays in a --no-code report"
-    assert "from analysis import" not in without.get_text(), "notebook code leaked into the --no-code report"
-    assert "from analysis import" in with_code.get_text()
+    assert "from analysis.notebook import" not in without.get_text(), "notebook code leaked into the --no-code report"
+    assert "from analysis.notebook import" in with_code.get_text()
     figures = data_images(without)
     assert len(figures) == len(data_images(with_code)) >= 3
     assert all(src.startswith("data:image/png") for src in figures)

@@ -21,7 +21,7 @@ import pytest
 
 from analysis import cli
 from analysis.clean.pipeline import clean as clean_pandas
-from analysis.synth import synth
+from analysis.testdata.synth import synth
 
 pytestmark = pytest.mark.integration
 

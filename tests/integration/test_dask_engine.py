@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.clean import dask_engine, pipeline
-from analysis.synth import synth
+from analysis.testdata.synth import synth
 
 pytestmark = pytest.mark.integration
 
@@ -63,7 +63,7 @@ def test_an_invalid_byte_in_a_block_is_named_by_its_line_in_the_file(tmp_path):
     from analysis.clean.blocks import Block
     from analysis.clean.errors import CleanError
     from analysis.clean.read import read_bytes
-    from analysis.schema import TABLES
+    from analysis.registry.schema import TABLES
 
     raw = tmp_path / "raw"
     synth(300, raw, seed=1)

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from analysis import coverage
-from analysis.load import load
+from analysis.docgen import data_coverage
+from analysis.notebook.load import load
 
 pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
@@ -16,7 +16,7 @@ TARGETS = {"events": 300, "casualty reports": 150, "statements": 80, "control cl
 
 
 def test_targets_are_met(processed: Path):
-    figs = coverage.figures(load(processed))
+    figs = data_coverage.figures(load(processed))
     short = {k: (figs[k], v) for k, v in TARGETS.items() if figs[k] < v}
     assert not short, f"below target (have, want): {short}"
 
@@ -36,8 +36,9 @@ def test_every_row_cites_a_source_with_url_and_date(processed: Path):
 
 def test_docs_data_md_states_the_real_coverage(processed: Path):
     text = (ROOT / "docs" / "data.md").read_text(encoding="utf-8")
-    stated = text[text.index(coverage.BEGIN) + len(coverage.BEGIN): text.index(coverage.END)].strip()
-    assert stated == coverage.render(processed).strip(), "docs/data.md is stale: run `python -m analysis.coverage`"
+    stated = text[text.index(data_coverage.BEGIN) + len(data_coverage.BEGIN): text.index(data_coverage.END)].strip()
+    assert stated == data_coverage.render(processed).strip(), \
+        "docs/data.md is stale: run `python -m analysis.docgen.data_coverage`"
 
 
 #: days of 15 Aug – 15 Nov 2022 with a coded Kharkiv daily summary (issue 18); change it only with the data

@@ -8,8 +8,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis import casualties
-from analysis.load import load
+from analysis.notebook import casualties
+from analysis.notebook.load import load
 
 pytestmark = pytest.mark.integration
 

@@ -253,11 +253,11 @@ def test_notebook_session_on_oskil_kernel_finds_code_and_data(server: Server):
     assert status == 201 and session["kernel"]["name"] == KERNEL
     code = (
         "import os, analysis\n"
-        "from analysis import params\n"
+        "from analysis.notebook import params\n"
         "print(analysis.__file__)\n"
         "print(os.getcwd())\n"
         "try:\n"
-        "    print(params.data_dir('data_dir', 'data/processed'))\n"
+        "    print(params.processed_folder('data_dir', 'data/processed'))\n"
         "except Exception as err:\n"
         "    print('no data:', err)\n"
     )

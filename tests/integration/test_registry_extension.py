@@ -1,8 +1,8 @@
-"""docs/developing.md's checklist for a new column is short: add it to a copy of the registry (schema.py) and
+"""docs/developing.md's checklist for a new column is short: add it to a copy of the registry (registry/schema.py) and
 nothing else, and the codebook, the clean (its counts, rejects and Dask row steps), the validation and synth
 pick it up.
 
-The copy of the package lives in tmp_path; only its schema.py is edited, as a developer would edit it."""
+The copy of the package lives in tmp_path; only its registry/schema.py is edited, as a developer would edit it."""
 
 from __future__ import annotations
 
@@ -41,7 +41,7 @@ def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
     shutil.copy(REPO / "docs" / "codebook.md", root / "docs" / "codebook.md")
     (root / "data" / "raw").mkdir(parents=True)  # synth draws its places from the shipped gazetteer
     shutil.copy(REPO / "data" / "raw" / "gazetteer.csv", root / "data" / "raw" / "gazetteer.csv")
-    path = root / "src" / "analysis" / "schema.py"
+    path = root / "src" / "analysis" / "registry" / "schema.py"
     text = path.read_text(encoding="utf-8")
     for old, new, n in EDITS:
         assert text.count(old) == n, f"the registry no longer has {old!r}: update this test's EDITS"
@@ -131,7 +131,7 @@ print(out.loc[0, "elderly_killed_best"])
 
 
 def test_the_codebook_shows_the_new_columns_with_their_roles(package, python):
-    got = run(package, python, "-m", "analysis.codebook", str(package / "docs" / "codebook.md"))
+    got = run(package, python, "-m", "analysis.docgen.codebook", str(package / "docs" / "codebook.md"))
     assert got.returncode == 0 and "updated" in got.stdout, got.stderr
     text = (package / "docs" / "codebook.md").read_text(encoding="utf-8")
     assert "| `elderly_killed` |  |  |  | count `elderly_killed`: worded | people over 60" in text
@@ -149,7 +149,7 @@ def test_synth_writes_the_new_raw_columns(package, python, tmp_path):
 def test_the_schema_contract_asks_for_a_new_version(package, python):
     """The one step the checklist keeps by hand: new processed columns change the fingerprint, and
     tests/test_schema_contract.py then asks for SCHEMA_VERSION and docs/schema-versions.json to follow."""
-    got = run(package, python, "-c", "from analysis.schema import fingerprint; print(fingerprint())")
-    from analysis.schema import fingerprint
+    got = run(package, python, "-c", "from analysis.registry.schema import fingerprint; print(fingerprint())")
+    from analysis.registry.schema import fingerprint
 
     assert got.stdout.strip() not in ("", fingerprint()), got.stderr

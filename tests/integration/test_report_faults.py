@@ -20,10 +20,10 @@ from pathlib import Path
 import pytest
 
 from analysis.clean.pipeline import clean
-from analysis.folder_lock import shared_lock
 from analysis.run import cli as run_cli
 from analysis.run import execute as execute_mod
 from analysis.run.execute import NotebookFailed
+from analysis.support.folder_lock import shared_lock
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
 ROOT = Path(__file__).resolve().parents[2]

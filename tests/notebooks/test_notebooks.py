@@ -13,8 +13,8 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from analysis import casualties, control, diplomacy, front, maps, shelling
-from analysis.load import load, within
+from analysis.notebook import casualties, control, diplomacy, front, maps, shelling
+from analysis.notebook.load import load, within
 from analysis.run.execute import extract_key_figures
 
 pytestmark = [pytest.mark.slow, pytest.mark.integration]
@@ -107,7 +107,7 @@ def test_shelling_empty_selection_says_so(processed: Path, tmp_path: Path):
 
 def casualty_figures(t: dict[str, pd.DataFrame], oblast: str, est: str, civ: bool) -> dict[str, object]:
     """The casualty notebook's key figures, computed directly by the helpers."""
-    from analysis.load import within
+    from analysis.notebook.load import within
 
     cas = casualties.select(t["casualties"], START, END, oblast, civ)
     inc = casualties.per_incident(cas)

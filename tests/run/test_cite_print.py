@@ -11,8 +11,8 @@ import nbformat
 import pandas as pd
 import pytest
 
-from analysis import tables
-from analysis.nbmeta import as_saved, expected_metadata, normalised
+from analysis.notebook import tidy_tables
+from analysis.run.notebook_metadata import as_saved, expected_metadata, normalised
 from analysis.run.verify import compare, failures
 
 REPO = Path(__file__).resolve().parents[2]
@@ -62,13 +62,13 @@ def test_tidy_table_has_no_index_one_missing_marker_and_readable_numbers() -> No
     df = pd.DataFrame({"n": pd.array([1, None], dtype="Int64"), "share": [2 / 3, float("nan")],
                        "day": pd.to_datetime(["2022-08-15", None]), "who": ["UA", None], "open": [True, False]},
                       index=[4, 9])
-    shown = tables.tidy(df)
+    shown = tidy_tables.tidy(df)
     assert shown.to_dict("list") == {"n": ["1", "–"], "share": ["0.67", "–"], "day": ["2022-08-15", "–"],
                                      "who": ["UA", "–"], "open": ["yes", "no"]}
-    assert tables.to_csv(shown) == "n,share,day,who,open\n1,0.67,2022-08-15,UA,yes\n,,,,no\n"
+    assert tidy_tables.to_csv(shown) == "n,share,day,who,open\n1,0.67,2022-08-15,UA,yes\n,,,,no\n"
     named = pd.Series([3], index=pd.Index(["Izium"], name="place"), name="incidents").to_frame()
-    assert list(tables.tidy(named).columns) == ["place", "incidents"]  # a meaningful index is kept as a column
-    html = tables.to_html(shown, tables.numeric_columns(df), "T")
+    assert list(tidy_tables.tidy(named).columns) == ["place", "incidents"]  # a meaningful index is kept as a column
+    html = tidy_tables.to_html(shown, tidy_tables.numeric_columns(df), "T")
     assert "<caption>T</caption>" in html and '<td class="num">0.67</td>' in html and "NaN" not in html
 
 
@@ -92,7 +92,7 @@ def test_a_wide_table_keeps_its_last_column_when_printed(tmp_path: Path) -> None
     wide = pd.DataFrame({f"column_number_{i}_long_name": [f"value {i} " * 4] * 3 for i in range(12)})
     wide["claimant"] = "ZQX"  # short: a wrapped word would split in the PDF text
     out = nbformat.v4.new_output("display_data", data={
-        "text/html": tables.to_html(tables.tidy(wide), set()), "text/plain": "t"})
+        "text/html": tidy_tables.to_html(tidy_tables.tidy(wide), set()), "text/plain": "t"})
     code = "x = " + " + ".join(f"value_{i}" for i in range(40))  # one long code line
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code, outputs=[out])])
     nbformat.write(nb, tmp_path / "n.ipynb")

@@ -25,7 +25,7 @@ def lists_project(project):
     """The fixture project with a notebook that takes a folder and a list, and echoes them as key figures."""
     nb = nbformat.v4.new_notebook()
     nb.cells = [nbformat.v4.new_code_cell(LISTS, metadata={"tags": ["parameters"]}),
-                nbformat.v4.new_code_cell('from analysis.report import key_figures\n'
+                nbformat.v4.new_code_cell('from analysis.notebook.keyfigures import key_figures\n'
                                           'key_figures({"tags": repr(tags), "data_dir": data_dir, "n": n, '
                                           '"start_date": start_date})')]
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
@@ -104,7 +104,7 @@ def test_the_kernel_is_not_interrupted_while_it_is_shut_down():
 
 
 def test_paths_are_recorded_as_the_user_would_share_them(tmp_path, monkeypatch):
-    from analysis.paths import project_path
+    from analysis.support.paths import project_path
 
     root = tmp_path / "proj"
     (root / "data" / "x").mkdir(parents=True)

@@ -164,7 +164,7 @@ def test_notebook_packages_follow_the_project_imports(tmp_path: Path) -> None:
     from analysis.run.packages import imported_modules, notebook_packages
 
     nb = nbformat.v4.new_notebook(cells=[
-        nbformat.v4.new_code_cell("%matplotlib inline\nimport json, os\nfrom analysis import plots\n"
+        nbformat.v4.new_code_cell("%matplotlib inline\nimport json, os\nfrom analysis.notebook import plots\n"
                                   "import pandas as pd"),
         nbformat.v4.new_code_cell("this is not python ("),
     ])

@@ -10,8 +10,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import casualties as C
 from analysis.clean import reconcile
+from analysis.notebook import casualties as C
 
 COLS = ["casualty_id", "incident_id", "source_id", "published", "claimant", "claim_by", "killed", "injured",
         "victim_group"]

@@ -7,8 +7,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import diplomacy
-from analysis.report import _clean_value
+from analysis.notebook import diplomacy
+from analysis.notebook.keyfigures import _clean_value
 
 DAYS = pd.date_range("2022-08-15", "2022-11-15", freq="D")  # 93 days, as the shipped period
 D = pd.Timestamp

@@ -85,7 +85,7 @@ def test_importing_the_analysis_modules_reads_no_clock():
 def test_a_run_reads_the_clock_when_it_starts(monkeypatch):
     """tables.sources judges 'in the future' by the date it is given, or by the clock when it is called."""
     from analysis.clean import tables
-    from analysis.schema import TABLES
+    from analysis.registry.schema import TABLES
 
     row = {c: None for c in TABLES["sources"].raw_columns}
     row.update(source_id="src_a1", url="https://example.org/a", published="2024-05-03", outlet="Example",

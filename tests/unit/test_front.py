@@ -7,7 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis import control, front
+from analysis.notebook import control, front
 
 D = pd.Timestamp
 KM_PER_DEGREE = front.EARTH_KM * np.pi / 180  # one degree of latitude on the sphere
@@ -123,7 +123,7 @@ def test_the_border_is_the_edges_no_other_outline_shares():
 
 
 def test_the_russian_border_from_the_shipped_outlines():
-    from analysis import maps
+    from analysis.notebook import maps
 
     shapes = maps.oblasts()
     km = sum(float(front.haversine_km(e[0, 1], e[0, 0], e[1, 1], e[1, 0])) for e in front.outer_edges(shapes))

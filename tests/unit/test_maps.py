@@ -8,7 +8,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from analysis import maps  # noqa: E402
+from analysis.notebook import maps  # noqa: E402
 
 
 def test_the_outlines_are_in_the_project_and_named_as_the_gazetteer_names_oblasts():

@@ -1,18 +1,20 @@
-"""analysis.notebook_params: the runner's checks are the notebooks' own, and they run without a kernel."""
+"""analysis.notebook.param_specs: the runner's checks are the notebooks' own, and they run without a kernel."""
 
 from __future__ import annotations
 
 import ast
+import inspect
 import re
+import textwrap
 from pathlib import Path
 
 import nbformat
 import papermill
 import pytest
 
-from analysis import notebook_params
-from analysis.notebook_params import SPECS, as_list, validate
-from analysis.params import ParameterError, listing
+from analysis.notebook import param_specs, setup
+from analysis.notebook.param_specs import SPECS, as_list, validate
+from analysis.notebook.params import ParameterError, listing
 
 NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
@@ -30,10 +32,10 @@ def test_every_notebook_has_a_spec_for_exactly_its_parameters():
         assert list(spec) == list(declared), name
 
 
-@pytest.mark.parametrize("name", sorted(SPECS))
-def test_the_spec_names_the_check_the_notebook_calls(name):
+def _params_calls(tree: ast.AST) -> dict[str, str]:
+    """{parameter: the params function called on it} in a piece of code."""
     calls = {}
-    for node in ast.walk(ast.parse(_check_cell(name))):
+    for node in ast.walk(tree):
         if not (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
                 and getattr(node.func.value, "id", "") == "params" and node.args):
             continue
@@ -41,6 +43,20 @@ def test_the_spec_names_the_check_the_notebook_calls(name):
             calls.update({a.id: "date" for a in node.args if isinstance(a, ast.Name)})
         elif isinstance(node.args[0], ast.Constant):
             calls[node.args[0].value] = node.func.attr
+    return calls
+
+
+@pytest.mark.parametrize("name", sorted(SPECS))
+def test_the_spec_names_the_check_the_notebook_calls(name):
+    tree = ast.parse(_check_cell(name))
+    calls = _params_calls(tree)
+    # setup(data_dir, start_date, end_date, ...): the checks setup's own code makes on the arguments it is given
+    inner = _params_calls(ast.parse(textwrap.dedent(inspect.getsource(setup))))
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and getattr(node.func, "id", "") == "setup":
+            for param, arg in zip(inspect.signature(setup).parameters, node.args, strict=False):
+                if isinstance(arg, ast.Name) and param in inner:
+                    calls[arg.id] = inner[param]
     assert {k: v for k, v in calls.items() if k in SPECS[name]} == {k: c.kind for k, c in SPECS[name].items()}
 
 
@@ -112,4 +128,4 @@ def test_the_defaults_pass_and_a_notebook_without_a_spec_is_left_to_its_kernel(p
     for name in SPECS:
         assert validate(name, _defaults(name), processed, given=set()) == {}
     assert validate("other", {"x": 1}, processed) == {"x": 1}
-    assert notebook_params.COVERAGE.keys() == SPECS.keys()
+    assert param_specs.COVERAGE.keys() == SPECS.keys()

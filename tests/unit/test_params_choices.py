@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from analysis.params import ParameterError, choices
+from analysis.notebook.params import ParameterError, choices
 
 ALLOWED = ["nato", "negotiations", "war_end"]
 

@@ -6,7 +6,7 @@ import pandas as pd
 import pytest
 
 from analysis.clean import places
-from analysis.schema import GAZETTEER
+from analysis.registry.schema import GAZETTEER
 
 COLS = ["place_id", "geonames_id", "name", "name_uk", "name_ru", "variants", "place_type", "raion", "oblast",
         "latitude", "longitude", "geo_prec", "coord_source", "raw_line"]

@@ -20,7 +20,7 @@ from bs4 import BeautifulSoup  # noqa: E402
 from IPython.core.formatters import DisplayFormatter  # noqa: E402
 from IPython.core.pylabtools import print_figure  # noqa: E402
 
-from analysis import plots  # noqa: E402
+from analysis.notebook import plots  # noqa: E402
 from analysis.run.render import render  # noqa: E402
 
 

@@ -9,7 +9,7 @@ import pytest
 
 from analysis.clean.errors import CleanError
 from analysis.clean.read import read_raw
-from analysis.schema import SOURCES
+from analysis.registry.schema import SOURCES
 
 HDR = "source_id,url,outlet,title,published,date_basis,language,source_type,retrospective,accessed,notes"
 R1 = "src_1,https://a.example/1,Outlet A,Title,2022-09-19,page,en,news_outlet,no,2026-11-25,"
@@ -160,7 +160,7 @@ def test_cells_are_stripped_and_blank_cells_are_missing(tmp_path):
 def test_cells_stay_text_exactly_as_written(tmp_path):
     """No type guessing: '007', '1e3' and '2,5' are kept as the coder wrote them."""
     from analysis.clean.read import read_raw
-    from analysis.schema import EVENTS
+    from analysis.registry.schema import EVENTS
 
     path = tmp_path / "events.csv"
     path.write_text("event_id,source_id,event_type,coder_note\nEV-1,src_a,shelling,007\n"

@@ -8,8 +8,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from analysis import casualties
 from analysis.clean import reconcile
+from analysis.notebook import casualties
 
 
 def rows(*r: tuple) -> pd.DataFrame:

@@ -1,5 +1,5 @@
-"""The registry (analysis.schema, analysis.vocab) is self-consistent, and the checks built from it catch what it
-says: bounds, count triples, foreign keys, vocabulary groups."""
+"""The registry (analysis.registry.schema, analysis.registry.vocab) is self-consistent, and the checks built from it
+catch what it says: bounds, count triples, foreign keys, vocabulary groups."""
 
 from __future__ import annotations
 
@@ -7,10 +7,10 @@ import pandas as pd
 import pandera.errors as pe
 import pytest
 
-from analysis import schema
 from analysis.clean import validate
-from analysis.control import CAMPS
-from analysis.vocab import GROUP_OF, GROUPS, VOCABULARIES, grouped
+from analysis.notebook.control import CAMPS
+from analysis.registry import schema
+from analysis.registry.vocab import GROUP_OF, GROUPS, VOCABULARIES, grouped
 
 
 @pytest.mark.parametrize("name", sorted(GROUPS))

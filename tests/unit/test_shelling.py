@@ -8,7 +8,7 @@ import math
 import pandas as pd
 import pytest
 
-from analysis import control, shelling
+from analysis.notebook import control, shelling
 
 D = pd.Timestamp
 

@@ -1,4 +1,4 @@
-"""analysis.synth: a deterministic, realistically messy raw folder in the raw CSV layout."""
+"""analysis.testdata.synth: a deterministic, realistically messy raw folder in the raw CSV layout."""
 
 from __future__ import annotations
 
@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from analysis.clean.pipeline import clean
-from analysis.schema import RAW_TABLES
-from analysis.synth import synth
+from analysis.registry.schema import RAW_TABLES
+from analysis.testdata.synth import synth
 
 ROWS = 1500
 

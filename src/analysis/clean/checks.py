@@ -13,10 +13,10 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.clean import fast
+from analysis.clean import arrow_lookup
 from analysis.clean.errors import ALIVE, Rejects, live, mark_bad, rows
-from analysis.schema import Table
-from analysis.vocab import MULTI_VALUED, VOCABULARIES
+from analysis.registry.schema import Table
+from analysis.registry.vocab import MULTI_VALUED, VOCABULARIES
 
 
 def vocabularies(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
@@ -26,7 +26,7 @@ def vocabularies(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFra
             continue
         allowed = VOCABULARIES[f.vocab]
         # a vocabulary column holds a few distinct cells: fold and test each once, then map back to the rows
-        folded = fast.per_distinct(df[f.name], lambda u, f=f, allowed=allowed: _fold_vocab(u, f.name, allowed))
+        folded = arrow_lookup.per_distinct(df[f.name], lambda u, f=f, allowed=allowed: _fold_vocab(u, f.name, allowed))
         s, bad = folded["value"].rename(f.name), folded["bad"]
         if f.required:
             df = mark_bad(df, s.isna(), rejects, f.name, f"a value for required column '{f.name}'", table.key)
@@ -65,7 +65,7 @@ def unique_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame
     """A repeated id is an error: the first row keeps it, later rows are rejected naming the first."""
     key = table.key
     alive = live(df).to_numpy()
-    code = fast.codes(df[key])[alive]  # ids as integers: duplicates found by an integer hash, not on text
+    code = arrow_lookup.codes(df[key])[alive]  # ids as integers: duplicates found by an integer hash, not on text
     dup = pd.Series(code).duplicated(keep="first").to_numpy()
     if dup.any():
         lines = df["raw_line"].to_numpy()[alive]
@@ -80,7 +80,7 @@ def unique_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame
 def duplicated_live(df: pd.DataFrame, column: str) -> pd.Series:
     """column.duplicated(keep='first') among the rows still in play (False for the others)."""
     s = rows(df[column], live(df))
-    if fast.all_distinct(s):
+    if arrow_lookup.all_distinct(s):
         return pd.Series(False, index=df.index)
     return s.duplicated(keep="first").reindex(df.index, fill_value=False)
 
@@ -107,7 +107,7 @@ def references(df: pd.DataFrame, column: str, valid: pd.Index, what: str, table:
                rejects: Rejects, optional: bool = False) -> pd.DataFrame:
     """Every value of `column` must name a kept row of another table."""
     s = df[column]
-    bad = ~fast.isin(s, valid)
+    bad = ~arrow_lookup.isin(s, valid)
     if optional:
         bad &= s.notna()
     article = "an" if what[0] in "aeiou" else "a"

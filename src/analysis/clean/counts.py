@@ -13,7 +13,7 @@ import re
 
 import pandas as pd
 
-from analysis.clean import fast
+from analysis.clean import arrow_lookup
 
 _UNITS = {
     "zero": 0, "no": 0, "none": 0, "nobody": 0, "no one": 0, "noone": 0,
@@ -164,7 +164,7 @@ def _parsed(words: pd.Series) -> pd.DataFrame:
 
 def resolve(words: pd.Series, prefix: str) -> pd.DataFrame:
     """Columns <prefix>_low/_best/_high (Int64) and <prefix>_error for a column of worded counts."""
-    rows = fast.per_distinct(words, _parsed)  # each distinct wording parsed once
+    rows = arrow_lookup.per_distinct(words, _parsed)  # each distinct wording parsed once
     out = pd.DataFrame(index=words.index)
     for part in ("low", "best", "high"):
         out[f"{prefix}_{part}"] = pd.to_numeric(rows[part], errors="coerce").astype("Int64")

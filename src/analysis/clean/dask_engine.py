@@ -33,11 +33,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.clean import blocks, counts, dates, fast, places, storage, tables
+from analysis.clean import arrow_lookup, blocks, counts, dates, places, storage, tables
 from analysis.clean.cluster import MAX_BLOCK, cluster
 from analysis.clean.errors import CleanError, Rejects, ragged_rejects
 from analysis.clean.read import read_bytes
-from analysis.schema import PROCESSED_TABLES, RAW_TABLES, TABLES
+from analysis.registry.schema import PROCESSED_TABLES, RAW_TABLES, TABLES
 
 BLOCKSIZE = MAX_BLOCK  # bytes of raw CSV per task on a cluster with memory to spare (cluster.Shape.blocksize)
 WHOLE = ("gazetteer", "sources")  # read whole in this process: every other table's row steps need them
@@ -99,7 +99,7 @@ def row_steps(df: pd.DataFrame, name: str, ctx: Context) -> pd.DataFrame:
     """The row-level steps of one block: dates, places and counts as extra columns (see tables.DATE_COLS)."""
     res = []
     if "date_reported" in df.columns:  # links.csv has no dates
-        published = fast.map_series(df["source_id"], ctx.published)
+        published = arrow_lookup.map_series(df["source_id"], ctx.published)
         known = published.notna()  # rows citing no kept source are rejected before their dates matter
         res.append(dates.resolve(df.loc[known, "date_reported"], published[known]).reindex(df.index))
     t = TABLES[name]  # which columns are placed and counted: the registry says

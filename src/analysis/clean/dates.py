@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from analysis.clean import fast
+from analysis.clean import arrow_lookup
 
 WAR_START = pd.Timestamp("2022-02-24")
 _EMPTY = "\x00empty"
@@ -354,7 +354,7 @@ def resolve(phrases: pd.Series, published: pd.Series) -> pd.DataFrame:
     A row's dates depend only on its phrase and its report's publication date: each distinct pair is resolved
     once (a million rows hold about a hundred thousand pairs) and the answers are mapped back to the rows."""
     pub = pd.to_datetime(published).astype("datetime64[s]")
-    phrase_code = fast.codes(phrases)
+    phrase_code = arrow_lookup.codes(phrases)
     pub_code = pd.factorize(pub.to_numpy().view("int64"))[0].astype("int64")
     pair, _ = pd.factorize(phrase_code * (int(pub_code.max(initial=0)) + 1) + pub_code)
     n = len(pair)
@@ -370,7 +370,7 @@ def resolve(phrases: pd.Series, published: pd.Series) -> pd.DataFrame:
 
 def _resolve_rows(phrases: pd.Series, pub: pd.Series) -> pd.DataFrame:
     """resolve() row by row (vectorised over the rows given)."""
-    r = fast.per_distinct(phrases, _rules_frame)  # each distinct phrase parsed once
+    r = arrow_lookup.per_distinct(phrases, _rules_frame)  # each distinct phrase parsed once
     kind = r["kind"]
     error = r["error"].astype("str")
     start = pd.Series(pd.NaT, index=phrases.index, dtype="datetime64[s]")

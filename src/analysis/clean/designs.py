@@ -19,7 +19,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.clean.tables import finish
-from analysis.schema import TABLES
+from analysis.registry.schema import TABLES
 
 CONTINUOUS_OBLAST = "Kharkiv"
 CONTINUOUS_START, CONTINUOUS_END = pd.Timestamp("2022-08-15"), pd.Timestamp("2022-11-15")

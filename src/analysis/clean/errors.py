@@ -54,7 +54,7 @@ class Rejects:
         )
 
     def frame(self) -> pd.DataFrame:
-        from analysis.schema import REJECTS
+        from analysis.registry.schema import REJECTS
 
         if not self._parts:
             return pd.DataFrame({c: pd.Series(dtype=f.dtype) for c, f in ((f.name, f) for f in REJECTS.processed)})

@@ -12,8 +12,8 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.clean import fast, linking, overrides, reconcile
-from analysis.schema import TABLES
+from analysis.clean import arrow_lookup, linking, overrides, reconcile
+from analysis.registry.schema import TABLES
 
 
 def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame | None = None,
@@ -38,7 +38,7 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
     rule[n_ev + r.loc[~is_ev, "pos"].to_numpy()] = got.rule[~is_ev]
     with_event = np.flatnonzero(~alone)
     if len(with_event):
-        ev_pos = fast.positions(cas["event_id"].iloc[with_event], events["event_id"])
+        ev_pos = arrow_lookup.positions(cas["event_id"].iloc[with_event], events["event_id"])
         label[n_ev + with_event] = label[ev_pos]
         rule[n_ev + with_event] = "its event's incident"
     if links is not None and len(links):
@@ -56,7 +56,7 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
     a, b = cand["a"].to_numpy(), cand["b"].to_numpy()
     # each report's incident, by its row in r (its id's row in `names`: events first, then casualty rows)
     at = r["pos"].to_numpy() + np.where(is_ev, 0, n_ev)
-    r_ids, r_names = fast.arrow(rid).take(pa.array(at)), pa.array(names[at], type=pa.large_string())
+    r_ids, r_names = arrow_lookup.arrow(rid).take(pa.array(at)), pa.array(names[at], type=pa.large_string())
     cand = pd.DataFrame({"kind": "incident", "id_a": _text(r_ids, a), "id_b": _text(r_ids, b),
                          "rule": cand["rule"], "group_a": _text(r_names, a), "group_b": _text(r_names, b)})
     return (inc[:n_ev].set_axis(events.index), rules[:n_ev].set_axis(events.index),
@@ -104,12 +104,12 @@ def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
     joined = np.full(k, "", dtype=object)
     if not len(ids):
         return joined
-    order = np.lexsort((fast.ranks(ids), code))
+    order = np.lexsort((arrow_lookup.ranks(ids), code))
     g = code[order]
     starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
     ends = np.r_[starts[1:], len(g)]
     one = ends - starts == 1
-    sorted_ids = fast.arrow(ids).take(pa.array(order)).combine_chunks()
+    sorted_ids = arrow_lookup.arrow(ids).take(pa.array(order)).combine_chunks()
     joined[g[starts]] = sorted_ids.take(pa.array(starts)).to_numpy(zero_copy_only=False)  # a group of one: its id
     many = sorted_ids.to_pylist() if not one.all() else []
     for j in np.flatnonzero(~one).tolist():  # only groups of several ids are joined in Python
@@ -120,7 +120,7 @@ def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
 def _joint_codes(*columns: pd.Series) -> tuple[np.ndarray, pa.Array]:
     """Integer codes over the text columns one after another (equal text, equal code), and the distinct texts
     in order of first appearance."""
-    arr = pa.chunked_array([ch for s in columns for ch in fast.arrow(s).chunks], type=pa.large_string())
+    arr = pa.chunked_array([ch for s in columns for ch in arrow_lookup.arrow(s).chunks], type=pa.large_string())
     enc = pc.dictionary_encode(arr.combine_chunks())
     return enc.indices.to_numpy(zero_copy_only=False).astype("int64"), enc.dictionary
 

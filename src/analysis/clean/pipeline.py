@@ -23,7 +23,7 @@ from analysis.clean.errors import CleanError, Rejects
 from analysis.clean.read import RawFrame, read_raw
 from analysis.clean.validate import integrity, validate
 from analysis.clean.write import Publisher
-from analysis.schema import RAW_TABLES, TABLES, Table
+from analysis.registry.schema import RAW_TABLES, TABLES, Table
 
 
 @dataclass

@@ -22,7 +22,7 @@ import pyarrow.csv as pacsv
 from analysis.clean.encoding import decode
 from analysis.clean.errors import CleanError, ragged_rejects
 from analysis.clean.files import read_regular
-from analysis.schema import Table
+from analysis.registry.schema import Table
 
 #: other names coders and spreadsheets use for our columns
 ALIASES = {

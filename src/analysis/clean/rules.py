@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.schema import UKRAINE_BOX  # the registry states the box; the rules apply it
+from analysis.registry.schema import UKRAINE_BOX  # the registry states the box; the rules apply it
 
 LAT_MIN, LAT_MAX, LON_MIN, LON_MAX = UKRAINE_BOX
 EARTH_KM = 6371.0088  # the IUGG mean Earth radius

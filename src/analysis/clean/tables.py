@@ -11,9 +11,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.clean import checks, counts, dates, fast, places, rules
+from analysis.clean import arrow_lookup, checks, counts, dates, places, rules
 from analysis.clean.errors import ALIVE, Rejects, kept, live, mark_bad, rows
-from analysis.schema import PLACE_MATCH, TABLES, Table
+from analysis.registry.schema import PLACE_MATCH, TABLES, Table
 
 
 def cast(s: pd.Series, dtype: str) -> pd.Series:
@@ -139,7 +139,7 @@ def _referenced(df: pd.DataFrame, t: Table, kept: dict[str, pd.DataFrame], rejec
 
 def _dated(df: pd.DataFrame, t: Table, src: pd.DataFrame, rejects: Rejects) -> pd.DataFrame:
     pre, df = _precomputed(df, DATE_COLS)
-    df = df.assign(published=fast.map_series(df["source_id"], src.set_index("source_id")["published"]))
+    df = df.assign(published=arrow_lookup.map_series(df["source_id"], src.set_index("source_id")["published"]))
     alive = live(df)
     d = dates.resolve(rows(df["date_reported"], alive), rows(df["published"], alive)) if pre is None else pre
     df = mark_bad(df, d["date_error"].notna(), rejects, "date_reported",
@@ -177,7 +177,7 @@ def _counted(df: pd.DataFrame, t: Table, rejects: Rejects) -> pd.DataFrame:
 
 def _time_of_day(s: pd.Series) -> pd.DataFrame:
     """hour and time_of_day, worked out once per distinct cell and mapped back to the rows."""
-    return fast.per_distinct(s, _time_of_day_rows)
+    return arrow_lookup.per_distinct(s, _time_of_day_rows)
 
 
 def _time_of_day_rows(s: pd.Series) -> pd.DataFrame:
@@ -282,7 +282,7 @@ def links(df: pd.DataFrame, src: pd.DataFrame, incident_ids: pd.Index, statement
     df = _referenced(df, t, {"sources": src}, rejects)
     parts = df["ids"].astype("str").str.split(";").explode().str.strip()
     parts = parts[parts.notna() & (parts != "")]
-    is_inc, is_st = fast.isin(parts, incident_ids), fast.isin(parts, statement_ids)
+    is_inc, is_st = arrow_lookup.isin(parts, incident_ids), arrow_lookup.isin(parts, statement_ids)
     unknown = parts[~(is_inc | is_st)]
     first_unknown = unknown.groupby(level=0).first().reindex(df.index)
     df = mark_bad(df, first_unknown.notna(), rejects, "ids",

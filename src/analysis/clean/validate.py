@@ -1,20 +1,20 @@
 """Pandera schemas for the processed tables and the checks between tables, built from the schema registry:
 dtypes, required and unique columns, vocabularies, bounds, count triples and foreign keys all come from
-analysis.schema, so a column added there is validated without an edit here."""
+analysis.registry.schema, so a column added there is validated without an edit here."""
 
 from __future__ import annotations
 
 import pandas as pd
 import pandera.pandas as pa
 
-from analysis.clean import fast
-from analysis.schema import TABLES, Field, Table
-from analysis.vocab import MULTI_VALUED, VOCABULARIES
+from analysis.clean import arrow_lookup
+from analysis.registry.schema import TABLES, Field, Table
+from analysis.registry.vocab import MULTI_VALUED, VOCABULARIES
 
 
 def _all_words_in(s: pd.Series, allowed: list[str]) -> pd.Series:
     """Every ';'-separated word of each cell is in `allowed`; worked out once per distinct cell."""
-    return fast.per_distinct(s, lambda u: u.str.split(";").explode().isin(allowed).groupby(level=0).all()
+    return arrow_lookup.per_distinct(s, lambda u: u.str.split(";").explode().isin(allowed).groupby(level=0).all()
                              .reindex(u.index, fill_value=False))
 
 
@@ -70,7 +70,7 @@ def integrity(tables: dict[str, pd.DataFrame]) -> list[str]:
             if fk.table not in tables:
                 continue
             values = df[fk.column].dropna()
-            gone = sorted(set(values[~fast.isin(values, tables[fk.table][TABLES[fk.table].key])]))
+            gone = sorted(set(values[~arrow_lookup.isin(values, tables[fk.table][TABLES[fk.table].key])]))
             if gone:
                 problems.append(f"{name}: {fk.column} values not in {fk.table}: {gone[:5]}")
     return problems

@@ -23,10 +23,10 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
-from analysis.checksum import sha256
 from analysis.clean.atomic import atomic_write, temp_beside
 from analysis.clean.files import claim_output, remember
-from analysis.schema import SCHEMA_VERSION
+from analysis.registry.schema import SCHEMA_VERSION
+from analysis.support.checksum import sha256
 
 
 @contextmanager

@@ -8,7 +8,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.clean import dates, fast
+from analysis.clean import arrow_lookup as fast
+from analysis.clean import dates
 from analysis.clean.errors import Rejects, take_bad
 from analysis.importers import common
 

@@ -16,13 +16,14 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
-from analysis.clean import checks, dates, designs, fast, incidents, places, reconcile, rules, storage, tables
+from analysis.clean import arrow_lookup as fast
+from analysis.clean import checks, dates, designs, incidents, places, reconcile, rules, storage, tables
 from analysis.clean.errors import CleanError, Rejects, kept, ragged_rejects, take_bad
 from analysis.clean.files import claim_output
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
 from analysis.clean.write import Publisher, sha256
-from analysis.schema import PROCESSED_TABLES, TABLES
+from analysis.registry.schema import PROCESSED_TABLES, TABLES
 
 if TYPE_CHECKING:
     from analysis.importers.registry import Importer
@@ -315,7 +316,7 @@ def assemble(mapped: pd.DataFrame, resolver: PlaceResolver, sources: pd.DataFram
 
 def load_gazetteer(gaz_dir: Path) -> pd.DataFrame:
     """The processed gazetteer of an existing Oskil folder (checked against its manifest)."""
-    from analysis.load import load
+    from analysis.clean.checked_read import read_tables as load
 
     try:
         gaz = load(gaz_dir, ("gazetteer",))["gazetteer"]

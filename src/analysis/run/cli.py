@@ -12,8 +12,6 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
-from analysis.folder_lock import shared_lock
-from analysis.paths import find, project_path, repo_root
 from analysis.run import files
 from analysis.run import provenance as prov_mod
 from analysis.run.execute import NotebookFailed, execute, sweep_stale
@@ -22,6 +20,8 @@ from analysis.run.page import differences
 from analysis.run.provenance import Params
 from analysis.run.render import render, render_html
 from analysis.run.verify import CHANGED, FAILED, SAME, Check, compare, format_table, verdict
+from analysis.support.folder_lock import shared_lock
+from analysis.support.paths import find, project_path, repo_root
 
 
 def parse_value(text: str) -> object:
@@ -252,7 +252,7 @@ def _list_names(notebook: Path) -> set[str]:
 def prepare(notebook: Path, given: Params, data_option: str | None, root: Path) -> tuple[Params, list[str]]:
     """Every value checked before a kernel starts: (the values to inject, notes for the user), or
     NotebookFailed with one line naming the notebook and the parameter."""
-    from analysis import notebook_params
+    from analysis.notebook import param_specs as notebook_params
 
     defaults = prov_mod.notebook_defaults(notebook)
     unknown = sorted(set(given) - set(defaults))

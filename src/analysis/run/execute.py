@@ -1,7 +1,7 @@
 """Execute one notebook with papermill, atomically; keep failed runs for inspection.
 
 Working directory: the notebook's own folder (what JupyterLab uses), so a notebook behaves
-the same interactively and here. Notebooks find data through `analysis.report.data_dir()`,
+the same interactively and here. Notebooks find data through `analysis.notebook.keyfigures.default_data_dir()`,
 which reads ``OSKIL_DATA_DIR`` set below for the kernel.
 """
 
@@ -23,7 +23,7 @@ from pathlib import Path
 import nbformat
 
 import analysis
-from analysis.report import DATA_DIR_ENV, KEY_FIGURES_MIME, READ_LOG_ENV
+from analysis.notebook.keyfigures import DATA_DIR_ENV, KEY_FIGURES_MIME, READ_LOG_ENV
 from analysis.run.kernel import QuietKernelManager
 from analysis.run.provenance import Params, pm_path
 

@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
-from analysis.outputs import FILES_DIR_ENV, FILES_HREF_ENV
+from analysis.notebook.saved_files import FILES_DIR_ENV, FILES_HREF_ENV
 
 SUFFIX = "_files"
 

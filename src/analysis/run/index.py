@@ -62,7 +62,7 @@ def _changed(prov: dict) -> dict:
 
 
 def _row(link: str, prov: dict) -> str:
-    from analysis.report import format_value
+    from analysis.notebook.keyfigures import format_value
     from analysis.run.cite import readable_value
 
     esc = html.escape

@@ -37,7 +37,7 @@ def _tops(tree: ast.AST, package: str = "") -> tuple[set[str], set[str]]:
                 names = [f"{base}.{node.module}" if node.module else base]
             elif node.module:
                 names = [node.module]
-            if names and names[0].split(".")[0] == PROJECT:  # `from analysis import plots`: modules too
+            if names and names[0].split(".")[0] == PROJECT:  # `from analysis.notebook import plots`: modules too
                 names += [f"{names[0]}.{a.name}" for a in node.names]
         for name in names:
             tops.add(name.split(".")[0])

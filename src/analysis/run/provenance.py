@@ -17,9 +17,9 @@ from pathlib import Path
 
 import nbformat
 
-from analysis.checksum import sha256
 from analysis.run.cite import bibtex, citation_fields, cite_as
 from analysis.run.packages import notebook_packages
+from analysis.support.checksum import sha256
 
 Params = dict[str, object]
 

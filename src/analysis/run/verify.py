@@ -117,7 +117,7 @@ def data_checks(old: dict, new: dict) -> list[Check]:
     """The data files the cited run read (area 'data', which decides), and the folder's other files (area
     'other data', shown only): a table the notebook never read cannot make a report not reproduce. A report
     that recorded no reads (rendered before reads were recorded, or whose notebook read its data without
-    analysis.load) is checked on every file."""
+    analysis.notebook.load) is checked on every file."""
     old_files, new_files = old.get("data_files", {}), new.get("data_files", {})
     read = old.get("data_read")
     if not isinstance(read, list):

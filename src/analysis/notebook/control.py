@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.vocab import GROUP_OF
+from analysis.registry.vocab import GROUP_OF
 
 HOLDS = {("took", "ua"): "ua", ("took", "ru"): "ru", ("holds", "ua"): "ua", ("holds", "ru"): "ru",
          ("lost", "ua"): "ru", ("lost", "ru"): "ua"}

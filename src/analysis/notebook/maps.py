@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.paths import repo_root
+from analysis.support.paths import repo_root
 
 #: ISO 3166-2 code of each outline -> the gazetteer's oblast name
 ISO_OBLAST = {"UA-05": "Vinnytsia", "UA-07": "Volyn", "UA-09": "Luhansk", "UA-12": "Dnipropetrovsk",

@@ -12,11 +12,11 @@ import numbers
 import os
 from pathlib import Path
 
-from analysis.paths import repo_root
+from analysis.support.paths import repo_root
 
 KEY_FIGURES_MIME = "application/vnd.oskil.key-figures+json"
 DATA_DIR_ENV = "OSKIL_DATA_DIR"
-READ_LOG_ENV = "OSKIL_READ_LOG"  # load() appends the hashes of the bytes it read here (analysis.load)
+READ_LOG_ENV = "OSKIL_READ_LOG"  # load() appends the hashes of the bytes it read here (analysis.notebook.load)
 
 Figure = int | float | str
 
@@ -63,7 +63,7 @@ def key_figures(figures: dict[str, Figure]) -> None:
     display(bundle, raw=True)
 
 
-def data_dir() -> Path:
+def default_data_dir() -> Path:
     """Folder of the processed data: the runner's ``--data-dir`` (env), else ``<repo>/data/processed``.
 
     Notebooks run with their own folder as working directory (as in JupyterLab), so they

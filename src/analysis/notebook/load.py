@@ -16,29 +16,11 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.checksum import sha256_bytes
-from analysis.clean.write import read_manifest
-from analysis.folder_lock import shared_lock
-from analysis.report import READ_LOG_ENV
-from analysis.schema import PROCESSED_TABLES
+from analysis.clean.checked_read import read_checked
+from analysis.notebook.keyfigures import READ_LOG_ENV
+from analysis.registry.schema import PROCESSED_TABLES
 
 TABLE_NAMES = tuple(t.name for t in PROCESSED_TABLES)
-
-
-def read_checked(folder: Path, names: list[str]) -> dict[str, tuple[bytes, str]]:
-    """{file name: (bytes, sha256)} for files of a processed folder, each checked against its manifest."""
-    with shared_lock(folder):
-        body = read_manifest(folder)
-        out = {}
-        for name in names:
-            path = folder / name
-            data = path.read_bytes() if path.is_file() else None
-            digest = sha256_bytes(data) if data is not None else None
-            if digest is None or body["files"].get(name) != digest:
-                raise RuntimeError(f"{path} does not match manifest.json: the processed data is from an interrupted "
-                                   "or mixed run; run `python -m analysis clean` again")
-            out[name] = (data, digest)
-    return out
 
 
 def log_reads(folder: Path, digests: dict[str, str]) -> None:

@@ -18,7 +18,7 @@ def repo_root(start: Path | None = None) -> Path:
     for folder in (here, *here.parents):
         if _is_root(folder):
             return folder
-    checkout = Path(__file__).resolve().parents[2]  # <checkout>/src/analysis/paths.py
+    checkout = Path(__file__).resolve().parents[3]  # <checkout>/src/analysis/support/paths.py
     if start is None and (checkout / "pyproject.toml").is_file() and (checkout / "notebooks").is_dir():
         return checkout
     return here

@@ -138,9 +138,9 @@ PRINT_DPI = 200  # the PNG saved next to the report: sharp when printed at page 
 
 
 def save_files(fig: plt.Figure, title: str) -> list[tuple[str, str]]:
-    """Save the figure as PNG (PRINT_DPI) and SVG where the report runner asked (analysis.outputs); return the
-    (label, href) links, [] when not run by the runner. Deterministic: no date in the SVG, fixed ids."""
-    from analysis.outputs import next_name
+    """Save the figure as PNG (PRINT_DPI) and SVG where the report runner asked (analysis.notebook.saved_files);
+    return the (label, href) links, [] when not run by the runner. Deterministic: no date in the SVG, fixed ids."""
+    from analysis.notebook.saved_files import next_name
 
     target = next_name("figure", title)
     if target is None:
@@ -162,7 +162,7 @@ def show(fig: plt.Figure) -> None:
 
     from IPython.display import display
 
-    from analysis.outputs import links_html
+    from analysis.notebook.saved_files import links_html
 
     alt = alt_text(fig)
     buf = io.BytesIO()

@@ -1,8 +1,8 @@
 """Tables as a reader sees them: no pandas index, one missing-value marker, numbers rounded for reading.
 
 `tidy` turns a frame into text cells (what is shown, and what the CSV holds, so a quoted number is the one on
-the page); `show_table` displays it as a plain HTML table and, when the report runner asks (analysis.outputs), saves
-it as CSV next to the report with a link under the table.
+the page); `show_table` displays it as a plain HTML table and, when the report runner asks
+(analysis.notebook.saved_files), saves it as CSV next to the report with a link under the table.
 """
 
 from __future__ import annotations
@@ -103,7 +103,7 @@ def show_table(df: pd.DataFrame, title: str, digits: dict[str, int] | int = DIGI
     """Display df as a tidy table captioned `title`; under the report runner, also save it as CSV and link it."""
     from IPython.display import display
 
-    from analysis.outputs import links_html, next_name
+    from analysis.notebook.saved_files import links_html, next_name
 
     text = tidy(df, digits)
     numeric = numeric_columns(_index_as_columns(df))

@@ -6,7 +6,7 @@ the haversine formula: within 0.5% of the ellipsoidal distance, far below what t
 centre support.
 
 **Nearest Russian-held place.** The control table is a set of claims about a few dozen settlements, not a
-front line. On each day, the Russian-held places are those whose control timeline (`analysis.control`) has
+front line. On each day, the Russian-held places are those whose control timeline (`analysis.notebook.control`) has
 a Russian spell covering the day (from `since`, or open before the first claim when a later claim implies
 it, to `until`); days a place was "changing hands" do not count. The distance to the nearest of them is an
 *upper bound* on the distance to the front: a Russian-held place the table does not name may be nearer.

@@ -23,9 +23,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 
-from analysis.schema import CASUALTIES, CONTROL, EVENTS, LINKS, SOURCES, STATEMENTS, TALLIES
+from analysis.registry.schema import CASUALTIES, CONTROL, EVENTS, LINKS, SOURCES, STATEMENTS, TALLIES
 
-REPO_RAW = Path(__file__).resolve().parents[2] / "data" / "raw"
+REPO_RAW = Path(__file__).resolve().parents[3] / "data" / "raw"
 BAD_SHARE = 0.005
 FIRST_PUB, LAST_PUB = pd.Timestamp("2022-03-08"), pd.Timestamp("2025-10-31")
 
@@ -118,7 +118,7 @@ def _place_combos(raw: Path) -> tuple[list[tuple], np.ndarray]:
     from analysis.clean import places, tables
     from analysis.clean.errors import Rejects
     from analysis.clean.read import read_raw
-    from analysis.schema import GAZETTEER
+    from analysis.registry.schema import GAZETTEER
 
     graw = read_raw(raw / "gazetteer.csv", GAZETTEER).frame
     gaz_df = tables.gazetteer(graw, Rejects("gazetteer", "gazetteer.csv"))
@@ -216,7 +216,7 @@ def synth(rows: int, out: Path | str, seed: int = 0) -> dict[str, int]:
     """Write a synthetic raw folder with `rows` events; returns rows written per table. The folder must be new,
     empty or an earlier synth's: hand-coded raw tables are never written over."""
     from analysis.clean.files import claim_output, remember
-    from analysis.schema import RAW_TABLES
+    from analysis.registry.schema import RAW_TABLES
 
     out = Path(out)
     claim_output(out, command="synth")

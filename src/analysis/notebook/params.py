@@ -2,7 +2,7 @@
 
 A bad value stops the run with a message naming the parameter, the value and what is allowed.
 Values are only ever compared and parsed, never evaluated. The same checks run twice: in the notebook (for
-JupyterLab) and, through `analysis.notebook_params`, in the runner before any kernel starts.
+JupyterLab) and, through `analysis.notebook.param_specs`, in the runner before any kernel starts.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.paths import repo_root
+from analysis.support.paths import repo_root
 
 LIST_MAX = 12  # allowed values listed in full up to this many; past it, the closest ones
 
@@ -91,7 +91,7 @@ def boolean(name: str, value: object) -> bool:
     return value
 
 
-def data_dir(name: str, value: object) -> Path:
+def processed_folder(name: str, value: object) -> Path:
     """A folder of processed tables (it is only read)."""
     if not isinstance(value, str) or "\x00" in value:
         raise ParameterError(name, value, "a path to a folder of processed tables")

@@ -1,6 +1,6 @@
 """Which check each notebook parameter has, so the runner validates every value before a kernel starts.
 
-A notebook's first cell after its parameters cell calls `analysis.params` on each parameter (what a JupyterLab
+A notebook's first cell after its parameters cell calls `analysis.notebook.params` on each parameter (what a JupyterLab
 user runs); SPECS declares the same check per parameter (tests/unit/test_notebook_params.py holds the two
 together), and `validate` runs them against the data folder the report will read, with the data's date
 coverage. What it returns is what the runner injects: list parameters as lists, a place spelled another way as
@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import params
-from analysis.params import ParameterError
+from analysis.notebook import params
+from analysis.notebook.params import ParameterError
 
 Allowed = Callable[["Data"], list[str]]
 
@@ -31,7 +31,7 @@ class Data:
 
     def table(self, name: str) -> pd.DataFrame:
         if name not in self._tables:
-            from analysis.load import load
+            from analysis.notebook.load import load
 
             self._tables[name] = load(self.folder, (name,))[name]
         return self._tables[name]
@@ -48,9 +48,9 @@ class Data:
 
 @dataclass(frozen=True)
 class Check:
-    """One parameter's check: kind is the `analysis.params` function the notebook calls for it."""
+    """One parameter's check: kind is the `analysis.notebook.params` function the notebook calls for it."""
 
-    kind: str  # date, choice, choices, integer, boolean, data_dir, place, text
+    kind: str  # date, choice, choices, integer, boolean, processed_folder, place, text
     allowed: Allowed | None = None
     lo: int = 0
     hi: int = 0
@@ -73,14 +73,14 @@ class Check:
             params.boolean(name, value)
         elif self.kind == "place":
             return params.place(name, value, data.table("gazetteer"), self.allowed(data))
-        # data_dir: the runner resolves the folder itself (against the project, not the working directory) and
-        # refuses one without manifest.json before any kernel starts
+        # processed_folder (data_dir): the runner resolves the folder itself (against the project, not the working
+        # directory) and refuses one without manifest.json before any kernel starts
         return value
 
 
 def _vocab(name: str) -> Allowed:
     def allowed(_: Data) -> list[str]:
-        from analysis.vocab import words
+        from analysis.registry.vocab import words
 
         return words(name)
 
@@ -93,7 +93,7 @@ def _fixed(values: Callable[[], object]) -> Allowed:
 
 def _shelling(attr: str) -> Allowed:
     def allowed(_: Data) -> list[str]:
-        from analysis import shelling
+        from analysis.notebook import shelling
 
         return list(getattr(shelling, attr))
 
@@ -102,7 +102,7 @@ def _shelling(attr: str) -> Allowed:
 
 def _casualties(attr: str) -> Allowed:
     def allowed(_: Data) -> list[str]:
-        from analysis import casualties
+        from analysis.notebook import casualties
 
         return list(getattr(casualties, attr))
 
@@ -110,19 +110,19 @@ def _casualties(attr: str) -> Allowed:
 
 
 def _event_kinds(_: Data) -> list[str]:
-    from analysis import diplomacy
+    from analysis.notebook import diplomacy
 
     return list(diplomacy.EVENT_KINDS)
 
 
 def _horizon() -> int:
-    from analysis import diplomacy
+    from analysis.notebook import diplomacy
 
     return diplomacy.HORIZON
 
 
 DATE = Check("date")
-DATA_DIR = Check("data_dir")
+DATA_DIR = Check("processed_folder")
 OBLAST = Check("choice", lambda d: ["all", *d.oblasts])
 PERIODS = Check("choice", _fixed(lambda: ["D", "W", "M"]))
 

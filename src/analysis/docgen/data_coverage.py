@@ -1,6 +1,6 @@
 """Coverage of the shipped dataset, rendered into docs/data.md so the document cannot drift from the data.
 
-`python -m analysis.coverage [DATA_DIR]` rewrites the generated section of docs/data.md; a test renders
+`python -m analysis.docgen.data_coverage [DATA_DIR]` rewrites the generated section of docs/data.md; a test renders
 it again from a fresh clean of data/raw and compares.
 """
 
@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis import markdown
 from analysis.clean import designs
-from analysis.load import load
+from analysis.docgen import markdown
+from analysis.notebook.load import load
 
 BEGIN, END = "<!-- BEGIN COVERAGE -->", "<!-- END COVERAGE -->"
 
@@ -160,6 +160,6 @@ def update(doc: Path, data_dir: Path) -> bool:
 
 
 if __name__ == "__main__":
-    root = Path(__file__).resolve().parents[2]
+    root = Path(__file__).resolve().parents[3]
     data = Path(sys.argv[1]) if len(sys.argv) > 1 else root / "data" / "processed"
     print("docs/data.md:", "updated" if update(root / "docs" / "data.md", data) else "unchanged")

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis import vocab
 from analysis.clean.reconcile import DEFAULT_RULE, RULES, claims, current_new, reconcile, stale, supersede, who
-from analysis.load import within
-from analysis.schema import TABLES
+from analysis.notebook.load import within
+from analysis.registry import vocab
+from analysis.registry.schema import TABLES
 
 ESTIMATES = ("low", "best", "high")
 MEASURES = TABLES["incidents"].measures  # ("killed", "injured"): the figures an incident reconciles

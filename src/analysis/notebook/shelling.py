@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from analysis.load import within
+from analysis.notebook.load import within
 
 FREQS = {"D": "day", "W": "week", "M": "month"}
 

@@ -76,6 +76,18 @@ def test_a_later_report_giving_one_measure_anew_supersedes_only_that_measure():
     assert got.loc["INC-1", ["killed_best", "injured_best"]].tolist() == [19, 20]
 
 
+def test_a_later_figure_for_a_smaller_place_does_not_replace_the_wider_areas():
+    df = rows(("A", "s1", "2022-09-27", "Oleh Syniehubov", "regional_admin", 1, 1, 1),
+              ("B", "s2", "2022-09-28", "Oleh Syniehubov", "regional_admin", 0, 0, 0),
+              ("C", "s3", "2022-09-29", "Oleh Syniehubov", "regional_admin", 2, 2, 2))
+    df["geo_prec"] = pd.array([4, 1, 4], dtype="Int64")  # oblast, city, oblast
+    s = with_status(df.iloc[:2]).set_index("casualty_id")
+    assert s["status"].to_dict() == {"A": "current", "B": "current"}  # the city's 0 is not the oblast's
+    assert reconcile.reconcile(reconcile.current_new(s.reset_index())).loc["INC-1", "killed_best"] == 1
+    s = with_status(df).set_index("casualty_id")  # a later figure for the whole oblast replaces both
+    assert s.loc[["A", "B"], "superseded_by"].tolist() == ["C", "C"]
+
+
 def test_a_report_with_no_figure_is_superseded_by_any_later_report():
     df = rows(("A", "s1", "2022-08-01", "X", "media", None, None, None),
               ("B", "s2", "2022-08-02", "X", "media", 2, 2, 2))

@@ -3,9 +3,10 @@
 Three steps (docs/codebook.md, "Reconciling casualty figures"):
 
 1. **Supersede.** Within an incident, a later report by the same claimant replaces that claimant's earlier
-   figures for each measure the later report gives (all rows of one report stay together; one report never
-   supersedes itself). A later report silent on a measure replaces nothing of it: an update on the wounded
-   does not withdraw the dead. Reports by other claimants are untouched.
+   figures for each measure the later report gives for the same place or a wider one (all rows of one report
+   stay together; one report never supersedes itself). A later report silent on a measure replaces nothing of
+   it (an update on the wounded does not withdraw the dead), nor does a figure for a smaller place (a town's
+   wounded are not the whole raion's). Reports by other claimants are untouched.
 2. **Claims.** The current rows of one report by one claimant are added up across victim groups into one
    claim (low, best, high; a claim is open above when any of its rows is).
 3. **Rule.** The incident's low/best/high come from its claims by a named rule. The default, `rising`,
@@ -50,17 +51,30 @@ _MEASURE_COLUMNS = {m: [f"{p}{m}_{x}" for p in ("", "children_") for x in ("repo
 def _ordered(cas: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.Series]]:
     cols = ["incident_id", "figure_type", "published", "casualty_id", "source_id"]
     c = cas[cols + [f"{m}_best" for m in MEASURES]].assign(who=who(cas))
+    # how wide the row's place is (1 settlement ... 6 unknown); a frame without places: all alike
+    c["wide"] = cas["geo_prec"].astype("Int64").fillna(6) if "geo_prec" in cas else 0
     c = c.sort_values(["incident_id", "figure_type", "who", "published", "casualty_id"])
     return c, [c["incident_id"], c["figure_type"], c["who"]]
 
 
 def _revised(c: pd.DataFrame, keys: list[pd.Series], m: str) -> tuple[pd.Series, pd.Series]:
-    """Per row of c: is its figure for m replaced by a later report of the same claimant that gives m, and
-    the id of the latest row giving m (what replaces it)."""
+    """Per row of c: is its figure for m replaced by a later report of the same claimant that gives m for the
+    same place or a wider one, and the id of the latest such row (what replaces it). A later figure for a
+    smaller place (a town inside the raion, the city inside the oblast) may be only part of the earlier one,
+    so it replaces nothing of it."""
     gives = c[f"{m}_best"].notna()
-    last_src = c["source_id"].where(gives).groupby(keys, sort=False).transform("last")
-    last_row = c["casualty_id"].where(gives).groupby(keys, sort=False).transform("last")
-    return gives & (c["source_id"] != last_src), last_row
+    group = pd.Series(pd.factorize(pd.MultiIndex.from_arrays(keys))[0], index=c.index)
+    order = pd.Series(range(len(c)), index=c.index)
+    src_order = order.groupby([group, c["source_id"]]).transform("max")  # a report is as late as its last row
+    d = pd.DataFrame({"g": group, "row": c.index, "id": c["casualty_id"], "src": c["source_id"],
+                      "at": src_order, "pos": order, "wide": c["wide"]})
+    g = d[gives.to_numpy()]
+    pairs = g.merge(g, on="g", suffixes=("", "_by"))
+    pairs = pairs[(pairs["at_by"] > pairs["at"]) & (pairs["src_by"] != pairs["src"])
+                  & (pairs["wide_by"] >= pairs["wide"])]
+    latest = pairs.sort_values("pos_by").drop_duplicates("row", keep="last").set_index("row")["id_by"]
+    replaced = pd.Series(c.index.isin(latest.index), index=c.index)
+    return replaced, latest.reindex(c.index).astype("str")
 
 
 def stale(cas: pd.DataFrame) -> pd.DataFrame:

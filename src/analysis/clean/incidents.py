@@ -222,8 +222,11 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     by_link = by_link.assign(link=by_link["link_rule"].str.removeprefix("links.csv ")).drop_duplicates(
         ["code", "link"])
     out["links"] = pd.array(_joined_ids(by_link["link"], by_link["code"].to_numpy(), k), dtype="str")
-    cur = reconcile.current_new(cas)
+    m = own = sharp = places = by_link = None  # the reports' frames, let go of before the tolls are reconciled
     t = TABLES["incidents"]  # its reconciled measures (killed, injured) and their columns: the registry's
+    used = ["incident_id", "claimant", "claim_by", "source_id", "published", "status", "figure_type",
+            *(f"{m}_{x}" for m in t.measures for x in ("low", "best", "high"))]
+    cur = reconcile.current_new(cas[used])  # the columns reconcile reads, not a copy of every column
     figures = reconcile.reconcile(cur, t.measures, rule=rule).reindex(out["incident_id"])
     for m in t.measures:
         for part in ("low", "best", "high"):

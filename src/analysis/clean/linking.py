@@ -118,8 +118,9 @@ def reports(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
     r["level"] = np.select([gp <= 2, gp == 3, gp == 4], [1, 2, 3], 4)
     r["precise"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64") <= 2
     r["prec"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64")
-    for col in ("tod", "victim", "raion", "oblast"):
-        r[col] = r[col].astype("object").where(r[col].notna(), None)
+    for col in ("tod", "victim", "raion", "oblast"):  # one Python string per distinct value, not per row
+        codes, uniq = pd.factorize(r[col])
+        r[col] = pd.Series(np.append(np.asarray(uniq, dtype=object), None)[codes], index=r.index, dtype="object")
     r["series"] = pd.Series(_series(r, events, c), dtype="object")
     return r
 
@@ -238,8 +239,10 @@ def link(r: pd.DataFrame) -> Linked:
     order = np.lexsort((r["rid"].to_numpy(dtype=object), r["hour"].fillna(0).to_numpy(), hour_missing,
                         r["e"].to_numpy(), r["s"].to_numpy(), r["prec"].to_numpy(), r["generic"].to_numpy(),
                         r["level"].to_numpy(), ~r["precise"].to_numpy()))
-    recs = rows(r, ["place_id", "raion", "oblast", "cls", "generic", "hour", "tod", "victim", "s", "e", "prec",
-                    "level", "precise", "series"])
+    # one list per column, indexed per report (no tuple per report: a million tuples cost more than the lists)
+    (col_place, col_raion, col_oblast, col_cls, col_generic, col_hour, col_tod, col_victim, col_s, col_e, col_prec,
+     col_level, col_precise, col_series) = columns(r, ["place_id", "raion", "oblast", "cls", "generic", "hour", "tod",
+                                                       "victim", "s", "e", "prec", "level", "precise", "series"])
     incs: list[_Incident] = []
     by_place: dict[tuple, list[int]] = defaultdict(list)  # (place_id, day) -> incidents led there
     # the areas, by type class as well: (oblast, [raion,] day) -> {class: incidents}
@@ -305,7 +308,10 @@ def link(r: pd.DataFrame) -> Linked:
         return set().union(*found)
 
     for i in order.tolist():
-        place, raion, oblast, cls, generic, hour, tod, victim, s, e, prec, level, precise, series = recs[i]
+        place, raion, oblast, cls, generic, hour, tod = (col_place[i], col_raion[i], col_oblast[i], col_cls[i],
+                                                         col_generic[i], col_hour[i], col_tod[i])
+        victim, s, e, prec, level, precise, series = (col_victim[i], col_s[i], col_e[i], col_prec[i], col_level[i],
+                                                      col_precise[i], col_series[i])
         exact_day = prec == 1
         days = range(s - 1, s + 2) if exact_day and hour == hour else range(s, e + 1)
         fits: list[tuple[tuple, int]] = []
@@ -390,7 +396,13 @@ def link(r: pd.DataFrame) -> Linked:
 def rows(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
     """Rows as plain-Python tuples of `cols` (missing text as None, missing numbers as NaN), without pandas'
     per-cell boxing, which costs more than the linking itself (a tuple holds a row in a fifth of a dict's
-    memory). Each distinct text is one Python string that its rows share, not one string per cell."""
+    memory)."""
+    return list(zip(*columns(df, cols), strict=True))
+
+
+def columns(df: pd.DataFrame, cols: list[str]) -> list[list]:
+    """`cols` as plain-Python lists (missing text as None, missing numbers as NaN). Each distinct value is one
+    Python object that its rows share, not one object per cell."""
     lists = []
     for c in cols:
         s = df[c]
@@ -402,7 +414,7 @@ def rows(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
         else:
             codes, uniq = pd.factorize(s)
             lists.append(np.append(np.asarray(uniq, dtype=object), None)[codes].tolist())
-    return list(zip(*lists, strict=True))
+    return lists
 
 
 def records(df: pd.DataFrame, cols: list[str]) -> list[dict]:

@@ -5,11 +5,12 @@ incidents, written the way `clean` writes them).
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import re
 import time
 import unicodedata
-from collections.abc import Iterator, MutableMapping
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -263,7 +264,7 @@ class Result(Summary):
 
 #: rows of events and casualties built, validated and written at a time (a table of at most this many rows is
 #: one Parquet row group, as stage_table writes it)
-CHUNK_ROWS = 65_536
+CHUNK_ROWS = 32_768
 AT = "_at"  # a narrow row's place: its position in the place table
 #: per streamed table, its processed columns that come from the spill (the mapped column they are read from)
 SPILLED = {"events": {c: c for c in ("date_rule", "place_reported", "raion_reported", "oblast_reported",
@@ -272,6 +273,12 @@ SPILLED = {"events": {c: c for c in ("date_rule", "place_reported", "raion_repor
                           "raion_reported": "raion_reported", "oblast_reported": "oblast_reported",
                           "killed_reported": "killed_reported", "coder_note": "figure_note"}}
 PLACE_TEXT, PLACE_NUMBERS = ("place_name",), ("latitude", "longitude")  # filled in per chunk from the place table
+#: per streamed table, columns no step across rows reads that every imported row has alike (None: empty),
+#: filled in per chunk instead of held for every row
+FILLED = {"events": {"confirmed": "unknown", "target_type": "unknown", "time_reported": None, "damage": None},
+          "casualties": {"confirmed": "unknown", "injured_reported": None,
+                         **{f"children_{m}_{x}": None for m in ("killed", "injured")
+                            for x in ("reported", "low", "best", "high")}}}
 
 
 @dataclass
@@ -283,6 +290,7 @@ class Streamed:
     narrow: pd.DataFrame
     spill: Spill
     places: pd.DataFrame  # resolver.table(): place_name, latitude, longitude by place position
+    filled: dict[str, str | None] = field(default_factory=dict)  # FILLED columns the mapped rows do not have
     rows: int = CHUNK_ROWS
 
     def __len__(self) -> int:
@@ -304,6 +312,10 @@ class Streamed:
             for f in table.processed:
                 if f.name in wide:
                     s = spilled[wide[f.name]]
+                elif f.name in self.filled:
+                    value = self.filled[f.name]
+                    s = pd.Series(pd.NA if value is None else value, index=pd.RangeIndex(len(part)),
+                                  dtype="object" if value is None else "str")
                 elif f.name in text or f.name in numbers:
                     s = pd.Series({**text, **numbers}[f.name].take(at, allow_fill=True))
                 else:
@@ -315,6 +327,15 @@ class Streamed:
     def frame(self) -> pd.DataFrame:
         """The whole table in memory (small imports, and `run(write=False)`)."""
         return pd.concat(list(self.chunks()), ignore_index=True)
+
+
+def give_back_memory() -> None:
+    """Return the C heap's free pages to the system (glibc's malloc_trim; nothing elsewhere): after a step that
+    built and freed millions of objects, the rest of the import would otherwise keep its peak as resident."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _empty(name: str) -> pd.DataFrame:
@@ -366,8 +387,8 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     row_prec = ev.pop("row_geo_prec").astype("Float64")
     ev["geo_prec"] = row_prec.where(gaz_prec.isna() | (row_prec >= gaz_prec), gaz_prec).astype("Int64")
     del row_prec, gaz_prec
-    for c, v in (("claim_by", "media"), ("confirmed", "unknown"), ("target_type", "unknown")):
-        ev[c] = pd.Series(v, index=ev.index, dtype="str")
+    ev["claim_by"] = pd.Series("media", index=ev.index, dtype="str")
+    filled = {name: {c: v for c, v in FILLED[name].items() if c not in ev.columns} for name in FILLED}
 
     figure = casualty_rows.reindex(ev.index).fillna(False).astype(bool)
     cas_cols = [f.name for f in TABLES["casualties"].processed if f.name in ev.columns]
@@ -376,17 +397,18 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
         del ev[c]  # in place: the caller's frame lets go of them too
     out: dict[str, pd.DataFrame | Streamed] = {}
     leave = {*PLACE_TEXT, *PLACE_NUMBERS}
-    events = lean_finish(ev, "events", leave | set(SPILLED["events"]), (ROW, AT))
+    events = lean_finish(ev, "events", leave | set(SPILLED["events"]) | set(filled["events"]), (ROW, AT))
     del ev
     ca["figure_type"] = "new"
     ca["status"] = "current"
     ca["disagreement"] = False
-    cas = lean_finish(ca, "casualties", leave | set(SPILLED["casualties"]), (ROW, AT))
+    cas = lean_finish(ca, "casualties", leave | set(SPILLED["casualties"]) | set(filled["casualties"]), (ROW, AT))
     del ca
     # the same linking rules as the clean; an export has no links.csv. Every export row is its own report:
     # no figure revises another (all stay 'current'), and an incident disagrees when the reports linked into
     # it give different figures.
     ev_inc, ev_rule, cas_inc, cas_rule, cand = incidents.link_incidents(events, cas)
+    give_back_memory()  # linking built a Python record per report: its freed pages, back to the system
     events["incident_id"], events["link_rule"] = ev_inc, ev_rule
     cas["incident_id"], cas["link_rule"] = cas_inc, cas_rule
     del ev_inc, ev_rule, cas_inc, cas_rule
@@ -402,11 +424,12 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     del cand
     out["incidents"] = tables.finish(incidents.incidents_table(out["events"], out["casualties"]),
                                       TABLES["incidents"])
+    give_back_memory()
     out["coverage"] = designs.coverage(out)
     out["rejects"] = tables.finish(rejects, TABLES["rejects"]).sort_values(
         ["table", "line"], kind="stable").reset_index(drop=True)
     for name in ("events", "casualties"):
-        out[name] = Streamed(name, out[name], spill, pt)
+        out[name] = Streamed(name, out[name], spill, pt, filled[name])
     return out
 
 
@@ -445,7 +468,7 @@ def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Pat
             raise AssertionError(f"tables not produced: {sorted(missing)}")
         with Publisher(out_dir) as pub:  # the same all-or-nothing publication as the clean's
             for name in sorted(out):
-                pub.add(name, out[name].chunks if isinstance(out[name], Streamed) else out[name])
+                pub.add(name, out[name].chunks if isinstance(out[name], Streamed) else _in_chunks(out[name]))
             pub.publish({
                 "rows": {k: len(v) for k, v in sorted(out.items())},
                 "import": {"kind": kind, "file": storage.name(str(export)), "sha256": digest or sha256(export),
@@ -457,6 +480,14 @@ def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Pat
     result.tables = Tables({k: Path(out_dir) / f"{k}.parquet" if isinstance(v, Streamed) else v
                             for k, v in out.items()})
     return result
+
+
+def _in_chunks(df: pd.DataFrame, rows: int = CHUNK_ROWS) -> pd.DataFrame | Callable[[], Iterator[pd.DataFrame]]:
+    """A table held whole, for Publisher.add: as it is when it is at most `rows` long, else as chunks of that
+    many rows (its Arrow and CSV copies are then made a chunk at a time; the incidents of a million reports)."""
+    if len(df) <= rows:
+        return df
+    return lambda: (df.iloc[i:i + rows].reset_index(drop=True) for i in range(0, len(df), rows))
 
 
 def check_out(out_dir: str | Path, gaz_dir: str | Path) -> None:

@@ -57,10 +57,38 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
     # each report's incident, by its row in r (its id's row in `names`: events first, then casualty rows)
     at = r["pos"].to_numpy() + np.where(is_ev, 0, n_ev)
     r_ids, r_names = arrow_lookup.arrow(rid).take(pa.array(at)), pa.array(names[at], type=pa.large_string())
-    cand = pd.DataFrame({"kind": "incident", "id_a": _text(r_ids, a), "id_b": _text(r_ids, b),
-                         "rule": cand["rule"], "group_a": _text(r_names, a), "group_b": _text(r_names, b)})
+    queue = _review_queue(r_ids.combine_chunks(), r_names, a, b, arrow_lookup.arrow(cand["rule"]).combine_chunks())
     return (inc[:n_ev].set_axis(events.index), rules[:n_ev].set_axis(events.index),
-            inc[n_ev:].set_axis(cas.index), rules[n_ev:].set_axis(cas.index), candidates(cand))
+            inc[n_ev:].set_axis(cas.index), rules[n_ev:].set_axis(cas.index), queue)
+
+
+def _dense(values: pa.Array) -> np.ndarray:
+    """Each cell's rank among the distinct texts (equal text, equal rank; in the order text compares): the
+    distinct values are hashed once and only they are sorted."""
+    enc = pc.dictionary_encode(values)
+    rank = np.asarray(pc.rank(enc.dictionary, sort_keys="ascending", tiebreaker="dense")).astype("int64")
+    return rank[enc.indices.to_numpy(zero_copy_only=False)]
+
+
+def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, rule: pa.Array) -> pd.DataFrame:
+    """candidates() of the linking's pairs, kind 'incident' (a, b: the reports' rows in ids and names; rule: each
+    pair's reason): the same rows, worked out on text ranks, and the text taken only for the rows kept (the
+    review queue of a million reports has millions of pairs)."""
+    if not len(a):
+        return candidates(pd.DataFrame())
+    id_rank, name_rank, rule_rank = _dense(ids), _dense(names), _dense(rule)
+    keep = np.flatnonzero(name_rank[a] != name_rank[b])  # pairs left in different groups
+    a, b = a[keep], b[keep]
+    swap = id_rank[a] > id_rank[b]
+    a, b = np.where(swap, b, a), np.where(swap, a, b)
+    keys = np.stack([id_rank[a], id_rank[b], rule_rank[keep]])
+    order = np.lexsort(keys[::-1])
+    sorted_keys = keys[:, order]
+    first = order[np.r_[True, (sorted_keys[:, 1:] != sorted_keys[:, :-1]).any(axis=0)]] if len(order) else order
+    a, b = a[first], b[first]
+    return pd.DataFrame({"kind": pd.Series("incident", index=pd.RangeIndex(len(first)), dtype="str"),
+                         "id_a": _text(ids, a), "id_b": _text(ids, b), "group_a": _text(names, a),
+                         "group_b": _text(names, b), "rule": _text(rule, keep[first])})
 
 
 def _incident_names(label: np.ndarray, rid: pd.Series, prec: pd.Series, start: pd.Series, n_ev: int,
@@ -79,11 +107,18 @@ def _text(values: pa.Array | pa.ChunkedArray, at: np.ndarray) -> pd.Series:
     return pd.Series(pd.array(values.take(pa.array(at, type=pa.int64())), dtype="str"))
 
 
-def candidates(c: pd.DataFrame) -> pd.DataFrame:
+def candidates(c: pd.DataFrame, done: pd.DataFrame | None = None) -> pd.DataFrame:
     """The review queue in a stable form: one row per pair of reports left in different groups, by rule (in
-    the order of kind, id_a, id_b, rule, each compared as text)."""
+    the order of kind, id_a, id_b, rule, each compared as text). done: rows already in this form, all of one
+    kind (link_incidents' queue), merged in by their kind instead of being sorted again."""
     cols = ["kind", "id_a", "id_b", "group_a", "group_b", "rule"]
     keys = ["kind", "id_a", "id_b", "rule"]
+    if done is not None and len(done):
+        kind = done["kind"].iloc[0]
+        rest = candidates(c)
+        if (done["kind"] != kind).any() or (rest["kind"] == kind).any():
+            return candidates(pd.concat([done, c], ignore_index=True))
+        return pd.concat([rest[rest["kind"] < kind], done, rest[rest["kind"] > kind]], ignore_index=True)
     if c.empty:
         return pd.DataFrame({k: pd.Series(dtype="str") for k in cols})
     c = c.loc[c["group_a"] != c["group_b"], cols].astype("str")
@@ -111,9 +146,15 @@ def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
     one = ends - starts == 1
     sorted_ids = arrow_lookup.arrow(ids).take(pa.array(order)).combine_chunks()
     joined[g[starts]] = sorted_ids.take(pa.array(starts)).to_numpy(zero_copy_only=False)  # a group of one: its id
-    many = sorted_ids.to_pylist() if not one.all() else []
-    for j in np.flatnonzero(~one).tolist():  # only groups of several ids are joined in Python
-        joined[g[starts[j]]] = ";".join(many[starts[j]:ends[j]])
+    multi, sizes = np.flatnonzero(~one), ends - starts
+    if not len(multi):
+        return joined
+    # only groups of several ids are joined in Python, and only their ids become Python strings
+    many = sorted_ids.take(pa.array(np.flatnonzero(np.repeat(~one, sizes)))).to_pylist()
+    at = 0
+    for j, size in zip(multi.tolist(), sizes[multi].tolist(), strict=True):
+        joined[g[starts[j]]] = ";".join(many[at:at + size])
+        at += size
     return joined
 
 
@@ -173,17 +214,22 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     out["n_reports"] = pd.array(np.bincount(code, minlength=k), dtype="Int64")
     out["n_sources"] = pd.array(m.groupby("code")["source_id"].nunique().reindex(range(k)).to_numpy(),
                                 dtype="Int64")
-    ev, ca = m[m["kind"] == 0], m[m["kind"] == 1]
+    is_ev = (m["kind"] == 0).to_numpy()  # only the columns used are taken: a million-row frame is not copied
+    ev, ca = m.loc[is_ev, ["rid", "code"]], m.loc[~is_ev, ["rid", "code"]]
     out["event_ids"] = pd.array(_joined_ids(ev["rid"], ev["code"].to_numpy(), k), dtype="str")
     out["casualty_ids"] = pd.array(_joined_ids(ca["rid"], ca["code"].to_numpy(), k), dtype="str")
-    places = m.drop_duplicates(["code", "place_id"])
+    del ev, ca
+    places = m[["code", "place_id"]].drop_duplicates()
     out["place_ids"] = pd.array(_joined_ids(places["place_id"], places["code"].to_numpy(), k), dtype="str")
     by_link = m[m["link_rule"].str.startswith("links.csv ", na=False)]
     by_link = by_link.assign(link=by_link["link_rule"].str.removeprefix("links.csv ")).drop_duplicates(
         ["code", "link"])
     out["links"] = pd.array(_joined_ids(by_link["link"], by_link["code"].to_numpy(), k), dtype="str")
-    cur = reconcile.current_new(cas)
+    m = own = sharp = places = by_link = None  # the reports' frames, let go of before the tolls are reconciled
     t = TABLES["incidents"]  # its reconciled measures (killed, injured) and their columns: the registry's
+    used = ["incident_id", "claimant", "claim_by", "source_id", "published", "status", "figure_type",
+            *(f"{m}_{x}" for m in t.measures for x in ("low", "best", "high"))]
+    cur = reconcile.current_new(cas[used])  # the columns reconcile reads, not a copy of every column
     figures = reconcile.reconcile(cur, t.measures, rule=rule).reindex(out["incident_id"])
     for m in t.measures:
         for part in ("low", "best", "high"):

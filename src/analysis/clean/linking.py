@@ -33,7 +33,9 @@ decision in links.csv overrides the rules afterwards (`overrides.apply`).
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
@@ -58,6 +60,9 @@ LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS = (
     "unspecific type", "vague date inside the incident's dates", "several incidents fit: kept apart")
 
 
+_NO_SERIES: Mapping[str, int] = MappingProxyType({})  # shared by the incidents without a daily summary
+
+
 @dataclass(slots=True)
 class _Incident:
     leader: int
@@ -73,7 +78,7 @@ class _Incident:
     hour: float
     tod: str | None
     victim: str | None
-    series: dict[str, int]  # claimant -> the start of their past-day window in this incident (daily summaries)
+    series: Mapping[str, int]  # claimant -> the start of their past-day window in this incident (daily summaries)
 
 
 def _series(r: pd.DataFrame, events: pd.DataFrame, cas: pd.DataFrame) -> np.ndarray:
@@ -120,8 +125,9 @@ def reports(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
     r["level"] = np.select([(gp <= 2) | village, gp == 3, gp == 4], [1, 2, 3], 4)
     r["precise"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64") <= 2
     r["prec"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64")
-    for col in ("tod", "victim", "raion", "oblast"):
-        r[col] = r[col].astype("object").where(r[col].notna(), None)
+    for col in ("tod", "victim", "raion", "oblast"):  # one Python string per distinct value, not per row
+        codes, uniq = pd.factorize(r[col])
+        r[col] = pd.Series(np.append(np.asarray(uniq, dtype=object), None)[codes], index=r.index, dtype="object")
     r["series"] = pd.Series(_series(r, events, c), dtype="object")
     return r
 
@@ -258,8 +264,10 @@ def link(r: pd.DataFrame) -> Linked:
     order = np.lexsort((r["rid"].to_numpy(dtype=object), r["hour"].fillna(0).to_numpy(), hour_missing,
                         r["e"].to_numpy(), r["s"].to_numpy(), r["prec"].to_numpy(), r["generic"].to_numpy(),
                         r["level"].to_numpy(), ~r["precise"].to_numpy()))
-    recs = rows(r, ["rid", "place_id", "raion", "oblast", "cls", "generic", "hour", "tod", "victim", "s",
-                    "e", "prec", "level", "precise", "series"])
+    # one list per column, indexed per report (no tuple per report: a million tuples cost more than the lists)
+    (col_place, col_raion, col_oblast, col_cls, col_generic, col_hour, col_tod, col_victim, col_s, col_e, col_prec,
+     col_level, col_precise, col_series) = columns(r, ["place_id", "raion", "oblast", "cls", "generic", "hour", "tod",
+                                                       "victim", "s", "e", "prec", "level", "precise", "series"])
     incs: list[_Incident] = []
     by_place: dict[tuple, list[int]] = defaultdict(list)  # (place_id, day) -> incidents led there
     # the areas, by type class as well: (oblast, [raion,] day) -> {class: incidents}
@@ -325,7 +333,10 @@ def link(r: pd.DataFrame) -> Linked:
         return set().union(*found)
 
     for i in order.tolist():
-        _, place, raion, oblast, cls, generic, hour, tod, victim, s, e, prec, level, precise, series = recs[i]
+        place, raion, oblast, cls, generic, hour, tod = (col_place[i], col_raion[i], col_oblast[i], col_cls[i],
+                                                         col_generic[i], col_hour[i], col_tod[i])
+        victim, s, e, prec, level, precise, series = (col_victim[i], col_s[i], col_e[i], col_prec[i], col_level[i],
+                                                      col_precise[i], col_series[i])
         exact_day = prec == 1
         days = range(s - 1, s + 2) if exact_day and hour == hour else range(s, e + 1)
         fits: list[tuple[tuple, int]] = []
@@ -338,8 +349,17 @@ def link(r: pd.DataFrame) -> Linked:
             same_place = place == inc.place
             if not same_place and len(fits) > MAX_CANDIDATES:
                 continue  # too many fits already: only a near miss at the same place is still recorded
-            if not _dates_fit(exact_day, s, e, hour, inc) or not _series_fit(series, s, inc) or not (
-                    same_place or _places_fit(level, place, raion, oblast, inc)):
+            # _dates_fit and _series_fit, inline: the tests made for every incident nearby (millions)
+            if exact_day and inc.exact:
+                if s != inc.s:
+                    h2 = inc.hour  # the same attack either side of midnight
+                    if not (hour == hour and h2 == h2 and abs((s * 24 + hour) - (inc.s * 24 + h2)) <= HOURS_APART):
+                        continue
+            elif not (s <= inc.e and e >= inc.s):
+                continue
+            if series is not None and inc.series.get(series, s) != s:
+                continue
+            if not (same_place or _places_fit(level, place, raion, oblast, inc)):
                 continue
             ic, ig = inc.cls, inc.generic
             if not (cls == ic or cls == "any" or ic == "any" or (generic and ic in ATTACKS)
@@ -381,7 +401,10 @@ def link(r: pd.DataFrame) -> Linked:
                 if inc.generic and not generic:  # an unspecific leader takes the first specific type
                     inc.cls, inc.generic = cls, False
                 if series is not None:
-                    inc.series.setdefault(series, s)
+                    if inc.series is _NO_SERIES:
+                        inc.series = {series: s}
+                    else:
+                        inc.series.setdefault(series, s)
                 continue
             pair_a.extend([i] * len(top))
             pair_b.extend(incs[k].leader for k in top)
@@ -389,7 +412,7 @@ def link(r: pd.DataFrame) -> Linked:
             rule[i] = AMBIGUOUS
         label[i] = len(incs)
         incs.append(_Incident(i, level, place, raion, oblast, cls, generic, s, e, exact_day, hour, tod, victim,
-                              {} if series is None else {series: s}))
+                              _NO_SERIES if series is None else {series: s}))
         if precise and rule[i] != AMBIGUOUS:  # only a clear, precisely dated leader is joined
             index(len(incs) - 1)
     return Linked(label, rule, _candidates(pair_a, pair_b, pair_why))
@@ -399,14 +422,24 @@ def rows(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
     """Rows as plain-Python tuples of `cols` (missing text as None, missing numbers as NaN), without pandas'
     per-cell boxing, which costs more than the linking itself (a tuple holds a row in a fifth of a dict's
     memory)."""
+    return list(zip(*columns(df, cols), strict=True))
+
+
+def columns(df: pd.DataFrame, cols: list[str]) -> list[list]:
+    """`cols` as plain-Python lists (missing text as None, missing numbers as NaN). Each distinct value is one
+    Python object that its rows share, not one object per cell."""
     lists = []
     for c in cols:
         s = df[c]
-        if s.dtype.kind in "biuf":
+        if s.dtype.kind in "iuf" and isinstance(s.dtype, np.dtype):  # days, ranks, hours: shared values too
+            uniq, inverse = np.unique(s.to_numpy(), return_inverse=True)
+            lists.append(uniq.astype(object)[inverse.reshape(-1)].tolist())
+        elif s.dtype.kind in "biuf":
             lists.append(s.to_numpy().tolist())
         else:
-            lists.append(s.astype("object").where(s.notna(), None).tolist())
-    return list(zip(*lists, strict=True))
+            codes, uniq = pd.factorize(s)
+            lists.append(np.append(np.asarray(uniq, dtype=object), None)[codes].tolist())
+    return lists
 
 
 def records(df: pd.DataFrame, cols: list[str]) -> list[dict]:

@@ -141,7 +141,7 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
     v_cand = pd.DataFrame({"kind": "victim", "id_a": victims["id_a"], "id_b": victims["id_b"],
                            "group_a": victims["incident_a"], "group_b": victims["incident_b"],
                            "rule": "one person reported killed in one incident and injured in another"})
-    return incidents.candidates(pd.concat([cand, st_cand, v_cand], ignore_index=True))
+    return incidents.candidates(pd.concat([st_cand, v_cand], ignore_index=True), done=cand)
 
 
 def read_all(raw_dir: Path, clock: Clock | None = None

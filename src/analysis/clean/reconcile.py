@@ -124,16 +124,20 @@ def current_new(cas: pd.DataFrame) -> pd.DataFrame:
 def claims(cur: pd.DataFrame, measures: tuple[str, ...]) -> pd.DataFrame:
     """One row per (incident, claimant, report): its rows added up. `{m}_open` says the claim has no upper
     bound for measure m (a 'more than N' somewhere in it)."""
-    d = cur.assign(who=who(cur))
-    g = d.groupby(["incident_id", "who", "source_id"], sort=True)
-    out = g.agg(published=("published", "max"))
+    values = {"published": cur["published"]}
     for m in measures:
-        low, best, high = (d[f"{m}_{x}"].astype("Float64") for x in ("low", "best", "high"))
-        is_open = (best.notna() & high.isna())
-        out[f"{m}_low"] = low.groupby([d["incident_id"], d["who"], d["source_id"]]).sum(min_count=1)
-        out[f"{m}_best"] = best.groupby([d["incident_id"], d["who"], d["source_id"]]).sum(min_count=1)
-        out[f"{m}_high"] = high.groupby([d["incident_id"], d["who"], d["source_id"]]).sum(min_count=1)
-        out[f"{m}_open"] = is_open.groupby([d["incident_id"], d["who"], d["source_id"]]).any()
+        low, best, high = (cur[f"{m}_{x}"].astype("Float64") for x in ("low", "best", "high"))
+        values |= {f"{m}_low": low, f"{m}_best": best, f"{m}_high": high, f"{m}_open": best.notna() & high.isna()}
+    # one grouping for every column: the three text keys are hashed once, not once per column
+    g = pd.DataFrame(values).groupby([cur["incident_id"].rename("incident_id"), who(cur).rename("who"),
+                                      cur["source_id"].rename("source_id")], sort=True)
+    out = g[["published"]].max()
+    summed = g[[f"{m}_{x}" for m in measures for x in ("low", "best", "high")]].sum(min_count=1)
+    opened = g[[f"{m}_open" for m in measures]].any()
+    for m in measures:
+        for x in ("low", "best", "high"):
+            out[f"{m}_{x}"] = summed[f"{m}_{x}"]
+        out[f"{m}_open"] = opened[f"{m}_open"]
         out.loc[out[f"{m}_open"], f"{m}_high"] = pd.NA
     return out.reset_index()
 

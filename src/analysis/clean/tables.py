@@ -35,7 +35,10 @@ def finish(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     out = pd.DataFrame(index=df.index)
     for f in table.processed:
         out[f.name] = cast(df[f.name] if f.name in df.columns else pd.Series(pd.NA, index=df.index), f.dtype)
-    return out.sort_values(table.key or table.processed[0].name, kind="stable").reset_index(drop=True)
+    key = table.key or table.processed[0].name
+    if out[key].is_monotonic_increasing:  # already in order (the review queue's millions of rows): no sort
+        return out.reset_index(drop=True)
+    return out.sort_values(key, kind="stable").reset_index(drop=True)
 
 
 def _common(df: pd.DataFrame, table: Table, rejects: Rejects, before_bounds=None) -> pd.DataFrame:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
@@ -127,6 +128,38 @@ def stage_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Staged]:
     return staged
 
 
+def stage_chunks(chunks: Iterable[pd.DataFrame], out_dir: Path, name: str) -> list[Staged]:
+    """stage_table of a table given as consecutive chunks (never whole in memory): each chunk is appended to
+    the Parquet file (one row group per chunk) and to the CSV twin as it comes. A table of one chunk is the
+    same bytes as stage_table writes. An empty table is one empty chunk."""
+    pq_path, csv_path = out_dir / f"{name}.parquet", out_dir / f"{name}.csv"
+    csv_tmp: list[Path] = []
+
+    def write_both(pq_tmp: str, csv_file: str) -> None:
+        with ExitStack() as stack:
+            writers: list = []
+            for df in chunks:
+                table = _arrow(df)
+                csv = _csv_table(df, table)
+                if not writers:
+                    writers = [stack.enter_context(pq.ParquetWriter(pq_tmp, table.schema, compression="zstd",
+                                                                    write_statistics=True)),
+                               stack.enter_context(pacsv.CSVWriter(csv_file, csv.schema))]
+                writers[0].write_table(table)
+                writers[1].write_table(csv)
+                del table, csv
+            if not writers:
+                raise ValueError(f"{name}: no chunk to write (an empty table is one empty chunk)")
+
+    try:
+        pq_tmp = temp_beside(pq_path, lambda p: csv_tmp.append(temp_beside(csv_path, lambda c: write_both(p, c))))
+    except BaseException:
+        for tmp in csv_tmp:
+            tmp.unlink(missing_ok=True)
+        raise
+    return [Staged(pq_path, pq_tmp, sha256(pq_tmp)), Staged(csv_path, csv_tmp[0], sha256(csv_tmp[0]))]
+
+
 def write_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
     """Write name.parquet and name.csv (each renamed into place when complete); returns the paths."""
     staged = stage_table(df, out_dir, name)
@@ -160,7 +193,7 @@ class Publisher:
             if f.done() and not f.cancelled() and f.exception() is not None:
                 raise f.exception()
 
-    def add(self, name: str, df: pd.DataFrame) -> None:
+    def add(self, name: str, df: pd.DataFrame | Callable[[], Iterable[pd.DataFrame]]) -> None:
         if self._published:
             raise RuntimeError(f"Publisher: add({name!r}) after publish(); the set is already published")
         if name in self._staged:
@@ -169,7 +202,10 @@ class Publisher:
         if self._pool is None:
             self._stack.enter_context(locked(self.out_dir))
             self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="oskil-write")
-        self._staged[name] = self._pool.submit(stage_table, df, self.out_dir, name)
+        if callable(df):  # a table written in chunks (stage_chunks): df() gives them
+            self._staged[name] = self._pool.submit(lambda: stage_chunks(df(), self.out_dir, name))
+        else:
+            self._staged[name] = self._pool.submit(stage_table, df, self.out_dir, name)
 
     def publish(self, extra: dict) -> list[Path]:
         """Rename every staged file into place (tables in name order), then write the manifest."""

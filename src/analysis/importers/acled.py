@@ -8,8 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.clean import arrow_lookup as fast
-from analysis.clean import dates
+from analysis.clean import arrow_lookup, dates
 from analysis.clean.errors import Rejects, take_bad
 from analysis.importers import common
 
@@ -78,6 +77,12 @@ _OUTLET_TYPES = [
 
 
 def _parse_dates(s: pd.Series) -> pd.Series:
+    """event_date in any of ACLED's three spellings, parsed once per distinct cell (an export of a million rows
+    has a few thousand dates)."""
+    return arrow_lookup.per_distinct(s, _parse_distinct_dates)
+
+
+def _parse_distinct_dates(s: pd.Series) -> pd.Series:
     iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
     long = pd.to_datetime(s, format="%d %B %Y", errors="coerce")
     short = pd.to_datetime(s, format="%d-%B-%Y", errors="coerce")
@@ -96,7 +101,7 @@ def prepare(df: pd.DataFrame, rej: Rejects, today: pd.Timestamp) -> common.Prepa
     the run's date (no event starts after it)."""
     df = common.with_columns(df, WANTED)
     df = take_bad(df, df[ID].isna(), rej, ID, "an event_id_cnty", ID)
-    key = fast.per_distinct(df["sub_event_type"], lambda u: u.str.lower().str.split().str.join(" "))
+    key = arrow_lookup.per_distinct(df["sub_event_type"], lambda u: u.str.lower().str.split().str.join(" "))
     known = key.map(_CANONICAL)
     df = take_bad(df, known.isna(), rej, "sub_event_type",
                   "an ACLED sub_event_type from the codebook (e.g. 'Shelling/artillery/missile attack')", ID)

@@ -5,10 +5,12 @@ incidents, written the way `clean` writes them).
 
 from __future__ import annotations
 
+import ctypes
 import hashlib
 import re
 import time
 import unicodedata
+from collections.abc import Callable, Iterator, MutableMapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -16,13 +18,14 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
-from analysis.clean import arrow_lookup as fast
-from analysis.clean import checks, dates, designs, incidents, places, reconcile, rules, storage, tables
+from analysis.clean import arrow_lookup, checks, dates, designs, incidents, places, reconcile, rules, storage, tables
 from analysis.clean.errors import CleanError, Rejects, kept, ragged_rejects, take_bad
 from analysis.clean.files import claim_output
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
 from analysis.clean.write import Publisher, sha256
+from analysis.importers.spill import ROW, WIDE, Spill
+from analysis.importers.spill import frame as spill_frame
 from analysis.registry.schema import PROCESSED_TABLES, TABLES
 
 if TYPE_CHECKING:
@@ -224,11 +227,115 @@ class PlaceResolver:
         return out
 
 
+class Tables(MutableMapping):
+    """The processed tables by name. A table written in chunks (Streamed) is read back from its Parquet file
+    each time it is asked for: it was never whole in memory."""
+
+    def __init__(self, tables: dict | None = None):
+        self._tables = dict(tables or {})
+
+    def __getitem__(self, name: str) -> pd.DataFrame:
+        value = self._tables[name]
+        if not isinstance(value, Path):
+            return value
+        df = pd.read_parquet(value)  # Parquet keeps timestamps in ms: back to the processed dtypes
+        return pd.DataFrame({f.name: tables.cast(df[f.name], f.dtype) for f in TABLES[name].processed})
+
+    def __setitem__(self, name: str, value) -> None:
+        self._tables[name] = value
+
+    def __delitem__(self, name: str) -> None:
+        del self._tables[name]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._tables)
+
+    def __len__(self) -> int:
+        return len(self._tables)
+
+
 @dataclass
 class Result(Summary):
     """The processed tables and what happened, per table (the clean's Summary, plus the tables)."""
 
-    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    tables: dict[str, pd.DataFrame] = field(default_factory=Tables)
+    spill: Spill | None = None  # the wide text of events and casualties until they are written
+
+
+#: rows of events and casualties built, validated and written at a time (a table of at most this many rows is
+#: one Parquet row group, as stage_table writes it)
+CHUNK_ROWS = 32_768
+AT = "_at"  # a narrow row's place: its position in the place table
+#: per streamed table, its processed columns that come from the spill (the mapped column they are read from)
+SPILLED = {"events": {c: c for c in ("date_rule", "place_reported", "raion_reported", "oblast_reported",
+                                     "weapon_detail", "actor", "coder_note")},
+           "casualties": {"date_rule": "date_rule", "place_reported": "place_reported",
+                          "raion_reported": "raion_reported", "oblast_reported": "oblast_reported",
+                          "killed_reported": "killed_reported", "coder_note": "figure_note"}}
+PLACE_TEXT, PLACE_NUMBERS = ("place_name",), ("latitude", "longitude")  # filled in per chunk from the place table
+#: per streamed table, columns no step across rows reads that every imported row has alike (None: empty),
+#: filled in per chunk instead of held for every row
+FILLED = {"events": {"confirmed": "unknown", "target_type": "unknown", "time_reported": None, "damage": None},
+          "casualties": {"confirmed": "unknown", "injured_reported": None,
+                         **{f"children_{m}_{x}": None for m in ("killed", "injured")
+                            for x in ("reported", "low", "best", "high")}}}
+
+
+@dataclass
+class Streamed:
+    """A processed table (events or casualties) built and written CHUNK_ROWS at a time, never whole: `narrow`
+    holds its other columns, cast and sorted (with each row's spill row and place), the spill its wide text."""
+
+    name: str
+    narrow: pd.DataFrame
+    spill: Spill
+    places: pd.DataFrame  # resolver.table(): place_name, latitude, longitude by place position
+    filled: dict[str, str | None] = field(default_factory=dict)  # FILLED columns the mapped rows do not have
+    rows: int = CHUNK_ROWS
+
+    def __len__(self) -> int:
+        return len(self.narrow)
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        """The processed table in order, a chunk of rows at a time, each validated."""
+        wide = SPILLED[self.name]
+        rank = np.full(self.spill.n, -1, dtype="int64")
+        rank[self.narrow[ROW].to_numpy()] = np.arange(len(self.narrow), dtype="int64")
+        text = {c: self.places[c].astype("str").array for c in PLACE_TEXT}
+        numbers = {c: pd.to_numeric(self.places[c], errors="coerce").astype("Float64").array for c in PLACE_NUMBERS}
+        table = TABLES[self.name]
+        for k, got in enumerate(self.spill.gather(rank, list(dict.fromkeys(wide.values())), self.rows)):
+            part = self.narrow.iloc[k * self.rows:k * self.rows + got.num_rows].reset_index(drop=True)
+            spilled = spill_frame(got)
+            at = part[AT].to_numpy()
+            cols = {}
+            for f in table.processed:
+                if f.name in wide:
+                    s = spilled[wide[f.name]]
+                elif f.name in self.filled:
+                    value = self.filled[f.name]
+                    s = pd.Series(pd.NA if value is None else value, index=pd.RangeIndex(len(part)),
+                                  dtype="object" if value is None else "str")
+                elif f.name in text or f.name in numbers:
+                    s = pd.Series({**text, **numbers}[f.name].take(at, allow_fill=True))
+                else:
+                    s = part[f.name]
+                cols[f.name] = tables.cast(s, f.dtype)
+            del part, spilled
+            yield validate(self.name, pd.DataFrame(cols, copy=False))
+
+    def frame(self) -> pd.DataFrame:
+        """The whole table in memory (small imports, and `run(write=False)`)."""
+        return pd.concat(list(self.chunks()), ignore_index=True)
+
+
+def give_back_memory() -> None:
+    """Return the C heap's free pages to the system (glibc's malloc_trim; nothing elsewhere): after a step that
+    built and freed millions of objects, the rest of the import would otherwise keep its peak as resident."""
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 def _empty(name: str) -> pd.DataFrame:
@@ -245,58 +352,66 @@ def cited(mapped: pd.DataFrame) -> pd.DataFrame:
     return mapped.groupby("source_id").agg(published=("published", "min"), raw_line=("raw_line", "min"))
 
 
-def lean_finish(df: pd.DataFrame, name: str) -> pd.DataFrame:
+def lean_finish(df: pd.DataFrame, name: str, leave=(), carry=()) -> pd.DataFrame:
     """tables.finish (processed dtypes, schema column order, sorted by the key) one column at a time,
-    popping each column from df as it goes, so a million-row table is never held twice."""
+    popping each column from df as it goes, so a million-row table is never held twice. `leave`: processed
+    columns left out (the spilled ones); `carry`: other columns of df kept, sorted alike."""
     table = TABLES[name]
-    order = np.argsort(fast.ranks(df[table.key]), kind="stable")  # ids are unique: their sort order
+    order = np.argsort(arrow_lookup.ranks(df[table.key]), kind="stable")  # ids are unique: their sort order
     out = {}
     for f in table.processed:
+        if f.name in leave:
+            continue
         s = df.pop(f.name) if f.name in df.columns else pd.Series(pd.NA, index=df.index)
         out[f.name] = tables.cast(s, f.dtype).iloc[order].reset_index(drop=True)
         del s
+    for c in carry:
+        out[c] = df.pop(c).iloc[order].reset_index(drop=True)
     return pd.DataFrame(out, copy=False)
 
 
-def assemble(mapped: pd.DataFrame, resolver: PlaceResolver, sources: pd.DataFrame, gaz: pd.DataFrame,
-             rejects: pd.DataFrame, casualty_rows: pd.Series) -> dict[str, pd.DataFrame]:
-    """Processed tables from the mapped export rows (consumed: its columns are popped as they are used).
-    `casualty_rows` flags the rows with a casualty figure."""
+def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, sources: pd.DataFrame, gaz: pd.DataFrame,
+             rejects: pd.DataFrame, casualty_rows: pd.Series) -> dict[str, pd.DataFrame | Streamed]:
+    """Processed tables from the mapped export rows: `mapped` their narrow columns (consumed: popped as they
+    are used), the spill their wide text. Events and casualties come out as Streamed tables; every step across
+    rows (linking, incidents, coverage) works on their narrow columns. `casualty_rows` flags the rows with a
+    casualty figure."""
     ev = mapped
     pt = resolver.table(pd.Index(ev["place_id"].unique()))
-    at = fast.positions(ev["place_id"], pt.index)  # each row's place, found once for all six columns
-    for c in ("place_name", "raion", "oblast"):
+    at = arrow_lookup.positions(ev["place_id"], pt.index)  # each row's place, found once for every place column
+    for c in ("raion", "oblast"):
         ev[c] = pd.Series(pt[c].astype("str").array.take(at, allow_fill=True), index=ev.index)
-    for c in ("latitude", "longitude", "gaz_geo_prec"):
-        ev[c] = pd.Series(pd.to_numeric(pt[c], errors="coerce").astype("Float64").array.take(at, allow_fill=True),
-                          index=ev.index)
+    gaz_prec = pd.Series(pd.to_numeric(pt["gaz_geo_prec"], errors="coerce").astype("Float64").array.take(
+        at, allow_fill=True), index=ev.index)
+    ev[AT] = at
     row_prec = ev.pop("row_geo_prec").astype("Float64")
-    gaz_prec = ev.pop("gaz_geo_prec")
     ev["geo_prec"] = row_prec.where(gaz_prec.isna() | (row_prec >= gaz_prec), gaz_prec).astype("Int64")
     del row_prec, gaz_prec
-    for c, v in (("claim_by", "media"), ("confirmed", "unknown"), ("target_type", "unknown")):
-        ev[c] = pd.Series(v, index=ev.index, dtype="str")
+    ev["claim_by"] = pd.Series("media", index=ev.index, dtype="str")
+    filled = {name: {c: v for c, v in FILLED[name].items() if c not in ev.columns} for name in FILLED}
 
     figure = casualty_rows.reindex(ev.index).fillna(False).astype(bool)
-    cas_cols = [f.name for f in TABLES["casualties"].processed if f.name in ev.columns and f.name != "coder_note"]
-    ca = ev.loc[figure, cas_cols + ["figure_note"]].rename(columns={"figure_note": "coder_note"})
-    for c in ("figure_note", "casualty_id", "killed_reported", "killed_low", "killed_best", "killed_high",
-              "victim_group", "cause"):
+    cas_cols = [f.name for f in TABLES["casualties"].processed if f.name in ev.columns]
+    ca = ev.loc[figure, [*cas_cols, ROW, AT]]
+    for c in ("casualty_id", "killed_low", "killed_best", "killed_high", "victim_group", "cause"):
         del ev[c]  # in place: the caller's frame lets go of them too
-    out: dict[str, pd.DataFrame] = {}
-    events = lean_finish(ev, "events")
+    out: dict[str, pd.DataFrame | Streamed] = {}
+    leave = {*PLACE_TEXT, *PLACE_NUMBERS}
+    events = lean_finish(ev, "events", leave | set(SPILLED["events"]) | set(filled["events"]), (ROW, AT))
     del ev
     ca["figure_type"] = "new"
     ca["status"] = "current"
     ca["disagreement"] = False
-    cas = lean_finish(ca, "casualties")
+    cas = lean_finish(ca, "casualties", leave | set(SPILLED["casualties"]) | set(filled["casualties"]), (ROW, AT))
     del ca
     # the same linking rules as the clean; an export has no links.csv. Every export row is its own report:
     # no figure revises another (all stay 'current'), and an incident disagrees when the reports linked into
     # it give different figures.
     ev_inc, ev_rule, cas_inc, cas_rule, cand = incidents.link_incidents(events, cas)
+    give_back_memory()  # linking built a Python record per report: its freed pages, back to the system
     events["incident_id"], events["link_rule"] = ev_inc, ev_rule
     cas["incident_id"], cas["link_rule"] = cas_inc, cas_rule
+    del ev_inc, ev_rule, cas_inc, cas_rule
     cas["disagreement"] = reconcile.disagreement(cas).to_numpy(dtype=bool)
     cas["disagreement"] = cas["disagreement"].astype("boolean")
     out["events"] = events
@@ -306,11 +421,15 @@ def assemble(mapped: pd.DataFrame, resolver: PlaceResolver, sources: pd.DataFram
     for name in ("statements", "control", "tallies", "links"):
         out[name] = _empty(name)
     out["link_candidates"] = tables.finish(cand, TABLES["link_candidates"])
+    del cand
     out["incidents"] = tables.finish(incidents.incidents_table(out["events"], out["casualties"]),
                                       TABLES["incidents"])
+    give_back_memory()
     out["coverage"] = designs.coverage(out)
     out["rejects"] = tables.finish(rejects, TABLES["rejects"]).sort_values(
         ["table", "line"], kind="stable").reset_index(drop=True)
+    for name in ("events", "casualties"):
+        out[name] = Streamed(name, out[name], spill, pt, filled[name])
     return out
 
 
@@ -327,28 +446,48 @@ def load_gazetteer(gaz_dir: Path) -> pd.DataFrame:
     return tables.finish(gaz, TABLES["gazetteer"])
 
 
-def finish(out: dict[str, pd.DataFrame], result: Result, out_dir: Path, export: str, kind: str,
+def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Path, export: str, kind: str,
            digest: str | None = None) -> Result:
     """Validate, check integrity, write every processed table and the manifest (last). digest: the export's
-    SHA-256 when already known (the Dask import has a worker compute it)."""
-    for name in out:
-        out[name] = validate(name, out[name])
-    problems = integrity(out)
-    if problems:
-        raise AssertionError("referential integrity: " + "; ".join(problems))
-    missing = {t.name for t in PROCESSED_TABLES} - set(out)
-    if missing:
-        raise AssertionError(f"tables not produced: {sorted(missing)}")
-    with Publisher(out_dir) as pub:  # the same all-or-nothing publication as the clean's
-        for name in sorted(out):
-            pub.add(name, out[name])
-        pub.publish({
-            "rows": {k: len(v) for k, v in sorted(out.items())},
-            "import": {"kind": kind, "file": storage.name(str(export)), "sha256": digest or sha256(export),
-                       "read": result.read.get("events", 0), "rejected": result.rejected.get("events", 0)},
-        })
-    result.tables = out
+    SHA-256 when already known (the Dask import has a worker compute it). A Streamed table is validated chunk
+    by chunk as it is written, its ids checked for repeats on its narrow columns; afterwards result.tables
+    reads it back from its Parquet file when asked for."""
+    try:
+        for name in out:
+            if isinstance(out[name], Streamed):
+                key = TABLES[name].key
+                if not arrow_lookup.all_distinct(out[name].narrow[key]):
+                    raise AssertionError(f"{name}: {key} values are not unique")
+            else:
+                out[name] = validate(name, out[name])
+        problems = integrity({k: v.narrow if isinstance(v, Streamed) else v for k, v in out.items()})
+        if problems:
+            raise AssertionError("referential integrity: " + "; ".join(problems))
+        missing = {t.name for t in PROCESSED_TABLES} - set(out)
+        if missing:
+            raise AssertionError(f"tables not produced: {sorted(missing)}")
+        with Publisher(out_dir) as pub:  # the same all-or-nothing publication as the clean's
+            for name in sorted(out):
+                pub.add(name, out[name].chunks if isinstance(out[name], Streamed) else _in_chunks(out[name]))
+            pub.publish({
+                "rows": {k: len(v) for k, v in sorted(out.items())},
+                "import": {"kind": kind, "file": storage.name(str(export)), "sha256": digest or sha256(export),
+                           "read": result.read.get("events", 0), "rejected": result.rejected.get("events", 0)},
+            })
+    finally:
+        if result.spill is not None:
+            result.spill.close()
+    result.tables = Tables({k: Path(out_dir) / f"{k}.parquet" if isinstance(v, Streamed) else v
+                            for k, v in out.items()})
     return result
+
+
+def _in_chunks(df: pd.DataFrame, rows: int = CHUNK_ROWS) -> pd.DataFrame | Callable[[], Iterator[pd.DataFrame]]:
+    """A table held whole, for Publisher.add: as it is when it is at most `rows` long, else as chunks of that
+    many rows (its Arrow and CSV copies are then made a chunk at a time; the incidents of a million reports)."""
+    if len(df) <= rows:
+        return df
+    return lambda: (df.iloc[i:i + rows].reset_index(drop=True) for i in range(0, len(df), rows))
 
 
 def check_out(out_dir: str | Path, gaz_dir: str | Path) -> None:
@@ -364,8 +503,10 @@ def check_out(out_dir: str | Path, gaz_dir: str | Path) -> None:
 
 
 def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | None = None,
-        write: bool = True) -> Result:
-    """Stream the export through mapper (a registered Importer), assemble, validate and write."""
+        write: bool = True, chunk_rows: int = CHUNK_ROWS) -> Result:
+    """Stream the export through mapper (a registered Importer), assemble, validate and write. Each batch's
+    wide text is spilled to a temporary file as it is mapped; events and casualties are written chunk_rows
+    at a time."""
     from analysis.importers.stream import BLOCK_SIZE, Stream
 
     t0, today = time.perf_counter(), rules.today()
@@ -377,34 +518,61 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
     stream.require(mapper.REQUIRED, mapper.NAME)
     rej = Rejects(mapper.NAME, export.name)
     resolver = PlaceResolver(gaz, mapper.PREFIX)
-    parts, srcs, n_read = [], [], 0
-    for batch in stream.batches(mapper.WANTED):
-        n_read += len(batch)
-        batch = kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID))  # as the clean checks raw text
-        mapped_batch = mapper.map_batch(batch, resolver, rej, today)
-        del batch
-        if mapped_batch is not None:  # None: every row of the batch was rejected
-            parts.append(mapped_batch[0])
-            srcs.append(mapped_batch[1])
-    result = conclude(mapper, export.name, parts, srcs, [rej.frame()], stream.ragged_frame(), stream.expected_cells,
-                      n_read, resolver, gaz)
+    spill, srcs, n_read = Spill(), [], 0
+    try:
+        for batch in stream.batches(mapper.WANTED):
+            n_read += len(batch)
+            batch = kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID))  # as the clean checks raw text
+            mapped_batch = mapper.map_batch(batch, resolver, rej, today)
+            del batch
+            if mapped_batch is not None:  # None: every row of the batch was rejected
+                spill.add(mapped_batch[0])  # its wide text to a temporary file, the rest kept
+                srcs.append(mapped_batch[1])
+            del mapped_batch
+        result = conclude(mapper, export.name, spill, srcs, [rej.frame()], stream.ragged_frame(),
+                          stream.expected_cells, n_read, resolver, gaz, chunk_rows)
+    except BaseException:
+        spill.close()
+        raise
     if write:
         finish(result.tables, result, Path(out_dir), str(export), mapper.NAME)
     else:
-        for name in result.tables:
-            result.tables[name] = validate(name, result.tables[name])
+        try:
+            for name in result.tables:
+                value = result.tables[name]
+                result.tables[name] = value.frame() if isinstance(value, Streamed) else validate(name, value)
+        finally:
+            spill.close()
     result.seconds = time.perf_counter() - t0
     return result
 
 
-def conclude(mapper: Importer, file: str, parts: list[pd.DataFrame], srcs: list[pd.DataFrame],
+def conclude(mapper: Importer, file: str, parts: list[pd.DataFrame] | Spill, srcs: list[pd.DataFrame],
              rejected: list[pd.DataFrame], rag: pd.DataFrame, expected_cells: int, n_read: int, resolver: PlaceResolver,
-             gaz: pd.DataFrame) -> Result:
+             gaz: pd.DataFrame, chunk_rows: int = CHUNK_ROWS) -> Result:
     """The processed tables from the mapped batches in file order, however they were mapped: ids made unique
     over the whole export, rejects gathered, sources, places and incidents assembled, rows accounted for.
-    n_read counts the rows parsed, rag the malformed rows skipped."""
-    mapped = pd.concat(parts, ignore_index=True) if parts else mapper.empty_mapped()
+    parts: the mapped batches, or a Spill they were added to (the pandas import's: their wide text is not in
+    memory). n_read counts the rows parsed, rag the malformed rows skipped. The Result holds the spill until
+    finish() has written events and casualties from it."""
+    spill = parts if isinstance(parts, Spill) else Spill.of(parts)
     del parts
+    try:
+        result = _conclude(mapper, file, spill, srcs, rejected, rag, expected_cells, n_read, resolver, gaz,
+                           chunk_rows)
+    except BaseException:
+        spill.close()
+        raise
+    result.spill = spill
+    return result
+
+
+def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame], rejected: list[pd.DataFrame],
+              rag: pd.DataFrame, expected_cells: int, n_read: int, resolver: PlaceResolver, gaz: pd.DataFrame,
+              chunk_rows: int) -> Result:
+    mapped = spill.narrow()
+    if mapped is None:
+        mapped = mapper.empty_mapped().drop(columns=WIDE).assign(**{ROW: pd.Series(dtype="int64")})
     # ids must be unique over the whole export, not only within a batch
     rej = Rejects(mapper.NAME, file)
     dup = mapped["event_id"].duplicated(keep="first")
@@ -420,8 +588,10 @@ def conclude(mapper: Importer, file: str, parts: list[pd.DataFrame], srcs: list[
         n_read += len(rag)
     sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None, mapped)
     has_figure = mapper.has_figure(mapped)
-    out = assemble(mapped, resolver, sources, gaz, rejects, has_figure)
+    out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure)
     del mapped
+    for name in ("events", "casualties"):
+        out[name].rows = chunk_rows
     result = Result(tables=out)
     n_rej = len(rejects)
     result.read["events"], result.kept["events"], result.rejected["events"] = n_read, len(out["events"]), n_rej
@@ -432,6 +602,6 @@ def conclude(mapper: Importer, file: str, parts: list[pd.DataFrame], srcs: list[
         result.rejected[name] = 0
     result.notes.append(f"{file}: {n_read:,} {mapper.NAME} rows read = {len(out['events']):,} events kept "
                         f"+ {n_rej:,} rejected (see rejects); {len(out['casualties']):,} with a casualty figure; "
-                        f"{int((out['events']['place_match'] == 'import').sum()):,} events at places not in the "
+                        f"{int((out['events'].narrow['place_match'] == 'import').sum()):,} events at places not in the "
                         "gazetteer")
     return result

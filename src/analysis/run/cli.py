@@ -18,7 +18,6 @@ from analysis.run.execute import NotebookFailed, execute, sweep_stale
 from analysis.run.index import INDEX_NAME, build_index, read_provenance
 from analysis.run.page import differences
 from analysis.run.provenance import Params
-from analysis.run.render import render, render_html
 from analysis.run.verify import CHANGED, FAILED, SAME, Check, compare, format_table, verdict
 from analysis.support.folder_lock import shared_lock
 from analysis.support.paths import find, project_path, repo_root
@@ -34,6 +33,21 @@ def parse_value(text: str) -> object:
 
 
 DATA_PARAM = "data_dir"
+
+
+def render(*args, **kwargs) -> Path:
+    """analysis.run.render.render, imported on first use: nbconvert and bleach take a second to import, which
+    `run --help` and a run refused before any kernel starts need not wait for."""
+    from analysis.run.render import render as _render
+
+    return _render(*args, **kwargs)
+
+
+def render_html(*args, **kwargs) -> str:
+    """analysis.run.render.render_html, imported on first use (see render)."""
+    from analysis.run.render import render_html as _render_html
+
+    return _render_html(*args, **kwargs)
 
 
 def resolve_data(defaults: Params, given: Params, option: Path | str | None, root: Path) -> tuple[Params, Path]:

@@ -19,13 +19,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
-
-import nbformat
+from typing import TYPE_CHECKING
 
 import analysis
 from analysis.notebook.keyfigures import DATA_DIR_ENV, KEY_FIGURES_MIME, READ_LOG_ENV
-from analysis.run.kernel import QuietKernelManager
 from analysis.run.provenance import Params, pm_path
+
+if TYPE_CHECKING:  # nbformat, papermill and jupyter_client are imported where used: `run --help` starts fast
+    import nbformat
 
 KERNEL = "python3"
 
@@ -102,6 +103,8 @@ def _source_index(notebook: Path, index: int, injected: bool) -> int:
     """Map papermill's cell index back to the source notebook (minus the injected cell)."""
     if not injected:
         return index
+    import nbformat
+
     cells = nbformat.read(notebook, as_version=4).cells
     tagged = [i for i, c in enumerate(cells) if "parameters" in c.metadata.get("tags", [])]
     injected_at = tagged[0] + 1 if tagged else 0
@@ -126,6 +129,8 @@ def failing_line(traceback: list[str] | None, source: str) -> tuple[int, str]:
 def failure_message(notebook: Path, err: object, injected: bool) -> str:
     """One line naming the cell as the source notebook numbers it (1-based, the injected cell not counted),
     the failing line and the error."""
+    import nbformat
+
     index = _source_index(notebook, int(getattr(err, "cell_index", 0)), injected)
     cells = nbformat.read(notebook, as_version=4).cells
     code_no = sum(c.cell_type == "code" for c in cells[: index + 1])
@@ -138,6 +143,8 @@ def _keep_failed(tmp: Path, failed_dir: Path, name: str) -> Path | None:
     """Move a failed run's notebook to failed_dir if it is a whole, valid notebook (readable by everyone, like
     the reports); a missing, empty or truncated one (a full disk) is deleted: a valid partial notebook or
     nothing."""
+    import nbformat
+
     try:
         nbformat.validate(nbformat.read(tmp, as_version=4))
     except Exception:  # noqa: BLE001 - unreadable for any reason: not worth keeping
@@ -211,6 +218,8 @@ def execute(
     the HTML is written, so a run that fails while rendering leaves neither.
     """
     from papermill import PapermillExecutionError, execute_notebook
+
+    from analysis.run.kernel import QuietKernelManager
 
     notebook, out_ipynb = Path(notebook), Path(out_ipynb)
     failed_dir = failed_dir or out_ipynb.parent.parent / "_failed"

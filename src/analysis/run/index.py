@@ -7,8 +7,6 @@ import json
 from pathlib import Path
 from urllib.parse import quote
 
-from bs4 import BeautifulSoup
-
 from analysis.run import PROVENANCE_ID, atomic_write
 
 INDEX_NAME = "index.html"
@@ -42,6 +40,8 @@ def read_provenance(report_html: Path) -> dict | None:
         text = Path(report_html).read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError):
         return None
+    from bs4 import BeautifulSoup  # here: `run --help` and `verify --help` need not import it
+
     tag = BeautifulSoup(text, "html.parser").find("script", id=PROVENANCE_ID)
     if tag is None or not tag.string:
         return None

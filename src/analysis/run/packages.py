@@ -16,8 +16,6 @@ import importlib.util
 import sys
 from pathlib import Path
 
-import nbformat
-
 PROJECT = "analysis"
 #: engines a package loads by itself, which no import statement names
 IMPLIED = {"pandas": ("pyarrow",)}
@@ -69,6 +67,8 @@ def _module_file(name: str) -> Path | None:
 
 def imported_modules(notebook: Path) -> set[str]:
     """Top-level modules the notebook's code and the project modules it uses import."""
+    import nbformat  # here: its jsonschema import takes seconds
+
     nb = nbformat.read(notebook, as_version=4)
     tops: set[str] = set()
     todo: set[str] = set()

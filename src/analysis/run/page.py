@@ -12,10 +12,12 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-
-from bs4 import BeautifulSoup, Tag
+from typing import TYPE_CHECKING
 
 from analysis.run import PROVENANCE_ID
+
+if TYPE_CHECKING:  # bs4 is imported where a page is parsed: `verify --help` need not wait for it
+    from bs4 import Tag
 
 PAGE = "page"
 _SPACE = re.compile(r"\s+")
@@ -81,6 +83,8 @@ def _block_items(block: Tag | None) -> list[tuple[str, str]]:
 
 def _split(html: str) -> tuple[list[tuple[str, str]], list[tuple[str, list[tuple[str, str]]]], str]:
     """(provenance block items, [(cell label, items)], everything else as markup) of a page."""
+    from bs4 import BeautifulSoup
+
     soup = BeautifulSoup(html, "html.parser")
     block = soup.find(id="oskil-provenance-block")
     block_items = _block_items(block)
@@ -113,6 +117,8 @@ def differences(page: str, expected: str, skip_injected_input: bool = False, lim
         if plabel != elabel:
             out.append(Difference(plabel, plabel, elabel))
     if prest != erest:
+        from bs4 import BeautifulSoup
+
         ptext, etext = _text(BeautifulSoup(prest, "html.parser")), _text(BeautifulSoup(erest, "html.parser"))
         if ptext != etext:
             out.append(Difference("page text outside the cells", _first_diff(ptext, etext)[0],

@@ -15,8 +15,6 @@ import subprocess
 from datetime import UTC, datetime
 from pathlib import Path
 
-import nbformat
-
 from analysis.run.cite import bibtex, citation_fields, cite_as
 from analysis.run.packages import notebook_packages
 from analysis.support.checksum import sha256
@@ -95,6 +93,8 @@ def report_stem(notebook_stem: str, effective: Params, defaults: Params) -> str:
 
 def notebook_title(notebook_path: Path) -> str:
     """First markdown heading, else the file stem."""
+    import nbformat  # here, not at the top: its jsonschema import takes seconds (`run --help` need not wait)
+
     nb = nbformat.read(notebook_path, as_version=4)
     for cell in nb.cells:
         if cell.cell_type != "markdown":

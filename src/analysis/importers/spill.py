@@ -1,0 +1,175 @@
+"""Mapped export rows held in two parts, so that an import's memory does not grow with the export's text.
+
+The steps across rows (ids made unique, places, linking into incidents, the incidents and coverage tables,
+sources) read only a few narrow columns of each mapped row. The wide text that is only written out (notes,
+actors, the place names as reported) goes to a temporary Arrow file as each batch is mapped, and comes back
+once, in the order of the processed table, a bounded number of rows at a time (`Spill.gather`): a bucket
+pass over the file sends each row to the temporary file of its output chunk, then each chunk is read alone
+and put in order. Nothing holds the whole export's text at once.
+"""
+
+from __future__ import annotations
+
+import shutil
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+
+from analysis.clean import arrow_lookup
+
+#: mapped columns that no step across rows reads: they are only written out (all text)
+WIDE = ["coder_note", "actor", "place_reported", "raion_reported", "oblast_reported", "killed_reported",
+        "figure_note", "weapon_detail", "date_rule"]
+ROW = "_row"  # a narrow row's number in the spill (file order of the mapped rows)
+
+
+class Spill:
+    """The mapped rows of one import, in file order: narrow columns in memory, WIDE ones in a temporary file.
+
+    Use as a context manager (the temporary folder is removed on exit). add() each mapped batch in file order;
+    narrow() then gives every narrow column with ROW, and gather() the wide ones in any order."""
+
+    def __init__(self, folder: Path | None = None):
+        self._dir = Path(tempfile.mkdtemp(prefix="oskil-import-", dir=folder))
+        self._path = self._dir / "wide.arrows"
+        self._sink: pa.NativeFile | None = None
+        self._writer: pa.ipc.RecordBatchStreamWriter | None = None
+        self._narrow: list[pd.DataFrame] = []
+        self.n = 0
+
+    @classmethod
+    def of(cls, parts: list[pd.DataFrame]) -> Spill:
+        """A spill of mapped frames already in memory (the Dask import gathers them): the same tables follow."""
+        spill = cls()
+        for part in parts:
+            spill.add(part)
+        return spill
+
+    def __enter__(self) -> Spill:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def close(self) -> None:
+        self._finish_writing()
+        shutil.rmtree(self._dir, ignore_errors=True)
+
+    def _finish_writing(self) -> None:
+        if self._writer is not None:
+            self._writer.close()
+            self._sink.close()
+            self._writer = self._sink = None
+
+    def add(self, mapped: pd.DataFrame) -> None:
+        """One mapped batch (the next rows in file order): its WIDE columns written, the rest kept."""
+        table = pa.table({c: _text(mapped[c]) if c in mapped.columns else pa.nulls(len(mapped), pa.large_string())
+                          for c in WIDE})
+        if self._writer is None:
+            self._sink = pa.OSFile(str(self._path), "wb")
+            self._writer = pa.ipc.new_stream(self._sink, table.schema)
+        self._writer.write_table(table)
+        narrow = mapped.drop(columns=[c for c in WIDE if c in mapped.columns])
+        narrow[ROW] = np.arange(self.n, self.n + len(mapped), dtype="int64")
+        self._narrow.append(narrow.reset_index(drop=True))
+        self.n += len(mapped)
+
+    def narrow(self) -> pd.DataFrame | None:
+        """Every narrow column of every row added, with ROW (None when no row was added); the batches are let
+        go of."""
+        self._finish_writing()
+        if not self._narrow:
+            return None
+        parts, self._narrow = self._narrow, []
+        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+
+    def _batches(self) -> Iterator[pa.RecordBatch]:
+        self._finish_writing()
+        if not self._path.exists():
+            return
+        with pa.OSFile(str(self._path), "rb") as src:  # read, not memory-mapped: mapped pages would count as ours
+            yield from pa.ipc.open_stream(src)
+
+    def gather(self, rank: np.ndarray, columns: list[str], rows: int) -> Iterator[pa.Table]:
+        """The WIDE `columns` of the rows with rank >= 0 (rank: per spill row, its position in the output, -1 to
+        leave it out), in output order, `rows` at a time (the last chunk may be shorter; one empty table when
+        no row is wanted)."""
+        wanted = rank >= 0
+        n_out = int(wanted.sum())
+        schema = pa.schema([(c, pa.large_string()) for c in columns])
+        if n_out == 0:
+            yield schema.empty_table()
+            return
+        n_chunks = -(-n_out // rows)
+        if n_chunks == 1:  # one chunk: collected and ordered in memory, no bucket files
+            got, offset = [], 0
+            for batch in self._batches():
+                r = rank[offset:offset + batch.num_rows]
+                offset += batch.num_rows
+                at = np.flatnonzero(r >= 0)
+                if len(at):
+                    got.append(pa.Table.from_batches([batch]).select(columns).take(at))
+            table = pa.concat_tables(got) if got else schema.empty_table()
+            yield _in_order(table, rank[wanted], 0)
+            return
+        yield from self._bucketed(rank, columns, rows, n_chunks, schema)
+
+    def _bucketed(self, rank: np.ndarray, columns: list[str], rows: int, n_chunks: int,
+                  schema: pa.Schema) -> Iterator[pa.Table]:
+        """gather() of more than one chunk: every row to its chunk's file (with its rank), then chunk by chunk."""
+        folder = Path(tempfile.mkdtemp(prefix="gather-", dir=self._dir))
+        with_rank = schema.append(pa.field("_rank", pa.int64()))
+        paths = [folder / f"{k}.arrows" for k in range(n_chunks)]
+        sinks = [pa.OSFile(str(p), "wb") for p in paths]
+        writers = [pa.ipc.new_stream(s, with_rank) for s in sinks]
+        try:
+            offset = 0
+            for batch in self._batches():
+                r = rank[offset:offset + batch.num_rows]
+                offset += batch.num_rows
+                at = np.flatnonzero(r >= 0)
+                if not len(at):
+                    continue
+                chunk_of = r[at] // rows
+                by_chunk = np.argsort(chunk_of, kind="stable")
+                at, chunk_of = at[by_chunk], chunk_of[by_chunk]
+                cuts = np.flatnonzero(np.diff(chunk_of)) + 1
+                table = pa.Table.from_batches([batch]).select(columns)
+                for piece in np.split(np.arange(len(at)), cuts):
+                    k = int(chunk_of[piece[0]])
+                    part = table.take(at[piece]).append_column("_rank", pa.array(r[at[piece]], pa.int64()))
+                    writers[k].write_table(part)
+        finally:
+            for w, s in zip(writers, sinks, strict=True):
+                w.close()
+                s.close()
+        try:
+            for k, path in enumerate(paths):
+                with pa.OSFile(str(path), "rb") as src:
+                    part = pa.ipc.open_stream(src).read_all()
+                path.unlink()
+                yield _in_order(part.select(columns), part.column("_rank").to_numpy(), k * rows)
+                del part
+        finally:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _text(s: pd.Series) -> pa.ChunkedArray:
+    """A text column as Arrow large_string (its own buffers when it has them)."""
+    return arrow_lookup.arrow(s) if len(s) else pa.chunked_array([], pa.large_string())
+
+
+def _in_order(table: pa.Table, ranks: np.ndarray, base: int) -> pa.Table:
+    """table's rows (one per rank in ranks, base <= rank < base + len) put in rank order."""
+    perm = np.empty(len(ranks), dtype="int64")
+    perm[np.asarray(ranks, dtype="int64") - base] = np.arange(len(ranks), dtype="int64")
+    return table.take(pa.array(perm))
+
+
+def frame(table: pa.Table) -> pd.DataFrame:
+    """A gathered chunk as pandas text columns (the dtype the processed tables use)."""
+    return pd.DataFrame({c: pd.Series(pd.array(table.column(c), dtype="str")) for c in table.column_names})

@@ -227,8 +227,8 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     out["links"] = pd.array(_joined_ids(by_link["link"], by_link["code"].to_numpy(), k), dtype="str")
     m = own = sharp = places = by_link = None  # the reports' frames, let go of before the tolls are reconciled
     t = TABLES["incidents"]  # its reconciled measures (killed, injured) and their columns: the registry's
-    used = ["incident_id", "claimant", "claim_by", "source_id", "published", "status", "figure_type",
-            *(f"{m}_{x}" for m in t.measures for x in ("low", "best", "high"))]
+    used = ["incident_id", "casualty_id", "claimant", "claim_by", "source_id", "published", "status",
+            "figure_type", "geo_prec", *(f"{m}_{x}" for m in t.measures for x in ("low", "best", "high"))]
     cur = reconcile.current_new(cas[used])  # the columns reconcile reads, not a copy of every column
     figures = reconcile.reconcile(cur, t.measures, rule=rule).reindex(out["incident_id"])
     for m in t.measures:

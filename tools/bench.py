@@ -106,6 +106,59 @@ def phases(raw: Path, out: Path) -> list[tuple[str, float]]:
     return [("Python start-up, imports and exit", wall - marks[-1][0])] + steps
 
 
+# One import with its steps timed, and the peak resident set within each (sampled every 20 ms): the steps are
+# the import's own functions, wrapped; a step's time includes the steps it calls.
+IMPORT_STEPS = """
+import functools, json, os, sys, threading, time
+from analysis.clean import incidents, designs, linking
+from analysis.importers import common
+page, where, peak, spent, order = os.sysconf("SC_PAGE_SIZE"), ["start-up and reading, mapping, spilling"], {}, {}, []
+def sample():
+    while True:
+        with open("/proc/self/statm") as f:
+            rss = int(f.read().split()[1]) * page
+        if where[-1] not in peak:
+            order.append(where[-1])
+        peak[where[-1]] = max(peak.get(where[-1], 0), rss)
+        time.sleep(0.02)
+threading.Thread(target=sample, daemon=True).start()
+def step(module, name, label):
+    f = getattr(module, name)
+    @functools.wraps(f)
+    def timed(*a, **k):
+        where.append(label); t0 = time.perf_counter()
+        try:
+            return f(*a, **k)
+        finally:
+            spent[label] = spent.get(label, 0) + time.perf_counter() - t0
+            where.pop()
+            where[-1] = where[-1].removesuffix(" (continued)") + " (continued)"
+    setattr(module, name, timed)
+step(common, "_conclude", "ids unique, sources, then the steps below")
+step(common, "lean_finish", "narrow columns cast and sorted")
+step(linking, "link", "linking reports into incidents (linking.link)")
+step(incidents, "incidents_table", "the incidents table")
+step(designs, "coverage", "the coverage table")
+step(common, "finish", "validation and writing (Parquet + CSV)")
+t0 = time.perf_counter()
+sys.argv = ["analysis", *sys.argv[1:]]
+from analysis.cli import main
+rc = main()
+print(json.dumps({"wall": time.perf_counter() - t0, "steps": [[k, spent.get(k), peak[k]] for k in order]}))
+sys.exit(rc)
+"""
+
+
+IMPORT_TOP_STEPS = ("ids unique, sources, then the steps below", "validation and writing (Parquet + CSV)")
+
+
+def import_steps(export: Path, gaz: Path, out: Path) -> dict:
+    """One `import acled` with its steps' seconds and peak RSS (IMPORT_STEPS)."""
+    res = subprocess.run([sys.executable, "-c", IMPORT_STEPS, "import", "acled", str(export), "--gazetteer",
+                          str(gaz), "--out", str(out)], env=_env(), capture_output=True, text=True, check=True)
+    return json.loads(res.stdout.strip().splitlines()[-1])
+
+
 @contextmanager
 def dask_cluster(workers: int, base: Path) -> Iterator[str]:
     """The address of a `dask scheduler` with `workers` single-threaded `dask worker` processes on 127.0.0.1,
@@ -301,6 +354,7 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
     from bench_acled import generate
 
     files = sorted(str(p) for p in raw.glob("*.csv"))
+    info, load_start = machine(), load()
     clean_s, clean_rss = median_run([sys.executable, "-m", "analysis", "clean", "--raw", str(raw), "--out",
                                      str(out)], repeat)
     floor_s, _ = median_run([sys.executable, "-c", FLOOR, *files], repeat)
@@ -315,6 +369,9 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
         fl_s, fl_rss = median_run([sys.executable, "-c", FLOOR, str(export)], repeat)
         imports.append({"n": n, "mb": export.stat().st_size / 2**20, "s": imp_s, "rss": imp_rss, "floor": fl_s,
                         "floor_rss": fl_rss})
+        if n == import_sizes[-1]:
+            shutil.rmtree(tmp / f"import-{n}", ignore_errors=True)
+            steps = import_steps(export, out, tmp / f"import-{n}")
         print(f"targets: import acled {n:,} rows {imp_s:.1f} s, {imp_rss / 2**30:.2f} GiB; floor {fl_s:.2f} s",
               flush=True)
         export.unlink()
@@ -325,8 +382,22 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
     def verdict(ok: bool) -> str:
         return "met" if ok else "**missed**"
 
+    info.pop("load average at the start (1, 5, 15 min)", None)
     lines = [TARGETS_BEGIN, "", "## Issue 17's targets, side by side", "",
-             f"One run, load average {load()} at its end; whole processes, median of {repeat} runs (start-up: of "
+             "Machine: " + "; ".join(f"{k} {v}" for k, v in info.items()) + ".", "",
+             f"Written by `python tools/bench.py --only-targets --sizes {n_clean} --import-sizes "
+             f"{' '.join(str(n) for n in import_sizes)} --repeat {repeat}` (`make bench` writes it too) on "
+             f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}. The commands timed, with N the rows and the "
+             "folders temporary:", "",
+             "- import: `python -m analysis import acled acled-N.csv --gazetteer OUT --out IMPORT` (OUT: the clean "
+             "below, whose gazetteer is the real one);",
+             "- its parse: `python -c 'import pyarrow.csv as c; c.read_csv(\"acled-N.csv\", "
+             "parse_options=c.ParseOptions(newlines_in_values=True))'`;",
+             "- start-up: `python -m analysis COMMAND --help` against `python -c 'import pandas, pyarrow'`;",
+             f"- clean: `python -m analysis clean --raw RAW --out OUT` of `python -m analysis synth --rows {n_clean} "
+             "--seed 0`, against the same parse of RAW's CSV files.", "",
+             f"Load average (1, 5, 15 min) {load_start} at the start, {load()} at the end; whole processes, median "
+             f"of {repeat} runs (start-up: of "
              f"{max(repeat, 5)}, interleaved). Peak RSS is the process's maximum resident set (`ru_maxrss` from "
              "`wait4`, what `/usr/bin/time -v` reports as \"Maximum resident set size\"). The *parse* of an "
              "export is a whole Python process that imports pyarrow and parses that file with "
@@ -353,6 +424,21 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
     lines.append(f"| `clean` of {n_clean:,} synthetic events | {clean_s:.1f} s | parse {floor_s:.2f} s | "
                  f"{ratio:.1f}x | within {CLEAN_RATIO:g}x | {verdict(ratio <= CLEAN_RATIO)} |")
     lines.append(f"| peak RSS of that clean | {clean_rss / 2**30:.2f} GiB | | | | |")
+    last = imports[-1]
+    lines += ["", f"Where one `import acled` of {last['n']:,} rows spends its time and memory (one more run, "
+              f"{steps['wall']:.1f} s in all; `import_steps` in tools/bench.py wraps the import's own functions and "
+              "samples the resident set every 20 ms; a step's time includes the steps listed under it, and a "
+              "*continued* row is its parent's own time after the step above):", "",
+              "| step | s | peak RSS GiB |", "|---|---:|---:|"]
+    rows = steps["steps"]
+    top = sum(sec for label, sec, _ in rows if label in (IMPORT_TOP_STEPS) and sec)
+    for i, (label, sec, rss) in enumerate(rows):
+        if i == 0:  # what the wrapped steps leave: start-up, reading, mapping and spilling the batches, exit
+            label, sec = "start-up, reading and mapping the export in batches, spilling their text; exit", \
+                steps["wall"] - top
+        elif label == rows[0][0] + " (continued)":
+            label = "after the writes (publishing, exit)"
+        lines.append(f"| {label} | {'' if sec is None else f'{sec:.1f}'} | {rss / 2**30:.2f} |")
     lines += ["", TARGETS_END]
     return "\n".join(lines)
 

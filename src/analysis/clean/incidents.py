@@ -122,6 +122,8 @@ def candidates(c: pd.DataFrame, done: pd.DataFrame | None = None) -> pd.DataFram
     if c.empty:
         return pd.DataFrame({k: pd.Series(dtype="str") for k in cols})
     c = c.loc[c["group_a"] != c["group_b"], cols].astype("str")
+    if c.empty:  # every pair within one group: nothing to review (np.r_[True] below needs a row)
+        return c.reset_index(drop=True)
     swap = (c["id_a"] > c["id_b"]).to_numpy(dtype=bool)
     for a, b in (("id_a", "id_b"), ("group_a", "group_b")):
         c[a], c[b] = c[a].where(~swap, c[b]), c[b].where(~swap, c[a])

@@ -171,8 +171,9 @@ def write_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
 class Publisher:
     """Publish a set of tables into one folder as one run.
 
-    add() stages a table (stage_table) on a background thread as soon as it is final: Arrow's Parquet and CSV
-    writers release the GIL, so writing one table overlaps cleaning the next. A failed write is raised by the
+    add() stages a table (stage_table; stage_chunks when it is given as a function yielding its chunks) on a
+    background thread as soon as it is final: Arrow's Parquet and CSV writers release the GIL, so writing one
+    table overlaps cleaning the next. A failed write is raised by the
     next add() (fail fast), and by publish(). publish() waits for the rest, records the names in the folder's
     marker, renames every file into place, fsyncs the folder and writes manifest.json last. The folder is
     locked from the first add() to the end. On any failure before publish() the temporary files are removed

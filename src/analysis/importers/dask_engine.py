@@ -119,7 +119,12 @@ def run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None =
         result = common.conclude(mapper, stream.name, parts, srcs, [d[2] for d in done],
                                  ragged_frame([r for d in done for r in d[3]]), stream.expected_cells,
                                  sum(d[4] for d in done), resolver, gaz)
-        common.finish(result.tables, result, local_out, loc, mapper.NAME, digest=gather(client, digest, export))
+        try:
+            known = gather(client, digest, export)
+        except BaseException:
+            result.spill.close()  # finish() closes it otherwise
+            raise
+        common.finish(result.tables, result, local_out, loc, mapper.NAME, digest=known)
         result.notes.append(shape.describe(size))
     result.seconds = time.perf_counter() - t0
     return result

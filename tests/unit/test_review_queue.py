@@ -1,0 +1,84 @@
+"""The review queue worked out on text ranks, and merged by kind, is the queue candidates() sorts as text."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+from pandas.testing import assert_frame_equal
+
+from analysis.clean import incidents, linking, tables
+from analysis.schema import TABLES
+
+IDS = ["EV-B2", "EV-A10", "CA-A1", "EV-A9", "EV-A10x", "É-1"]  # text order differs from number order
+NAMES = ["INC-EV-A9", "INC-EV-A10", "INC-CA-A1", "INC-EV-A9", "INC-EV-A10", "INC-É-1"]
+PAIRS = [(0, 1, 0), (1, 0, 0), (0, 3, 2), (2, 4, 1), (4, 2, 1), (4, 2, 2), (5, 0, 2), (1, 4, 2), (3, 2, 0)]
+
+
+def _by_text(pairs) -> pd.DataFrame:
+    a, b, why = (np.array(x) for x in zip(*pairs, strict=True))
+    rule = np.array(linking.PAIR_RULES)[why]
+    return incidents.candidates(pd.DataFrame({
+        "kind": "incident", "id_a": np.array(IDS)[a], "id_b": np.array(IDS)[b], "rule": rule,
+        "group_a": np.array(NAMES)[a], "group_b": np.array(NAMES)[b]}))
+
+
+def _by_rank(pairs) -> pd.DataFrame:
+    a, b, why = (np.array(x, dtype="int64") for x in zip(*pairs, strict=True))
+    rule = pa.array(linking.PAIR_RULES, pa.large_string()).take(pa.array(why))
+    return incidents._review_queue(pa.array(IDS, pa.large_string()), pa.array(NAMES, pa.large_string()), a, b,
+                                   rule)
+
+
+def test_ranks_give_the_queue_text_gives():
+    got = _by_rank(PAIRS)
+    assert_frame_equal(got, _by_text(PAIRS))
+    assert len(got) == 5  # (0, 3): one group; (1, 4): one group; (1, 0)/(0, 1) and (4, 2)/(2, 4) once each
+    assert (got["id_a"] < got["id_b"]).all()
+
+
+def test_no_pair_and_no_pair_left():
+    empty = _by_rank([(0, 3, 0)])  # the same group: nothing to review
+    assert empty.empty and list(empty.columns) == ["kind", "id_a", "id_b", "group_a", "group_b", "rule"]
+    assert_frame_equal(empty, _by_text([(0, 3, 0)]))
+    none = incidents._review_queue(pa.array(IDS, pa.large_string()), pa.array(NAMES, pa.large_string()),
+                                   np.array([], dtype="int64"), np.array([], dtype="int64"),
+                                   pa.array([], pa.large_string()))
+    assert none.empty and all(none[c].dtype == "str" for c in none.columns)
+
+
+def _rows(kind: str, pairs: list[tuple[str, str]]) -> pd.DataFrame:
+    return pd.DataFrame({"kind": kind, "id_a": [p[0] for p in pairs], "id_b": [p[1] for p in pairs],
+                         "group_a": [f"G{p[0]}" for p in pairs], "group_b": [f"G{p[1]}" for p in pairs],
+                         "rule": "r"})
+
+
+def test_merging_by_kind_is_sorting_all():
+    done = _by_text(PAIRS)
+    other = pd.concat([_rows("victim", [("C2", "C1"), ("C1", "C2")]), _rows("utterance", [("S1", "S3")]),
+                       _rows("event", [("E2", "E1")])], ignore_index=True)
+    assert_frame_equal(incidents.candidates(other, done=done),
+                       incidents.candidates(pd.concat([done, other], ignore_index=True)))
+
+
+def test_merging_falls_back_to_sorting_when_kinds_meet():
+    done = _by_text(PAIRS)
+    other = _rows("incident", [("EV-A10", "EV-B2"), ("A", "B")])  # one repeats a pair of done
+    assert_frame_equal(incidents.candidates(other, done=done),
+                       incidents.candidates(pd.concat([done, other], ignore_index=True)))
+
+
+def test_finish_keeps_a_table_already_in_order():
+    q = _by_text(PAIRS)
+    out = tables.finish(q, TABLES["link_candidates"])
+    assert_frame_equal(out, q.sort_values("kind", kind="stable").reset_index(drop=True))
+
+
+def test_columns_share_one_object_per_value():
+    df = pd.DataFrame({"t": pd.Series(["a", None, "a", "b"], dtype="str"), "d": [19000, 19001, 19000, 19000],
+                       "h": [1.5, np.nan, 1.5, np.nan]})
+    t, d, h = linking.columns(df, ["t", "d", "h"])
+    assert t == ["a", None, "a", "b"] and t[0] is t[2]
+    assert d == [19000, 19001, 19000, 19000] and d[0] is d[2]
+    assert h[0] == 1.5 and h[1] != h[1] and h[3] != h[3]
+    assert linking.rows(df, ["t", "d"]) == [("a", 19000), (None, 19001), ("a", 19000), ("b", 19000)]

@@ -8,7 +8,7 @@ import pyarrow as pa
 from pandas.testing import assert_frame_equal
 
 from analysis.clean import incidents, linking, tables
-from analysis.schema import TABLES
+from analysis.registry.schema import TABLES
 
 IDS = ["EV-B2", "EV-A10", "CA-A1", "EV-A9", "EV-A10x", "É-1"]  # text order differs from number order
 NAMES = ["INC-EV-A9", "INC-EV-A10", "INC-CA-A1", "INC-EV-A9", "INC-EV-A10", "INC-É-1"]

@@ -1,7 +1,7 @@
 """Performance figures for the clean and the notebooks -> docs/benchmarks.md (what `make bench` runs).
 
 For each size N (events; the other tables scale with it) it writes a synthetic raw folder with
-`analysis.synth`, then times, as whole processes, best of 3:
+`analysis.testdata.synth`, then times, as whole processes, best of 3:
 
 * the clean: `python -m analysis clean --raw R --out O` (wall time, rows/s, peak RSS of that process);
 * the floor: a Python process that imports pyarrow and parses the same raw CSVs with

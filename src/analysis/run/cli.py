@@ -53,7 +53,7 @@ def render_html(*args, **kwargs) -> str:
 def resolve_data(defaults: Params, given: Params, option: Path | str | None, root: Path) -> tuple[Params, Path]:
     """(parameters, data folder). A notebook that declares a `data_dir` parameter reads that
     folder, and --data-dir (if given) is passed to it as that parameter; otherwise the kernel
-    gets --data-dir, default <root>/data/processed, through analysis.report.data_dir().
+    gets --data-dir, default <root>/data/processed, through analysis.notebook.keyfigures.default_data_dir().
 
     A folder passed as the parameter is recorded as paths.project_path writes it (relative to the project, or
     ~/...), so where the project or the home folder is never changes a report's name or parameter hash."""

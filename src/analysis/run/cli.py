@@ -113,7 +113,7 @@ def run_report(
                              failed_dir=reports_dir / "_failed", staged=True)
             try:
                 check_reads(result.reads, data_dir, provenance["data_files"], notebook.name)
-                # files read through analysis.load (None: it logged none, so `verify` checks every file)
+                # files read through analysis.notebook.load (None: it logged none, so `verify` checks every file)
                 provenance["data_read"] = sorted({n for entry in result.reads for n in entry.get("files", {})}) or None
                 same_data_or_new(out_html, provenance)
                 provenance["key_figures"] = result.key_figures

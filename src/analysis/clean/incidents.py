@@ -46,8 +46,8 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
         for p, link_id in moved.items():
             rule[p] = f"links.csv {link_id}"
         if len(with_event):  # a casualty report goes where a link moved its event, unless a link names it
-            follow = with_event[~np.isin(n_ev + with_event, np.fromiter(moved, dtype=np.int64, count=len(moved)))]
-            label[n_ev + follow] = label[ev_pos[np.isin(with_event, follow)]]
+            follow = ~np.isin(n_ev + with_event, list(moved))
+            label[n_ev + with_event[follow]] = label[ev_pos[follow]]
     names = _incident_names(label, rid, pd.concat([events["date_prec"], cas["date_prec"]], ignore_index=True),
                             pd.concat([events["date_start"], cas["date_start"]], ignore_index=True), n_ev)
     inc = pd.Series(names, dtype="str")

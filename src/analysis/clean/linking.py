@@ -125,17 +125,8 @@ def reports(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
     r["level"] = np.select([(gp <= 2) | village, gp == 3, gp == 4], [1, 2, 3], 4)
     r["precise"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64") <= 2
     r["prec"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64")
-    for col in ("tod", "victim", "raion", "oblast"):  # one Python string per distinct value, not per row
-        codes, uniq = pd.factorize(r[col])
-        r[col] = pd.Series(np.append(np.asarray(uniq, dtype=object), None)[codes], index=r.index, dtype="object")
     r["series"] = pd.Series(_series(r, events, c), dtype="object")
     return r
-
-
-def _types_fit(a: str, a_generic: bool, b: str, b_generic: bool) -> bool:
-    if a == b or a == "any" or b == "any":
-        return True
-    return (a_generic and b in ATTACKS) or (b_generic and a in ATTACKS)
 
 
 _ALL_TCLASSES = (*ATTACKS, "remote_explosive", "other", "mass_grave", "execution", "generic", "any")
@@ -148,7 +139,7 @@ def _tclass(cls: str, generic: bool) -> str:
 
 
 def _fitting_tclasses(cls: str, generic: bool) -> tuple[str, ...]:
-    """Index classes whose incidents may fit a report of this type (the exact test is _types_fit)."""
+    """Index classes whose incidents may fit a report of this type (the exact test is made inline in link())."""
     if cls == "any":
         return _ALL_TCLASSES
     if generic:
@@ -221,20 +212,6 @@ def _time_evidence(hour: float, tod: str | None, inc: _Incident) -> int:
     return 1 if a == b else 2
 
 
-def _dates_fit(exact_day: bool, s: int, e: int, hour: float, inc: _Incident) -> bool:
-    """Two reports dated to one day each name the same day (or clock times within HOURS_APART across
-    midnight); otherwise their date ranges overlap."""
-    if exact_day and inc.exact:
-        if s == inc.s:
-            return True
-        h2 = inc.hour  # the same attack either side of midnight
-        return hour == hour and h2 == h2 and abs((s * 24 + hour) - (inc.s * 24 + h2)) <= HOURS_APART
-    return s <= inc.e and e >= inc.s
-
-
-def _series_fit(series: str | None, s: int, inc: _Incident) -> bool:
-    """A claimant's daily summaries of different days are different days (see the module's docstring)."""
-    return series is None or inc.series.get(series, s) == s
 
 
 def _victims_fit(victim: str | None, inc: _Incident) -> bool:
@@ -349,7 +326,7 @@ def link(r: pd.DataFrame) -> Linked:
             same_place = place == inc.place
             if not same_place and len(fits) > MAX_CANDIDATES:
                 continue  # too many fits already: only a near miss at the same place is still recorded
-            # _dates_fit and _series_fit, inline: the tests made for every incident nearby (millions)
+            # dates, then daily summaries: the tests made for every incident nearby (millions), inline
             if exact_day and inc.exact:
                 if s != inc.s:
                     h2 = inc.hour  # the same attack either side of midnight
@@ -363,7 +340,7 @@ def link(r: pd.DataFrame) -> Linked:
                 continue
             ic, ig = inc.cls, inc.generic
             if not (cls == ic or cls == "any" or ic == "any" or (generic and ic in ATTACKS)
-                    or (ig and cls in ATTACKS)):  # _types_fit, inline: the test made most often
+                    or (ig and cls in ATTACKS)):  # types: the test made most often, inline
                 if same_place:
                     pair_a.append(i)
                     pair_b.append(inc.leader)

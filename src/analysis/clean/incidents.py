@@ -204,7 +204,7 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
         return first.index.to_numpy()[np.argsort(first["code"].to_numpy(), kind="stable")]
 
     def per_code(values: pd.Series, at: np.ndarray) -> np.ndarray:
-        got = pd.Series(values.to_numpy()[at], index=m["code"].to_numpy()[at])
+        got = pd.Series(values.array.take(at).to_numpy(), index=m["code"].to_numpy()[at])  # only the rows picked
         return got.reindex(range(k)).to_numpy()
 
     sharp = own[own["date_prec"] == own.groupby("code")["date_prec"].transform("min")]
@@ -229,14 +229,11 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     out["links"] = pd.array(_joined_ids(by_link["link"], by_link["code"].to_numpy(), k), dtype="str")
     m = own = sharp = places = by_link = None  # the reports' frames, let go of before the tolls are reconciled
     t = TABLES["incidents"]  # its reconciled measures (killed, injured) and their columns: the registry's
-    used = ["incident_id", "casualty_id", "claimant", "claim_by", "source_id", "published", "status",
-            "figure_type", "geo_prec", *(f"{m}_{x}" for m in t.measures for x in ("low", "best", "high"))]
-    cur = reconcile.current_new(cas[used])  # the columns reconcile reads, not a copy of every column
+    cur = reconcile.current_new(cas[list(reconcile.COLUMNS)])  # the columns it reads, not a copy of every one
     figures = reconcile.reconcile(cur, t.measures, rule=rule).reindex(out["incident_id"])
-    for m in t.measures:
+    for meas in t.measures:
         for part in ("low", "best", "high"):
-            c = t.count_column(m, part)
-            out[c] = figures[f"{m}_{part}"].round().astype("Int64").to_numpy()
+            out[t.count_column(meas, part)] = figures[f"{meas}_{part}"].round().astype("Int64").to_numpy()
     conflict = reconcile.conflicts(cas).reindex(out["incident_id"])
     dis = cas.groupby("incident_id")["disagreement"].any().reindex(out["incident_id"]).fillna(False)
     out["disagreement"] = pd.array((dis.to_numpy(dtype=bool) | conflict.notna().to_numpy()), dtype="boolean")

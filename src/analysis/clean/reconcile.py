@@ -43,6 +43,9 @@ def who(cas: pd.DataFrame) -> pd.Series:
 
 #: the measures a report can give, each superseded on its own
 MEASURES = ("killed", "injured")
+#: the casualty columns supersession and reconciliation read (what a caller passes when it trims a frame)
+COLUMNS = ("incident_id", "casualty_id", "claimant", "claim_by", "source_id", "published", "status",
+           "figure_type", "geo_prec", *(f"{m}_{x}" for m in MEASURES for x in ("low", "best", "high")))
 #: the columns that go with each measure (its children count is part of it)
 _MEASURE_COLUMNS = {m: [f"{p}{m}_{x}" for p in ("", "children_") for x in ("reported", "low", "best", "high")]
                     for m in MEASURES}

@@ -240,6 +240,11 @@ def _codes(s: pd.Series) -> tuple[np.ndarray, int]:
     return codes.astype(np.int64), len(uniq)
 
 
+def _per_value(codes: np.ndarray, values: list[int], missing: int) -> np.ndarray:
+    """values[code] per cell (a value worked out once per distinct text), `missing` where the code is -1."""
+    return np.append(np.asarray(values, dtype=np.int64), missing)[codes]
+
+
 def _prepare(r: pd.DataFrame) -> _Reports:
     """The reports frame (see `reports`) as link() reads it."""
     s, e = r["s"].to_numpy(dtype=np.int64), r["e"].to_numpy(dtype=np.int64)
@@ -257,14 +262,14 @@ def _prepare(r: pd.DataFrame) -> _Reports:
     names = [(str(cls_names[t // 2]), bool(t % 2)) for t in range(2 * len(cls_names))]
     hour = r["hour"].to_numpy(dtype="float64")
     has_hour = ~np.isnan(hour)
-    tod_text = pd.Series(r["tod"].to_numpy(dtype=object)).where(lambda x: x.notna(), None)
-    unknown = set(tod_text.dropna()) - set(PARTS)
+    tod_code, tod_text = pd.factorize(r["tod"])
+    unknown = set(tod_text) - set(PARTS)
     if unknown:
         raise ValueError(f"time of day {sorted(unknown)}: expected one of {', '.join(PARTS)}")
-    tod = tod_text.map({p: k for k, p in enumerate(PARTS)}).fillna(-1).to_numpy(dtype=np.int64)
+    tod = _per_value(tod_code, [PARTS.index(x) for x in tod_text], -1)
     bucket = np.select([hour < 6, hour < 12, hour < 18], [0, 1, 2], 3)
-    victim_text = pd.Series(r["victim"].to_numpy(dtype=object)).where(lambda x: x.notna(), None)
-    victim = victim_text.map(_VICTIMS).where(victim_text.notna(), -1).fillna(-2).to_numpy(dtype=np.int64)
+    victim_code, victim_text = pd.factorize(r["victim"])
+    victim = _per_value(victim_code, [_VICTIMS.get(x, -2) for x in victim_text], -1)
     series, _ = _codes(r["series"])
     exact = r["prec"].to_numpy(dtype=np.int64) == 1
     around = exact & has_hour
@@ -360,15 +365,17 @@ def link(r: pd.DataFrame) -> Linked:
         ever turns from unspecific to specific, so looking up the unspecific classes too never misses one.
         The exact tests follow; their outcome does not depend on the order of the incidents returned (the best
         fits are sorted, the review queue is sorted by incidents.candidates)."""
-        found: list[list[int]] = []  # the index lists that hold some; each holds an incident once
-        days = range(c_lo[i], c_hi[i] + 1)
-        pk = c_place_key[i]
-        for d in days:  # at the same place every type: a different type is a near miss to queue
-            hit = by_place.get(pk + d)
-            if hit:
-                found.append(hit)
+        lo, hi, pk = c_lo[i], c_hi[i], c_place_key[i]
+        days = range(lo, hi + 1)
+        # the index lists that hold some (each holds an incident once); at the same place every type: a different
+        # type is a near miss to queue
+        if lo == hi:
+            hit = by_place.get(pk + lo)
+            found = [hit] if hit else []
+        else:
+            found = [hit for d in days if (hit := by_place.get(pk + d))]
         lv, ok, rk = c_level[i], c_oblast_key[i], c_raion_key[i]
-        if ok >= 0 and lv != 4:
+        if ok >= 0 and lv != 4 and (lv != 1 or raion_wide or oblast_wide):  # (the first tier has no areas yet)
             classes = fitting[c_type[i]]
             if lv == 3:
                 areas = [(by_oblast, ok)]
@@ -394,6 +401,8 @@ def link(r: pd.DataFrame) -> Linked:
         s, e, exact_day, level, raion, oblast = c_s[i], c_e[i], c_exact[i], c_level[i], c_raion[i], c_oblast[i]
         fits_type = type_fit[rt]
         slots = _slots(part, exact_day, s, e) if part >= 0 else ()
+        # no clock time and no part of the day: nothing to compare, whatever the incident (what _time_fit says)
+        no_time = hour != hour and part < 0
         n_fit, best, top = 0, 99, []  # fits found; the best rank among the first MAX_CANDIDATES and who has it
         near = nearby(i)
         if len(near) > NEARBY_CAP:  # an area report among very many incidents: not compared one by one
@@ -423,7 +432,8 @@ def link(r: pd.DataFrame) -> Linked:
                 if same_place:
                     pairs.append((i * n + i_leader[k]) * 4)  # different type
                 continue
-            evidence = _time_fit(hour, part, slots, exact_day, s, i_hour[k], i_part[k], exact2, i_s[k], i_e[k])
+            evidence = 3 if no_time else _time_fit(hour, part, slots, exact_day, s, i_hour[k], i_part[k], exact2,
+                                                   i_s[k], i_e[k])
             v2 = i_victim[k]
             if evidence < 0 or (victim >= 0 and v2 >= 0 and victim != v2):
                 if same_place:

@@ -269,11 +269,13 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     m = own = sharp = places = by_link = None  # the reports' frames, let go of before the tolls are reconciled
     t = TABLES["incidents"]  # its reconciled measures (killed, injured) and their columns: the registry's
     cur = reconcile.current_new(cas[list(reconcile.COLUMNS)])  # the columns it reads, not a copy of every one
-    figures = reconcile.reconcile(cur, t.measures, rule=rule).reindex(out["incident_id"])
+    cl = reconcile.claims(cur, t.measures)  # once for the tolls and the conflicts
+    figures = reconcile.reconcile(cur, t.measures, rule=rule, cl=cl).reindex(out["incident_id"])
     for meas in t.measures:
         for part in ("low", "best", "high"):
             out[t.count_column(meas, part)] = figures[f"{meas}_{part}"].round().astype("Int64").to_numpy()
-    conflict = reconcile.conflicts(cas, cur).reindex(out["incident_id"])
+    conflict = reconcile.conflicts(cas, cur, cl if t.measures == reconcile.MEASURES else None
+                                   ).reindex(out["incident_id"])
     dis = cas.groupby("incident_id")["disagreement"].any().reindex(out["incident_id"]).fillna(False)
     out["disagreement"] = pd.array((dis.to_numpy(dtype=bool) | conflict.notna().to_numpy()), dtype="boolean")
     out["conflict"] = pd.array(conflict.to_numpy(), dtype="str")

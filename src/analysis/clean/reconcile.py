@@ -165,12 +165,13 @@ def _lower_median(values: pd.Series, keys: pd.Series) -> pd.Series:
 
 
 def reconcile(cur: pd.DataFrame, measures: tuple[str, ...] = ("killed", "injured"),
-              rule: str = DEFAULT_RULE) -> pd.DataFrame:
+              rule: str = DEFAULT_RULE, cl: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per incident, over the given (current, new) rows: {m}_low, {m}_best, {m}_high for each measure, by
-    `rule` (see RULES). A high is missing (open) when the rule takes it from an open claim."""
+    `rule` (see RULES). A high is missing (open) when the rule takes it from an open claim. cl: claims(cur,
+    measures) when the caller has them already."""
     if rule not in RULES:
         raise ValueError(f"reconciliation rule {rule!r}: expected one of {', '.join(RULES)}")
-    cl = claims(cur, measures)
+    cl = claims(cur, measures) if cl is None else cl
     idx = pd.Index(pd.unique(cur["incident_id"]), name="incident_id")
     out = pd.DataFrame(index=idx)
     if rule == "latest":
@@ -223,11 +224,12 @@ def same_victim(cas: pd.DataFrame, days: int = 2) -> pd.DataFrame:
                         ).reset_index(drop=True)
 
 
-def conflicts(cas: pd.DataFrame, cur: pd.DataFrame | None = None) -> pd.Series:
+def conflicts(cas: pd.DataFrame, cur: pd.DataFrame | None = None, cl: pd.DataFrame | None = None) -> pd.Series:
     """Per incident (index), what its reports contradict each other on, in words; only incidents with some.
-    cur: current_new(cas) when the caller has it already (it is the costliest step here)."""
+    cur: current_new(cas), and cl: claims(cur, MEASURES), when the caller has them already (they are the
+    costliest steps here)."""
     cur = current_new(cas) if cur is None else cur
-    cl = claims(cur, ("killed", "injured"))
+    cl = claims(cur, ("killed", "injured")) if cl is None else cl
     parts = []
     for m in ("killed", "injured"):
         g = cl.dropna(subset=[f"{m}_best"]).groupby("incident_id")[f"{m}_best"]

@@ -358,13 +358,15 @@ def link(r: pd.DataFrame) -> Linked:
                 if lv == 2:
                     raion_wide.setdefault(rk + d, {}).setdefault(t, []).append(k)
 
-    def nearby(i: int) -> list[int] | set[int]:
+    def nearby(i: int) -> tuple[list[int] | set[int], list[int] | set[int]]:
         """Incidents whose leader's place and days could fit report i (its days, and a day either side for a
-        clock time on a given day: an attack across midnight): at its own place of any type, in the areas
-        around it only of a type that may fit. Incidents are indexed by their leader's type class, which only
-        ever turns from unspecific to specific, so looking up the unspecific classes too never misses one.
-        The exact tests follow; their outcome does not depend on the order of the incidents returned (the best
-        fits are sorted, the review queue is sorted by incidents.candidates)."""
+        clock time on a given day: an attack across midnight): those at its own place, of any type, and those
+        in the areas around it, only of a type that may fit. Incidents are indexed by their leader's type class,
+        which only ever turns from unspecific to specific, so looking up the unspecific classes too never misses
+        one. An incident is indexed at its place on every day it is indexed in an area, so the area lists'
+        incidents at the report's own place are among the first set and are left out of the second: each
+        incident comes once. The exact tests follow; their outcome does not depend on the order of the incidents
+        returned (the best fits are sorted, the review queue is sorted by incidents.candidates)."""
         lo, hi, pk = c_lo[i], c_hi[i], c_place_key[i]
         days = range(lo, hi + 1)
         # the index lists that hold some (each holds an incident once); at the same place every type: a different
@@ -374,27 +376,32 @@ def link(r: pd.DataFrame) -> Linked:
             found = [hit] if hit else []
         else:
             found = [hit for d in days if (hit := by_place.get(pk + d))]
+        here = (found[0] if found else []) if len(found) <= 1 else set().union(*found)
         lv, ok, rk = c_level[i], c_oblast_key[i], c_raion_key[i]
-        if ok >= 0 and lv != 4 and (lv != 1 or raion_wide or oblast_wide):  # (the first tier has no areas yet)
-            classes = fitting[c_type[i]]
-            if lv == 3:
-                areas = [(by_oblast, ok)]
-            else:
-                areas = [(raion_wide if lv == 1 else by_raion, rk)] if rk >= 0 else []
-                areas.append((oblast_wide, ok))
-            for idx, key in areas:
-                if not idx:
-                    continue
-                for d in days:
-                    per = idx.get(key + d)
-                    if per:
-                        for t in classes:
-                            hit = per.get(t)
-                            if hit:
-                                found.append(hit)
-        if len(found) <= 1:
-            return found[0] if found else []
-        return set().union(*found)
+        if ok < 0 or lv == 4 or (lv == 1 and not raion_wide and not oblast_wide):  # (the first tier has no areas)
+            return here, []
+        classes = fitting[c_type[i]]
+        if lv == 3:
+            areas = [(by_oblast, ok)]
+        else:
+            areas = [(raion_wide if lv == 1 else by_raion, rk)] if rk >= 0 else []
+            areas.append((oblast_wide, ok))
+        found = []
+        for idx, key in areas:
+            if not idx:
+                continue
+            for d in days:
+                per = idx.get(key + d)
+                if per:
+                    for t in classes:
+                        hit = per.get(t)
+                        if hit:
+                            found.append(hit)
+        if not found:
+            return here, []
+        around = set().union(*found)
+        around.difference_update(here)
+        return here, around
 
     for i in _order(r):
         place, rt, hour, part, victim, series = c_place[i], c_type[i], c_hour[i], c_part[i], c_victim[i], c_series[i]
@@ -405,47 +412,47 @@ def link(r: pd.DataFrame) -> Linked:
         no_time = hour != hour and part < 0
         n_fit, best, top = 0, 99, []  # fits found; the best rank among the first MAX_CANDIDATES and who has it
         near = nearby(i)
-        if len(near) > NEARBY_CAP:  # an area report among very many incidents: not compared one by one
-            near = []
+        if len(near[0]) + len(near[1]) > NEARBY_CAP:  # an area report among very many incidents: not compared
+            near = ((), ())
             rule[i] = ambiguous
-        for k in near:
-            same_place = place == i_place[k]
-            if not same_place and n_fit > MAX_CANDIDATES:
-                continue  # too many fits already: only a near miss at the same place is still recorded
-            # dates, then daily summaries: the tests made for every incident nearby (millions), inline
-            exact2 = i_exact[k]
-            if exact_day and exact2:
-                if s != i_s[k]:
-                    h2 = i_hour[k]  # the same attack either side of midnight
-                    if not (hour == hour and h2 == h2 and abs((s * 24 + hour) - (i_s[k] * 24 + h2)) <= HOURS_APART):
-                        continue
-            elif not (s <= i_e[k] and e >= i_s[k]):
-                continue
-            if series >= 0:
-                got = i_series[k]
-                if got is not None and got.get(series, s) != s:
+        for same_place, cands in zip((True, False), near, strict=True):
+            for k in cands:
+                if not same_place and n_fit > MAX_CANDIDATES:
+                    break  # too many fits already, and none of the rest is at the report's place
+                # dates, then daily summaries: the tests made for every incident nearby (millions), inline
+                exact2 = i_exact[k]
+                if exact_day and exact2:
+                    if s != i_s[k]:
+                        h2 = i_hour[k]  # the same attack either side of midnight
+                        if not (hour == hour and h2 == h2 and abs((s * 24 + hour) - (i_s[k] * 24 + h2)) <= HOURS_APART):
+                            continue
+                elif not (s <= i_e[k] and e >= i_s[k]):
                     continue
-            if not (same_place or _places_fit(level, raion, oblast, i_level[k], i_raion[k], i_oblast[k])):
-                continue
-            it = i_type[k]
-            if not fits_type[it]:
-                if same_place:
-                    pairs.append((i * n + i_leader[k]) * 4)  # different type
-                continue
-            evidence = 3 if no_time else _time_fit(hour, part, slots, exact_day, s, i_hour[k], i_part[k], exact2,
-                                                   i_s[k], i_e[k])
-            v2 = i_victim[k]
-            if evidence < 0 or (victim >= 0 and v2 >= 0 and victim != v2):
-                if same_place:
-                    pairs.append((i * n + i_leader[k]) * 4 + 1)  # times or victims
-                continue
-            n_fit += 1
-            if n_fit <= MAX_CANDIDATES:  # the rank: same place, the time's evidence, the same type
-                rank = (0 if same_place else 8) + 2 * evidence + (0 if rt == it else 1)
-                if rank < best:
-                    best, top = rank, [k]
-                elif rank == best:
-                    top.append(k)
+                if series >= 0:
+                    got = i_series[k]
+                    if got is not None and got.get(series, s) != s:
+                        continue
+                if not (same_place or _places_fit(level, raion, oblast, i_level[k], i_raion[k], i_oblast[k])):
+                    continue
+                it = i_type[k]
+                if not fits_type[it]:
+                    if same_place:
+                        pairs.append((i * n + i_leader[k]) * 4)  # different type
+                    continue
+                evidence = 3 if no_time else _time_fit(hour, part, slots, exact_day, s, i_hour[k], i_part[k], exact2,
+                                                       i_s[k], i_e[k])
+                v2 = i_victim[k]
+                if evidence < 0 or (victim >= 0 and v2 >= 0 and victim != v2):
+                    if same_place:
+                        pairs.append((i * n + i_leader[k]) * 4 + 1)  # times or victims
+                    continue
+                n_fit += 1
+                if n_fit <= MAX_CANDIDATES:  # the rank: same place, the time's evidence, the same type
+                    rank = (0 if same_place else 8) + 2 * evidence + (0 if rt == it else 1)
+                    if rank < best:
+                        best, top = rank, [k]
+                    elif rank == best:
+                        top.append(k)
         if n_fit > MAX_CANDIDATES:
             rule[i] = ambiguous
         elif n_fit:

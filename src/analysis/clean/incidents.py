@@ -50,14 +50,15 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
             label[n_ev + with_event[follow]] = label[ev_pos[follow]]
     names = _incident_names(label, rid, pd.concat([events["date_prec"], cas["date_prec"]], ignore_index=True),
                             pd.concat([events["date_start"], cas["date_start"]], ignore_index=True), n_ev)
-    inc = pd.Series(names, dtype="str")
+    inc = pd.Series(pd.array(names, dtype="str"))
     rules = pd.Series(rule, dtype="str")
     cand = got.candidates
     a, b = cand["a"].to_numpy(), cand["b"].to_numpy()
     # each report's incident, by its row in r (its id's row in `names`: events first, then casualty rows)
     at = r["pos"].to_numpy() + np.where(is_ev, 0, n_ev)
-    r_ids, r_names = arrow_lookup.arrow(rid).take(pa.array(at)), pa.array(names[at], type=pa.large_string())
-    queue = _review_queue(r_ids.combine_chunks(), r_names, a, b, arrow_lookup.arrow(cand["rule"]).combine_chunks())
+    r_ids, r_names = arrow_lookup.arrow(rid).take(pa.array(at)), names.take(pa.array(at))
+    queue = _review_queue(r_ids.combine_chunks(), r_names, a, b, cand["why"].to_numpy(),
+                          pa.array(linking.PAIR_RULES, type=pa.large_string()))
     return (inc[:n_ev].set_axis(events.index), rules[:n_ev].set_axis(events.index),
             inc[n_ev:].set_axis(cas.index), rules[n_ev:].set_axis(cas.index), queue)
 
@@ -70,13 +71,14 @@ def _dense(values: pa.Array) -> np.ndarray:
     return rank[enc.indices.to_numpy(zero_copy_only=False)]
 
 
-def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, rule: pa.Array) -> pd.DataFrame:
-    """candidates() of the linking's pairs, kind 'incident' (a, b: the reports' rows in ids and names; rule: each
-    pair's reason): the same rows, worked out on text ranks, and the text taken only for the rows kept (the
-    review queue of a million reports has millions of pairs)."""
+def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, why: np.ndarray,
+                  reasons: pa.Array) -> pd.DataFrame:
+    """candidates() of the linking's pairs, kind 'incident' (a, b: the reports' rows in ids and names; why: each
+    pair's reason, an index into reasons): the same rows, worked out on text ranks, and the text taken only for
+    the rows kept (the review queue of a million reports has millions of pairs)."""
     if not len(a):
         return candidates(pd.DataFrame())
-    id_rank, name_rank, rule_rank = _dense(ids), _dense(names), _dense(rule)
+    id_rank, name_rank, rule_rank = _dense(ids), _dense(names), _dense(reasons)[why]
     keep = np.flatnonzero(name_rank[a] != name_rank[b])  # pairs left in different groups
     a, b = a[keep], b[keep]
     swap = id_rank[a] > id_rank[b]
@@ -85,7 +87,7 @@ def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, 
     a, b = a[first], b[first]
     return pd.DataFrame({"kind": pd.Series("incident", index=pd.RangeIndex(len(first)), dtype="str"),
                          "id_a": _text(ids, a), "id_b": _text(ids, b), "group_a": _text(names, a),
-                         "group_b": _text(names, b), "rule": _text(rule, keep[first])})
+                         "group_b": _text(names, b), "rule": _text(reasons, why[keep[first]])})
 
 
 def _first_of_each(*keys: np.ndarray) -> np.ndarray:
@@ -125,7 +127,7 @@ def _sort_key(s: pd.Series) -> np.ndarray:
 
 
 def _incident_names(label: np.ndarray, rid: pd.Series, prec: pd.Series, start: pd.Series, n_ev: int,
-                    ) -> np.ndarray:
+                    ) -> pa.Array:
     """INC- + the first event id of each group by (date precision, date, id): its most precisely dated
     report, earliest first; groups without events: the same over their casualty reports. Sorted on integer
     keys (a missing precision or date last, as pandas sorts them; ids by their rank), one sort of the rows."""
@@ -137,7 +139,7 @@ def _incident_names(label: np.ndarray, rid: pd.Series, prec: pd.Series, start: p
     text = pa.scalar("INC-", type=pa.large_string()), pa.scalar("", type=pa.large_string())
     names = pc.binary_join_element_wise(text[0], arrow_lookup.arrow(rid).combine_chunks().take(pa.array(first)),
                                         text[1])
-    return names.take(pa.array(np.searchsorted(groups, label))).to_numpy(zero_copy_only=False)
+    return names.take(pa.array(np.searchsorted(groups, label)))
 
 
 def _text(values: pa.Array | pa.ChunkedArray, at: np.ndarray) -> pd.Series:

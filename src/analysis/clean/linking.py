@@ -195,7 +195,7 @@ class Linked:
 
     label: np.ndarray
     rule: np.ndarray
-    candidates: pd.DataFrame  # report_a, report_b (the other incident's leader), rule
+    candidates: pd.DataFrame  # a, b: rows of the report and of the other incident's leader; why: PAIR_RULES index
 
 
 #: the rules link() records, by its codes
@@ -546,7 +546,7 @@ PAIR_RULES = ("different type of attack", "times of day or victims apart", AMBIG
 
 def _candidates(pairs: np.ndarray, n: int) -> pd.DataFrame:
     """The review queue's frame from link()'s pairs, each (report * n + the other incident's leader) * 4 + the
-    reason's PAIR_RULES index (the reasons named in Arrow: no Python strings)."""
+    reason's PAIR_RULES index: its reason stays that index (`why`), named only for the rows kept
+    (incidents.link_incidents)."""
     why, ab = pairs % 4, pairs // 4
-    rule = pa.array(PAIR_RULES, type=pa.large_string()).take(pa.array(why.astype(np.int8), type=pa.int8()))
-    return pd.DataFrame({"a": ab // max(n, 1), "b": ab % max(n, 1), "rule": pd.array(rule, dtype="str")})
+    return pd.DataFrame({"a": ab // max(n, 1), "b": ab % max(n, 1), "why": why.astype(np.int8)})

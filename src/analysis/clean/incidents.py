@@ -78,16 +78,29 @@ def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, 
     the rows kept (the review queue of a million reports has millions of pairs)."""
     if not len(a):
         return candidates(pd.DataFrame())
-    id_rank, name_rank, rule_rank = _dense(ids), _dense(names), _dense(reasons)[why]
+    id_rank, name_rank, reason_rank = _dense(ids), _dense(names), _dense(reasons)
     keep = np.flatnonzero(name_rank[a] != name_rank[b])  # pairs left in different groups
-    a, b = a[keep], b[keep]
-    swap = id_rank[a] > id_rank[b]
-    a, b = np.where(swap, b, a), np.where(swap, a, b)
-    first = _first_of_each(id_rank[a], id_rank[b], rule_rank[keep])
-    a, b = a[first], b[first]
-    return pd.DataFrame({"kind": pd.Series("incident", index=pd.RangeIndex(len(first)), dtype="str"),
+    a, b, why = a[keep], b[keep], why[keep]
+    m, n_reasons = len(ids), len(reasons)
+    if (int(id_rank.max()) == m and len(np.unique(reason_rank)) == n_reasons
+            and float(m + 1) ** 2 * (n_reasons + 1) < 2.0 ** 62):
+        # every id once, every reason once: a pair is its ranks, packed in one integer, sorted and made unique as
+        # such (np.sort of integers, no argsort; np.unique hashes, many times slower), its rows follow from its ranks
+        lo, hi = np.minimum(id_rank[a], id_rank[b]), np.maximum(id_rank[a], id_rank[b])
+        u = np.sort((lo * (m + 1) + hi) * (n_reasons + 1) + reason_rank[why])
+        u = u[np.r_[True, u[1:] != u[:-1]]] if len(u) else u
+        row, reason = np.empty(m + 1, dtype=np.int64), np.empty(n_reasons + 1, dtype=np.int64)
+        row[id_rank], reason[reason_rank] = np.arange(m), np.arange(n_reasons)
+        pair, why = u // (n_reasons + 1), reason[u % (n_reasons + 1)]
+        a, b = row[pair // (m + 1)], row[pair % (m + 1)]
+    else:
+        swap = id_rank[a] > id_rank[b]
+        a, b = np.where(swap, b, a), np.where(swap, a, b)
+        first = _first_of_each(id_rank[a], id_rank[b], reason_rank[why])
+        a, b, why = a[first], b[first], why[first]
+    return pd.DataFrame({"kind": pd.Series("incident", index=pd.RangeIndex(len(a)), dtype="str"),
                          "id_a": _text(ids, a), "id_b": _text(ids, b), "group_a": _text(names, a),
-                         "group_b": _text(names, b), "rule": _text(reasons, why[keep[first]])})
+                         "group_b": _text(names, b), "rule": _text(reasons, why)})
 
 
 def _first_of_each(*keys: np.ndarray) -> np.ndarray:

@@ -25,9 +25,8 @@ def _by_text(pairs) -> pd.DataFrame:
 
 def _by_rank(pairs) -> pd.DataFrame:
     a, b, why = (np.array(x, dtype="int64") for x in zip(*pairs, strict=True))
-    rule = pa.array(linking.PAIR_RULES, pa.large_string()).take(pa.array(why))
     return incidents._review_queue(pa.array(IDS, pa.large_string()), pa.array(NAMES, pa.large_string()), a, b,
-                                   rule)
+                                   why, pa.array(linking.PAIR_RULES, pa.large_string()))
 
 
 def test_ranks_give_the_queue_text_gives():
@@ -43,7 +42,7 @@ def test_no_pair_and_no_pair_left():
     assert_frame_equal(empty, _by_text([(0, 3, 0)]))
     none = incidents._review_queue(pa.array(IDS, pa.large_string()), pa.array(NAMES, pa.large_string()),
                                    np.array([], dtype="int64"), np.array([], dtype="int64"),
-                                   pa.array([], pa.large_string()))
+                                   np.array([], dtype="int64"), pa.array(linking.PAIR_RULES, pa.large_string()))
     assert none.empty and all(none[c].dtype == "str" for c in none.columns)
 
 

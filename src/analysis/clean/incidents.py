@@ -50,14 +50,15 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
             label[n_ev + with_event[follow]] = label[ev_pos[follow]]
     names = _incident_names(label, rid, pd.concat([events["date_prec"], cas["date_prec"]], ignore_index=True),
                             pd.concat([events["date_start"], cas["date_start"]], ignore_index=True), n_ev)
-    inc = pd.Series(names, dtype="str")
+    inc = pd.Series(pd.array(names, dtype="str"))
     rules = pd.Series(rule, dtype="str")
     cand = got.candidates
     a, b = cand["a"].to_numpy(), cand["b"].to_numpy()
     # each report's incident, by its row in r (its id's row in `names`: events first, then casualty rows)
     at = r["pos"].to_numpy() + np.where(is_ev, 0, n_ev)
-    r_ids, r_names = arrow_lookup.arrow(rid).take(pa.array(at)), pa.array(names[at], type=pa.large_string())
-    queue = _review_queue(r_ids.combine_chunks(), r_names, a, b, arrow_lookup.arrow(cand["rule"]).combine_chunks())
+    r_ids, r_names = arrow_lookup.arrow(rid).take(pa.array(at)), names.take(pa.array(at))
+    queue = _review_queue(r_ids.combine_chunks(), r_names, a, b, cand["why"].to_numpy(),
+                          pa.array(linking.PAIR_RULES, type=pa.large_string()))
     return (inc[:n_ev].set_axis(events.index), rules[:n_ev].set_axis(events.index),
             inc[n_ev:].set_axis(cas.index), rules[n_ev:].set_axis(cas.index), queue)
 
@@ -70,36 +71,88 @@ def _dense(values: pa.Array) -> np.ndarray:
     return rank[enc.indices.to_numpy(zero_copy_only=False)]
 
 
-def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, rule: pa.Array) -> pd.DataFrame:
-    """candidates() of the linking's pairs, kind 'incident' (a, b: the reports' rows in ids and names; rule: each
-    pair's reason): the same rows, worked out on text ranks, and the text taken only for the rows kept (the
-    review queue of a million reports has millions of pairs)."""
+def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, why: np.ndarray,
+                  reasons: pa.Array) -> pd.DataFrame:
+    """candidates() of the linking's pairs, kind 'incident' (a, b: the reports' rows in ids and names; why: each
+    pair's reason, an index into reasons): the same rows, worked out on text ranks, and the text taken only for
+    the rows kept (the review queue of a million reports has millions of pairs)."""
     if not len(a):
         return candidates(pd.DataFrame())
-    id_rank, name_rank, rule_rank = _dense(ids), _dense(names), _dense(rule)
+    id_rank, name_rank, reason_rank = _dense(ids), _dense(names), _dense(reasons)
     keep = np.flatnonzero(name_rank[a] != name_rank[b])  # pairs left in different groups
-    a, b = a[keep], b[keep]
-    swap = id_rank[a] > id_rank[b]
-    a, b = np.where(swap, b, a), np.where(swap, a, b)
-    keys = np.stack([id_rank[a], id_rank[b], rule_rank[keep]])
-    order = np.lexsort(keys[::-1])
-    sorted_keys = keys[:, order]
-    first = order[np.r_[True, (sorted_keys[:, 1:] != sorted_keys[:, :-1]).any(axis=0)]] if len(order) else order
-    a, b = a[first], b[first]
-    return pd.DataFrame({"kind": pd.Series("incident", index=pd.RangeIndex(len(first)), dtype="str"),
+    a, b, why = a[keep], b[keep], why[keep]
+    m, n_reasons = len(ids), len(reasons)
+    if (int(id_rank.max()) == m and len(np.unique(reason_rank)) == n_reasons
+            and float(m + 1) ** 2 * (n_reasons + 1) < 2.0 ** 62):
+        # every id once, every reason once: a pair is its ranks, packed in one integer, sorted and made unique as
+        # such (np.sort of integers, no argsort; np.unique hashes, many times slower), its rows follow from its ranks
+        lo, hi = np.minimum(id_rank[a], id_rank[b]), np.maximum(id_rank[a], id_rank[b])
+        u = np.sort((lo * (m + 1) + hi) * (n_reasons + 1) + reason_rank[why])
+        u = u[np.r_[True, u[1:] != u[:-1]]] if len(u) else u
+        row, reason = np.empty(m + 1, dtype=np.int64), np.empty(n_reasons + 1, dtype=np.int64)
+        row[id_rank], reason[reason_rank] = np.arange(m), np.arange(n_reasons)
+        pair, why = u // (n_reasons + 1), reason[u % (n_reasons + 1)]
+        a, b = row[pair // (m + 1)], row[pair % (m + 1)]
+    else:
+        swap = id_rank[a] > id_rank[b]
+        a, b = np.where(swap, b, a), np.where(swap, a, b)
+        first = _first_of_each(id_rank[a], id_rank[b], reason_rank[why])
+        a, b, why = a[first], b[first], why[first]
+    return pd.DataFrame({"kind": pd.Series("incident", index=pd.RangeIndex(len(a)), dtype="str"),
                          "id_a": _text(ids, a), "id_b": _text(ids, b), "group_a": _text(names, a),
-                         "group_b": _text(names, b), "rule": _text(rule, keep[first])})
+                         "group_b": _text(names, b), "rule": _text(reasons, why)})
+
+
+def _first_of_each(*keys: np.ndarray) -> np.ndarray:
+    """Positions of the rows in the order of the keys (non-negative integers, the first the most significant),
+    the first of each run of equal keys. The keys are packed into one integer when they fit (one sort of
+    millions of integers instead of a sort on three columns)."""
+    if not len(keys[0]):
+        return np.empty(0, dtype=np.int64)
+    sizes = [int(k.max()) + 1 for k in keys]
+    if np.prod([float(s) for s in sizes]) < 2.0 ** 62:
+        packed = np.zeros(len(keys[0]), dtype=np.int64)
+        for k, size in zip(keys, sizes, strict=True):
+            packed = packed * size + k
+        order = np.argsort(packed, kind="stable")
+        s = packed[order]
+        return order[np.r_[True, s[1:] != s[:-1]]]
+    stacked = np.stack(keys)
+    order = np.lexsort(stacked[::-1])
+    s = stacked[:, order]
+    return order[np.r_[True, (s[:, 1:] != s[:, :-1]).any(axis=0)]]
+
+
+def _sort_key(s: pd.Series) -> np.ndarray:
+    """A column as numbers that sort as pandas sorts it, missing values last: numbers as floats, dates as
+    integers, text by its rank (Arrow's sort of the text; no Python strings), anything else by its rank among
+    its sorted distinct values."""
+    if pd.api.types.is_datetime64_any_dtype(s.dtype):
+        days = s.to_numpy().astype("datetime64[s]").astype(np.int64)
+        return np.where(s.isna().to_numpy(), np.iinfo(np.int64).max, days)
+    if pd.api.types.is_bool_dtype(s.dtype) or pd.api.types.is_numeric_dtype(s.dtype):
+        return s.astype("Float64").to_numpy(dtype="float64", na_value=np.inf)
+    if isinstance(s.dtype, pd.StringDtype):
+        arr = arrow_lookup.arrow(s).combine_chunks()
+        return np.asarray(pc.rank(arr, sort_keys="ascending", tiebreaker="dense"))
+    codes, uniq = pd.factorize(s, sort=True)
+    return np.where(codes < 0, len(uniq), codes)
 
 
 def _incident_names(label: np.ndarray, rid: pd.Series, prec: pd.Series, start: pd.Series, n_ev: int,
-                    ) -> np.ndarray:
+                    ) -> pa.Array:
     """INC- + the first event id of each group by (date precision, date, id): its most precisely dated
-    report, earliest first; groups without events: the same over their casualty reports."""
+    report, earliest first; groups without events: the same over their casualty reports. Sorted on integer
+    keys (a missing precision or date last, as pandas sorts them; ids by their rank), one sort of the rows."""
     kind = np.r_[np.zeros(n_ev, dtype=np.int8), np.ones(len(rid) - n_ev, dtype=np.int8)]
-    d = pd.DataFrame({"label": label, "kind": kind, "prec": prec.to_numpy(), "start": start.to_numpy(),
-                      "rid": rid.to_numpy()})
-    first = d.sort_values(["label", "kind", "prec", "start", "rid"]).drop_duplicates("label").set_index("label")["rid"]
-    return ("INC-" + first.reindex(label)).to_numpy(dtype=object)
+    order = np.lexsort((_sort_key(rid), _sort_key(start), _sort_key(prec), kind, label))
+    g = label[order]
+    first = order[np.r_[True, g[1:] != g[:-1]]] if len(g) else order
+    groups = label[first]  # sorted, one per group
+    text = pa.scalar("INC-", type=pa.large_string()), pa.scalar("", type=pa.large_string())
+    names = pc.binary_join_element_wise(text[0], arrow_lookup.arrow(rid).combine_chunks().take(pa.array(first)),
+                                        text[1])
+    return names.take(pa.array(np.searchsorted(groups, label)))
 
 
 def _text(values: pa.Array | pa.ChunkedArray, at: np.ndarray) -> pd.Series:
@@ -200,8 +253,9 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     def first_by(keys: list[str]) -> np.ndarray:
         """Per incident code, the row label of its first own row in the order of keys (only the keys are sorted,
         not the rows: a million-row frame is not copied whole)."""
-        first = own[keys].sort_values(keys).drop_duplicates("code")
-        return first.index.to_numpy()[np.argsort(first["code"].to_numpy(), kind="stable")]
+        order = np.lexsort([_sort_key(own[c]) for c in reversed(keys)])
+        g = own["code"].to_numpy()[order]
+        return own.index.to_numpy()[order[np.r_[True, g[1:] != g[:-1]]]] if len(g) else own.index.to_numpy()
 
     def per_code(values: pd.Series, at: np.ndarray) -> np.ndarray:
         got = pd.Series(values.array.take(at).to_numpy(), index=m["code"].to_numpy()[at])  # only the rows picked
@@ -230,11 +284,13 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     m = own = sharp = places = by_link = None  # the reports' frames, let go of before the tolls are reconciled
     t = TABLES["incidents"]  # its reconciled measures (killed, injured) and their columns: the registry's
     cur = reconcile.current_new(cas[list(reconcile.COLUMNS)])  # the columns it reads, not a copy of every one
-    figures = reconcile.reconcile(cur, t.measures, rule=rule).reindex(out["incident_id"])
+    cl = reconcile.claims(cur, t.measures)  # once for the tolls and the conflicts
+    figures = reconcile.reconcile(cur, t.measures, rule=rule, cl=cl).reindex(out["incident_id"])
     for meas in t.measures:
         for part in ("low", "best", "high"):
             out[t.count_column(meas, part)] = figures[f"{meas}_{part}"].round().astype("Int64").to_numpy()
-    conflict = reconcile.conflicts(cas).reindex(out["incident_id"])
+    conflict = reconcile.conflicts(cas, cur, cl if t.measures == reconcile.MEASURES else None
+                                   ).reindex(out["incident_id"])
     dis = cas.groupby("incident_id")["disagreement"].any().reindex(out["incident_id"]).fillna(False)
     out["disagreement"] = pd.array((dis.to_numpy(dtype=bool) | conflict.notna().to_numpy()), dtype="boolean")
     out["conflict"] = pd.array(conflict.to_numpy(), dtype="str")

@@ -33,13 +33,12 @@ decision in links.csv overrides the rules afterwards (`overrides.apply`).
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
 from dataclasses import dataclass
-from types import MappingProxyType
 
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.clean.places import fold_names
 
@@ -58,27 +57,6 @@ NEARBY_CAP = 120  # a report with more incidents than this around its place and 
 LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS = (
     "first report", "same place, type and time", "area report inside the incident's place",
     "unspecific type", "vague date inside the incident's dates", "several incidents fit: kept apart")
-
-
-_NO_SERIES: Mapping[str, int] = MappingProxyType({})  # shared by the incidents without a daily summary
-
-
-@dataclass(slots=True)
-class _Incident:
-    leader: int
-    level: int
-    place: str
-    raion: str | None
-    oblast: str | None
-    cls: str
-    generic: bool
-    s: int
-    e: int
-    exact: bool
-    hour: float
-    tod: str | None
-    victim: str | None
-    series: Mapping[str, int]  # claimant -> the start of their past-day window in this incident (daily summaries)
 
 
 def _series(r: pd.DataFrame, events: pd.DataFrame, cas: pd.DataFrame) -> np.ndarray:
@@ -139,7 +117,7 @@ def _tclass(cls: str, generic: bool) -> str:
 
 
 def _fitting_tclasses(cls: str, generic: bool) -> tuple[str, ...]:
-    """Index classes whose incidents may fit a report of this type (the exact test is made inline in link())."""
+    """Index classes whose incidents may fit a report of this type (the exact test is made in link())."""
     if cls == "any":
         return _ALL_TCLASSES
     if generic:
@@ -147,76 +125,68 @@ def _fitting_tclasses(cls: str, generic: bool) -> tuple[str, ...]:
     return (cls, "generic", "any") if cls in ATTACKS else (cls, "any")
 
 
-def _places_fit(lv: int, place: str, raion: str | None, oblast: str | None, inc: _Incident) -> bool:
-    """One place inside the other (levels: 1 settlement, 2 raion, 3 oblast, 4 river or country)."""
-    if place == inc.place:
-        return True
-    if lv == 4 or inc.level == 4:
-        return False
-    hi, lo = ((lv, (raion, oblast)), (inc.level, (inc.raion, inc.oblast)))
-    if hi[0] == lo[0]:
-        return False
-    (big_lv, (big_r, big_o)), (_, (small_r, small_o)) = (hi, lo) if hi[0] > lo[0] else (lo, hi)
-    if big_o is None or big_o != small_o:
-        return False
-    return big_lv == 3 or (big_r is not None and big_r == small_r)
+def _types_fit(cls: str, generic: bool, ic: str, ig: bool) -> bool:
+    """The same kind of attack, or one of the two unspecific (plain shelling, a casualty of unknown cause) and
+    the other an attack. Worked out once per pair of distinct types (`_Reports.type_fit`), not per comparison."""
+    return cls == ic or cls == "any" or ic == "any" or (generic and ic in ATTACKS) or (ig and cls in ATTACKS)
 
 
-def _times_fit(hour: float, tod: str | None, exact_day: bool, s: int, e: int, inc: _Incident) -> bool:
-    """A report's clock time or part of the day (exact_day: dated to the one day s) against the incident's.
-    Parts of the day on different days are compared in order: the morning of the 30th and the night into
-    the 31st are a day apart, the evening of the 30th and that night neighbours."""
-    h2 = inc.hour
+def _places_fit(lv: int, raion: int, oblast: int, lv2: int, raion2: int, oblast2: int) -> bool:
+    """Two different places: one inside the other (levels: 1 settlement, 2 raion, 3 oblast, 4 river or country;
+    raion and oblast as codes, -1 for none). The same place is tested by the caller."""
+    if lv == 4 or lv2 == 4 or lv == lv2:
+        return False
+    big_lv, big_r, big_o, small_r, small_o = ((lv, raion, oblast, raion2, oblast2) if lv > lv2
+                                              else (lv2, raion2, oblast2, raion, oblast))
+    if big_o < 0 or big_o != small_o:
+        return False
+    return big_lv == 3 or (big_r >= 0 and big_r == small_r)
+
+
+def _time_fit(hour: float, part: int, slots: tuple[int, ...], exact_day: bool, s: int,
+              h2: float, part2: int, exact2: bool, s2: int, e2: int) -> int:
+    """A report's clock time or part of the day against the incident's: -1 when they are different attacks,
+    else how well the fit is shown: 0 clock times agree, 1 the same part of the day, 2 neighbouring parts
+    (evening and night), 3 no evidence.
+
+    part: the part of the day (PARTS index, -1 none), from the clock time when there is one; slots: the
+    report's `_slots`; exact_day: dated to the one day s. Parts of the day on different days are compared in
+    order: the morning of the 30th and the night into the 31st are a day apart, the evening of the 30th and
+    that night neighbours."""
     if hour == hour and h2 == h2:  # both clock times known (NaN != NaN)
-        if exact_day and inc.exact:
-            return abs((s * 24 + hour) - (inc.s * 24 + h2)) <= HOURS_APART
+        if exact_day and exact2:
+            return 0 if abs((s * 24 + hour) - (s2 * 24 + h2)) <= HOURS_APART else -1
         d = abs(hour - h2)
-        return min(d, 24 - d) <= HOURS_APART
-    a = tod if hour != hour else _bucket(hour)
-    b = inc.tod if h2 != h2 else _bucket(h2)
-    if a is None or b is None:
-        return True
-    if not (exact_day and inc.exact):  # a night between two days against a part of a day, or another night
-        sa, sb = _slots(a, exact_day, s, e), _slots(b, inc.exact, inc.s, inc.e)
-        if sa and sb:
-            return min(abs(x - y) for x in sa for y in sb) <= 1
-    return (PARTS.index(a) - PARTS.index(b)) % 4 != 2  # opposite parts of the day (morning, evening) are apart
+        return 0 if min(d, 24 - d) <= HOURS_APART else -1
+    if part < 0 or part2 < 0:
+        return 3
+    evidence = 1 if part == part2 else 2
+    if not (exact_day and exact2) and slots:  # a night between two days against a part of a day, or another night
+        slots2 = _slots(part2, exact2, s2, e2)
+        if slots2:
+            return evidence if min(abs(x - y) for x in slots for y in slots2) <= 1 else -1
+    return evidence if (part - part2) % 4 != 2 else -1  # opposite parts of the day (morning, evening) are apart
 
 
-def _slots(tod: str, exact_day: bool, s: int, e: int) -> tuple[int, ...]:
-    """Where a part of the day falls on a line of quarter days (4 per day: night, morning, afternoon,
-    evening): a day's part, or for "the night" of a two-day window the night between its days. A one-day
-    report's night may be its early hours or the night after, so it has two places; anything else none."""
+def _slots(part: int, exact_day: bool, s: int, e: int) -> tuple[int, ...]:
+    """Where a part of the day (PARTS index) falls on a line of quarter days (4 per day: night, morning,
+    afternoon, evening): a day's part, or for "the night" of a two-day window the night between its days. A
+    one-day report's night may be its early hours or the night after, so it has two places; anything else none."""
     if exact_day:
-        k = PARTS.index(tod)
-        return (4 * s, 4 * (s + 1)) if tod == "night" else (4 * s + k,)
-    if tod == "night" and e - s == 1:
+        return (4 * s, 4 * (s + 1)) if part == 0 else (4 * s + part,)
+    if part == 0 and e - s == 1:
         return (4 * e,)
     return ()
 
 
-def _bucket(hour: float) -> str:
-    return PARTS[0 if hour < 6 else 1 if hour < 12 else 2 if hour < 18 else 3]
+def _bucket(hour: float) -> int:
+    """The part of the day (PARTS index) of a clock time."""
+    return 0 if hour < 6 else 1 if hour < 12 else 2 if hour < 18 else 3
 
 
-def _time_evidence(hour: float, tod: str | None, inc: _Incident) -> int:
-    """How well the fit on time is shown: 0 clock times agree, 1 the same part of the day, 2 neighbouring
-    parts (evening and night), 3 no evidence."""
-    h2 = inc.hour
-    if hour == hour and h2 == h2:
-        return 0
-    a = tod if hour != hour else _bucket(hour)
-    b = inc.tod if h2 != h2 else _bucket(h2)
-    if a is None or b is None:
-        return 3
-    return 1 if a == b else 2
-
-
-
-
-def _victims_fit(victim: str | None, inc: _Incident) -> bool:
-    known = ("civilian", "military")
-    return not (victim in known and inc.victim in known and victim != inc.victim)
+#: victims as link() compares them: the two known groups, -1 for an unknown one that the first known report
+#: names (none, 'unknown', 'mixed'), -2 for any other (never replaced)
+_VICTIMS = {"civilian": 0, "military": 1, "unknown": -1, "mixed": -1}
 
 
 @dataclass
@@ -225,174 +195,320 @@ class Linked:
 
     label: np.ndarray
     rule: np.ndarray
-    candidates: pd.DataFrame  # report_a, report_b (the other incident's leader), rule
+    candidates: pd.DataFrame  # a, b: rows of the report and of the other incident's leader; why: PAIR_RULES index
+
+
+#: the rules link() records, by its codes
+_RULES = (LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS)
+
+
+@dataclass(frozen=True)
+class _Reports:
+    """Every report's columns as link() reads them, worked out with numpy once for all reports: text as integer
+    codes (equal text, equal code; -1 for none), index keys as integers, and per distinct type the tests that
+    depend on the types alone. Plain-Python lists, indexed by report: the loop reads one cell at a time, and a
+    list's cell costs less than a numpy scalar."""
+
+    place: list[int]  # place code
+    place_key: list[int]  # the incident index's key of the report's place; + a day gives its key that day
+    raion_key: list[int]  # the same for its raion (-1: none)
+    oblast_key: list[int]  # and its oblast (-1: none)
+    raion: list[int]  # raion code (-1 none)
+    oblast: list[int]  # oblast code (-1 none)
+    level: list[int]  # 1 settlement, 2 raion, 3 oblast, 4 river or country
+    type: list[int]  # type code: 2 * class code + generic
+    hour: list[float]  # NaN: none
+    tod: list[int]  # the time of day given (PARTS index, -1 none)
+    part: list[int]  # the part of the day compared: from the clock time when there is one, else tod
+    victim: list[int]  # see _VICTIMS
+    series: list[int]  # claimant code of a daily summary (-1: not one)
+    s: list[int]
+    e: list[int]
+    exact: list[bool]  # dated to one day
+    precise: list[bool]
+    lo: list[int]  # the days searched: a day either side of a clock time on one day, else the report's own
+    hi: list[int]
+    type_fit: list[list[bool]]  # [report's type][incident's type]
+    generic: list[bool]  # per type code
+    tclass: list[str]  # per type code: the class an incident of this type is indexed under
+    fitting: list[tuple[str, ...]]  # per type code: the classes of incidents that may fit it
+
+
+def _codes(s: pd.Series) -> tuple[np.ndarray, int]:
+    """Integer code per cell (-1 for missing) and how many distinct values."""
+    codes, uniq = pd.factorize(s)
+    return codes.astype(np.int64), len(uniq)
+
+
+def _per_value(codes: np.ndarray, values: list[int], missing: int) -> np.ndarray:
+    """values[code] per cell (a value worked out once per distinct text), `missing` where the code is -1."""
+    return np.append(np.asarray(values, dtype=np.int64), missing)[codes]
+
+
+def _prepare(r: pd.DataFrame) -> _Reports:
+    """The reports frame (see `reports`) as link() reads it."""
+    s, e = r["s"].to_numpy(dtype=np.int64), r["e"].to_numpy(dtype=np.int64)
+    base = min(0, int(s.min()) - 1)  # the first day searched or earlier (keys >= 0, -1 for none): days count from it
+    span = int(e.max()) - base + 2  # days from there to the last searched, and one spare
+    place, _ = _codes(r["place_id"])
+    raion, n_raion = _codes(r["raion"])
+    oblast, _ = _codes(r["oblast"])
+    place_key = (place + 1) * span - base
+    oblast_key = np.where(oblast >= 0, oblast * span - base, -1)
+    raion_key = np.where((oblast >= 0) & (raion >= 0), (oblast * (n_raion + 1) + raion) * span - base, -1)
+    cls, cls_names = pd.factorize(r["cls"])
+    generic = r["generic"].to_numpy(dtype=bool)
+    kind = cls.astype(np.int64) * 2 + generic
+    names = [(str(cls_names[t // 2]), bool(t % 2)) for t in range(2 * len(cls_names))]
+    hour = r["hour"].to_numpy(dtype="float64")
+    has_hour = ~np.isnan(hour)
+    tod_code, tod_text = pd.factorize(r["tod"])
+    unknown = set(tod_text) - set(PARTS)
+    if unknown:
+        raise ValueError(f"time of day {sorted(unknown)}: expected one of {', '.join(PARTS)}")
+    tod = _per_value(tod_code, [PARTS.index(x) for x in tod_text], -1)
+    bucket = np.select([hour < 6, hour < 12, hour < 18], [0, 1, 2], 3)
+    victim_code, victim_text = pd.factorize(r["victim"])
+    victim = _per_value(victim_code, [_VICTIMS.get(x, -2) for x in victim_text], -1)
+    series, _ = _codes(r["series"])
+    exact = r["prec"].to_numpy(dtype=np.int64) == 1
+    around = exact & has_hour
+    return _Reports(
+        place=place.tolist(), place_key=place_key.tolist(), raion_key=raion_key.tolist(),
+        oblast_key=oblast_key.tolist(), raion=raion.tolist(), oblast=oblast.tolist(),
+        level=r["level"].to_numpy(dtype=np.int64).tolist(), type=kind.tolist(), hour=hour.tolist(),
+        tod=tod.tolist(), part=np.where(has_hour, bucket, tod).tolist(), victim=victim.tolist(),
+        series=series.tolist(), s=s.tolist(), e=e.tolist(), exact=exact.tolist(),
+        precise=r["precise"].to_numpy(dtype=bool).tolist(),
+        lo=np.where(around, s - 1, s).tolist(), hi=np.where(around, s + 1, e).tolist(),
+        type_fit=[[_types_fit(*a, *b) for b in names] for a in names],
+        generic=[g for _, g in names], tclass=[_tclass(*t) for t in names],
+        fitting=[_fitting_tclasses(*t) for t in names])
+
+
+def _order(r: pd.DataFrame) -> list[int]:
+    """The order reports are taken in. Tiers: precise dates before vague, then settlement before raion,
+    oblast, country; within a tier the narrowest dates lead, specific types before unspecific, then by date,
+    clock time and id (ids compared by their rank among the ids: the same order as the text, without sorting
+    a million Python strings)."""
+    hour = r["hour"].to_numpy(dtype="float64")
+    rid = pa.array(r["rid"].to_numpy(dtype=object), type=pa.large_string())
+    rid_rank = np.asarray(pc.rank(rid, sort_keys="ascending", tiebreaker="dense"))
+    return np.lexsort((rid_rank, np.nan_to_num(hour, nan=0.0), np.isnan(hour), r["e"].to_numpy(),
+                       r["s"].to_numpy(), r["prec"].to_numpy(), r["generic"].to_numpy(), r["level"].to_numpy(),
+                       ~r["precise"].to_numpy())).tolist()
 
 
 def link(r: pd.DataFrame) -> Linked:
-    """Apply the linking rules to the reports frame (see `reports`). Order of rows does not matter."""
+    """Apply the linking rules to the reports frame (see `reports`). Order of rows does not matter.
+
+    Incidents are kept as parallel lists (one cell per incident) and indexed by integer keys of their leader's
+    place, raion and oblast and each of its days, so a report looks only at the incidents around its own place
+    and days. The review queue's pairs are one integer each until the end."""
     n = len(r)
-    label = np.full(n, -1, dtype=np.int64)
-    rule = np.full(n, LEAD, dtype=object)
     if n == 0:
-        return Linked(label, rule, _candidates([], [], []))
-    # tiers: precise dates before vague, then settlement before raion, oblast, country; within a tier the
-    # narrowest dates lead, specific types before unspecific, then by date, clock time and id
-    hour_missing = np.isnan(r["hour"].to_numpy(dtype="float64"))
-    order = np.lexsort((r["rid"].to_numpy(dtype=object), r["hour"].fillna(0).to_numpy(), hour_missing,
-                        r["e"].to_numpy(), r["s"].to_numpy(), r["prec"].to_numpy(), r["generic"].to_numpy(),
-                        r["level"].to_numpy(), ~r["precise"].to_numpy()))
-    # one list per column, indexed per report (no tuple per report: a million tuples cost more than the lists)
-    (col_place, col_raion, col_oblast, col_cls, col_generic, col_hour, col_tod, col_victim, col_s, col_e, col_prec,
-     col_level, col_precise, col_series) = columns(r, ["place_id", "raion", "oblast", "cls", "generic", "hour", "tod",
-                                                       "victim", "s", "e", "prec", "level", "precise", "series"])
-    incs: list[_Incident] = []
-    by_place: dict[tuple, list[int]] = defaultdict(list)  # (place_id, day) -> incidents led there
-    # the areas, by type class as well: (oblast, [raion,] day) -> {class: incidents}
-    by_raion: dict[tuple, dict[str, list[int]]] = {}  # incidents in the raion
-    by_oblast: dict[tuple, dict[str, list[int]]] = {}  # incidents in the oblast
-    raion_wide: dict[tuple, dict[str, list[int]]] = {}  # raion-level incidents
-    oblast_wide: dict[tuple, dict[str, list[int]]] = {}  # oblast-level incidents
-    # the review queue as three columns: report, the other incident's leader, the reason (PAIR_RULES index)
-    pair_a: list[int] = []
-    pair_b: list[int] = []
-    pair_why: list[int] = []
-    fitting: dict[tuple[str, bool], tuple[str, ...]] = {}  # _fitting_tclasses, once per type
+        return Linked(np.full(0, -1, dtype=np.int64), np.full(0, LEAD, dtype=object),
+                      _candidates(np.empty(0, dtype=np.int64), n))
+    c = _prepare(r)
+    label = [-1] * n
+    rule = [0] * n  # _RULES index
+    lead, same, area, unspecific, vague, ambiguous = range(len(_RULES))
+    # the incidents, one list per column: the leader's place, level, raion, oblast, dates and exactness (fixed),
+    # and the type, clock time, time of day, part of the day, victims and daily summaries (filled in by members)
+    i_leader: list[int] = []
+    i_place: list[int] = []
+    i_level: list[int] = []
+    i_raion: list[int] = []
+    i_oblast: list[int] = []
+    i_s: list[int] = []
+    i_e: list[int] = []
+    i_exact: list[bool] = []
+    i_type: list[int] = []
+    i_hour: list[float] = []
+    i_tod: list[int] = []
+    i_part: list[int] = []
+    i_victim: list[int] = []
+    i_series: list[dict[int, int] | None] = []  # claimant code -> the start of their past-day window here
+    by_place: dict[int, list[int]] = defaultdict(list)  # place key + day -> incidents led there
+    # the areas, by type class as well: area key + day -> {class: incidents}
+    by_raion: dict[int, dict[str, list[int]]] = {}  # incidents in the raion
+    by_oblast: dict[int, dict[str, list[int]]] = {}  # incidents in the oblast
+    raion_wide: dict[int, dict[str, list[int]]] = {}  # raion-level incidents
+    oblast_wide: dict[int, dict[str, list[int]]] = {}  # oblast-level incidents
+    # the review queue: one integer per pair, (report * n + the other incident's leader) * 4 + PAIR_RULES index
+    pairs: list[int] = []
+    (c_place, c_place_key, c_raion_key, c_oblast_key, c_raion, c_oblast, c_level, c_type, c_hour, c_tod, c_part,
+     c_victim, c_series, c_s, c_e, c_exact, c_precise, c_lo, c_hi) = (
+        c.place, c.place_key, c.raion_key, c.oblast_key, c.raion, c.oblast, c.level, c.type, c.hour, c.tod,
+        c.part, c.victim, c.series, c.s, c.e, c.exact, c.precise, c.lo, c.hi)
+    type_fit, type_generic, tclass, fitting = c.type_fit, c.generic, c.tclass, c.fitting
 
-    def index(k: int) -> None:
-        inc = incs[k]
-        t = _tclass(inc.cls, inc.generic)
-        for d in range(inc.s, inc.e + 1):
-            by_place[(inc.place, d)].append(k)
-            if inc.oblast is None or inc.level == 4:
+    def index(k: int, i: int) -> None:
+        """Index incident k, led by report i, under its place, areas and days."""
+        t, lv, pk, ok, rk = tclass[i_type[k]], i_level[k], c_place_key[i], c_oblast_key[i], c_raion_key[i]
+        for d in range(i_s[k], i_e[k] + 1):
+            by_place[pk + d].append(k)
+            if ok < 0 or lv == 4:
                 continue
-            by_oblast.setdefault((inc.oblast, d), {}).setdefault(t, []).append(k)
-            if inc.level == 3:
-                oblast_wide.setdefault((inc.oblast, d), {}).setdefault(t, []).append(k)
-            elif inc.raion is not None:
-                by_raion.setdefault((inc.oblast, inc.raion, d), {}).setdefault(t, []).append(k)
-                if inc.level == 2:
-                    raion_wide.setdefault((inc.oblast, inc.raion, d), {}).setdefault(t, []).append(k)
-
-    def nearby(level: int, oblast: str | None, raion: str | None, place: str, cls: str, generic: bool,
-               days: range) -> list[int] | set[int]:
-        """Incidents whose leader's place and days could fit x (the days of x, and a day either side for a
-        clock time on a given day: an attack across midnight): at x's own place of any type, in the areas
-        around it only of a type that may fit. Incidents are indexed by their leader's type class, which only
-        ever turns from unspecific to specific, so looking up the unspecific classes too never misses one.
-        The exact tests follow; their outcome does not depend on the order of the incidents returned (the best
-        fits are sorted, the review queue is sorted by incidents.candidates)."""
-        found: list[list[int]] = []  # the index lists that hold some; each holds an incident once
-        lv, ob, ra = level, oblast, raion
-        for d in days:  # at the same place every type: a different type is a near miss to queue
-            hit = by_place.get((place, d))
-            if hit:
-                found.append(hit)
-        if ob is not None and lv != 4:
-            kind = (cls, generic)
-            classes = fitting.get(kind)
-            if classes is None:
-                classes = fitting[kind] = _fitting_tclasses(*kind)
+            by_oblast.setdefault(ok + d, {}).setdefault(t, []).append(k)
             if lv == 3:
-                areas = [(by_oblast, (ob,))]
-            else:
-                areas = [(raion_wide if lv == 1 else by_raion, (ob, ra))] if ra is not None else []
-                areas.append((oblast_wide, (ob,)))
-            for idx, key in areas:
-                for d in days:
-                    per = idx.get((*key, d))
-                    if per:
-                        for t in classes:
-                            hit = per.get(t)
-                            if hit:
-                                found.append(hit)
-        if len(found) <= 1:
-            return found[0] if found else []
-        return set().union(*found)
+                oblast_wide.setdefault(ok + d, {}).setdefault(t, []).append(k)
+            elif rk >= 0:
+                by_raion.setdefault(rk + d, {}).setdefault(t, []).append(k)
+                if lv == 2:
+                    raion_wide.setdefault(rk + d, {}).setdefault(t, []).append(k)
 
-    for i in order.tolist():
-        place, raion, oblast, cls, generic, hour, tod = (col_place[i], col_raion[i], col_oblast[i], col_cls[i],
-                                                         col_generic[i], col_hour[i], col_tod[i])
-        victim, s, e, prec, level, precise, series = (col_victim[i], col_s[i], col_e[i], col_prec[i], col_level[i],
-                                                      col_precise[i], col_series[i])
-        exact_day = prec == 1
-        days = range(s - 1, s + 2) if exact_day and hour == hour else range(s, e + 1)
-        fits: list[tuple[tuple, int]] = []
-        near = nearby(level, oblast, raion, place, cls, generic, days)
-        if len(near) > NEARBY_CAP:  # an area report among very many incidents: not compared one by one
-            near = []
-            rule[i] = AMBIGUOUS
-        for k in near:
-            inc = incs[k]
-            same_place = place == inc.place
-            if not same_place and len(fits) > MAX_CANDIDATES:
-                continue  # too many fits already: only a near miss at the same place is still recorded
-            # dates, then daily summaries: the tests made for every incident nearby (millions), inline
-            if exact_day and inc.exact:
-                if s != inc.s:
-                    h2 = inc.hour  # the same attack either side of midnight
-                    if not (hour == hour and h2 == h2 and abs((s * 24 + hour) - (inc.s * 24 + h2)) <= HOURS_APART):
+    def nearby(i: int) -> tuple[list[int] | set[int], list[int] | set[int]]:
+        """Incidents whose leader's place and days could fit report i (its days, and a day either side for a
+        clock time on a given day: an attack across midnight): those at its own place, of any type, and those
+        in the areas around it, only of a type that may fit. Incidents are indexed by their leader's type class,
+        which only ever turns from unspecific to specific, so looking up the unspecific classes too never misses
+        one. An incident is indexed at its place on every day it is indexed in an area, so the area lists'
+        incidents at the report's own place are among the first set and are left out of the second: each
+        incident comes once. The exact tests follow; their outcome does not depend on the order of the incidents
+        returned (the best fits are sorted, the review queue is sorted by incidents.candidates)."""
+        lo, hi, pk = c_lo[i], c_hi[i], c_place_key[i]
+        days = range(lo, hi + 1)
+        # the index lists that hold some (each holds an incident once); at the same place every type: a different
+        # type is a near miss to queue
+        if lo == hi:
+            hit = by_place.get(pk + lo)
+            found = [hit] if hit else []
+        else:
+            found = [hit for d in days if (hit := by_place.get(pk + d))]
+        here = (found[0] if found else []) if len(found) <= 1 else set().union(*found)
+        lv, ok, rk = c_level[i], c_oblast_key[i], c_raion_key[i]
+        if ok < 0 or lv == 4 or (lv == 1 and not raion_wide and not oblast_wide):  # (the first tier has no areas)
+            return here, []
+        classes = fitting[c_type[i]]
+        if lv == 3:
+            areas = [(by_oblast, ok)]
+        else:
+            areas = [(raion_wide if lv == 1 else by_raion, rk)] if rk >= 0 else []
+            areas.append((oblast_wide, ok))
+        found = []
+        for idx, key in areas:
+            if not idx:
+                continue
+            for d in days:
+                per = idx.get(key + d)
+                if per:
+                    for t in classes:
+                        hit = per.get(t)
+                        if hit:
+                            found.append(hit)
+        if not found:
+            return here, []
+        around = set().union(*found)
+        around.difference_update(here)
+        return here, around
+
+    for i in _order(r):
+        place, rt, hour, part, victim, series = c_place[i], c_type[i], c_hour[i], c_part[i], c_victim[i], c_series[i]
+        s, e, exact_day, level, raion, oblast = c_s[i], c_e[i], c_exact[i], c_level[i], c_raion[i], c_oblast[i]
+        fits_type = type_fit[rt]
+        slots = _slots(part, exact_day, s, e) if part >= 0 else ()
+        # no clock time and no part of the day: nothing to compare, whatever the incident (what _time_fit says)
+        no_time = hour != hour and part < 0
+        n_fit, best, top = 0, 99, []  # fits found; the best rank among the first MAX_CANDIDATES and who has it
+        near = nearby(i)
+        if len(near[0]) + len(near[1]) > NEARBY_CAP:  # an area report among very many incidents: not compared
+            near = ((), ())
+            rule[i] = ambiguous
+        for same_place, cands in zip((True, False), near, strict=True):
+            for k in cands:
+                if not same_place and n_fit > MAX_CANDIDATES:
+                    break  # too many fits already, and none of the rest is at the report's place
+                # dates, then daily summaries: the tests made for every incident nearby (millions), inline
+                exact2 = i_exact[k]
+                if exact_day and exact2:
+                    if s != i_s[k]:
+                        h2 = i_hour[k]  # the same attack either side of midnight
+                        if not (hour == hour and h2 == h2 and abs((s * 24 + hour) - (i_s[k] * 24 + h2)) <= HOURS_APART):
+                            continue
+                elif not (s <= i_e[k] and e >= i_s[k]):
+                    continue
+                if series >= 0:
+                    got = i_series[k]
+                    if got is not None and got.get(series, s) != s:
                         continue
-            elif not (s <= inc.e and e >= inc.s):
-                continue
-            if series is not None and inc.series.get(series, s) != s:
-                continue
-            if not (same_place or _places_fit(level, place, raion, oblast, inc)):
-                continue
-            ic, ig = inc.cls, inc.generic
-            if not (cls == ic or cls == "any" or ic == "any" or (generic and ic in ATTACKS)
-                    or (ig and cls in ATTACKS)):  # types: the test made most often, inline
-                if same_place:
-                    pair_a.append(i)
-                    pair_b.append(inc.leader)
-                    pair_why.append(0)  # different type
-                continue
-            if not _times_fit(hour, tod, exact_day, s, e, inc) or not _victims_fit(victim, inc):
-                if same_place:
-                    pair_a.append(i)
-                    pair_b.append(inc.leader)
-                    pair_why.append(1)  # times or victims
-                continue
-            if len(fits) <= MAX_CANDIDATES:
-                exact_type = cls == ic and generic == ig
-                fits.append(((0 if same_place else 1, _time_evidence(hour, tod, inc), 0 if exact_type else 1), k))
-            else:
-                fits.append(((), k))  # more than enough: the report is ambiguous, no rank is needed
-        if len(fits) > MAX_CANDIDATES:
-            fits = []
-            rule[i] = AMBIGUOUS
-        elif fits:
-            best = min(f[0] for f in fits)
-            top = sorted(k for rank, k in fits if rank == best)
+                if not (same_place or _places_fit(level, raion, oblast, i_level[k], i_raion[k], i_oblast[k])):
+                    continue
+                it = i_type[k]
+                if not fits_type[it]:
+                    if same_place:
+                        pairs.append((i * n + i_leader[k]) * 4)  # different type
+                    continue
+                evidence = 3 if no_time else _time_fit(hour, part, slots, exact_day, s, i_hour[k], i_part[k], exact2,
+                                                       i_s[k], i_e[k])
+                v2 = i_victim[k]
+                if evidence < 0 or (victim >= 0 and v2 >= 0 and victim != v2):
+                    if same_place:
+                        pairs.append((i * n + i_leader[k]) * 4 + 1)  # times or victims
+                    continue
+                n_fit += 1
+                if n_fit <= MAX_CANDIDATES:  # the rank: same place, the time's evidence, the same type
+                    rank = (0 if same_place else 8) + 2 * evidence + (0 if rt == it else 1)
+                    if rank < best:
+                        best, top = rank, [k]
+                    elif rank == best:
+                        top.append(k)
+        if n_fit > MAX_CANDIDATES:
+            rule[i] = ambiguous
+        elif n_fit:
             if len(top) == 1:
                 k = top[0]
-                inc = incs[k]
                 label[i] = k
-                rule[i] = (VAGUE if not precise else SAME if place == inc.place and best[2] == 0
-                           else AREA if place != inc.place else UNSPECIFIC)
-                if inc.hour != inc.hour and hour == hour:
-                    inc.hour = hour  # the incident's clock time: its first report that gives one
-                if inc.tod is None and tod is not None:
-                    inc.tod = tod
-                if inc.victim in (None, "unknown", "mixed") and victim in ("civilian", "military"):
-                    inc.victim = victim
-                if inc.generic and not generic:  # an unspecific leader takes the first specific type
-                    inc.cls, inc.generic = cls, False
-                if series is not None:
-                    if inc.series is _NO_SERIES:
-                        inc.series = {series: s}
-                    else:
-                        inc.series.setdefault(series, s)
+                rule[i] = (vague if not c_precise[i] else same if place == i_place[k] and best % 2 == 0
+                           else area if place != i_place[k] else unspecific)
+                _join(k, hour, c_tod[i], victim, rt, series, s, i_hour, i_tod, i_part, i_victim, i_type,
+                      i_series, type_generic)
                 continue
-            pair_a.extend([i] * len(top))
-            pair_b.extend(incs[k].leader for k in top)
-            pair_why.extend([2] * len(top))  # ambiguous
-            rule[i] = AMBIGUOUS
-        label[i] = len(incs)
-        incs.append(_Incident(i, level, place, raion, oblast, cls, generic, s, e, exact_day, hour, tod, victim,
-                              _NO_SERIES if series is None else {series: s}))
-        if precise and rule[i] != AMBIGUOUS:  # only a clear, precisely dated leader is joined
-            index(len(incs) - 1)
-    return Linked(label, rule, _candidates(pair_a, pair_b, pair_why))
+            top.sort()
+            pairs.extend((i * n + i_leader[k]) * 4 + 2 for k in top)  # ambiguous
+            rule[i] = ambiguous
+        k = len(i_leader)
+        label[i] = k
+        i_leader.append(i)
+        i_place.append(place)
+        i_level.append(level)
+        i_raion.append(raion)
+        i_oblast.append(oblast)
+        i_s.append(s)
+        i_e.append(e)
+        i_exact.append(exact_day)
+        i_type.append(rt)
+        i_hour.append(hour)
+        i_tod.append(c_tod[i])
+        i_part.append(part)
+        i_victim.append(victim)
+        i_series.append(None if series < 0 else {series: s})
+        if c_precise[i] and rule[i] != ambiguous:  # only a clear, precisely dated leader is joined
+            index(k, i)
+    return Linked(np.array(label, dtype=np.int64), np.array(_RULES, dtype=object)[np.array(rule, dtype=np.int64)],
+                  _candidates(np.array(pairs, dtype=np.int64), n))
+
+
+def _join(k: int, hour: float, tod: int, victim: int, rt: int, series: int, s: int, i_hour: list[float],
+          i_tod: list[int], i_part: list[int], i_victim: list[int], i_type: list[int],
+          i_series: list[dict[int, int] | None], type_generic: list[bool]) -> None:
+    """A report joins incident k: what the incident did not know yet, it takes from the report."""
+    if i_hour[k] != i_hour[k] and hour == hour:
+        i_hour[k] = hour  # the incident's clock time: its first report that gives one
+    if i_tod[k] < 0 and tod >= 0:
+        i_tod[k] = tod
+    h2 = i_hour[k]
+    i_part[k] = _bucket(h2) if h2 == h2 else i_tod[k]
+    if i_victim[k] == -1 and victim >= 0:
+        i_victim[k] = victim
+    if type_generic[i_type[k]] and not type_generic[rt]:  # an unspecific leader takes the first specific type
+        i_type[k] = rt
+    if series >= 0:
+        got = i_series[k]
+        if got is None:
+            i_series[k] = {series: s}
+        else:
+            got.setdefault(series, s)
 
 
 def rows(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
@@ -428,8 +544,9 @@ def records(df: pd.DataFrame, cols: list[str]) -> list[dict]:
 PAIR_RULES = ("different type of attack", "times of day or victims apart", AMBIGUOUS)
 
 
-def _candidates(a: list[int], b: list[int], why: list[int]) -> pd.DataFrame:
-    """The review queue's frame from link()'s three columns (the reasons named in Arrow: no Python strings)."""
-    rule = pa.array(PAIR_RULES, type=pa.large_string()).take(pa.array(why, type=pa.int8()))
-    return pd.DataFrame({"a": np.array(a, dtype="int64"), "b": np.array(b, dtype="int64"),
-                         "rule": pd.array(rule, dtype="str")})
+def _candidates(pairs: np.ndarray, n: int) -> pd.DataFrame:
+    """The review queue's frame from link()'s pairs, each (report * n + the other incident's leader) * 4 + the
+    reason's PAIR_RULES index: its reason stays that index (`why`), named only for the rows kept
+    (incidents.link_incidents)."""
+    why, ab = pairs % 4, pairs // 4
+    return pd.DataFrame({"a": ab // max(n, 1), "b": ab % max(n, 1), "why": why.astype(np.int8)})

@@ -39,4 +39,8 @@ def apply(label: np.ndarray, rid: pd.Series, links: pd.DataFrame) -> tuple[np.nd
             a, b = _find(parent, int(label[pos[0]])), _find(parent, int(label[p]))
             parent[max(a, b)] = min(a, b)
         moved.update(dict.fromkeys(pos, link_id))
-    return np.array([_find(parent, int(x)) for x in label], dtype=np.int64), moved
+    # each group's root: only the groups a merge touched have another (a Python step per group, not per report)
+    root = np.arange(nxt, dtype=np.int64)
+    for g in [g for g, p in enumerate(parent) if p != g]:
+        root[g] = _find(parent, g)
+    return root[label], moved

@@ -17,6 +17,7 @@ Three steps (docs/codebook.md, "Reconciling casualty figures"):
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analysis.clean.places import fold_names
@@ -51,22 +52,34 @@ _MEASURE_COLUMNS = {m: [f"{p}{m}_{x}" for p in ("", "children_") for x in ("repo
                     for m in MEASURES}
 
 
-def _ordered(cas: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.Series]]:
+def _ordered(cas: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.Series], pd.Series]:
+    """The rows in the order supersession reads them, the keys of a claimant's figures (incident, figure
+    type, claimant) and each row's group of those keys (worked out once here, not once per measure)."""
     cols = ["incident_id", "figure_type", "published", "casualty_id", "source_id"]
     c = cas[cols + [f"{m}_best" for m in MEASURES]].assign(who=who(cas))
     # how wide the row's place is (1 settlement ... 6 unknown); a frame without places: all alike
     c["wide"] = cas["geo_prec"].astype("Int64").fillna(6) if "geo_prec" in cas else 0
     c = c.sort_values(["incident_id", "figure_type", "who", "published", "casualty_id"])
-    return c, [c["incident_id"], c["figure_type"], c["who"]]
+    keys = [c["incident_id"], c["figure_type"], c["who"]]
+    return c, keys, pd.Series(_group_codes(keys), index=c.index)
 
 
-def _revised(c: pd.DataFrame, keys: list[pd.Series], m: str) -> tuple[pd.Series, pd.Series]:
+def _group_codes(keys: list[pd.Series]) -> np.ndarray:
+    """Code of each row's combination of keys, numbered in order of first appearance (what factorizing the
+    tuples gives), from integer codes of each key: no Python tuple per row."""
+    combined = np.zeros(len(keys[0]), dtype=np.int64)
+    for k in keys:
+        codes, uniq = pd.factorize(k, use_na_sentinel=False)
+        combined = pd.factorize(combined * (len(uniq) + 1) + codes)[0].astype(np.int64)
+    return combined
+
+
+def _revised(c: pd.DataFrame, group: pd.Series, m: str) -> tuple[pd.Series, pd.Series]:
     """Per row of c: is its figure for m replaced by a later report of the same claimant that gives m for the
     same place or a wider one, and the id of the latest such row (what replaces it). A later figure for a
     smaller place (a town inside the raion, the city inside the oblast) may be only part of the earlier one,
     so it replaces nothing of it."""
     gives = c[f"{m}_best"].notna()
-    group = pd.Series(pd.factorize(pd.MultiIndex.from_arrays(keys))[0], index=c.index)
     order = pd.Series(range(len(c)), index=c.index)
     src_order = order.groupby([group, c["source_id"]]).transform("max")  # a report is as late as its last row
     d = pd.DataFrame({"g": group, "row": c.index, "id": c["casualty_id"], "src": c["source_id"],
@@ -83,17 +96,17 @@ def _revised(c: pd.DataFrame, keys: list[pd.Series], m: str) -> tuple[pd.Series,
 def stale(cas: pd.DataFrame) -> pd.DataFrame:
     """Per row and measure (columns MEASURES): True where a later report of the same claimant about the same
     incident gives that measure, so this row's figure for it no longer stands."""
-    c, keys = _ordered(cas)
-    return pd.DataFrame({m: _revised(c, keys, m)[0] for m in MEASURES}).reindex(cas.index)
+    c, _, group = _ordered(cas)
+    return pd.DataFrame({m: _revised(c, group, m)[0] for m in MEASURES}).reindex(cas.index)
 
 
 def supersede(cas: pd.DataFrame) -> pd.DataFrame:
     """status and superseded_by for every casualty row. `current`: all its figures stand; `partly superseded`:
     a later report of the same claimant replaced some of its measures (superseded_by names it) and the others
     stand; `superseded`: none stands. A row giving no figure at all is superseded by any later report."""
-    c, keys = _ordered(cas)
+    c, keys, group = _ordered(cas)
     gives = pd.concat([c[f"{m}_best"].notna() for m in MEASURES], axis=1).any(axis=1)
-    revised = {m: _revised(c, keys, m) for m in MEASURES}
+    revised = {m: _revised(c, group, m) for m in MEASURES}
     any_stale = pd.concat([r[0] for r in revised.values()], axis=1).any(axis=1)
     standing = pd.concat([c[f"{m}_best"].notna() & ~revised[m][0] for m in MEASURES], axis=1).any(axis=1)
     later = c["source_id"] != c["source_id"].groupby(keys, sort=False).transform("last")
@@ -152,12 +165,13 @@ def _lower_median(values: pd.Series, keys: pd.Series) -> pd.Series:
 
 
 def reconcile(cur: pd.DataFrame, measures: tuple[str, ...] = ("killed", "injured"),
-              rule: str = DEFAULT_RULE) -> pd.DataFrame:
+              rule: str = DEFAULT_RULE, cl: pd.DataFrame | None = None) -> pd.DataFrame:
     """Per incident, over the given (current, new) rows: {m}_low, {m}_best, {m}_high for each measure, by
-    `rule` (see RULES). A high is missing (open) when the rule takes it from an open claim."""
+    `rule` (see RULES). A high is missing (open) when the rule takes it from an open claim. cl: claims(cur,
+    measures) when the caller has them already."""
     if rule not in RULES:
         raise ValueError(f"reconciliation rule {rule!r}: expected one of {', '.join(RULES)}")
-    cl = claims(cur, measures)
+    cl = claims(cur, measures) if cl is None else cl
     idx = pd.Index(pd.unique(cur["incident_id"]), name="incident_id")
     out = pd.DataFrame(index=idx)
     if rule == "latest":
@@ -210,10 +224,12 @@ def same_victim(cas: pd.DataFrame, days: int = 2) -> pd.DataFrame:
                         ).reset_index(drop=True)
 
 
-def conflicts(cas: pd.DataFrame) -> pd.Series:
-    """Per incident (index), what its reports contradict each other on, in words; only incidents with some."""
-    cur = current_new(cas)
-    cl = claims(cur, ("killed", "injured"))
+def conflicts(cas: pd.DataFrame, cur: pd.DataFrame | None = None, cl: pd.DataFrame | None = None) -> pd.Series:
+    """Per incident (index), what its reports contradict each other on, in words; only incidents with some.
+    cur: current_new(cas), and cl: claims(cur, MEASURES), when the caller has them already (they are the
+    costliest steps here)."""
+    cur = current_new(cas) if cur is None else cur
+    cl = claims(cur, ("killed", "injured")) if cl is None else cl
     parts = []
     for m in ("killed", "injured"):
         g = cl.dropna(subset=[f"{m}_best"]).groupby("incident_id")[f"{m}_best"]

@@ -65,11 +65,27 @@ def short_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
 
 
+def numeric(raw: pd.Series) -> pd.Series:
+    """pd.to_numeric(raw, errors="coerce") of a text column, parsed once per distinct cell (an export's
+    counts, precisions and coordinates repeat a few thousand values over a million rows). The same numbers
+    and dtype: to_numeric's dtype depends only on the set of values, which the distinct cells are; a missing
+    cell makes the column float64 with NaN there, as to_numeric does."""
+    codes, uniq = pd.factorize(raw)
+    parsed = pd.to_numeric(pd.Series(uniq, dtype=raw.dtype), errors="coerce").to_numpy()
+    missing = codes < 0
+    if missing.any():
+        values = np.where(missing, np.nan, parsed.astype("float64")[np.where(missing, 0, codes)]) if len(parsed) \
+            else np.full(len(raw), np.nan)
+    else:
+        values = parsed[codes]
+    return pd.Series(values, index=raw.index, name=raw.name)
+
+
 def integers(df: pd.DataFrame, col: str, lo: int, hi: int | None, rejects: Rejects, id_col: str,
              reason: str, optional: bool = False) -> tuple[pd.DataFrame, pd.Series]:
     """Reject rows whose `col` is not a whole number in [lo, hi]; return the rest and the numbers."""
     raw = df[col]
-    v = pd.to_numeric(raw, errors="coerce")
+    v = numeric(raw)
     bad = v.isna() | (v != v.round()) | (v < lo)
     if hi is not None:
         bad |= v > hi
@@ -81,8 +97,8 @@ def integers(df: pd.DataFrame, col: str, lo: int, hi: int | None, rejects: Rejec
 
 def coordinates(df: pd.DataFrame, rejects: Rejects, id_col: str) -> pd.DataFrame:
     """Numeric latitude/longitude inside Ukraine's box (the schema bounds them), as float columns."""
-    lat = pd.to_numeric(df["latitude"], errors="coerce")
-    lon = pd.to_numeric(df["longitude"], errors="coerce")
+    lat = numeric(df["latitude"])
+    lon = numeric(df["longitude"])
     la0, la1, lo0, lo1 = rules.UKRAINE_BOX
     df = take_bad(df, lat.isna(), rejects, "latitude", "a number for 'latitude'", id_col)
     df = take_bad(df, lon[df.index].isna(), rejects, "longitude", "a number for 'longitude'", id_col)
@@ -149,24 +165,32 @@ class PlaceResolver:
         self.oblast_names = {str(o).casefold(): o for o in gaz["oblast"].dropna().unique()}
         self.cache: dict[tuple, tuple[str | None, str]] = {}
         self.imported: dict[str, dict] = {}
+        # the gazetteer's columns that _near and _nearest read, as numpy arrays by position: they run once per
+        # distinct place of the export (thousands), where a pandas lookup per call cost milliseconds each
+        self._pos = {pid: i for i, pid in enumerate(self.frame.index)}
+        self._lat = self.frame["latitude"].to_numpy(dtype="float64", na_value=np.nan)
+        self._lon = self.frame["longitude"].to_numpy(dtype="float64", na_value=np.nan)
+        self._settlement = ~self.frame["place_type"].isin(["raion", "oblast"]).to_numpy(dtype=bool)
+        self._oblast = self.frame["oblast"].to_numpy(dtype=object, na_value=None)
 
     def _near(self, pid: str, lat: float, lon: float) -> bool:
-        g = self.frame.loc[pid]
-        return bool(haversine_km(float(g["latitude"]), float(g["longitude"]), lat, lon) <= MAX_KM)
+        i = self._pos[pid]
+        return bool(haversine_km(float(self._lat[i]), float(self._lon[i]), lat, lon) <= MAX_KM)
 
     def _nearest(self, place: str, obl: str | None, lat: float, lon: float) -> str | None:
+        """The gazetteer place (not a raion or oblast; in oblast `obl` when given) named like `place` that is
+        nearest to (lat, lon), if within MAX_KM; ties go to the first id in sorted order."""
         cands = set(self.gaz.by_fold.get(places.fold(place) or "", [])) | set(
             self.gaz.by_skel.get(places.skeleton(place) or "", []))
-        g = self.frame.loc[sorted(cands)] if cands else self.frame.iloc[0:0]
-        g = g[~g["place_type"].isin(["raion", "oblast"])]
+        at = np.array([self._pos[c] for c in sorted(cands)], dtype="int64")
+        at = at[self._settlement[at]]
         if obl:
-            g = g[g["oblast"] == obl]
-        if g.empty:
+            at = at[self._oblast[at] == obl]
+        if not len(at):
             return None
-        km = haversine_km(g["latitude"].astype("float64").to_numpy(), g["longitude"].astype("float64").to_numpy(),
-                          lat, lon)
+        km = haversine_km(self._lat[at], self._lon[at], lat, lon)
         i = int(np.argmin(km))
-        return str(g.index[i]) if km[i] <= MAX_KM else None
+        return str(self.frame.index[at[i]]) if km[i] <= MAX_KM else None
 
     def _one(self, place, raion, oblast, lat, lon) -> tuple[str | None, str]:
         obl = self.gaz.oblast(oblast) if oblast else None

@@ -132,26 +132,56 @@ KEY_COLS = [*KEY_NAMES, "lat_key", "lon_key"]  # coordinates to ~1 km: one name 
 
 
 def place_keys(df: pd.DataFrame) -> pd.DataFrame:
-    """Each row's place key: its three place names (None where empty) and coordinates rounded to ~1 km."""
-    keys = df[KEY_NAMES].astype("object").where(df[KEY_NAMES].notna(), None)
+    """Each row's place key: its three place names (missing where empty) and coordinates rounded to ~1 km.
+    The names stay text columns: only the first row of each key becomes Python values (first_keys, lookup)."""
+    keys = df[KEY_NAMES].copy()
     keys["lat_key"], keys["lon_key"] = df["lat_f"].round(2), df["lon_f"].round(2)
     return keys
 
 
+def _key_codes(keys: pd.DataFrame) -> np.ndarray:
+    """One integer per row for its whole key (KEY_COLS; missing names equal to each other, as
+    drop_duplicates and merge treat them), numbered in order of first appearance: each column factorized
+    and folded into the running code, which stays below rows * (distinct values + 1)."""
+    joint = np.zeros(len(keys), dtype="int64")
+    for c in KEY_COLS:
+        codes, uniq = pd.factorize(keys[c])
+        joint = pd.factorize(joint * (len(uniq) + 1) + (codes.astype("int64") + 1))[0].astype("int64")
+    return joint
+
+
+def _first_rows(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's key code, the position of the first row of each code, in code order = row order)."""
+    joint = _key_codes(keys)
+    return joint, np.unique(joint, return_index=True)[1]
+
+
+def _as_python(keys: pd.DataFrame) -> pd.DataFrame:
+    """A few rows of keys with their names as Python values, None where empty (what the resolver's cache is
+    keyed on and PlaceResolver._one receives)."""
+    return keys.assign(**{c: keys[c].astype("object").where(keys[c].notna(), None) for c in KEY_NAMES})
+
+
 def first_keys(keys: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
     """The first row of each distinct key, with its exact coordinates (what PlaceResolver.learn resolves)."""
-    return keys.assign(lat_f=df["lat_f"], lon_f=df["lon_f"]).drop_duplicates(KEY_COLS)
+    first = _as_python(keys.iloc[_first_rows(keys)[1]])
+    return first.assign(lat_f=df["lat_f"], lon_f=df["lon_f"])
 
 
 def lookup(cache: dict[tuple, tuple[str | None, str]], keys: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(place_id, place_match, error) per row, from resolved keys."""
-    uniq = keys.drop_duplicates(KEY_COLS).reset_index(drop=True)
+    """(place_id, place_match, error) per row, from resolved keys: looked up once per distinct key and
+    spread to the rows by the key's code."""
+    joint, first = _first_rows(keys)
+    uniq = _as_python(keys.iloc[first][KEY_COLS])
     res = [cache[k] for k in uniq.itertuples(index=False, name=None)]
-    uniq = uniq.assign(pid=[r[0] for r in res], how=[r[1] for r in res])
-    merged = keys.merge(uniq, on=KEY_COLS, how="left")
-    merged.index = keys.index
-    pid = merged["pid"]
-    return pid, merged["how"].where(pid.notna()), merged["how"].where(pid.isna())
+    pid, how = (_spread(pd.Series([r[i] for r in res]), joint, keys.index) for i in (0, 1))
+    return pid, how.where(pid.notna()), how.where(pid.isna())
+
+
+def _spread(per_key: pd.Series, joint: np.ndarray, index: pd.Index) -> pd.Series:
+    """Each row's value from its key's (per_key: one per key code; the dtype pandas infers for the values,
+    as the merge this replaces gave)."""
+    return pd.Series(per_key.array.take(joint), index=index)
 
 
 class PlaceResolver:

@@ -104,9 +104,10 @@ def _sub_event_columns(original: pd.Series) -> pd.DataFrame:
 def _note(event_type: pd.Series, original: pd.Series, notes: pd.Series) -> pd.Series:
     """coder_note: 'ACLED <event_type> / <sub_event_type>', then ': <notes>' where there are notes. The
     prefix is made once per distinct pair of types; the one join per row is Arrow's."""
-    pair = pd.DataFrame({"e": event_type.fillna(""), "o": original})
-    codes, uniq = pd.MultiIndex.from_frame(pair).factorize()
-    prefix = pd.Series(["ACLED " + e + " / " + o for e, o in uniq], dtype="str").array.take(codes)
+    ce, ue = pd.factorize(event_type.fillna(""))
+    co, uo = pd.factorize(original)
+    codes, pairs = pd.factorize(ce.astype("int64") * len(uo) + co)
+    prefix = pd.Series([f"ACLED {ue[p // len(uo)]} / {uo[p % len(uo)]}" for p in pairs], dtype="str").array.take(codes)
     joined = pc.binary_join_element_wise(arrow_lookup.arrow(pd.Series(prefix)), arrow_lookup.arrow(notes),
                                          pa.scalar(": ", pa.large_string()), null_handling="skip")
     return pd.Series(pd.array(joined, dtype="str"), index=notes.index)

@@ -162,16 +162,19 @@ def _as_python(keys: pd.DataFrame) -> pd.DataFrame:
     return keys.assign(**{c: keys[c].astype("object").where(keys[c].notna(), None) for c in KEY_NAMES})
 
 
-def first_keys(keys: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
-    """The first row of each distinct key, with its exact coordinates (what PlaceResolver.learn resolves)."""
-    first = _as_python(keys.iloc[_first_rows(keys)[1]])
+def first_keys(keys: pd.DataFrame, df: pd.DataFrame, found: tuple[np.ndarray, np.ndarray] | None = None
+               ) -> pd.DataFrame:
+    """The first row of each distinct key, with its exact coordinates (what PlaceResolver.learn resolves).
+    found: _first_rows(keys) when already known."""
+    first = _as_python(keys.iloc[(found or _first_rows(keys))[1]])
     return first.assign(lat_f=df["lat_f"], lon_f=df["lon_f"])
 
 
-def lookup(cache: dict[tuple, tuple[str | None, str]], keys: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+def lookup(cache: dict[tuple, tuple[str | None, str]], keys: pd.DataFrame,
+           found: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(place_id, place_match, error) per row, from resolved keys: looked up once per distinct key and
-    spread to the rows by the key's code."""
-    joint, first = _first_rows(keys)
+    spread to the rows by the key's code. found: _first_rows(keys) when already known."""
+    joint, first = found or _first_rows(keys)
     uniq = _as_python(keys.iloc[first][KEY_COLS])
     res = [cache[k] for k in uniq.itertuples(index=False, name=None)]
     pid, how = (_spread(pd.Series([r[i] for r in res]), joint, keys.index) for i in (0, 1))
@@ -266,8 +269,9 @@ class PlaceResolver:
         """(place_id, place_match, error) per row of df (place_reported, raion_reported, oblast_reported,
         lat_f, lon_f)."""
         keys = place_keys(df)
-        self.learn(first_keys(keys, df))
-        return lookup(self.cache, keys)
+        found = _first_rows(keys)
+        self.learn(first_keys(keys, df, found))
+        return lookup(self.cache, keys, found)
 
     def table(self, used: pd.Index) -> pd.DataFrame:
         """Place columns for every place id used, gazetteer places and imported ones."""

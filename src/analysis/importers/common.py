@@ -362,6 +362,7 @@ class Streamed:
         text = {c: self.places[c].astype("str").array for c in PLACE_TEXT}
         numbers = {c: pd.to_numeric(self.places[c], errors="coerce").astype("Float64").array for c in PLACE_NUMBERS}
         table = TABLES[self.name]
+        filled = self._filled_columns(table)
         for k, got in enumerate(self.spill.gather(rank, list(dict.fromkeys(wide.values())), self.rows)):
             part = self.narrow.iloc[k * self.rows:k * self.rows + got.num_rows].reset_index(drop=True)
             spilled = spill_frame(got)
@@ -370,10 +371,9 @@ class Streamed:
             for f in table.processed:
                 if f.name in wide:
                     s = spilled[wide[f.name]]
-                elif f.name in self.filled:
-                    value = self.filled[f.name]
-                    s = pd.Series(pd.NA if value is None else value, index=pd.RangeIndex(len(part)),
-                                  dtype="object" if value is None else "str")
+                elif f.name in filled:
+                    cols[f.name] = filled[f.name].iloc[:len(part)]
+                    continue
                 elif f.name in text or f.name in numbers:
                     s = pd.Series({**text, **numbers}[f.name].take(at, allow_fill=True))
                 else:
@@ -381,6 +381,18 @@ class Streamed:
                 cols[f.name] = tables.cast(s, f.dtype)
             del part, spilled
             yield validate(self.name, pd.DataFrame(cols, copy=False))
+
+    def _filled_columns(self, table) -> dict[str, pd.Series]:
+        """Each FILLED column as one chunk's worth of cells, already in its processed dtype: made and cast
+        once for the table, sliced per chunk (the last may be shorter)."""
+        out = {}
+        for f in table.processed:
+            if f.name in self.filled:
+                value = self.filled[f.name]
+                s = pd.Series(pd.NA if value is None else value, index=pd.RangeIndex(self.rows),
+                              dtype="object" if value is None else "str")
+                out[f.name] = tables.cast(s, f.dtype)
+        return out
 
     def frame(self) -> pd.DataFrame:
         """The whole table in memory (small imports, and `run(write=False)`)."""

@@ -87,11 +87,11 @@ def test_a_typed_frame_skips_only_the_dtype_checks():
     t = schema.TABLES["incidents"]
     assert validate._typed(_incidents(), t)
     bad = _incidents()
-    bad["event_type"] = pd.array(["not a type"], dtype="str")
+    bad["n_reports"] = pd.array([0], dtype="Int64")
     assert validate._typed(bad, t)
     with pytest.raises(pe.SchemaErrors) as err:
         validate.validate("incidents", bad)
-    assert "isin" in str(err.value)
+    assert "greater_than_or_equal_to(1)" in str(err.value)
     wrong = _incidents()
     wrong["n_reports"] = wrong["n_reports"].astype("float64")
     assert not validate._typed(wrong, t)

@@ -81,6 +81,25 @@ def test_bounds_and_triples_come_from_the_registry(column, value, says):
     assert says in str(err.value)
 
 
+def test_a_typed_frame_skips_only_the_dtype_checks():
+    """validate() leaves pandera's dtype checks out for a frame already in the registry's dtypes: its other
+    checks still fail it, and a frame with a wrong dtype is still reported as one."""
+    t = schema.TABLES["incidents"]
+    assert validate._typed(_incidents(), t)
+    bad = _incidents()
+    bad["n_reports"] = pd.array([0], dtype="Int64")
+    assert validate._typed(bad, t)
+    with pytest.raises(pe.SchemaErrors) as err:
+        validate.validate("incidents", bad)
+    assert "greater_than_or_equal_to(1)" in str(err.value)
+    wrong = _incidents()
+    wrong["n_reports"] = wrong["n_reports"].astype("float64")
+    assert not validate._typed(wrong, t)
+    with pytest.raises(pe.SchemaErrors) as err:
+        validate.validate("incidents", wrong)
+    assert "n_reports" in str(err.value) and "dtype" in str(err.value)
+
+
 def test_integrity_reports_every_dangling_key_of_the_registry():
     tables = {
         "sources": pd.DataFrame({"source_id": ["src_a"]}),

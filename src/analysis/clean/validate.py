@@ -4,6 +4,8 @@ analysis.registry.schema, so a column added there is validated without an edit h
 
 from __future__ import annotations
 
+import functools
+
 import pandas as pd
 import pandera.pandas as pa
 
@@ -45,8 +47,11 @@ def _ordered_count(m: str, low: str, best: str, high: str) -> pa.Check:
                     error=f"{m}: low <= best <= high")
 
 
-def schema_for(table: Table) -> pa.DataFrameSchema:
-    cols = {f.name: pa.Column(f.dtype, nullable=not f.required, unique=f.unique, checks=_checks(f), coerce=False)
+def schema_for(table: Table, typed: bool = False) -> pa.DataFrameSchema:
+    """The table's pandera schema. typed: leave the dtype checks out, for a frame whose dtypes are already
+    known to be the registry's (_typed); every other check stays."""
+    cols = {f.name: pa.Column(None if typed else f.dtype, nullable=not f.required, unique=f.unique,
+                              checks=_checks(f), coerce=False)
             for f in table.processed}
     frame_checks = []
     if "date_start" in cols and "date_end" in cols:
@@ -56,9 +61,37 @@ def schema_for(table: Table) -> pa.DataFrameSchema:
     return pa.DataFrameSchema(cols, checks=frame_checks, strict=True, ordered=True, name=table.name)
 
 
+_SCHEMAS: dict[tuple[str, int, bool], pa.DataFrameSchema] = {}
+
+
+def _schema(table: Table, typed: bool) -> pa.DataFrameSchema:
+    """schema_for, built once per table (an import validates events and casualties chunk by chunk)."""
+    key = (table.name, id(table), typed)
+    if key not in _SCHEMAS:
+        _SCHEMAS[key] = schema_for(table, typed)
+    return _SCHEMAS[key]
+
+
+def _typed(df: pd.DataFrame, table: Table) -> bool:
+    """True when df has exactly the table's processed columns, in order, each with the registry's dtype:
+    what tables.cast gives every processed table. pandera's own dtype check of a text column builds and
+    inspects a result per cell; this is one comparison per column."""
+    names, dtypes = _dtypes(table)
+    return list(df.columns) == names and all(df[c].dtype == d for c, d in zip(names, dtypes, strict=True))
+
+
+@functools.cache
+def _dtypes(table: Table) -> tuple[list[str], list]:
+    """The table's processed column names and their pandas dtypes."""
+    return [f.name for f in table.processed], [pd.api.types.pandas_dtype(f.dtype) for f in table.processed]
+
+
 def validate(name: str, df: pd.DataFrame) -> pd.DataFrame:
-    """Validate one processed table; raises pandera's SchemaErrors listing every failure."""
-    return schema_for(TABLES[name]).validate(df, lazy=True)
+    """Validate one processed table; raises pandera's SchemaErrors listing every failure. A frame whose
+    columns already have the registry's dtypes is checked without pandera's dtype checks (they would pass);
+    any other goes through the full schema, so a wrong dtype is reported as before."""
+    table = TABLES[name]
+    return _schema(table, _typed(df, table)).validate(df, lazy=True)
 
 
 def integrity(tables: dict[str, pd.DataFrame]) -> list[str]:

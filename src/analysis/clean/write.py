@@ -18,6 +18,7 @@ from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -71,7 +72,11 @@ def _neutralise_arrow(arr: pa.ChunkedArray) -> pa.ChunkedArray:
     """Defuse spreadsheet formulas in a text column (OWASP CSV injection advice), reversibly: a cell starting
     with =, @, tab, carriage return or ', or with + or - and not a plain number, phone number or dash
     (PLAIN_SIGNED), gets a leading '. So a CSV cell starting with ' always had one added: remove that one ' to
-    get the value back ("'=1+1" was "=1+1", "''=1+1" was "'=1+1"). Computed in Arrow."""
+    get the value back ("'=1+1" was "=1+1", "''=1+1" was "'=1+1"). Computed in Arrow; a column whose cells
+    all start with some other byte (nearly every column) is returned after one numpy look at its first bytes,
+    without the per-cell regex."""
+    if pa.types.is_large_string(arr.type) and not _may_start_with(arr, _RISKY_FIRST):
+        return arr
     first = pc.utf8_slice_codeunits(arr, 0, 1)
     always = pc.is_in(first, value_set=pa.array(["=", "@", "\t", "\r", "'"], type=arr.type))
     signed = pc.is_in(first, value_set=pa.array(["+", "-"], type=arr.type))
@@ -80,6 +85,29 @@ def _neutralise_arrow(arr: pa.ChunkedArray) -> pa.ChunkedArray:
         return arr
     quote, empty = pa.scalar("'", arr.type), pa.scalar("", arr.type)
     return pc.if_else(hit, pc.binary_join_element_wise(quote, arr, empty), arr)
+
+
+#: the first bytes _neutralise_arrow looks at (all ASCII, so a cell's first byte is its first character)
+_RISKY_FIRST = np.frombuffer(b"=@\t\r'+-", dtype=np.uint8)
+
+
+def _may_start_with(arr: pa.ChunkedArray, first: np.ndarray) -> bool:
+    """True when some non-empty cell of a large_string column starts with one of the bytes in `first` (null
+    cells included: their result is null either way). Reads the offsets and data buffers directly: a few
+    numpy operations per chunk instead of Arrow kernels and a regex over every cell."""
+    for chunk in arr.chunks:
+        if len(chunk) == 0:
+            continue
+        _, offsets_buf, data_buf = chunk.buffers()
+        if data_buf is None or data_buf.size == 0:
+            continue
+        offsets = np.frombuffer(offsets_buf, dtype=np.int64)[chunk.offset:chunk.offset + len(chunk) + 1]
+        starts, ends = offsets[:-1], offsets[1:]
+        data = np.frombuffer(data_buf, dtype=np.uint8)
+        at = starts[ends > starts]
+        if len(at) and np.isin(data[at], first).any():
+            return True
+    return False
 
 
 def unneutralise(cell: str) -> str:

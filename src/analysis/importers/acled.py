@@ -7,6 +7,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.clean import arrow_lookup, dates
 from analysis.clean.errors import Rejects, take_bad
@@ -89,6 +91,28 @@ def _parse_distinct_dates(s: pd.Series) -> pd.Series:
     return iso.fillna(long).fillna(short).astype("datetime64[s]")
 
 
+#: ACLED time_precision -> Oskil date_rule
+DATE_RULES = {1: "acled_day", 2: "acled_week", 3: "acled_month"}
+
+
+def _sub_event_columns(original: pd.Series) -> pd.DataFrame:
+    """Oskil event_type, weapon and cause of ACLED sub-event types (SUB_EVENT_TYPES), as text columns."""
+    return pd.DataFrame({col: original.map({k: v[i] for k, v in SUB_EVENT_TYPES.items()}).astype("str")
+                         for i, col in enumerate(("event_type", "weapon", "cause"))}, index=original.index)
+
+
+def _note(event_type: pd.Series, original: pd.Series, notes: pd.Series) -> pd.Series:
+    """coder_note: 'ACLED <event_type> / <sub_event_type>', then ': <notes>' where there are notes. The
+    prefix is made once per distinct pair of types; the one join per row is Arrow's."""
+    ce, ue = pd.factorize(event_type.fillna(""))
+    co, uo = pd.factorize(original)
+    codes, pairs = pd.factorize(ce.astype("int64") * len(uo) + co)
+    prefix = pd.Series([f"ACLED {ue[p // len(uo)]} / {uo[p % len(uo)]}" for p in pairs], dtype="str").array.take(codes)
+    joined = pc.binary_join_element_wise(arrow_lookup.arrow(pd.Series(prefix)), arrow_lookup.arrow(notes),
+                                         pa.scalar(": ", pa.large_string()), null_handling="skip")
+    return pd.Series(pd.array(joined, dtype="str"), index=notes.index)
+
+
 def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver, rej: Rejects,
               today: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Map one batch of export rows; bad rows go to rej. Returns (mapped rows, partial sources)."""
@@ -139,11 +163,12 @@ def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Seri
                                                                             "gp", "fat"))
     original = known.astype("str")
     source = df["source"].fillna("ACLED")
-    ids = {s: "acled_" + common.short_hash(s) for s in source.unique()}
-    source_id = source.map(ids)
-    note = "ACLED " + df["event_type"].fillna("") + " / " + original
-    note = note.where(df["notes"].isna(), note + ": " + df["notes"])
-    civ = df["civilian_targeting"].str.lower().str.contains("civilian", na=False)
+    source_id = arrow_lookup.per_distinct(source, lambda u: u.map(lambda s: "acled_" + common.short_hash(s)
+                                                                  if isinstance(s, str) else None)).astype("str")
+    types = arrow_lookup.per_distinct(original, _sub_event_columns)
+    note = _note(df["event_type"], original, df["notes"])
+    civ = arrow_lookup.per_distinct(df["civilian_targeting"],
+                                    lambda u: u.str.lower().str.contains("civilian", na=False)).astype(bool)
     m = pd.DataFrame({
         "event_id": "ACLED-" + df[ID],
         "casualty_id": "ACLED-CA-" + df[ID],
@@ -153,15 +178,15 @@ def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Seri
         "date_start": start,
         "date_end": end,
         "date_prec": dates.precision(start, end),
-        "date_rule": tp.map({1: "acled_day", 2: "acled_week", 3: "acled_month"}).astype("str"),
+        "date_rule": arrow_lookup.per_distinct(tp, lambda u: u.map(DATE_RULES)).astype("str"),
         "place_reported": df["place_reported"],
         "raion_reported": df["raion_reported"],
         "oblast_reported": df["oblast_reported"],
         "place_id": pid[idx].astype("str"),
         "place_match": how[idx].astype("str"),
-        "row_geo_prec": gp.map(GEO_PRECISION).astype("Int64"),
-        "event_type": original.map({k: v[0] for k, v in SUB_EVENT_TYPES.items()}).astype("str"),
-        "weapon": original.map({k: v[1] for k, v in SUB_EVENT_TYPES.items()}).astype("str"),
+        "row_geo_prec": arrow_lookup.per_distinct(gp, lambda u: u.map(GEO_PRECISION)).astype("Int64"),
+        "event_type": types["event_type"],
+        "weapon": types["weapon"],
         "weapon_detail": pd.Series(None, index=idx, dtype="str"),
         "actor": df["actor1"],
         "claimant": "ACLED",
@@ -169,7 +194,7 @@ def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Seri
         "killed_reported": df["fatalities"],
         "killed_low": fat, "killed_best": fat, "killed_high": fat,
         "victim_group": pd.Series(np.where(civ, "civilian", "unknown"), index=idx, dtype="str"),
-        "cause": original.map({k: v[2] for k, v in SUB_EVENT_TYPES.items()}).astype("str"),
+        "cause": types["cause"],
         "figure_note": pd.Series("ACLED fatalities of the event", index=idx, dtype="str"),
         "raw_line": df["raw_line"].astype("Int64"),
     }, index=idx)

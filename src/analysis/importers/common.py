@@ -65,11 +65,27 @@ def short_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
 
 
+def numeric(raw: pd.Series) -> pd.Series:
+    """pd.to_numeric(raw, errors="coerce") of a text column, parsed once per distinct cell (an export's
+    counts, precisions and coordinates repeat a few thousand values over a million rows). The same numbers
+    and dtype: to_numeric's dtype depends only on the set of values, which the distinct cells are; a missing
+    cell makes the column float64 with NaN there, as to_numeric does."""
+    codes, uniq = pd.factorize(raw)
+    parsed = pd.to_numeric(pd.Series(uniq, dtype=raw.dtype), errors="coerce").to_numpy()
+    missing = codes < 0
+    if missing.any():
+        values = np.where(missing, np.nan, parsed.astype("float64")[np.where(missing, 0, codes)]) if len(parsed) \
+            else np.full(len(raw), np.nan)
+    else:
+        values = parsed[codes]
+    return pd.Series(values, index=raw.index, name=raw.name)
+
+
 def integers(df: pd.DataFrame, col: str, lo: int, hi: int | None, rejects: Rejects, id_col: str,
              reason: str, optional: bool = False) -> tuple[pd.DataFrame, pd.Series]:
     """Reject rows whose `col` is not a whole number in [lo, hi]; return the rest and the numbers."""
     raw = df[col]
-    v = pd.to_numeric(raw, errors="coerce")
+    v = numeric(raw)
     bad = v.isna() | (v != v.round()) | (v < lo)
     if hi is not None:
         bad |= v > hi
@@ -81,8 +97,8 @@ def integers(df: pd.DataFrame, col: str, lo: int, hi: int | None, rejects: Rejec
 
 def coordinates(df: pd.DataFrame, rejects: Rejects, id_col: str) -> pd.DataFrame:
     """Numeric latitude/longitude inside Ukraine's box (the schema bounds them), as float columns."""
-    lat = pd.to_numeric(df["latitude"], errors="coerce")
-    lon = pd.to_numeric(df["longitude"], errors="coerce")
+    lat = numeric(df["latitude"])
+    lon = numeric(df["longitude"])
     la0, la1, lo0, lo1 = rules.UKRAINE_BOX
     df = take_bad(df, lat.isna(), rejects, "latitude", "a number for 'latitude'", id_col)
     df = take_bad(df, lon[df.index].isna(), rejects, "longitude", "a number for 'longitude'", id_col)
@@ -116,26 +132,59 @@ KEY_COLS = [*KEY_NAMES, "lat_key", "lon_key"]  # coordinates to ~1 km: one name 
 
 
 def place_keys(df: pd.DataFrame) -> pd.DataFrame:
-    """Each row's place key: its three place names (None where empty) and coordinates rounded to ~1 km."""
-    keys = df[KEY_NAMES].astype("object").where(df[KEY_NAMES].notna(), None)
+    """Each row's place key: its three place names (missing where empty) and coordinates rounded to ~1 km.
+    The names stay text columns: only the first row of each key becomes Python values (first_keys, lookup)."""
+    keys = df[KEY_NAMES].copy()
     keys["lat_key"], keys["lon_key"] = df["lat_f"].round(2), df["lon_f"].round(2)
     return keys
 
 
-def first_keys(keys: pd.DataFrame, df: pd.DataFrame) -> pd.DataFrame:
-    """The first row of each distinct key, with its exact coordinates (what PlaceResolver.learn resolves)."""
-    return keys.assign(lat_f=df["lat_f"], lon_f=df["lon_f"]).drop_duplicates(KEY_COLS)
+def _key_codes(keys: pd.DataFrame) -> np.ndarray:
+    """One integer per row for its whole key (KEY_COLS; missing names equal to each other, as
+    drop_duplicates and merge treat them), numbered in order of first appearance: each column factorized
+    and folded into the running code, which stays below rows * (distinct values + 1)."""
+    joint = np.zeros(len(keys), dtype="int64")
+    for c in KEY_COLS:
+        codes, uniq = pd.factorize(keys[c])
+        joint = pd.factorize(joint * (len(uniq) + 1) + (codes.astype("int64") + 1))[0].astype("int64")
+    return joint
 
 
-def lookup(cache: dict[tuple, tuple[str | None, str]], keys: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(place_id, place_match, error) per row, from resolved keys."""
-    uniq = keys.drop_duplicates(KEY_COLS).reset_index(drop=True)
+def _first_rows(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(each row's key code, the position of the first row of each code, in code order = row order)."""
+    joint = _key_codes(keys)
+    return joint, np.unique(joint, return_index=True)[1]
+
+
+def _as_python(keys: pd.DataFrame) -> pd.DataFrame:
+    """A few rows of keys with their names as Python values, None where empty (what the resolver's cache is
+    keyed on and PlaceResolver._one receives)."""
+    return keys.assign(**{c: keys[c].astype("object").where(keys[c].notna(), None) for c in KEY_NAMES})
+
+
+def first_keys(keys: pd.DataFrame, df: pd.DataFrame, found: tuple[np.ndarray, np.ndarray] | None = None
+               ) -> pd.DataFrame:
+    """The first row of each distinct key, with its exact coordinates (what PlaceResolver.learn resolves).
+    found: _first_rows(keys) when already known."""
+    first = _as_python(keys.iloc[(found or _first_rows(keys))[1]])
+    return first.assign(lat_f=df["lat_f"], lon_f=df["lon_f"])
+
+
+def lookup(cache: dict[tuple, tuple[str | None, str]], keys: pd.DataFrame,
+           found: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(place_id, place_match, error) per row, from resolved keys: looked up once per distinct key and
+    spread to the rows by the key's code. found: _first_rows(keys) when already known."""
+    joint, first = found or _first_rows(keys)
+    uniq = _as_python(keys.iloc[first][KEY_COLS])
     res = [cache[k] for k in uniq.itertuples(index=False, name=None)]
-    uniq = uniq.assign(pid=[r[0] for r in res], how=[r[1] for r in res])
-    merged = keys.merge(uniq, on=KEY_COLS, how="left")
-    merged.index = keys.index
-    pid = merged["pid"]
-    return pid, merged["how"].where(pid.notna()), merged["how"].where(pid.isna())
+    pid, how = (_spread(pd.Series([r[i] for r in res]), joint, keys.index) for i in (0, 1))
+    return pid, how.where(pid.notna()), how.where(pid.isna())
+
+
+def _spread(per_key: pd.Series, joint: np.ndarray, index: pd.Index) -> pd.Series:
+    """Each row's value from its key's (per_key: one per key code; the dtype pandas infers for the values,
+    as the merge this replaces gave)."""
+    return pd.Series(per_key.array.take(joint), index=index)
 
 
 class PlaceResolver:
@@ -149,24 +198,32 @@ class PlaceResolver:
         self.oblast_names = {str(o).casefold(): o for o in gaz["oblast"].dropna().unique()}
         self.cache: dict[tuple, tuple[str | None, str]] = {}
         self.imported: dict[str, dict] = {}
+        # the gazetteer's columns that _near and _nearest read, as numpy arrays by position: they run once per
+        # distinct place of the export (thousands), where a pandas lookup per call cost milliseconds each
+        self._pos = {pid: i for i, pid in enumerate(self.frame.index)}
+        self._lat = self.frame["latitude"].to_numpy(dtype="float64", na_value=np.nan)
+        self._lon = self.frame["longitude"].to_numpy(dtype="float64", na_value=np.nan)
+        self._settlement = ~self.frame["place_type"].isin(["raion", "oblast"]).to_numpy(dtype=bool)
+        self._oblast = self.frame["oblast"].to_numpy(dtype=object, na_value=None)
 
     def _near(self, pid: str, lat: float, lon: float) -> bool:
-        g = self.frame.loc[pid]
-        return bool(haversine_km(float(g["latitude"]), float(g["longitude"]), lat, lon) <= MAX_KM)
+        i = self._pos[pid]
+        return bool(haversine_km(float(self._lat[i]), float(self._lon[i]), lat, lon) <= MAX_KM)
 
     def _nearest(self, place: str, obl: str | None, lat: float, lon: float) -> str | None:
+        """The gazetteer place (not a raion or oblast; in oblast `obl` when given) named like `place` that is
+        nearest to (lat, lon), if within MAX_KM; ties go to the first id in sorted order."""
         cands = set(self.gaz.by_fold.get(places.fold(place) or "", [])) | set(
             self.gaz.by_skel.get(places.skeleton(place) or "", []))
-        g = self.frame.loc[sorted(cands)] if cands else self.frame.iloc[0:0]
-        g = g[~g["place_type"].isin(["raion", "oblast"])]
+        at = np.array([self._pos[c] for c in sorted(cands)], dtype="int64")
+        at = at[self._settlement[at]]
         if obl:
-            g = g[g["oblast"] == obl]
-        if g.empty:
+            at = at[self._oblast[at] == obl]
+        if not len(at):
             return None
-        km = haversine_km(g["latitude"].astype("float64").to_numpy(), g["longitude"].astype("float64").to_numpy(),
-                          lat, lon)
+        km = haversine_km(self._lat[at], self._lon[at], lat, lon)
         i = int(np.argmin(km))
-        return str(g.index[i]) if km[i] <= MAX_KM else None
+        return str(self.frame.index[at[i]]) if km[i] <= MAX_KM else None
 
     def _one(self, place, raion, oblast, lat, lon) -> tuple[str | None, str]:
         obl = self.gaz.oblast(oblast) if oblast else None
@@ -212,8 +269,9 @@ class PlaceResolver:
         """(place_id, place_match, error) per row of df (place_reported, raion_reported, oblast_reported,
         lat_f, lon_f)."""
         keys = place_keys(df)
-        self.learn(first_keys(keys, df))
-        return lookup(self.cache, keys)
+        found = _first_rows(keys)
+        self.learn(first_keys(keys, df, found))
+        return lookup(self.cache, keys, found)
 
     def table(self, used: pd.Index) -> pd.DataFrame:
         """Place columns for every place id used, gazetteer places and imported ones."""
@@ -304,6 +362,7 @@ class Streamed:
         text = {c: self.places[c].astype("str").array for c in PLACE_TEXT}
         numbers = {c: pd.to_numeric(self.places[c], errors="coerce").astype("Float64").array for c in PLACE_NUMBERS}
         table = TABLES[self.name]
+        filled = self._filled_columns(table)
         for k, got in enumerate(self.spill.gather(rank, list(dict.fromkeys(wide.values())), self.rows)):
             part = self.narrow.iloc[k * self.rows:k * self.rows + got.num_rows].reset_index(drop=True)
             spilled = spill_frame(got)
@@ -312,10 +371,9 @@ class Streamed:
             for f in table.processed:
                 if f.name in wide:
                     s = spilled[wide[f.name]]
-                elif f.name in self.filled:
-                    value = self.filled[f.name]
-                    s = pd.Series(pd.NA if value is None else value, index=pd.RangeIndex(len(part)),
-                                  dtype="object" if value is None else "str")
+                elif f.name in filled:
+                    cols[f.name] = filled[f.name].iloc[:len(part)]
+                    continue
                 elif f.name in text or f.name in numbers:
                     s = pd.Series({**text, **numbers}[f.name].take(at, allow_fill=True))
                 else:
@@ -323,6 +381,18 @@ class Streamed:
                 cols[f.name] = tables.cast(s, f.dtype)
             del part, spilled
             yield validate(self.name, pd.DataFrame(cols, copy=False))
+
+    def _filled_columns(self, table) -> dict[str, pd.Series]:
+        """Each FILLED column as one chunk's worth of cells, already in its processed dtype: made and cast
+        once for the table, sliced per chunk (the last may be shorter)."""
+        out = {}
+        for f in table.processed:
+            if f.name in self.filled:
+                value = self.filled[f.name]
+                s = pd.Series(pd.NA if value is None else value, index=pd.RangeIndex(self.rows),
+                              dtype="object" if value is None else "str")
+                out[f.name] = tables.cast(s, f.dtype)
+        return out
 
     def frame(self) -> pd.DataFrame:
         """The whole table in memory (small imports, and `run(write=False)`)."""
@@ -362,12 +432,22 @@ def lean_finish(df: pd.DataFrame, name: str, leave=(), carry=()) -> pd.DataFrame
     for f in table.processed:
         if f.name in leave:
             continue
-        s = df.pop(f.name) if f.name in df.columns else pd.Series(pd.NA, index=df.index)
+        if f.name not in df.columns:  # an empty column (filled in later, or never by this importer)
+            out[f.name] = _missing(len(df), f.dtype)
+            continue
+        s = df.pop(f.name)
         out[f.name] = tables.cast(s, f.dtype).iloc[order].reset_index(drop=True)
         del s
     for c in carry:
         out[c] = df.pop(c).iloc[order].reset_index(drop=True)
     return pd.DataFrame(out, copy=False)
+
+
+def _missing(n: int, dtype: str) -> pd.Series:
+    """n missing cells of a processed dtype: what tables.cast makes of a column of pd.NA, cast once for one
+    cell and repeated (casting a million pd.NA objects took a few tenths of a second per column)."""
+    one = tables.cast(pd.Series(pd.NA, index=pd.RangeIndex(1)), dtype)
+    return pd.Series(one.array.take(np.zeros(n, dtype="intp")), index=pd.RangeIndex(n))
 
 
 def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, sources: pd.DataFrame, gaz: pd.DataFrame,

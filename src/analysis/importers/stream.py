@@ -19,6 +19,7 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
 from analysis.clean import storage
@@ -128,7 +129,7 @@ class Stream:
         try:  # opening reads the first block: its errors too are the file's
             reader = pacsv.open_csv(self.path, **self._options(wanted, 1, self._on_bad(self.ragged)))
             for rb in reader:
-                df = _tidy(rb.to_pandas())
+                df = _tidy(rb).to_pandas()
                 df["raw_line"] = _lines(n_valid, len(df), self.ragged)
                 n_valid += len(df)
                 yield df
@@ -144,7 +145,7 @@ class Stream:
             table = pacsv.read_csv(io.BytesIO(data), **self._options(wanted, 0, self._on_bad(ragged, first=1)))
         except pa.ArrowInvalid as exc:
             raise self._unreadable(exc) from None
-        df = _tidy(table.to_pandas())
+        df = _tidy(table).to_pandas()
         df["raw_line"] = _lines(0, len(df), ragged)
         return df, ragged
 
@@ -163,12 +164,16 @@ def _name(path: Path | str) -> str:
     return Path(path).name if isinstance(path, Path) else PurePosixPath(str(path).split("://")[-1]).name
 
 
-def _tidy(df: pd.DataFrame) -> pd.DataFrame:
-    """Cells trimmed; a blank cell is empty."""
-    for c in df.columns:
-        s = df[c].str.strip()
-        df[c] = s.where(s != "")
-    return df
+def _tidy(data: pa.RecordBatch | pa.Table) -> pa.RecordBatch | pa.Table:
+    """Cells trimmed; a blank cell is empty. Done in Arrow before the batch becomes pandas, with the kernel
+    pandas' str.strip() calls (utf8_trim_whitespace): no pandas column and mask per step."""
+    columns = []
+    for col in data.columns:
+        if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
+            col = pc.utf8_trim_whitespace(col)
+            col = pc.if_else(pc.equal(col, pa.scalar("", col.type)), pa.scalar(None, col.type), col)
+        columns.append(col)
+    return type(data).from_arrays(columns, schema=data.schema)
 
 
 def _lines(n_valid: int, n: int, ragged: list[tuple[int, str, int]]) -> np.ndarray:

@@ -1,0 +1,79 @@
+"""The import's per-distinct shortcuts give what the per-row code they replace gave: numbers parsed once per
+distinct cell, place keys matched by integer codes, batch cells trimmed in Arrow, and the CSV twin's formula
+check skipped only when no cell can need it."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.csv as pacsv
+import pytest
+from pandas.testing import assert_frame_equal, assert_series_equal
+
+from analysis.clean import write
+from analysis.importers import common
+from analysis.importers.stream import _tidy
+
+
+@pytest.mark.parametrize("cells", [["1", "2"], ["1", None], ["1", "x"], ["1.5", "2"], ["9007199254740993", "1"],
+                                   ["1e3", None], [None, None], [], ["2", "2", None, "x", "3"]])
+def test_numeric_is_to_numeric(cells):
+    s = pd.Series(cells, dtype="str", index=np.arange(len(cells)) * 3, name="c")
+    assert_series_equal(common.numeric(s), pd.to_numeric(s, errors="coerce"))
+
+
+def _keys() -> tuple[pd.DataFrame, pd.DataFrame]:
+    df = pd.DataFrame({"place_reported": pd.array(["A", "A", None, "B", "A", None, "A"], dtype="str"),
+                       "raion_reported": pd.array([None, None, None, "R", None, None, None], dtype="str"),
+                       "oblast_reported": pd.array(["O", "O", "O", "O", "O", "O", "P"], dtype="str"),
+                       "lat_f": [48.001, 48.002, 48.0, 47.0, 48.3, 48.0, 48.001],
+                       "lon_f": [37.0, 37.0, 37.0, 36.0, 37.0, 37.001, 37.0]}, index=np.arange(7) + 10)
+    return df, common.place_keys(df)
+
+
+def test_first_keys_are_the_first_row_of_each_key_in_row_order():
+    df, keys = _keys()
+    old = keys.astype({c: "object" for c in common.KEY_NAMES})
+    old[common.KEY_NAMES] = old[common.KEY_NAMES].where(keys[common.KEY_NAMES].notna(), None)
+    expected = old.assign(lat_f=df["lat_f"], lon_f=df["lon_f"]).drop_duplicates(common.KEY_COLS)
+    assert_frame_equal(common.first_keys(keys, df), expected)
+
+
+def test_lookup_spreads_each_keys_result_to_its_rows():
+    df, keys = _keys()
+    cache = {tuple(r[:5]): (f"p{i}" if i % 2 == 0 else None, f"how{i}")
+             for i, r in enumerate(common.first_keys(keys, df).itertuples(index=False, name=None))}
+    pid, how, err = common.lookup(cache, keys)
+    assert common._key_codes(keys).tolist() == [0, 0, 1, 2, 3, 1, 4]  # row 5 rounds to row 2's key
+    rows = [(None if pd.isna(p) else p, None if pd.isna(r) else r, o, la, lo) for p, r, o, la, lo in
+            keys[common.KEY_COLS].itertuples(index=False, name=None)]
+    assert pid.index.equals(df.index)
+    assert [None if pd.isna(v) else v for v in pid] == [cache[k][0] for k in rows]
+    assert [None if pd.isna(v) else v for v in how] == [cache[k][1] if cache[k][0] else None for k in rows]
+    assert [None if pd.isna(v) else v for v in err] == [None if cache[k][0] else cache[k][1] for k in rows]
+
+
+def test_tidy_trims_and_empties_as_pandas_did():
+    text = 'a,b\n  x ,\n"\u00a0y\u2003", \n"", z\n'
+    rb = next(iter(pacsv.open_csv(io.BytesIO(text.encode()), convert_options=pacsv.ConvertOptions(
+        column_types={"a": pa.string(), "b": pa.string()}, strings_can_be_null=True, null_values=[""]))))
+    old = rb.to_pandas()
+    for c in old.columns:
+        s = old[c].str.strip()
+        old[c] = s.where(s != "")
+    assert_frame_equal(_tidy(rb).to_pandas(), old)
+
+
+@pytest.mark.parametrize("cells", [["a", "b", None, ""], ["a", "=1+1"], ["-5", "x"], ["+380 1", "@x"],
+                                   ["'q", "b"], ["\tx"], ["ok", "-x"]])
+def test_formula_check_skipped_only_when_no_cell_needs_it(cells):
+    arr = pa.chunked_array([pa.array(cells, pa.large_string())])
+    first = pc.utf8_slice_codeunits(arr, 0, 1)
+    risky = pc.any(pc.is_in(first, value_set=pa.array(list("=@\t\r'+-"), pa.large_string()))).as_py() or False
+    assert write._may_start_with(arr, write._RISKY_FIRST) == risky
+    assert write._may_start_with(arr.slice(1), write._RISKY_FIRST) == bool(
+        pc.any(pc.is_in(first.slice(1), value_set=pa.array(list("=@\t\r'+-"), pa.large_string()))).as_py())

@@ -131,3 +131,10 @@ def test_every_report_is_placed_by_a_named_rule_and_the_review_queue_exists(t, p
     assert (lc["group_a"] != lc["group_b"]).all()
     # the only victim pair of the shipped data (the Chuhuiv girl) was resolved by links.csv LK-0003/LK-0005
     assert {"incident", "utterance"} <= set(lc["kind"]) <= {"incident", "utterance", "victim"}
+
+
+def test_a_recap_s_joint_figure_does_not_count_the_derhachi_woman_twice(t):
+    # CA-A0027 gives one woman dead and one hurt for Chuhuiv and Derhachi together (night into 26 August); the
+    # governor gives the same two for Derhachi (CA-A0019): LK-0031 keeps them in one incident
+    assert incident_of(t, "CA-A0027") == incident_of(t, "CA-A0019") == incident_of(t, "EV-A0027")
+    assert incident(t, incident_of(t, "EV-A0027"))["killed_best"] == 1

@@ -88,7 +88,7 @@ def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, 
         # such (np.sort of integers, no argsort; np.unique hashes, many times slower), its rows follow from its ranks
         lo, hi = np.minimum(id_rank[a], id_rank[b]), np.maximum(id_rank[a], id_rank[b])
         u = np.sort((lo * (m + 1) + hi) * (n_reasons + 1) + reason_rank[why])
-        u = u[np.r_[True, u[1:] != u[:-1]]] if len(u) else u
+        u = u[_starts(u)]
         row, reason = np.empty(m + 1, dtype=np.int64), np.empty(n_reasons + 1, dtype=np.int64)
         row[id_rank], reason[reason_rank] = np.arange(m), np.arange(n_reasons)
         pair, why = u // (n_reasons + 1), reason[u % (n_reasons + 1)]
@@ -115,12 +115,20 @@ def _first_of_each(*keys: np.ndarray) -> np.ndarray:
         for k, size in zip(keys, sizes, strict=True):
             packed = packed * size + k
         order = np.argsort(packed, kind="stable")
-        s = packed[order]
-        return order[np.r_[True, s[1:] != s[:-1]]]
+        return order[_starts(packed[order])]
     stacked = np.stack(keys)
     order = np.lexsort(stacked[::-1])
-    s = stacked[:, order]
-    return order[np.r_[True, (s[:, 1:] != s[:, :-1]).any(axis=0)]]
+    return order[_starts(stacked[:, order])]
+
+
+def _starts(sorted_keys: np.ndarray) -> np.ndarray:
+    """Mask of the first row of each run of equal keys, the rows in sorted order: a 1-D array of keys, or one
+    row per key column (2-D, the rows as columns). Empty keys, empty mask."""
+    if sorted_keys.shape[-1] == 0:
+        return np.zeros(0, dtype=bool)
+    if sorted_keys.ndim == 1:
+        return np.r_[True, sorted_keys[1:] != sorted_keys[:-1]]
+    return np.r_[True, (sorted_keys[:, 1:] != sorted_keys[:, :-1]).any(axis=0)]
 
 
 def _sort_key(s: pd.Series) -> np.ndarray:
@@ -147,7 +155,7 @@ def _incident_names(label: np.ndarray, rid: pd.Series, prec: pd.Series, start: p
     kind = np.r_[np.zeros(n_ev, dtype=np.int8), np.ones(len(rid) - n_ev, dtype=np.int8)]
     order = np.lexsort((_sort_key(rid), _sort_key(start), _sort_key(prec), kind, label))
     g = label[order]
-    first = order[np.r_[True, g[1:] != g[:-1]]] if len(g) else order
+    first = order[_starts(g)]
     groups = label[first]  # sorted, one per group
     text = pa.scalar("INC-", type=pa.large_string()), pa.scalar("", type=pa.large_string())
     names = pc.binary_join_element_wise(text[0], arrow_lookup.arrow(rid).combine_chunks().take(pa.array(first)),
@@ -175,18 +183,15 @@ def candidates(c: pd.DataFrame, done: pd.DataFrame | None = None) -> pd.DataFram
     if c.empty:
         return pd.DataFrame({k: pd.Series(dtype="str") for k in cols})
     c = c.loc[c["group_a"] != c["group_b"], cols].astype("str")
-    if c.empty:  # every pair within one group: nothing to review (np.r_[True] below needs a row)
+    if c.empty:  # every pair within one group: nothing to review
         return c.reset_index(drop=True)
     swap = (c["id_a"] > c["id_b"]).to_numpy(dtype=bool)
     for a, b in (("id_a", "id_b"), ("group_a", "group_b")):
         c[a], c[b] = c[a].where(~swap, c[b]), c[b].where(~swap, c[a])
     # sort and drop repeated pairs on integer codes (text sorted once per column), not on the text itself; a
     # pair's groups follow from its ids, so rows with equal keys are equal
-    codes = [pd.factorize(c[k], sort=True)[0] for k in keys]
-    order = np.lexsort(codes[::-1])
-    sorted_codes = np.stack([k[order] for k in codes])
-    first = np.r_[True, (sorted_codes[:, 1:] != sorted_codes[:, :-1]).any(axis=0)]
-    return c.iloc[order[first]].reset_index(drop=True)
+    codes = [pd.factorize(c[k], sort=True)[0] + 1 for k in keys]  # a missing cell first, as before
+    return c.iloc[_first_of_each(*codes)].reset_index(drop=True)
 
 
 def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
@@ -196,7 +201,7 @@ def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
         return joined
     order = np.lexsort((arrow_lookup.ranks(ids), code))
     g = code[order]
-    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    starts = np.flatnonzero(_starts(g))
     ends = np.r_[starts[1:], len(g)]
     one = ends - starts == 1
     sorted_ids = arrow_lookup.arrow(ids).take(pa.array(order)).combine_chunks()
@@ -255,7 +260,7 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
         not the rows: a million-row frame is not copied whole)."""
         order = np.lexsort([_sort_key(own[c]) for c in reversed(keys)])
         g = own["code"].to_numpy()[order]
-        return own.index.to_numpy()[order[np.r_[True, g[1:] != g[:-1]]]] if len(g) else own.index.to_numpy()
+        return own.index.to_numpy()[order[_starts(g)]]
 
     def per_code(values: pd.Series, at: np.ndarray) -> np.ndarray:
         got = pd.Series(values.array.take(at).to_numpy(), index=m["code"].to_numpy()[at])  # only the rows picked

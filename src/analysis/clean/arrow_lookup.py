@@ -91,3 +91,10 @@ def per_distinct(s: pd.Series, fn: Callable[[pd.Series], pd.Series | pd.DataFram
     out = fn(values).iloc[np.where(codes < 0, len(uniq), codes)]
     out.index = s.index
     return out
+
+
+def trimmed(col: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
+    """Text cells trimmed as pandas' str.strip() trims them (the same kernel), a blank cell missing: the rule for
+    an empty cell in the raw tables (clean.read) and in the exports (importers.stream)."""
+    s = pc.utf8_trim_whitespace(col)
+    return pc.if_else(pc.equal(s, pa.scalar("", s.type)), pa.scalar(None, s.type), s)

@@ -19,6 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
+from analysis.clean import arrow_lookup
 from analysis.clean.encoding import decode
 from analysis.clean.errors import CleanError, ragged_rejects
 from analysis.clean.files import read_regular
@@ -238,8 +239,7 @@ def read_bytes(data: bytes, table: Table, file: str) -> RawFrame:
     cols = {}
     for col in table.raw_columns:
         if col in arrow.column_names:
-            s = pc.utf8_trim_whitespace(arrow.column(col))  # what str.strip() does on Arrow text
-            cols[col] = pc.if_else(pc.equal(s, ""), pa.scalar(None, pa.large_string()), s)
+            cols[col] = arrow_lookup.trimmed(arrow.column(col))
         else:
             cols[col] = pa.nulls(arrow.num_rows, pa.large_string())
     cols["raw_line"] = pa.array(lines, type=pa.int64())

@@ -19,10 +19,9 @@ from pathlib import Path, PurePosixPath
 import numpy as np
 import pandas as pd
 import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from analysis.clean import storage
+from analysis.clean import arrow_lookup, storage
 from analysis.clean.encoding import first_invalid
 from analysis.clean.errors import CleanError
 from analysis.clean.files import open_regular
@@ -165,13 +164,12 @@ def _name(path: Path | str) -> str:
 
 
 def _tidy(data: pa.RecordBatch | pa.Table) -> pa.RecordBatch | pa.Table:
-    """Cells trimmed; a blank cell is empty. Done in Arrow before the batch becomes pandas, with the kernel
-    pandas' str.strip() calls (utf8_trim_whitespace): no pandas column and mask per step."""
+    """Cells trimmed; a blank cell is empty (arrow_lookup.trimmed, the raw tables' rule). Done in Arrow before
+    the batch becomes pandas: no pandas column and mask per step."""
     columns = []
     for col in data.columns:
         if pa.types.is_string(col.type) or pa.types.is_large_string(col.type):
-            col = pc.utf8_trim_whitespace(col)
-            col = pc.if_else(pc.equal(col, pa.scalar("", col.type)), pa.scalar(None, col.type), col)
+            col = arrow_lookup.trimmed(col)
         columns.append(col)
     return type(data).from_arrays(columns, schema=data.schema)
 

@@ -98,3 +98,14 @@ def trimmed(col: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     an empty cell in the raw tables (clean.read) and in the exports (importers.stream)."""
     s = pc.utf8_trim_whitespace(col)
     return pc.if_else(pc.equal(s, pa.scalar("", s.type)), pa.scalar(None, s.type), s)
+
+
+def group_codes(*columns: pd.Series) -> np.ndarray:
+    """One integer per row for its combination of values across the columns (missing values equal to each
+    other, as groupby(dropna=False), drop_duplicates and merge treat them), numbered in order of first
+    appearance: each column factorized and folded into the running code, with no Python tuple per row."""
+    joint = np.zeros(len(columns[0]), dtype=np.int64)
+    for col in columns:
+        codes, uniq = pd.factorize(col, use_na_sentinel=False)
+        joint = pd.factorize(joint * (len(uniq) + 1) + codes)[0].astype(np.int64)
+    return joint

@@ -17,9 +17,9 @@ Three steps (docs/codebook.md, "Reconciling casualty figures"):
 
 from __future__ import annotations
 
-import numpy as np
 import pandas as pd
 
+from analysis.clean import arrow_lookup
 from analysis.clean.places import fold_names
 
 #: name -> what it does; the default first
@@ -61,17 +61,7 @@ def _ordered(cas: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.Series], pd.Serie
     c["wide"] = cas["geo_prec"].astype("Int64").fillna(6) if "geo_prec" in cas else 0
     c = c.sort_values(["incident_id", "figure_type", "who", "published", "casualty_id"])
     keys = [c["incident_id"], c["figure_type"], c["who"]]
-    return c, keys, pd.Series(_group_codes(keys), index=c.index)
-
-
-def _group_codes(keys: list[pd.Series]) -> np.ndarray:
-    """Code of each row's combination of keys, numbered in order of first appearance (what factorizing the
-    tuples gives), from integer codes of each key: no Python tuple per row."""
-    combined = np.zeros(len(keys[0]), dtype=np.int64)
-    for k in keys:
-        codes, uniq = pd.factorize(k, use_na_sentinel=False)
-        combined = pd.factorize(combined * (len(uniq) + 1) + codes)[0].astype(np.int64)
-    return combined
+    return c, keys, pd.Series(arrow_lookup.group_codes(*keys), index=c.index)
 
 
 def _revised(c: pd.DataFrame, group: pd.Series, m: str) -> tuple[pd.Series, pd.Series]:

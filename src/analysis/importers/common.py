@@ -140,14 +140,9 @@ def place_keys(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def _key_codes(keys: pd.DataFrame) -> np.ndarray:
-    """One integer per row for its whole key (KEY_COLS; missing names equal to each other, as
-    drop_duplicates and merge treat them), numbered in order of first appearance: each column factorized
-    and folded into the running code, which stays below rows * (distinct values + 1)."""
-    joint = np.zeros(len(keys), dtype="int64")
-    for c in KEY_COLS:
-        codes, uniq = pd.factorize(keys[c])
-        joint = pd.factorize(joint * (len(uniq) + 1) + (codes.astype("int64") + 1))[0].astype("int64")
-    return joint
+    """One integer per row for its whole key (KEY_COLS; missing names equal to each other, as drop_duplicates
+    and merge treat them), numbered in order of first appearance."""
+    return arrow_lookup.group_codes(*(keys[c] for c in KEY_COLS))
 
 
 def _first_rows(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -46,6 +46,19 @@ def test_a_later_report_supersedes_only_the_same_claimant_across_spellings():
     assert s.set_index("casualty_id").loc["C1", "superseded_by"] == "C4"
 
 
+def test_a_claimant_is_one_across_case_endings_and_the_order_of_joint_names():
+    # CA-B0092 and CA-B0095 (the governor, 27 and 28 Sep): the page spells him "Synehubiv" once
+    df = rows(("A", "s1", "2022-09-27", "Oleh Synehubiv", "regional_admin", 1, 1, 1),
+              ("B", "s2", "2022-09-28", "Oleh Synehubov", "regional_admin", 2, 2, 2),
+              ("C", "s3", "2022-09-27", "Ihor Terekhov; Oleh Syniehubov", "regional_admin", 3, 3, 3),
+              ("D", "s4", "2022-09-28", "Олег Синєгубов;Ігор Терехов", "regional_admin", 4, 4, 4),
+              ("E", "s5", "2022-09-29", "Ihor Terekhov", "regional_admin", 5, 5, 5))
+    s = with_status(df).set_index("casualty_id")
+    assert s["status"].to_dict() == {"A": "superseded", "B": "current", "C": "superseded", "D": "current",
+                                     "E": "current"}
+    assert s.loc["A", "superseded_by"] == "B" and s.loc["C", "superseded_by"] == "D"
+
+
 def with_injured(df: pd.DataFrame, injured: dict[str, int]) -> pd.DataFrame:
     """The same rows, some also giving an injured figure (low = best = high)."""
     for col in ("injured_low", "injured_best", "injured_high"):

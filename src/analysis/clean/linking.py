@@ -40,7 +40,7 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from analysis.clean.places import fold_names
+from analysis.clean.places import claimant_keys
 
 #: attack types an unspecific report (plain shelling, unknown cause) may be a report of
 ATTACKS = ("shelling", "missile_strike", "air_strike", "drone_strike")
@@ -66,7 +66,7 @@ def _series(r: pd.DataFrame, events: pd.DataFrame, cas: pd.DataFrame) -> np.ndar
     importer's or a test's, has none)."""
     w = pd.concat([f.reindex(columns=["published", "claim_by", "claimant"]) for f in (events, cas)],
                   ignore_index=True)
-    folded = fold_names(w["claimant"].astype("str"))
+    folded = claimant_keys(w["claimant"].astype("str"))
     pub = pd.to_datetime(w["published"]).to_numpy().astype("datetime64[D]").astype("int64")
     s, e, prec = r["s"].to_numpy(), r["e"].to_numpy(), r["prec"].to_numpy()
     window = ((prec == 2) & (e - s == 1) & (e == pub)) | ((prec == 1) & (s == e) & (e == pub - 1))

@@ -64,6 +64,19 @@ def fold_names(names: pd.Series) -> pd.Series:
     return names.map(dict(zip(uniq, uniq.map(skeleton), strict=True)))
 
 
+def claimant_keys(names: pd.Series) -> pd.Series:
+    """Per cell, the key that makes one claimant of its spellings and of its order, worked out once per
+    distinct cell: each `;`-separated name as its skeleton without the case ending (Synehubiv = Synehubov =
+    Синєгубов), the names sorted ("Terekhov; Syniehubov" = "Syniehubov; Terekhov"). Missing stays missing."""
+    uniq = pd.Series(pd.unique(names.dropna()))
+    return names.map(dict(zip(uniq, uniq.map(_claimant_key), strict=True)))
+
+
+def _claimant_key(cell: str) -> str | None:
+    names = {stem_of_skeleton(k) or k for k in map(skeleton, str(cell).split(";")) if k}
+    return ";".join(sorted(names)) or None
+
+
 @functools.lru_cache(maxsize=1 << 17)
 def skeleton(name: str | None) -> str | None:
     """A looser key that erases the usual transliteration differences (y/i/j, kh/h, g/h, doubled letters)."""

@@ -20,7 +20,7 @@ from __future__ import annotations
 import pandas as pd
 
 from analysis.clean import arrow_lookup
-from analysis.clean.places import fold_names
+from analysis.clean.places import claimant_keys
 
 #: name -> what it does; the default first
 RULES = {
@@ -34,9 +34,10 @@ DEFAULT_RULE = "rising"
 
 
 def who(cas: pd.DataFrame) -> pd.Series:
-    """The claimant a figure is attributed to, folded across spellings (Sinegubov = Syniehubov = Синєгубов).
+    """The claimant a figure is attributed to, folded across spellings and
+    the order of joint names (places.claimant_keys).
     A figure with no named claimant is its body's (claim_by); an unnamed media figure is that report's own."""
-    folded = fold_names(cas["claimant"])
+    folded = claimant_keys(cas["claimant"])
     anon = cas["claim_by"].astype("str").where(cas["claim_by"] != "media",
                                                 "media|" + cas["source_id"].astype("str"))
     return (cas["claim_by"].astype("str") + "|" + folded.astype("str")).where(folded.notna(), anon)

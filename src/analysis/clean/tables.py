@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from analysis.clean import arrow_lookup, checks, counts, dates, places, rules
+from analysis.clean import arrow_lookup, checks, counts, dates, places, rules, times
 from analysis.clean.errors import ALIVE, Rejects, kept, live, mark_bad, rows
 from analysis.registry.schema import PLACE_MATCH, TABLES, Table
 
@@ -180,23 +180,7 @@ def _counted(df: pd.DataFrame, t: Table, rejects: Rejects) -> pd.DataFrame:
 
 def _time_of_day(s: pd.Series) -> pd.DataFrame:
     """hour and time_of_day, worked out once per distinct cell and mapped back to the rows."""
-    return arrow_lookup.per_distinct(s, _time_of_day_rows)
-
-
-def _time_of_day_rows(s: pd.Series) -> pd.DataFrame:
-    hour = pd.to_numeric(s.str.extract(r"(\d{1,2})[:.h]\d{2}", expand=False), errors="coerce")
-    hour = hour.where(hour.between(0, 23))
-    bucket = pd.cut(hour, [-1, 5, 11, 17, 23], labels=["night", "morning", "afternoon", "evening"])
-    words = s.str.lower().str.extract(
-        r"(night|overnight|ніч|вночі|ночь|ночью|morning|вранці|ранок|утром|утро|afternoon|вдень|днем|"
-        r"evening|ввечері|вечір|вечером|вечер)", expand=False)
-    word_map = {"night": "night", "overnight": "night", "ніч": "night", "вночі": "night", "ночь": "night",
-                "ночью": "night", "morning": "morning", "вранці": "morning", "ранок": "morning",
-                "утром": "morning", "утро": "morning", "afternoon": "afternoon", "вдень": "afternoon",
-                "днем": "afternoon", "evening": "evening", "ввечері": "evening", "вечір": "evening",
-                "вечером": "evening", "вечер": "evening"}
-    tod = bucket.astype("object").where(hour.notna(), words.map(word_map))
-    return pd.DataFrame({"hour": hour.astype("Int64"), "time_of_day": tod.astype("str")})
+    return arrow_lookup.per_distinct(s, times.frame)
 
 
 def events(df: pd.DataFrame, src: pd.DataFrame, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:

@@ -8,10 +8,12 @@ Rows are counted on the day their report was published (reporting effort, not ev
 - ``chosen_strike_days``: batch D, strikes outside Kharkiv oblast picked for coding;
 - ``single_reports``: every other batch/day/oblast, reports found one by one.
 
-A *daily summary* is a batch-K source, or a source with a tallies row, or one whose official (regional
-administration, police, prosecutor, General Staff) rows are dated by a past-day phrase ("за минулу добу",
-"over the past day", "le dernier jour"). For a summary day the table also counts the settlements coded from
-the summary and compares them with the summary's own tally of settlements shelled.
+A *daily summary* is a batch-K source, or a source with a tallies row, or a report that credits an official
+(regional administration, police, prosecutor, General Staff) and dates its rows by a past-day phrase ("за минулу
+добу", "over the past day", "le dernier jour"): an outlet that retells the summary's list in its own words is
+credited with the list, the official with the quoted part, and the report is the summary still. For a summary
+day the table also counts the settlements coded from the summary (its official rows and its rows dated by the
+past-day phrase) and compares them with the summary's own tally of settlements shelled.
 """
 
 from __future__ import annotations
@@ -50,9 +52,11 @@ def _rows(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
 def summary_sources(rows: pd.DataFrame) -> pd.Series:
     """Source ids of the daily summaries of the continuously covered oblast and window."""
     r = rows[(rows["oblast"] == CONTINUOUS_OBLAST) & rows["day"].between(CONTINUOUS_START, CONTINUOUS_END)]
-    past_day = (r["claim_by"].isin(OFFICIAL)
-                & r["date_reported"].str.contains(PAST_DAY, case=False, regex=True, na=False))
-    is_summary = (r["batch"] == CONTINUOUS_BATCH) | (r["table"] == "tallies") | past_day
+    # per report: an official is credited on it and its rows are dated by a past-day phrase (an outlet that
+    # retells the summary's list in its own words keeps the official's credit for the quoted part only)
+    official = set(r.loc[r["claim_by"].isin(OFFICIAL), "source_id"])
+    dated = set(r.loc[r["date_reported"].str.contains(PAST_DAY, case=False, regex=True, na=False), "source_id"])
+    is_summary = (r["batch"] == CONTINUOUS_BATCH) | (r["table"] == "tallies") | r["source_id"].isin(official & dated)
     return pd.Series(sorted(set(r.loc[is_summary, "source_id"])), dtype="str")
 
 
@@ -71,7 +75,9 @@ def coverage(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     out = out.merge(per.reset_index(), on=key, how="left")
     out.loc[out["summary_source_ids"].notna(), "design"] = "continuous_daily_summary"
     # settlements coded from a summary's own (official) rows, and its tally, whichever batch coded them
-    ev = rows[(rows["table"] == "events") & rows["source_id"].isin(summ) & rows["claim_by"].isin(OFFICIAL)
+    own = rows["claim_by"].isin(OFFICIAL) | rows["date_reported"].str.contains(PAST_DAY, case=False, regex=True,
+                                                                              na=False)
+    ev = rows[(rows["table"] == "events") & rows["source_id"].isin(summ) & own
               & ~rows["place_match"].isin(["raion", "oblast"])]
     src_places = ev.groupby("source_id")["place_id"].agg(set)
     ta = t["tallies"]

@@ -41,6 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.clean.places import claimant_keys
+from analysis.clean.times import PARTS  # neighbours (evening and night) may be one attack
 
 #: attack types an unspecific report (plain shelling, unknown cause) may be a report of
 ATTACKS = ("shelling", "missile_strike", "air_strike", "drone_strike")
@@ -49,7 +50,6 @@ CAUSE_CLASS = {"shelling": "shelling", "missile_strike": "missile_strike", "air_
                "drone_strike": "drone_strike", "landmine": "remote_explosive", "other": "other",
                "unknown": "any", "mass_grave": "mass_grave", "execution": "execution"}
 HOURS_APART = 3  # clock times further apart than this are different attacks
-PARTS = ("night", "morning", "afternoon", "evening")  # neighbours (evening and night) may be one attack
 MAX_CANDIDATES = 12  # a report fitting more incidents than this: none is listed as a candidate
 NEARBY_CAP = 120  # a report with more incidents than this around its place and dates is not compared
 

@@ -41,7 +41,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.clean.places import claimant_keys
-from analysis.clean.times import PARTS  # neighbours (evening and night) may be one attack
+from analysis.clean.times import PARTS, part_of_hour  # neighbours (evening and night) may be one attack
 
 #: attack types an unspecific report (plain shelling, unknown cause) may be a report of
 ATTACKS = ("shelling", "missile_strike", "air_strike", "drone_strike")
@@ -177,11 +177,6 @@ def _slots(part: int, exact_day: bool, s: int, e: int) -> tuple[int, ...]:
     if part == 0 and e - s == 1:
         return (4 * e,)
     return ()
-
-
-def _bucket(hour: float) -> int:
-    """The part of the day (PARTS index) of a clock time."""
-    return 0 if hour < 6 else 1 if hour < 12 else 2 if hour < 18 else 3
 
 
 #: victims as link() compares them: the two known groups, -1 for an unknown one that the first known report
@@ -507,7 +502,7 @@ def _join(k: int, hour: float, tod: int, victim: int, rt: int, series: int, s: i
     if i_tod[k] < 0 and tod >= 0:
         i_tod[k] = tod
     h2 = i_hour[k]
-    i_part[k] = _bucket(h2) if h2 == h2 else i_tod[k]
+    i_part[k] = part_of_hour(h2) if h2 == h2 else i_tod[k]
     if i_victim[k] == -1 and victim >= 0:
         i_victim[k] = victim
     if type_generic[i_type[k]] and not type_generic[rt]:  # an unspecific leader takes the first specific type

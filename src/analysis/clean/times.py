@@ -58,9 +58,14 @@ def _hour(text: str) -> int | None:
     return h if 0 <= h <= 23 else None
 
 
+def part_of_hour(hour: float) -> int:
+    """The part of the day (PARTS index) of a clock hour: night 0-5, morning 6-11, afternoon 12-17, evening 18-23."""
+    return 0 if hour < 6 else 1 if hour < 12 else 2 if hour < 18 else 3
+
+
 def _part(text: str, hour: int | None) -> str | None:
     if hour is not None:
-        return PARTS[0 if hour < 6 else 1 if hour < 12 else 2 if hour < 18 else 3]
+        return PARTS[part_of_hour(hour)]
     for pattern, part in _WORDS:
         if re.search(pattern, text):
             return part

@@ -83,6 +83,13 @@ def test_the_direct_table_refuses_linked_incidents(acled_run):
     ev.loc[1, "incident_id"] = ev.loc[0, "incident_id"]
     with pytest.raises(AssertionError, match="several events"):
         incidents.export_incidents_table(ev, ca)
+    ev, ca = acled_run[1].tables["events"], acled_run[1].tables["casualties"].copy()
+    ca.loc[1, "incident_id"] = ca.loc[0, "incident_id"]
+    with pytest.raises(AssertionError, match="several in one"):
+        incidents.export_incidents_table(ev, ca)
+    ca.loc[1, "incident_id"] = "INC-elsewhere"
+    with pytest.raises(AssertionError, match="outside the events' incidents"):
+        incidents.export_incidents_table(ev, ca)
 
 
 @pytest.mark.integration

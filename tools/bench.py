@@ -110,7 +110,7 @@ def phases(raw: Path, out: Path) -> list[tuple[str, float]]:
 # the import's own functions, wrapped; a step's time includes the steps it calls.
 IMPORT_STEPS = """
 import functools, json, os, sys, threading, time
-from analysis.clean import incidents, designs, linking
+from analysis.clean import incidents, designs
 from analysis.importers import common
 page, where, peak, spent, order = os.sysconf("SC_PAGE_SIZE"), ["start-up and reading, mapping, spilling"], {}, {}, []
 def sample():
@@ -136,8 +136,8 @@ def step(module, name, label):
     setattr(module, name, timed)
 step(common, "_conclude", "ids unique, sources, then the steps below")
 step(common, "lean_finish", "narrow columns cast and sorted")
-step(linking, "link", "linking reports into incidents (linking.link)")
-step(incidents, "incidents_table", "the incidents table")
+step(incidents, "export_incidents", "each export event its own incident")
+step(incidents, "export_incidents_table", "the incidents table")
 step(designs, "coverage", "the coverage table")
 step(common, "finish", "validation and writing (Parquet + CSV)")
 t0 = time.perf_counter()

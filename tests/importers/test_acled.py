@@ -296,15 +296,16 @@ def test_places_nearest_and_too_far(gaz_dir, tmp_path):
     assert ev.loc["ACLED-UKR3", ["place_id", "oblast"]].tolist() == ["gn:703656", "Kharkiv"]
 
 
-def test_events_of_one_incident_keep_their_own_figures(gaz_dir, tmp_path):
+def test_events_of_one_place_and_day_keep_their_own_figures(gaz_dir, tmp_path):
+    # was: one incident of 4 reports, disagreeing; an export event is now its own incident (test_incidents.py)
     path = _export(tmp_path, [{"event_id_cnty": "UKR1", "fatalities": "2"},
                               {"event_id_cnty": "UKR2", "fatalities": "3", "source": "Ukrinform"}])
     res = common.run(acled, path, tmp_path / "out", gaz_dir)
     ca, inc = res.tables["casualties"], res.tables["incidents"]
-    assert len(inc) == 1 and inc.loc[0, "n_reports"] == 4 and inc.loc[0, "n_sources"] == 2
-    assert bool(inc.loc[0, "disagreement"]) and ca["disagreement"].all()
+    assert len(inc) == 2 and inc["n_reports"].tolist() == [2, 2] and inc["n_sources"].tolist() == [1, 1]
+    assert not inc["disagreement"].any() and not ca["disagreement"].any()
     assert (ca["status"] == "current").all() and ca["superseded_by"].isna().all()
-    assert ca["killed_best"].sum() == 5  # summing casualties counts both events
+    assert ca["killed_best"].sum() == inc["killed_best"].sum() == 5  # summing casualties or incidents: both events
 
 
 def test_one_name_two_places_stay_apart(gaz_dir, tmp_path):

@@ -15,6 +15,12 @@ import pyarrow.compute as pc
 from analysis.clean import arrow_lookup, linking, overrides, reconcile
 from analysis.registry.schema import TABLES
 
+#: link_rule of a casualty report that names its event: it goes where the event goes
+WITH_EVENT = "its event's incident"
+#: link_rule of an imported ACLED/UCDP event: the export's coders already consolidated their reports into it,
+#: so it is an incident of its own and is not linked to other events (docs/importers.md, "Incidents")
+EXPORT_EVENT = "export event"
+
 
 def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame | None = None,
                    ) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, pd.DataFrame]:
@@ -40,7 +46,7 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
     if len(with_event):
         ev_pos = arrow_lookup.positions(cas["event_id"].iloc[with_event], events["event_id"])
         label[n_ev + with_event] = label[ev_pos]
-        rule[n_ev + with_event] = "its event's incident"
+        rule[n_ev + with_event] = WITH_EVENT
     if links is not None and len(links):
         label, moved = overrides.apply(label, rid, links)
         for p, link_id in moved.items():
@@ -61,6 +67,92 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
                           pa.array(linking.PAIR_RULES, type=pa.large_string()))
     return (inc[:n_ev].set_axis(events.index), rules[:n_ev].set_axis(events.index),
             inc[n_ev:].set_axis(cas.index), rules[n_ev:].set_axis(cas.index), queue)
+
+
+def export_incidents(events: pd.DataFrame, cas: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
+    """(incident_id, link_rule) for every event and every casualty row of an import, where each export event
+    is its own incident: INC- + its event id, as link_incidents names an incident its event founded, rule
+    EXPORT_EVENT; a casualty row names its event and goes with it (rule WITH_EVENT). Nothing is linked, so
+    there is no review queue. Why not the linking rules: they join reports of one attack, and an export event
+    is already the consolidation of its reports by the export's coders; linking merged events the source keeps
+    apart, and an incident's toll became the median of distinct events' figures."""
+    ev_id, ca_event = events["event_id"].astype("str"), cas["event_id"].astype("str")
+    if ca_event.isna().any() or not arrow_lookup.isin(ca_event, ev_id).all():
+        raise AssertionError("an imported casualty row that names no kept event")
+    return (_incident_ids(ev_id), pd.Series(EXPORT_EVENT, index=events.index, dtype="str"),
+            _incident_ids(ca_event), pd.Series(WITH_EVENT, index=cas.index, dtype="str"))
+
+
+def _incident_ids(event_ids: pd.Series) -> pd.Series:
+    """INC- + each event id, as text (concatenated in Arrow: a million ids, no Python strings)."""
+    ids = pc.binary_join_element_wise(pa.scalar("INC-", type=pa.large_string()),
+                                      arrow_lookup.arrow(event_ids).combine_chunks(),
+                                      pa.scalar("", type=pa.large_string()))
+    return pd.Series(pd.array(ids, dtype="str"), index=event_ids.index)
+
+
+def export_incidents_table(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
+    """incidents_table(events, cas) of an import's incidents (export_incidents: one event each, with at most
+    one casualty row, every figure new and current), column by column from the event and its casualty row
+    instead of grouped: the general function groups, sorts and reconciles per incident, which for a million
+    one-event incidents cost seconds to arrive at each event's own values. What it arrives at, and this takes:
+    the event's place, type and dates; one or two reports; the casualty row's figures as the rule `rising`
+    gives one claim (its high only with a best: a best without a high is open); one claim never disagrees
+    and the same-person test needs a sex and an age, which no imported row has. Fails on any other shape."""
+    ev = events[["incident_id", "event_id", "place_id", "event_type", "date_start", "date_end",
+                 "source_id"]].reset_index(drop=True)
+    ev = ev.iloc[np.argsort(arrow_lookup.ranks(ev["incident_id"]), kind="stable")].reset_index(drop=True)
+    at = arrow_lookup.positions(ev["incident_id"], cas["incident_id"])  # its casualty row, -1 for none
+    has = at >= 0
+    _check_export_shape(ev["incident_id"], cas, int(has.sum()))
+
+    def its(col: str) -> pd.Series:
+        """The casualty row's `col` per incident (missing for an incident without one)."""
+        return pd.Series(cas[col].array.take(at, allow_fill=True))
+
+    out = ev[["incident_id", "place_id", "event_type", "date_start", "date_end"]].copy()
+    out["n_reports"] = pd.array(1 + has, dtype="Int64")
+    out["n_sources"] = pd.array(1 + (has & (its("source_id") != ev["source_id"]).fillna(False).to_numpy(bool)),
+                                dtype="Int64")
+    out["event_ids"] = ev["event_id"]
+    out["casualty_ids"] = its("casualty_id")
+    out["place_ids"] = _two_sorted(ev["place_id"], its("place_id"))
+    out["links"] = pd.Series(pd.NA, index=out.index, dtype="str")
+    t = TABLES["incidents"]
+    for meas in t.measures:
+        best = its(f"{meas}_best").astype("Float64")
+        for part in ("low", "best", "high"):
+            v = its(f"{meas}_{part}").astype("Float64")
+            out[t.count_column(meas, part)] = (v.where(best.notna()) if part == "high" else v).round().astype("Int64")
+    out["disagreement"] = pd.array(its("disagreement").fillna(False).to_numpy(dtype=bool), dtype="boolean")
+    out["conflict"] = pd.Series(pd.NA, index=out.index, dtype="str")
+    return out
+
+
+def _check_export_shape(sorted_ids: pd.Series, cas: pd.DataFrame, matched: int) -> None:
+    """The shape export_incidents_table relies on, checked on what it has worked out already (sorted_ids: the
+    events' incident ids in order; matched: how many of them a casualty row names), so each test is a pass
+    over one column: no incident id twice among the events (neighbours in order differ), every casualty row
+    in its own event's incident (as many matched as there are rows: none outside, none sharing one), every
+    figure new and current, no sex or age (the same-person conflict test)."""
+    ids = arrow_lookup.arrow(sorted_ids).combine_chunks()
+    problems = [what for what, bad in (
+        ("an incident with several events",
+         len(ids) > 1 and bool(pc.any(pc.equal(ids.slice(1), ids.slice(0, len(ids) - 1))).as_py())),
+        ("a casualty row outside the events' incidents, or several in one", matched != len(cas)),
+        ("a figure that is not new and current",
+         bool(((cas["figure_type"] != "new") | (cas["status"] != "current")).fillna(True).any())),
+        ("a casualty row with a sex or ages", bool(cas["sex"].notna().any() or cas["ages"].notna().any())),
+    ) if bad]
+    if problems:
+        raise AssertionError("export_incidents_table: " + "; ".join(problems))
+
+
+def _two_sorted(a: pd.Series, b: pd.Series) -> pd.Series:
+    """Per row, the distinct values of a and b (b may be missing) sorted and joined with ';', as _joined_ids
+    joins a group's ids (text order)."""
+    lo, hi = a.where(~(b < a).fillna(False), b), b.where(~(b < a).fillna(False), a)
+    return a.where(b.isna() | (a == b).fillna(False), lo + ";" + hi)
 
 
 def _dense(values: pa.Array) -> np.ndarray:

@@ -1,6 +1,6 @@
 """What the ACLED and UCDP importers share: checks on export cells, place matching against the
-gazetteer, and turning the mapped rows into Oskil's processed tables (validated, linked into
-incidents, written the way `clean` writes them).
+gazetteer, and turning the mapped rows into Oskil's processed tables (validated, each export event its
+own incident, written the way `clean` writes them).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 import numpy as np
 import pandas as pd
 
-from analysis.clean import arrow_lookup, checks, dates, designs, incidents, places, reconcile, rules, storage, tables
+from analysis.clean import arrow_lookup, checks, dates, designs, incidents, places, rules, storage, tables
 from analysis.clean.errors import CleanError, Rejects, kept, ragged_rejects, take_bad
 from analysis.clean.files import claim_output
 from analysis.clean.pipeline import Summary
@@ -449,7 +449,7 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
              rejects: pd.DataFrame, casualty_rows: pd.Series) -> dict[str, pd.DataFrame | Streamed]:
     """Processed tables from the mapped export rows: `mapped` their narrow columns (consumed: popped as they
     are used), the spill their wide text. Events and casualties come out as Streamed tables; every step across
-    rows (linking, incidents, coverage) works on their narrow columns. `casualty_rows` flags the rows with a
+    rows (incidents, coverage) works on their narrow columns. `casualty_rows` flags the rows with a
     casualty figure."""
     ev = mapped
     pt = resolver.table(pd.Index(ev["place_id"].unique()))
@@ -479,25 +479,19 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     ca["disagreement"] = False
     cas = lean_finish(ca, "casualties", leave | set(SPILLED["casualties"]) | set(filled["casualties"]), (ROW, AT))
     del ca
-    # the same linking rules as the clean; an export has no links.csv. Every export row is its own report:
-    # no figure revises another (all stay 'current'), and an incident disagrees when the reports linked into
-    # it give different figures.
-    ev_inc, ev_rule, cas_inc, cas_rule, cand = incidents.link_incidents(events, cas)
-    give_back_memory()  # linking built a Python record per report: its freed pages, back to the system
-    events["incident_id"], events["link_rule"] = ev_inc, ev_rule
-    cas["incident_id"], cas["link_rule"] = cas_inc, cas_rule
-    del ev_inc, ev_rule, cas_inc, cas_rule
-    cas["disagreement"] = reconcile.disagreement(cas).to_numpy(dtype=bool)
-    cas["disagreement"] = cas["disagreement"].astype("boolean")
+    # every export event is its own incident (not linked: its coders consolidated its reports already), its
+    # casualty row goes with it; no figure revises another (all stay 'current') and no incident holds two
+    # figures, so none disagrees (disagreement stays False, as set above)
+    events["incident_id"], events["link_rule"], cas["incident_id"], cas["link_rule"] = \
+        incidents.export_incidents(events, cas)
     out["events"] = events
     out["casualties"] = cas
     out["sources"] = tables.finish(sources, TABLES["sources"])
     out["gazetteer"] = gaz
     for name in ("statements", "control", "tallies", "links"):
         out[name] = _empty(name)
-    out["link_candidates"] = tables.finish(cand, TABLES["link_candidates"])
-    del cand
-    out["incidents"] = tables.finish(incidents.incidents_table(out["events"], out["casualties"]),
+    out["link_candidates"] = _empty("link_candidates")  # nothing linked, nothing to review
+    out["incidents"] = tables.finish(incidents.export_incidents_table(out["events"], out["casualties"]),
                                       TABLES["incidents"])
     give_back_memory()
     out["coverage"] = designs.coverage(out)

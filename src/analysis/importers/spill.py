@@ -1,6 +1,6 @@
 """Mapped export rows held in two parts, so that an import's memory does not grow with the export's text.
 
-The steps across rows (ids made unique, places, linking into incidents, the incidents and coverage tables,
+The steps across rows (ids made unique, places, each event made its incident, the incidents and coverage tables,
 sources) read only a few narrow columns of each mapped row. The wide text that is only written out (notes,
 actors, the place names as reported) goes to a temporary Arrow file as each batch is mapped, and comes back
 once, in the order of the processed table, a bounded number of rows at a time (`Spill.gather`): a bucket

@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
+import queue
 import re
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -26,6 +29,8 @@ from analysis.clean.encoding import first_invalid
 from analysis.clean.errors import CleanError
 from analysis.clean.files import open_regular
 from analysis.clean.read import sniff_delimiter
+
+T = TypeVar("T")
 
 BLOCK_SIZE = 16 << 20  # bytes of CSV per batch
 
@@ -123,15 +128,24 @@ class Stream:
         return on_bad
 
     def batches(self, wanted: list[str]) -> Iterator[pd.DataFrame]:
-        """DataFrames of string cells (None where empty) for the wanted columns present, plus raw_line."""
+        """DataFrames of string cells (None where empty) for the wanted columns present, plus raw_line. The
+        next batch is read, parsed and trimmed on a thread of its own (read_ahead) while the caller maps this
+        one: Arrow does that work without the GIL, and the mapping is otherwise alone on its core. raw_line
+        stays right: a malformed row already recorded from the batch read ahead lies after this batch's rows,
+        and _lines counts only the rows skipped before each row."""
         n_valid = 0
+        for rb in read_ahead(self._record_batches(wanted)):
+            df = rb.to_pandas()
+            df["raw_line"] = _lines(n_valid, len(df), self.ragged)
+            n_valid += len(df)
+            yield df
+
+    def _record_batches(self, wanted: list[str]) -> Iterator[pa.RecordBatch]:
+        """The export's record batches, trimmed (_tidy); malformed rows recorded in self.ragged."""
         try:  # opening reads the first block: its errors too are the file's
             reader = pacsv.open_csv(self.path, **self._options(wanted, 1, self._on_bad(self.ragged)))
             for rb in reader:
-                df = _tidy(rb).to_pandas()
-                df["raw_line"] = _lines(n_valid, len(df), self.ragged)
-                n_valid += len(df)
-                yield df
+                yield _tidy(rb)
         except pa.ArrowInvalid as exc:
             raise self._unreadable(exc) from None
 
@@ -151,6 +165,49 @@ class Stream:
     def ragged_frame(self) -> pd.DataFrame:
         """The rows skipped for having the wrong number of cells."""
         return ragged_frame(self.ragged)
+
+
+_END = object()
+
+
+def read_ahead(items: Iterator[T], depth: int = 1) -> Iterator[T]:
+    """items in order, each made on a worker thread while the caller works on the one before (at most `depth`
+    made and waiting). An exception of items is raised here, at its place in the order. When the caller stops
+    early, the worker stops after the item it is making."""
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+
+    def put(entry: tuple) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(entry, timeout=0.1)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def work() -> None:
+        try:
+            for item in items:
+                if not put((item, None)):
+                    return
+            put((_END, None))
+        except BaseException as exc:  # handed to the caller, raised there
+            put((None, exc))
+
+    worker = threading.Thread(target=work, name="oskil-read-ahead", daemon=True)
+    worker.start()
+    try:
+        while True:
+            item, exc = box.get()
+            if exc is not None:
+                raise exc
+            if item is _END:
+                return
+            yield item
+    finally:
+        stop.set()
+        worker.join()
 
 
 def ragged_frame(ragged: list[tuple[int, str, int]]) -> pd.DataFrame:

@@ -1,0 +1,49 @@
+"""stream.read_ahead: the export's next batch made on a thread of its own, in order, errors in their place."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from analysis.importers.stream import read_ahead
+
+
+def test_items_come_in_order_and_are_made_on_another_thread():
+    made_on = []
+
+    def items():
+        for i in range(50):
+            made_on.append(threading.current_thread().name)
+            yield i
+
+    assert list(read_ahead(items())) == list(range(50))
+    assert set(made_on) == {"oskil-read-ahead"}
+
+
+def test_an_error_is_raised_after_the_items_before_it():
+    def items():
+        yield 1
+        yield 2
+        raise ValueError("bad block")
+
+    got = []
+    with pytest.raises(ValueError, match="bad block"):
+        for x in read_ahead(items()):
+            got.append(x)
+    assert got == [1, 2]
+
+
+def test_a_caller_that_stops_early_stops_the_worker():
+    made = []
+
+    def items():
+        for i in range(1000):
+            made.append(i)
+            yield i
+
+    it = read_ahead(items(), depth=1)
+    assert next(it) == 0
+    it.close()  # what a for loop left by an exception does
+    assert not any(t.name == "oskil-read-ahead" for t in threading.enumerate())
+    assert len(made) <= 3  # the one taken, the one waiting, at most one more being made

@@ -142,3 +142,20 @@ def test_a_recap_s_joint_figure_does_not_count_the_derhachi_woman_twice(t):
     # governor gives the same two for Derhachi (CA-A0019): LK-0031 keeps them in one incident
     assert incident_of(t, "CA-A0027") == incident_of(t, "CA-A0019") == incident_of(t, "EV-A0027")
     assert incident(t, incident_of(t, "EV-A0027"))["killed_best"] == 1
+
+
+def test_the_morning_shelling_of_saltivka_on_15_august_is_one_incident(t):
+    # three reports of the shell by the public transport stop (Terekhov's five wounded, the prosecutors' woman killed
+    # and six wounded, ITTA's five): one attack once the times are read ("ранковий", "близько 10:30", "on Monday
+    # morning"); they had been three incidents, the wounded counted three times
+    inc = {incident_of(t, r) for r in ("EV-A0036", "EV-A0060", "EV-A0063")}
+    assert len(inc) == 1
+    assert incident(t, inc.pop())[["killed_best", "injured_best"]].tolist() == [1, 6]
+
+
+def test_the_five_wounded_in_kupiansk_on_21_september_are_counted_once(t):
+    # the governor's report of that day (a boy of 13, men of 36, 47 and 63, a woman of 83) and his next morning's
+    # summary as RegioNews and Babel retell it (five wounded with the boy among them): LK-0034 and LK-0056
+    inc = {incident_of(t, r) for r in ("EV-K0313", "EV-B0005", "EV-B0018", "CA-B0004", "CA-B0016")}
+    assert len(inc) == 1
+    assert incident(t, inc.pop())["injured_best"] == 5

@@ -97,11 +97,12 @@ def coverage(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     per = in_summ.groupby(key)["source_id"].agg(lambda s: ";".join(sorted(set(s)))).rename("summary_source_ids")
     out = out.merge(per.reset_index(), on=key, how="left")
     out.loc[out["summary_source_ids"].notna(), "design"] = "continuous_daily_summary"
-    # settlements coded from a summary's own (official) rows, and its tally, whichever batch coded them
-    own = rows["claim_by"].isin(OFFICIAL) | rows["date_reported"].str.contains(PAST_DAY, case=False, regex=True,
-                                                                              na=False)
-    ev = rows[(rows["table"] == "events") & rows["source_id"].isin(summ) & own
+    # settlements coded from a summary's own rows (official, or dated by its past-day phrase), and its tally,
+    # whichever batch coded them; the phrase is read on the summaries' rows only, not on a whole import
+    ev = rows[(rows["table"] == "events") & rows["source_id"].isin(summ)
               & ~rows["place_match"].isin(["raion", "oblast"])]
+    ev = ev[ev["claim_by"].isin(OFFICIAL)
+            | ev["date_reported"].str.contains(PAST_DAY, case=False, regex=True, na=False)]
     src_places = ev.groupby("source_id")["place_id"].agg(set)
     ta = t["tallies"]
     ta = ta[ta["source_id"].isin(summ) & ta["settlements_shelled_best"].notna()]

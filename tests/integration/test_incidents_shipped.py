@@ -159,3 +159,10 @@ def test_the_five_wounded_in_kupiansk_on_21_september_are_counted_once(t):
     inc = {incident_of(t, r) for r in ("EV-K0313", "EV-B0005", "EV-B0018", "CA-B0004", "CA-B0016")}
     assert len(inc) == 1
     assert incident(t, inc.pop())["injured_best"] == 5
+
+
+def test_the_slobidskyi_dormitory_of_18_august_is_counted_once(t):
+    # the governor's "dormitory hit in the morning" (EV-A0114: one killed, 18 hurt) and KG.ua's report of that morning
+    # (EV-A0010: one dead, 18 injured) are one strike (LK-0067); it is not the Saltivskyi dormitory of the evening
+    # before (LK-0066)
+    assert incident_of(t, "EV-A0114") == incident_of(t, "EV-A0010") != incident_of(t, "EV-A0011")

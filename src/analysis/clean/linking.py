@@ -271,7 +271,7 @@ def _prepare(r: pd.DataFrame) -> _Reports:
     if unknown:
         raise ValueError(f"time of day {sorted(unknown)}: expected one of {', '.join(PARTS)}")
     tod = _per_value(tod_code, [PARTS.index(x) for x in tod_text], -1)
-    bucket = np.select([hour < 6, hour < 12, hour < 18], [0, 1, 2], 3)
+    bucket = part_of_hour(hour)
     victim_code, victim_text = pd.factorize(r["victim"])
     victim = _per_value(victim_code, [_VICTIMS.get(x, -2) for x in victim_text], -1)
     series, _ = _codes(r["series"])

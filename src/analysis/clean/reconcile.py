@@ -34,9 +34,9 @@ DEFAULT_RULE = "rising"
 
 
 def who(cas: pd.DataFrame) -> pd.Series:
-    """The claimant a figure is attributed to, folded across spellings and
-    the order of joint names (places.claimant_keys).
-    A figure with no named claimant is its body's (claim_by); an unnamed media figure is that report's own."""
+    """The claimant a figure is attributed to, folded across spellings and the order of joint names
+    (places.claimant_keys). A figure with no named claimant is its body's (claim_by); an unnamed media figure
+    is that report's own."""
     folded = claimant_keys(cas["claimant"])
     anon = cas["claim_by"].astype("str").where(cas["claim_by"] != "media",
                                                 "media|" + cas["source_id"].astype("str"))

@@ -8,6 +8,7 @@ Russian, German, French and Romanian, as the coded reports word them.
 
 from __future__ import annotations
 
+import bisect
 import re
 
 import numpy as np
@@ -58,9 +59,16 @@ def _hour(text: str) -> int | None:
     return h if 0 <= h <= 23 else None
 
 
-def part_of_hour(hour: float) -> int:
-    """The part of the day (PARTS index) of a clock hour: night 0-5, morning 6-11, afternoon 12-17, evening 18-23."""
-    return 0 if hour < 6 else 1 if hour < 12 else 2 if hour < 18 else 3
+_PART_STARTS = (6, 12, 18)  # the hours at which morning, afternoon and evening begin
+
+
+def part_of_hour(hour):
+    """The part of the day (PARTS index) of a clock hour, or of an array of them: night 0-5, morning 6-11,
+    afternoon 12-17, evening 18-23 (a missing hour falls last; callers use the hour only where it is known).
+    A single hour takes bisect, not numpy: linking asks once per incident a report joins."""
+    if isinstance(hour, (int, float)):  # numpy's float64 too
+        return bisect.bisect_right(_PART_STARTS, hour)
+    return np.searchsorted(_PART_STARTS, hour, side="right")
 
 
 def _part(text: str, hour: int | None) -> str | None:

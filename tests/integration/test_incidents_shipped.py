@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from analysis.notebook import casualties
+from analysis.notebook import casualties, control
 from analysis.notebook.load import load
 
 pytestmark = pytest.mark.integration
@@ -166,3 +166,14 @@ def test_the_slobidskyi_dormitory_of_18_august_is_counted_once(t):
     # (EV-A0010: one dead, 18 injured) are one strike (LK-0067); it is not the Saltivskyi dormitory of the evening
     # before (LK-0066)
     assert incident_of(t, "EV-A0114") == incident_of(t, "EV-A0010") != incident_of(t, "EV-A0011")
+
+
+def test_shevchenkove_is_ukrainian_held_from_its_liberation_on_8_september(t):
+    # CL-E0090 (liberated 8 September) and CL-E0106 (The Guardian from the town, 19 September) against one claim by
+    # the occupation authorities that it was still Russian-held (CL-E0015, 8-9 September): a contradiction, not a
+    # change of hands; before CL-E0106 the map drew the town Russian-held after its liberation
+    spells = control.timeline(t["control"]).query("place_id == 'gn:694137'")
+    assert spells["holder"].tolist() == ["ru", "ua"]
+    assert spells["since"].iloc[-1] == pd.Timestamp("2022-09-08") and pd.isna(spells["until"].iloc[-1])
+    assert spells["contradicted"].iloc[-1] == 1
+    assert control.status(spells, "gn:694137", pd.Timestamp("2022-09-20")) == "ua"

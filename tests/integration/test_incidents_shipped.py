@@ -43,7 +43,8 @@ def test_kupiansk_convoy_of_25_sep_is_one_incident(t):
 def test_kharkiv_17_aug_evening_strike_is_not_chained_to_the_next_nights(t):
     inc = incident_of(t, "EV-A0011")
     ev = t["events"][t["events"]["incident_id"] == inc]
-    assert set(ev["date_start"]) == {pd.Timestamp("2022-08-17")}
+    by_rule = ev[~ev["link_rule"].str.startswith("links.csv")]  # EV-A0018: its outlet dates it to the 18th (LK-0069)
+    assert set(by_rule["date_start"]) == {pd.Timestamp("2022-08-17")}
     assert incident_of(t, "EV-A0122") != inc  # the 04:30 strikes of 18 Aug
     assert incident_of(t, "CA-A0001") != inc  # "0 killed", night of 19/20 Aug
     row = incident(t, inc)
@@ -59,7 +60,7 @@ def test_a_coder_decision_merges_the_mlrs_report_of_the_saltivka_dormitory_strik
     # the mayor's evening report names MLRS, the others a missile: the rules keep them apart, LK-0002 joins them
     assert incident_of(t, "EV-A0061") == incident_of(t, "EV-A0011") == "INC-EV-A0011"
     assert t["events"].set_index("event_id").loc["EV-A0061", "link_rule"] == "links.csv LK-0002"
-    assert incident(t, "INC-EV-A0011")["links"].split(";") == ["LK-0002", "LK-0024", "LK-0055"]
+    assert incident(t, "INC-EV-A0011")["links"].split(";") == ["LK-0002", "LK-0024", "LK-0055", "LK-0069"]
     # the SES's message of the missile on the three-storey house (EV-A0013, its time emptied in fix pass 8: 21:40 is
     # when the SES heard of it) fits both attacks on Kharkiv that day; LK-0055 keeps it, and its 7 killed, here
     assert incident_of(t, "EV-A0013") == "INC-EV-A0011"
@@ -177,3 +178,15 @@ def test_shevchenkove_is_ukrainian_held_from_its_liberation_on_8_september(t):
     assert spells["since"].iloc[-1] == pd.Timestamp("2022-09-08") and pd.isna(spells["until"].iloc[-1])
     assert spells["contradicted"].iloc[-1] == 1
     assert control.status(spells, "gn:694137", pd.Timestamp("2022-09-20")) == "ua"
+
+
+def test_kharkiv_17_18_august_counts_each_dormitory_once(t):
+    # the Saltivka dormitory (evening of 17 August: 19 killed in the end) and the Slobidskyi one (about 04:30 on
+    # 18 August: six bodies recovered) against the official tally of 24 killed in the city (TA-A0010: 18 + 6); before
+    # LK-0068…0070 and the two totals recoded as tallies the coded incidents of those days summed to 61 killed
+    saltivka, slobidskyi = incident_of(t, "EV-A0011"), incident_of(t, "EV-A0010")
+    assert incident_of(t, "EV-A0018") == saltivka != slobidskyi
+    assert {incident_of(t, r) for r in ("EV-A0117", "EV-A0123", "EV-K0021", "EV-A0114")} == {slobidskyi}
+    assert (incident(t, saltivka)["killed_best"], incident(t, slobidskyi)["killed_best"]) == (19, 6)
+    assert not t["casualties"]["casualty_id"].isin(["CA-A0015", "CA-A0055"]).any()
+    assert {"TA-A0018", "TA-A0019"} <= set(t["tallies"]["tally_id"])

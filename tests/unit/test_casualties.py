@@ -165,6 +165,20 @@ def test_sensitivity_names_empty_variants_instead_of_showing_zeros():
     assert (sens["reports"] > 0).all()
 
 
+def test_sensitivity_leaves_out_reports_that_fit_several_incidents_and_says_when_there_are_none():
+    # C1's incident is a report the rules could not place (it fitted several incidents): its 1 killed may repeat a
+    # neighbour's toll, so one variant shows the totals without it; with no such report the variant is named instead
+    amb = TWO.assign(link_rule=["first report"] * 3 + ["several incidents fit: kept apart"])
+    sens, notes = C.sensitivity(amb)
+    linking = sens[sens["dimension"] == "linking"].set_index("variant")["killed"]
+    assert linking["rules (default)"] == 6
+    assert linking["rules, without reports that fit several incidents"] == 5
+    assert not any("fit several incidents" in n for n in notes)
+    sens, notes = C.sensitivity(TWO)
+    assert "rules, without reports that fit several incidents" not in set(sens["variant"])
+    assert any("fit several incidents changes nothing" in n for n in notes)
+
+
 def test_sensitivity_by_claimant_recomputes_supersession_within_the_subset():
     df = TWO.assign(date_prec=pd.array([1, 1, 3, 1], dtype="Int64"))
     df.loc[df["casualty_id"] == "B1", "claimant"] = "Mayor"  # the mayor's later, vaguely dated report

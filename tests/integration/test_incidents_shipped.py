@@ -217,3 +217,12 @@ def test_kharkiv_8_and_9_september_count_each_shelling_once(t):
     ninth = {incident_of(t, r) for r in ("EV-A0049", "EV-A0050", "EV-A0051", "EV-A0132")}
     assert len(ninth) == 1 and incident_of(t, "EV-A0035") not in ninth
     assert incident(t, ninth.pop())["injured_best"] == 10
+
+
+def test_kharkiv_12_september_the_day_s_medical_counts_are_tallies(t):
+    # Espreso's summary gives the emergency medical centre's counts for the past day: the city (one killed, six
+    # wounded) and the Kharkiv raion (two wounded, one by a mine in Russkie Tyshky). As casualty rows of the city's
+    # afternoon shelling they made it 1 killed and 8 injured (the raion's wounded added in); now tallies TA-K0363/0364
+    assert not t["casualties"]["casualty_id"].isin(["CA-K0250", "CA-K0252"]).any()
+    assert {"TA-K0363", "TA-K0364"} <= set(t["tallies"]["tally_id"])
+    assert incident(t, incident_of(t, "EV-B0031"))[["killed_best", "injured_best"]].tolist() == [1, 4]

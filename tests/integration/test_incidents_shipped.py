@@ -226,3 +226,11 @@ def test_kharkiv_12_september_the_day_s_medical_counts_are_tallies(t):
     assert not t["casualties"]["casualty_id"].isin(["CA-K0250", "CA-K0252"]).any()
     assert {"TA-K0363", "TA-K0364"} <= set(t["tallies"]["tally_id"])
     assert incident(t, incident_of(t, "EV-B0031"))[["killed_best", "injured_best"]].tolist() == [1, 4]
+
+
+def test_the_office_of_the_president_s_oblast_day_figures_are_tallies_only(t):
+    # Tymoshenko's compilations give each oblast's civilian casualties of a day (13, 15 and 22 October, 2 November);
+    # each page had been coded both as a tally (TA-C0007…0009, TA-C0011) and as a casualty row of its own incident
+    # beside the governor's reports of the same people: 4 killed and 15 injured counted again. The rows are withdrawn
+    assert not t["casualties"]["casualty_id"].isin(["CA-C0032", "CA-C0033", "CA-C0034", "CA-C0036"]).any()
+    assert {"TA-C0007", "TA-C0008", "TA-C0009", "TA-C0011"} <= set(t["tallies"]["tally_id"])

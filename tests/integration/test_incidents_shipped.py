@@ -234,3 +234,14 @@ def test_the_office_of_the_president_s_oblast_day_figures_are_tallies_only(t):
     # beside the governor's reports of the same people: 4 killed and 15 injured counted again. The rows are withdrawn
     assert not t["casualties"]["casualty_id"].isin(["CA-C0032", "CA-C0033", "CA-C0034", "CA-C0036"]).any()
     assert {"TA-C0007", "TA-C0008", "TA-C0009", "TA-C0011"} <= set(t["tallies"]["tally_id"])
+
+
+def test_kharkiv_21_october_morning_strike_is_one_incident(t):
+    # the "series of explosions" with the governor's five, then nine injured (EV-C0076, EV-C0077: other/unknown) and
+    # the missile strike on an industrial object with his six, then eleven (EV-C0073, EV-C0004) are one morning's
+    # attack (LK-0078): 9 injured had been counted twice. The governor's four injured across four raions that day
+    # (CA-C0038) is a total for several attacks: tally TA-C0012
+    inc = {incident_of(t, r) for r in ("EV-C0076", "EV-C0077", "EV-C0073", "EV-C0004", "EV-C0059")}
+    assert len(inc) == 1
+    assert incident(t, inc.pop())["injured_best"] == 11
+    assert "CA-C0038" not in set(t["casualties"]["casualty_id"]) and "TA-C0012" in set(t["tallies"]["tally_id"])

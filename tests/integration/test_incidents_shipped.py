@@ -245,3 +245,14 @@ def test_kharkiv_21_october_morning_strike_is_one_incident(t):
     assert len(inc) == 1
     assert incident(t, inc.pop())["injured_best"] == 11
     assert "CA-C0038" not in set(t["casualties"]["casualty_id"]) and "TA-C0012" in set(t["tallies"]["tally_id"])
+
+
+def test_dnipropetrovsk_10_october_oblast_toll_is_a_tally(t):
+    # the governor's "four killed, 19 injured" for more than ten missiles on the oblast (Kyiv Independent, Glavcom,
+    # 24 Kanal) stood as three oblast-level incidents beside the Dnipro strike that holds the same toll: 12 killed and
+    # 38 injured counted again. The three rows are tallies TA-D0007…0009
+    assert not t["casualties"]["casualty_id"].isin(["CA-D0005", "CA-D0039", "CA-D0041"]).any()
+    assert {"TA-D0007", "TA-D0008", "TA-D0009"} <= set(t["tallies"]["tally_id"])
+    inc = t["incidents"]
+    day = inc[(inc["date_start"] == pd.Timestamp("2022-10-10")) & (inc["place_id"] == "oskil:oblast-dnipropetrovsk")]
+    assert day["killed_best"].fillna(0).sum() == 0

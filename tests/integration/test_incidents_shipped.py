@@ -260,10 +260,10 @@ def test_dnipropetrovsk_10_october_oblast_toll_is_a_tally(t):
 
 def test_kharkiv_oblast_and_raion_day_counts_are_tallies(t):
     # the governor's and the medical centre's counts of a day's wounded for the oblast or a raion, several places and
-    # attacks together: four were coded twice, as a tally and as a casualty row (withdrawn: CA-C0007, CA-K0452,
-    # CA-K0558, CA-K0200), four only as casualty rows (now tallies TA-A0020, TA-B0017, TA-B0018, TA-K0365)
+    # attacks together: five were coded twice, as a tally and as a casualty row (withdrawn: CA-C0007, CA-K0452,
+    # CA-K0558, CA-K0200, CA-K0032), four only as casualty rows (now tallies TA-A0020, TA-B0017, TA-B0018, TA-K0365)
     gone = ["CA-C0007", "CA-K0452", "CA-K0558", "CA-K0200", "CA-K0032", "CA-A0095", "CA-B0058", "CA-B0070", "CA-K0201"]
     assert not t["casualties"]["casualty_id"].isin(gone).any()
-    assert {"TA-C0002", "TA-K0271", "TA-K0304", "TA-K0160", "TA-A0020", "TA-B0017", "TA-B0018", "TA-K0365"} <= set(
+    assert {"TA-C0002", "TA-K0271", "TA-K0304", "TA-K0160", "TA-K0009", "TA-A0020", "TA-B0017", "TA-B0018", "TA-K0365"} <= set(
         t["tallies"]["tally_id"])
     assert pd.isna(incident(t, incident_of(t, "EV-B0063"))["injured_best"])  # the Kupiansk district shelled that day

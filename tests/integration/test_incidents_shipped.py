@@ -264,6 +264,14 @@ def test_kharkiv_oblast_and_raion_day_counts_are_tallies(t):
     # CA-K0558, CA-K0200, CA-K0032), four only as casualty rows (now tallies TA-A0020, TA-B0017, TA-B0018, TA-K0365)
     gone = ["CA-C0007", "CA-K0452", "CA-K0558", "CA-K0200", "CA-K0032", "CA-A0095", "CA-B0058", "CA-B0070", "CA-K0201"]
     assert not t["casualties"]["casualty_id"].isin(gone).any()
-    assert {"TA-C0002", "TA-K0271", "TA-K0304", "TA-K0160", "TA-K0009", "TA-A0020", "TA-B0017", "TA-B0018", "TA-K0365"} <= set(
-        t["tallies"]["tally_id"])
+    held = {"TA-C0002", "TA-K0271", "TA-K0304", "TA-K0160", "TA-K0009", "TA-A0020", "TA-B0017", "TA-B0018", "TA-K0365"}
+    assert held <= set(t["tallies"]["tally_id"])
     assert pd.isna(incident(t, incident_of(t, "EV-B0063"))["injured_best"])  # the Kupiansk district shelled that day
+
+
+def test_zolochiv_27_august_counts_the_woman_and_the_tractor_driver(t):
+    # the woman of 52 killed when a shell hit her house (EV-A0040, CA-A0028) and the man of 71 killed when a shell hit
+    # his tractor in a field at about 19:00 (EV-A0065, CA-A0047): two deaths, which one incident's toll counted as one
+    a, b = incident_of(t, "EV-A0040"), incident_of(t, "EV-A0065")
+    assert a != b
+    assert (incident(t, a)["killed_best"], incident(t, b)["killed_best"]) == (1, 1)

@@ -104,7 +104,8 @@ RELATIVE = {
     "минула ніч": (-1, 0), "цієї ночі": (-1, 0), "сьогоднішньої ночі": (-1, 0),
     "усю ніч": (-1, 0), "всю ночь": (-1, 0), "am vergangenen tag": (-1, -1),
     "напередодні": (-1, -1), "накануне": (-1, -1), "the day before": (-1, -1),
-    "todays": (0, 0), "danes": (0, 0), "danas": (0, 0), "heute": (0, 0), "aujourdhui": (0, 0),
+    "todays": (0, 0), "сьогоднішнього": (0, 0), "сегодняшнего": (0, 0),  # "today's (shelling)"
+    "danes": (0, 0), "danas": (0, 0), "heute": (0, 0), "aujourdhui": (0, 0),
     "in the past three days": (-3, 0), "over the past three days": (-3, 0), "in just a week": (-7, 0),
     "за останній тиждень": (-7, 0), "in den letzten tagen": (-7, 0), "in recent days": (-7, 0),
     "a few days ago": (-6, -2), "кілька днів тому": (-6, -2), "несколько дней назад": (-6, -2),

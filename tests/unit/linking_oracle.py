@@ -19,7 +19,6 @@ from analysis.clean.linking import (
     MAX_CANDIDATES,
     NEARBY_CAP,
     Linked,
-    _candidates,
     _codes,
     _fitting_tclasses,
     _order,
@@ -370,3 +369,11 @@ def _join(k: int, hour: float, tod: int, victim: int, rt: int, series: int, s: i
             i_series[k] = {series: s}
         else:
             got.setdefault(series, s)
+
+
+def _candidates(pairs: np.ndarray, n: int) -> pd.DataFrame:
+    """The review queue's frame from link()'s pairs, each (report * n + the other incident's leader) * 4 + the
+    reason's PAIR_RULES index: its reason stays that index (`why`), named only for the rows kept
+    (incidents.link_incidents)."""
+    why, ab = pairs % 4, pairs // 4
+    return pd.DataFrame({"a": ab // max(n, 1), "b": ab % max(n, 1), "why": why.astype(np.int8)})

@@ -257,19 +257,19 @@ def link(r: pd.DataFrame) -> Linked:
     and oblast and each of its days, so a report looks only at the incidents around its own place and days. The
     outcome does not depend on the order in which the incidents nearby are compared: the best fits are sorted,
     a report with more than MAX_CANDIDATES fits is ambiguous whichever they are, and the review queue is sorted
-    by incidents.candidates. The review queue's pairs are one integer each until the end."""
+    by incidents.candidates."""
     n = len(r)
     if n == 0:
-        return Linked(np.full(0, -1, dtype=np.int64), np.full(0, LEAD, dtype=object),
-                      _candidates(np.empty(0, dtype=np.int64), n))
+        none = np.empty(0, dtype=np.int64)
+        return Linked(none, np.full(0, LEAD, dtype=object), _candidates(none, none, none.astype(np.int8)))
     from analysis.clean import linking_kernel  # imports numba: only when linking runs, not for every command
 
     c = _prepare(r)
-    label, rule, pairs = linking_kernel.link_loop(
+    label, rule, a, b, why = linking_kernel.link_loop(
         _order(r), c.place, c.place_key, c.raion_key, c.oblast_key, c.raion, c.oblast,
         c.level, c.type, c.hour, c.tod, c.part, c.victim, c.series, c.s, c.e, c.exact, c.precise, c.lo, c.hi,
         c.type_fit, c.generic, c.tclass, c.class_fits, max(c.n_series, 1), HOURS_APART, MAX_CANDIDATES, NEARBY_CAP)
-    return Linked(label, np.array(_RULES, dtype=object)[rule], _candidates(pairs, n))
+    return Linked(label, np.array(_RULES, dtype=object)[rule], _candidates(a, b, why))
 
 
 def rows(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
@@ -305,9 +305,7 @@ def records(df: pd.DataFrame, cols: list[str]) -> list[dict]:
 PAIR_RULES = ("different type of attack", "times of day or victims apart", AMBIGUOUS)
 
 
-def _candidates(pairs: np.ndarray, n: int) -> pd.DataFrame:
-    """The review queue's frame from link()'s pairs, each (report * n + the other incident's leader) * 4 + the
-    reason's PAIR_RULES index: its reason stays that index (`why`), named only for the rows kept
-    (incidents.link_incidents)."""
-    why, ab = pairs % 4, pairs // 4
-    return pd.DataFrame({"a": ab // max(n, 1), "b": ab % max(n, 1), "why": why.astype(np.int8)})
+def _candidates(a: np.ndarray, b: np.ndarray, why: np.ndarray) -> pd.DataFrame:
+    """The review queue's frame from link()'s pairs: a, the report's row, b the row of the other incident's leader,
+    why the reason's PAIR_RULES index (int8), named only for the rows kept (incidents.link_incidents)."""
+    return pd.DataFrame({"a": a, "b": b, "why": why})

@@ -23,6 +23,17 @@ from numba import njit
 LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS = range(6)  # linking._RULES' codes
 # the indexes an incident is entered in, the last digit (base 5) of a key
 AT_PLACE, BY_OBLAST, OBLAST_WIDE, BY_RAION, RAION_WIDE = range(5)
+# an incident's columns, one row per incident (a comparison reads one row, a cache line or two, not a cell of a
+# dozen arrays): the leader's, then what members fill in; MARK == i + 1 when found for the i-th report already;
+# int32 cells (half the memory of int64: a million incidents' rows are 64 MB) and the clock time as a float64 in
+# the last two (HOUR: its column in a float64 view of the rows)
+MARK, S, E, EXACT, TYPE, LEVEL, RAION, OBLAST, PART, VICTIM, LEADER, PLACE, TOD = range(13)
+_WIDTH = 16  # int32 columns per incident row: 64 bytes, a cache line
+HOUR = _WIDTH // 2 - 1
+# the loop's counts kept between calls (link_loop, _run), and why it stopped
+IT, N_INC, USED, NODES_USED, S_USED, N_PAIRS, ANY_WIDE = range(7)
+_STATE = 7
+_DONE, _KEYS, _NODES, _SERIES, _PAIRS = range(5)
 _EMPTY = -1
 _START = 1024  # first size of the growing arrays
 
@@ -66,55 +77,11 @@ def _grown(a: np.ndarray) -> np.ndarray:
 
 
 @njit(cache=True)
-def _set_default(keys: np.ndarray, vals: np.ndarray, used: int, key: int, val: int):
-    """dict.setdefault: key -> val unless key is there already. Returns the (maybe grown) table, its keys' count."""
-    if 2 * (used + 1) > keys.shape[0]:
-        keys, vals = _grown_table(keys, vals)
-    j = _find(keys, key)
-    if keys[j] != key:
-        keys[j] = key
-        vals[j] = val
-        used += 1
-    return keys, vals, used
-
-
-@njit(cache=True)
-def _append(keys: np.ndarray, vals: np.ndarray, used: int, node_k: np.ndarray, node_next: np.ndarray, m: int,
-            key: int, k: int):
-    """Incident k joins the chain of key (a new node m at its head). Returns the (maybe grown) table and chain
-    arrays, and their counts."""
-    if 2 * (used + 1) > keys.shape[0]:
-        keys, vals = _grown_table(keys, vals)
-    if m == node_k.shape[0]:
-        node_k, node_next = _grown(node_k), _grown(node_next)
-    j = _find(keys, key)
-    if keys[j] == key:
-        node_next[m] = vals[j]
-    else:
-        keys[j] = key
-        node_next[m] = -1
-        used += 1
-    node_k[m] = k
-    vals[j] = m
-    return keys, vals, used, node_k, node_next, m + 1
-
-
-@njit(cache=True)
-def _collect(keys: np.ndarray, vals: np.ndarray, node_k: np.ndarray, node_next: np.ndarray, key: int,
-             mark: np.ndarray, stamp: int, buf: np.ndarray, n: int) -> int:
-    """Add the incidents of key's chain not yet marked with stamp to buf[n:]; returns the new count."""
-    j = _find(keys, key)
-    if keys[j] != key:
-        return n
-    node = vals[j]
-    while node >= 0:
-        k = node_k[node]
-        if mark[k] != stamp:
-            mark[k] = stamp
-            buf[n] = k
-            n += 1
-        node = node_next[node]
-    return n
+def _grown_rows(a: np.ndarray) -> np.ndarray:
+    """The 2-d array at twice the rows, its rows kept."""
+    b = np.empty((a.shape[0] * 2, a.shape[1]), dtype=a.dtype)
+    b[:a.shape[0]] = a
+    return b
 
 
 @njit(cache=True)
@@ -176,65 +143,115 @@ def _part_of_hour(hour: float) -> int:
     return 0 if hour < 6 else 1 if hour < 12 else 2 if hour < 18 else 3
 
 
-@njit(cache=True)
-def link_loop(order, place, place_key, raion_key, oblast_key, raion, oblast, level, rtype, hour, tod, part, victim,
-              series, s_, e_, exact, precise, lo_, hi_, type_fit, type_generic, tclass, class_fits, n_series,
-              hours_apart, max_candidates, nearby_cap):
+def link_loop(order: np.ndarray, place: np.ndarray, place_key: np.ndarray, raion_key: np.ndarray,
+              oblast_key: np.ndarray, raion: np.ndarray, oblast: np.ndarray, level: np.ndarray, rtype: np.ndarray,
+              hour: np.ndarray, tod: np.ndarray, part: np.ndarray, victim: np.ndarray, series: np.ndarray,
+              s_: np.ndarray, e_: np.ndarray, exact: np.ndarray, precise: np.ndarray, lo_: np.ndarray,
+              hi_: np.ndarray, type_fit: np.ndarray, type_generic: np.ndarray, tclass: np.ndarray,
+              class_fits: np.ndarray, n_series: int, hours_apart: int, max_candidates: int, nearby_cap: int,
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The rules over every report in `order` (see linking.link and linking._Reports for the columns; tclass:
     per type code, the index class of an incident of that type; class_fits[type, class]: incidents of the class
     may fit a report of the type; n_series: how many claimant codes; then linking's HOURS_APART, MAX_CANDIDATES
     and NEARBY_CAP, passed in rather than read as globals, which numba would freeze into its cache). Returns each
-    report's incident (label), its rule code and the review queue's pairs ((report * n + the other incident's
-    leader) * 4 + PAIR_RULES index)."""
+    report's incident (label), its rule code and the review queue's pairs: the report's row, the row of the
+    other incident's leader, the reason (PAIR_RULES index).
+
+    The compiled loop (`_run`) never replaces an array: numba counts the references of an array variable that
+    is rebound in a loop (atomic operations at every turn), which took a third of the loop's time. When one of
+    its growing arrays is full it stops before the report that would overflow it and says which; it is grown
+    here and the loop resumes at that report."""
     n = order.shape[0]
-    n_classes = class_fits.shape[1]
+    small = np.iinfo(np.int32).max
+    if n >= small or any(int(np.abs(a).max(initial=0)) >= small for a in (place, raion, oblast, rtype, s_, e_)):
+        raise ValueError("linking: codes or days past the int32 range of the incident rows")
+    # every report's columns in the order the reports are taken
+    (place, place_key, raion_key, oblast_key, raion, oblast, level, rtype, hour, tod, part, victim, series, s_, e_,
+     exact, precise, lo_, hi_) = (a[order] for a in (place, place_key, raion_key, oblast_key, raion, oblast, level,
+                                                     rtype, hour, tod, part, victim, series, s_, e_, exact, precise,
+                                                     lo_, hi_))
     label = np.full(n, -1, dtype=np.int64)
     rule = np.zeros(n, dtype=np.int64)
-    # the incidents (at most one per report): the leader's columns, and what members fill in
-    i_leader = np.empty(n, dtype=np.int64)
-    i_place = np.empty(n, dtype=np.int64)
-    i_level = np.empty(n, dtype=np.int64)
-    i_raion = np.empty(n, dtype=np.int64)
-    i_oblast = np.empty(n, dtype=np.int64)
-    i_s = np.empty(n, dtype=np.int64)
-    i_e = np.empty(n, dtype=np.int64)
-    i_exact = np.empty(n, dtype=np.bool_)
-    i_type = np.empty(n, dtype=np.int64)
-    i_hour = np.empty(n, dtype=np.float64)
-    i_tod = np.empty(n, dtype=np.int64)
-    i_part = np.empty(n, dtype=np.int64)
-    i_victim = np.empty(n, dtype=np.int64)
-    n_inc = 0
-    # the index: key -> head of a chain of nodes (node_k: the incident, node_next: the next node, -1 the end)
+    inc = np.zeros((n, _WIDTH), dtype=np.int32)  # the incidents (at most one per report), one row each
     keys = np.full(_START, _EMPTY, dtype=np.int64)
     heads = np.empty(_START, dtype=np.int64)
-    used = 0
-    node_k = np.empty(_START, dtype=np.int64)
-    node_next = np.empty(_START, dtype=np.int64)
-    m = 0
-    any_wide = False  # a raion- or oblast-level incident indexed (before that a settlement has no areas to search)
-    # daily summaries: incident * n_series + claimant -> the start of the claimant's window there
+    nodes = np.empty((_START, 2), dtype=np.int64)
     s_keys = np.full(_START, _EMPTY, dtype=np.int64)
     s_vals = np.empty(_START, dtype=np.int64)
-    s_used = 0
-    pairs = np.empty(_START, dtype=np.int64)
-    n_pairs = 0
-    mark = np.zeros(n, dtype=np.int64)  # mark[k] == it + 1: incident k already found for the it-th report
-    buf = np.empty(n, dtype=np.int64)  # the incidents nearby: those at the report's place first
+    pair_a, pair_b, pair_why = (np.empty(_START, dtype=np.int64), np.empty(_START, dtype=np.int64),
+                                np.empty(_START, dtype=np.int8))
+    n_classes = class_fits.shape[1]
+    # the index keys a report looks up (its days, at its place and in two areas by class) or an incident is
+    # entered under (its days, at its place and in three areas)
+    wanted = np.empty(max(int((hi_ - lo_).max()) + 1, 1) * (1 + 2 * n_classes) + int((e_ - s_).max() + 1) * 4,
+                      dtype=np.int64)
+    state = np.zeros(_STATE, dtype=np.int64)
+    while True:
+        full = _run(place, place_key, raion_key, oblast_key, raion, oblast, level, rtype, hour, tod, part,
+                    victim, series, s_, e_, exact, precise, lo_, hi_, type_fit, type_generic, tclass, class_fits,
+                    n_series, hours_apart, max_candidates, nearby_cap, label, rule, inc, inc.view(np.float64),
+                    keys, heads, nodes, s_keys, s_vals, pair_a, pair_b, pair_why, wanted, state)
+        if full == _DONE:
+            k = state[N_PAIRS]
+            back_label, back_rule = np.empty_like(label), np.empty_like(rule)
+            back_label[order], back_rule[order] = label, rule
+            return back_label, back_rule, order[pair_a[:k]], order[pair_b[:k]], pair_why[:k].copy()
+        if full == _KEYS:
+            keys, heads = _grown_table(keys, heads)
+        elif full == _NODES:
+            nodes = _grown_rows(nodes)
+        elif full == _SERIES:
+            s_keys, s_vals = _grown_table(s_keys, s_vals)
+        else:
+            pair_a, pair_b, pair_why = _grown(pair_a), _grown(pair_b), _grown(pair_why)
+
+
+@njit(cache=True)
+def _run(place, place_key, raion_key, oblast_key, raion, oblast, level, rtype, hour, tod, part, victim,
+         series, s_, e_, exact, precise, lo_, hi_, type_fit, type_generic, tclass, class_fits, n_series,
+         hours_apart, max_candidates, nearby_cap, label, rule, inc, inc_f, keys, heads, nodes, s_keys, s_vals, pair_a,
+         pair_b, pair_why, wanted, state):
+    """link_loop's loop, from report state[IT] on: _DONE at the end, else which array is full (the report it
+    stopped before has not been touched). state holds the counts between calls. Reports are numbered in the
+    order they are taken (their columns come in that order: read one after the other, not all over memory), and
+    so are the labels, rules and pairs it writes."""
+    n = place.shape[0]
+    n_classes = class_fits.shape[1]
+    # incidents made; the index (keys -> heads: the head of a chain of nodes; nodes[m]: incident, next node or -1)
+    # and its keys and nodes used; daily summaries (s_keys: incident * n_series + claimant -> s_vals: the start of
+    # the claimant's window there) and their keys used; pairs queued; a raion- or oblast-level incident indexed
+    # yet (before that a settlement has no areas to search)
+    n_inc, used, m, s_used, n_pairs = state[N_INC], state[USED], state[NODES_USED], state[S_USED], state[N_PAIRS]
+    any_wide = state[ANY_WIDE] != 0
+    found = np.empty(nearby_cap + 1, dtype=np.int64)  # the incidents nearby: those at the report's place first
     top = np.empty(max_candidates, dtype=np.int64)
-    for it in range(n):
-        i = order[it]
+    mask, s_mask = keys.shape[0] - 1, s_keys.shape[0] - 1
+    full = _DONE
+    for i in range(state[IT], n):
+        # room for what this report may add: else stop before it, to be resumed once the array has grown
+        days = e_[i] - s_[i] + 1
+        if 2 * (used + 4 * days) > keys.shape[0]:
+            full = _KEYS
+        elif m + 4 * days > nodes.shape[0]:
+            full = _NODES
+        elif 2 * (s_used + 1) > s_keys.shape[0]:
+            full = _SERIES
+        elif n_pairs + nearby_cap + 1 + max_candidates > pair_a.shape[0]:
+            full = _PAIRS
+        if full != _DONE:
+            state[IT] = i
+            break
         rt, h, pt, vic, ser = rtype[i], hour[i], part[i], victim[i], series[i]
         s, e, exact_day, lv, rai, obl = s_[i], e_[i], exact[i], level[i], raion[i], oblast[i]
         n_slots, slot0, slot1 = _slots(pt, exact_day, s, e) if pt >= 0 else (0, 0, 0)
         no_time = h != h and pt < 0
         # nearby: at the report's place on its days (any type), then in the areas around it (types that may fit)
-        stamp = it + 1
         lo, hi, pk, ok, rk = lo_[i], hi_[i], place_key[i], oblast_key[i], raion_key[i]
-        n_here = 0
+        n_wanted = 0
         for d in range(lo, hi + 1):
-            n_here = _collect(keys, heads, node_k, node_next, (pk + d) * 5 + AT_PLACE, mark, stamp, buf, n_here)
-        n_near = n_here
+            wanted[n_wanted] = (pk + d) * 5 + AT_PLACE
+            n_wanted += 1
+        at_place = n_wanted
         if not (ok < 0 or lv == 4 or (lv == 1 and not any_wide)):
             for a in range(2):
                 if lv == 3:
@@ -250,47 +267,70 @@ def link_loop(order, place, place_key, raion_key, oblast_key, raion, oblast, lev
                 for d in range(lo, hi + 1):
                     for t in range(n_classes):
                         if class_fits[rt, t]:
-                            n_near = _collect(keys, heads, node_k, node_next, ((ak + d) * n_classes + t) * 5 + which,
-                                              mark, stamp, buf, n_near)
+                            wanted[n_wanted] = ((ak + d) * n_classes + t) * 5 + which
+                            n_wanted += 1
+        # each incident once (inc[k, MARK] == stamp: found already); past NEARBY_CAP the count is all that matters
+        stamp = i + 1
+        n_near, n_here = 0, -1
+        for q in range(n_wanted):
+            if q == at_place:
+                n_here = n_near
+            if n_near > nearby_cap:
+                break
+            key = wanted[q]
+            j = _hash(key) & mask
+            while keys[j] != key and keys[j] != _EMPTY:
+                j = (j + 1) & mask
+            if keys[j] != key:
+                continue
+            node = heads[j]
+            while node >= 0 and n_near <= nearby_cap:
+                k = nodes[node, 0]
+                if inc[k, MARK] != stamp:
+                    inc[k, MARK] = stamp
+                    found[n_near] = k
+                    n_near += 1
+                node = nodes[node, 1]
+        if n_here < 0:
+            n_here = n_near
         if n_near > nearby_cap:  # an area report among very many incidents: not compared
             n_here, n_near = 0, 0
             rule[i] = AMBIGUOUS
         n_fit, best, n_top = 0, 99, 0
         for q in range(n_near):
-            k = buf[q]
+            k = found[q]
             same_place = q < n_here
             if not same_place and n_fit > max_candidates:
                 break  # too many fits already, and none of the rest is at the report's place
-            exact2 = i_exact[k]
+            exact2 = inc[k, EXACT] != 0
             if exact_day and exact2:
-                if s != i_s[k]:
-                    h2 = i_hour[k]  # the same attack either side of midnight
-                    if not (h == h and h2 == h2 and abs((s * 24 + h) - (i_s[k] * 24 + h2)) <= hours_apart):
+                if s != inc[k, S]:
+                    h2 = inc_f[k, HOUR]  # the same attack either side of midnight
+                    if not (h == h and h2 == h2 and abs((s * 24 + h) - (inc[k, S] * 24 + h2)) <= hours_apart):
                         continue
-            elif not (s <= i_e[k] and e >= i_s[k]):
+            elif not (s <= inc[k, E] and e >= inc[k, S]):
                 continue
-            if ser >= 0:
-                j = _find(s_keys, k * n_series + ser)
-                if s_keys[j] != _EMPTY and s_vals[j] != s:
+            if ser >= 0:  # daily summaries: the claimant's window here, if any, must start on the same day
+                key = k * n_series + ser
+                j = _hash(key) & s_mask
+                while s_keys[j] != key and s_keys[j] != _EMPTY:
+                    j = (j + 1) & s_mask
+                if s_keys[j] == key and s_vals[j] != s:
                     continue
-            if not (same_place or _places_fit(lv, rai, obl, i_level[k], i_raion[k], i_oblast[k])):
+            if not (same_place or _places_fit(lv, rai, obl, inc[k, LEVEL], inc[k, RAION], inc[k, OBLAST])):
                 continue
-            it2 = i_type[k]
+            it2 = inc[k, TYPE]
             if not type_fit[rt, it2]:
                 if same_place:
-                    if n_pairs == pairs.shape[0]:
-                        pairs = _grown(pairs)
-                    pairs[n_pairs] = (i * n + i_leader[k]) * 4  # different type
+                    pair_a[n_pairs], pair_b[n_pairs], pair_why[n_pairs] = i, inc[k, LEADER], 0  # different type
                     n_pairs += 1
                 continue
-            evidence = 3 if no_time else _time_fit(h, pt, n_slots, slot0, slot1, exact_day, s, i_hour[k], i_part[k],
-                                                   exact2, i_s[k], i_e[k], hours_apart)
-            v2 = i_victim[k]
+            evidence = 3 if no_time else _time_fit(h, pt, n_slots, slot0, slot1, exact_day, s, inc_f[k, HOUR],
+                                                   inc[k, PART], exact2, inc[k, S], inc[k, E], hours_apart)
+            v2 = inc[k, VICTIM]
             if evidence < 0 or (vic >= 0 and v2 >= 0 and vic != v2):
                 if same_place:
-                    if n_pairs == pairs.shape[0]:
-                        pairs = _grown(pairs)
-                    pairs[n_pairs] = (i * n + i_leader[k]) * 4 + 1  # times or victims
+                    pair_a[n_pairs], pair_b[n_pairs], pair_why[n_pairs] = i, inc[k, LEADER], 1  # times or victims
                     n_pairs += 1
                 continue
             n_fit += 1
@@ -303,61 +343,87 @@ def link_loop(order, place, place_key, raion_key, oblast_key, raion, oblast, lev
                 elif rank == best:
                     top[n_top] = k
                     n_top += 1
+        k = -1
         if n_fit > max_candidates:
             rule[i] = AMBIGUOUS
         elif n_fit:
             if n_top == 1:
                 k = top[0]
                 label[i] = k
-                rule[i] = (VAGUE if not precise[i] else SAME if place[i] == i_place[k] and best % 2 == 0
-                           else AREA if place[i] != i_place[k] else UNSPECIFIC)
+                rule[i] = (VAGUE if not precise[i] else SAME if place[i] == inc[k, PLACE] and best % 2 == 0
+                           else AREA if place[i] != inc[k, PLACE] else UNSPECIFIC)
                 # the report joins incident k: what the incident did not know yet, it takes from the report
-                if i_hour[k] != i_hour[k] and h == h:
-                    i_hour[k] = h  # the incident's clock time: its first report that gives one
-                if i_tod[k] < 0 and tod[i] >= 0:
-                    i_tod[k] = tod[i]
-                i_part[k] = _part_of_hour(i_hour[k]) if i_hour[k] == i_hour[k] else i_tod[k]
-                if i_victim[k] == -1 and vic >= 0:
-                    i_victim[k] = vic
-                if type_generic[i_type[k]] and not type_generic[rt]:  # an unspecific leader takes a specific type
-                    i_type[k] = rt
-                if ser >= 0:
-                    s_keys, s_vals, s_used = _set_default(s_keys, s_vals, s_used, k * n_series + ser, s)
-                continue
-            ties = np.sort(top[:n_top])
-            for q in range(n_top):
-                if n_pairs == pairs.shape[0]:
-                    pairs = _grown(pairs)
-                pairs[n_pairs] = (i * n + i_leader[ties[q]]) * 4 + 2  # ambiguous
-                n_pairs += 1
-            rule[i] = AMBIGUOUS
-        # the report leads a new incident
-        k = n_inc
-        n_inc += 1
-        label[i] = k
-        i_leader[k], i_place[k], i_level[k], i_raion[k], i_oblast[k] = i, place[i], lv, rai, obl
-        i_s[k], i_e[k], i_exact[k], i_type[k], i_hour[k] = s, e, exact_day, rt, h
-        i_tod[k], i_part[k], i_victim[k] = tod[i], pt, vic
-        if ser >= 0:
-            s_keys, s_vals, s_used = _set_default(s_keys, s_vals, s_used, k * n_series + ser, s)
-        if precise[i] and rule[i] != AMBIGUOUS:  # only a clear, precisely dated leader is joined: index it
-            t = tclass[rt]
-            for d in range(s, e + 1):
-                keys, heads, used, node_k, node_next, m = _append(keys, heads, used, node_k, node_next, m,
-                                                                  (pk + d) * 5 + AT_PLACE, k)
-                if ok < 0 or lv == 4:
-                    continue
-                keys, heads, used, node_k, node_next, m = _append(keys, heads, used, node_k, node_next, m,
-                                                                  ((ok + d) * n_classes + t) * 5 + BY_OBLAST, k)
-                if lv == 3:
-                    any_wide = True
-                    keys, heads, used, node_k, node_next, m = _append(
-                        keys, heads, used, node_k, node_next, m, ((ok + d) * n_classes + t) * 5 + OBLAST_WIDE, k)
-                elif rk >= 0:
-                    keys, heads, used, node_k, node_next, m = _append(
-                        keys, heads, used, node_k, node_next, m, ((rk + d) * n_classes + t) * 5 + BY_RAION, k)
-                    if lv == 2:
+                if inc_f[k, HOUR] != inc_f[k, HOUR] and h == h:
+                    inc_f[k, HOUR] = h  # the incident's clock time: its first report that gives one
+                if inc[k, TOD] < 0 and tod[i] >= 0:
+                    inc[k, TOD] = tod[i]
+                inc[k, PART] = _part_of_hour(inc_f[k, HOUR]) if inc_f[k, HOUR] == inc_f[k, HOUR] else inc[k, TOD]
+                if inc[k, VICTIM] == -1 and vic >= 0:
+                    inc[k, VICTIM] = vic
+                if type_generic[inc[k, TYPE]] and not type_generic[rt]:  # an unspecific leader takes a specific type
+                    inc[k, TYPE] = rt
+            else:
+                for q in range(1, n_top):  # the ties in order (insertion sort: a dozen at most)
+                    x, r = top[q], q
+                    while r > 0 and top[r - 1] > x:
+                        top[r] = top[r - 1]
+                        r -= 1
+                    top[r] = x
+                for q in range(n_top):
+                    pair_a[n_pairs], pair_b[n_pairs], pair_why[n_pairs] = i, inc[top[q], LEADER], 2  # ambiguous
+                    n_pairs += 1
+                rule[i] = AMBIGUOUS
+        if k < 0:  # the report leads a new incident
+            k = n_inc
+            n_inc += 1
+            label[i] = k
+            inc[k, S], inc[k, E], inc[k, EXACT], inc[k, TYPE], inc_f[k, HOUR] = s, e, exact_day, rt, h
+            inc[k, LEVEL], inc[k, RAION], inc[k, OBLAST], inc[k, PART], inc[k, VICTIM] = lv, rai, obl, pt, vic
+            inc[k, LEADER], inc[k, PLACE], inc[k, TOD] = i, place[i], tod[i]
+            if precise[i] and rule[i] != AMBIGUOUS:  # only a clear, precisely dated leader is joined: index it
+                t = tclass[rt]
+                n_wanted = 0
+                for d in range(s, e + 1):
+                    wanted[n_wanted] = (pk + d) * 5 + AT_PLACE
+                    n_wanted += 1
+                    if ok < 0 or lv == 4:
+                        continue
+                    wanted[n_wanted] = ((ok + d) * n_classes + t) * 5 + BY_OBLAST
+                    n_wanted += 1
+                    if lv == 3:
                         any_wide = True
-                        keys, heads, used, node_k, node_next, m = _append(
-                            keys, heads, used, node_k, node_next, m, ((rk + d) * n_classes + t) * 5 + RAION_WIDE, k)
-    return label, rule, pairs[:n_pairs].copy()
+                        wanted[n_wanted] = ((ok + d) * n_classes + t) * 5 + OBLAST_WIDE
+                        n_wanted += 1
+                    elif rk >= 0:
+                        wanted[n_wanted] = ((rk + d) * n_classes + t) * 5 + BY_RAION
+                        n_wanted += 1
+                        if lv == 2:
+                            any_wide = True
+                            wanted[n_wanted] = ((rk + d) * n_classes + t) * 5 + RAION_WIDE
+                            n_wanted += 1
+                for q in range(n_wanted):  # k heads the chain of each key
+                    key = wanted[q]
+                    j = _hash(key) & mask
+                    while keys[j] != key and keys[j] != _EMPTY:
+                        j = (j + 1) & mask
+                    if keys[j] == key:
+                        nodes[m, 1] = heads[j]
+                    else:
+                        keys[j] = key
+                        nodes[m, 1] = -1
+                        used += 1
+                    nodes[m, 0] = k
+                    heads[j] = m
+                    m += 1
+        if ser >= 0:  # the claimant's window here starts on the report's day unless an earlier member's did
+            key = k * n_series + ser
+            j = _hash(key) & s_mask
+            while s_keys[j] != key and s_keys[j] != _EMPTY:
+                j = (j + 1) & s_mask
+            if s_keys[j] != key:
+                s_keys[j] = key
+                s_vals[j] = s
+                s_used += 1
+    state[N_INC], state[USED], state[NODES_USED], state[S_USED], state[N_PAIRS] = n_inc, used, m, s_used, n_pairs
+    state[ANY_WIDE] = any_wide
+    return full

@@ -10,6 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.clean.linking import (
     _RULES,
@@ -21,7 +23,6 @@ from analysis.clean.linking import (
     Linked,
     _codes,
     _fitting_tclasses,
-    _order,
     _per_value,
     _tclass,
     _types_fit,
@@ -157,6 +158,16 @@ def _prepare(r: pd.DataFrame) -> _Reports:
         type_fit=[[_types_fit(*a, *b) for b in names] for a in names],
         generic=[g for _, g in names], tclass=[_tclass(*t) for t in names],
         fitting=[_fitting_tclasses(*t) for t in names])
+
+
+def _order(r: pd.DataFrame) -> np.ndarray:
+    """The order reports are taken in (linking._order before its keys were packed): a sort on nine keys."""
+    hour = r["hour"].to_numpy(dtype="float64")
+    rid = pa.array(r["rid"].to_numpy(dtype=object), type=pa.large_string())
+    rid_rank = np.asarray(pc.rank(rid, sort_keys="ascending", tiebreaker="dense"))
+    return np.lexsort((rid_rank, np.nan_to_num(hour, nan=0.0), np.isnan(hour), r["e"].to_numpy(),
+                       r["s"].to_numpy(), r["prec"].to_numpy(), r["generic"].to_numpy(), r["level"].to_numpy(),
+                       ~r["precise"].to_numpy())).astype(np.int64)
 
 
 def link(r: pd.DataFrame) -> Linked:

@@ -85,6 +85,13 @@ def test_compiled_loop_agrees_with_the_oracle_in_crowds(seed, n, n_days, village
     assert_same(frame(seed, n, len(PLACES), n_days, villages))
 
 
+@settings(max_examples=100, deadline=None)
+@given(seed=st.integers(0, 2**32 - 1), n=st.integers(1, 200), n_days=st.integers(1, 6))
+def test_the_packed_order_is_the_order_of_the_nine_keys(seed, n, n_days):
+    r = frame(seed, n, len(PLACES), n_days)
+    np.testing.assert_array_equal(linking._order(r), linking_oracle._order(r))
+
+
 def test_the_frames_reach_every_rule_and_pair_reason():
     rules, why = set(), set()
     for seed in range(40):

@@ -240,13 +240,37 @@ def _order(r: pd.DataFrame) -> np.ndarray:
     """The order reports are taken in. Tiers: precise dates before vague, then settlement before raion,
     oblast, country; within a tier the narrowest dates lead, specific types before unspecific, then by date,
     clock time and id (ids compared by their rank among the ids: the same order as the text, without sorting
-    a million Python strings)."""
+    a million Python strings). The nine keys are packed into two integers where they fit (`_packed`): a sort
+    of two keys instead of nine, the same order."""
     hour = r["hour"].to_numpy(dtype="float64")
-    rid = pa.array(r["rid"].to_numpy(dtype=object), type=pa.large_string())
-    rid_rank = np.asarray(pc.rank(rid, sort_keys="ascending", tiebreaker="dense"))
-    return np.lexsort((rid_rank, np.nan_to_num(hour, nan=0.0), np.isnan(hour), r["e"].to_numpy(),
-                       r["s"].to_numpy(), r["prec"].to_numpy(), r["generic"].to_numpy(), r["level"].to_numpy(),
-                       ~r["precise"].to_numpy())).astype(np.int64)
+    rid_rank = np.asarray(pc.rank(pa.array(r["rid"], type=pa.large_string()), sort_keys="ascending",
+                                  tiebreaker="dense"))
+    keys = (rid_rank, np.nan_to_num(hour, nan=0.0), np.isnan(hour), r["e"].to_numpy(), r["s"].to_numpy(),
+            r["prec"].to_numpy(), r["generic"].to_numpy(), r["level"].to_numpy(), ~r["precise"].to_numpy())
+    low, high = _packed(keys[:3]), _packed(keys[3:])
+    if low is not None and high is not None:
+        return np.lexsort((low, high)).astype(np.int64)
+    return np.lexsort(keys).astype(np.int64)
+
+
+def _packed(keys: tuple[np.ndarray, ...]) -> np.ndarray | None:
+    """Keys for np.lexsort (the last the most significant) as one int64 in the same order: each key a digit of a
+    mixed-radix number (an integer key less its least value, a float key its rank among its values). None when
+    the number could pass 2**62."""
+    out, size = np.zeros(len(keys[0]), dtype=np.int64), 1
+    for key in reversed(keys):
+        if key.dtype.kind == "f":
+            uniq, digit = np.unique(key, return_inverse=True)
+            radix = len(uniq)
+        else:
+            key = key.astype(np.int64)
+            least = int(key.min())
+            digit, radix = key - least, int(key.max()) - least + 1
+        size *= radix
+        if size >= 2**62:
+            return None
+        out = out * radix + digit.reshape(-1)
+    return out
 
 
 def link(r: pd.DataFrame) -> Linked:

@@ -31,9 +31,10 @@ MARK, S, E, EXACT, TYPE, LEVEL, RAION, OBLAST, PART, VICTIM, LEADER, PLACE, TOD 
 _WIDTH = 16  # int32 columns per incident row: 64 bytes, a cache line
 HOUR = _WIDTH // 2 - 1
 # the loop's counts kept between calls (link_loop, _run), and why it stopped
-IT, N_INC, USED, NODES_USED, S_USED, N_PAIRS, ANY_WIDE = range(7)
-_STATE = 7
-_DONE, _KEYS, _NODES, _SERIES, _PAIRS = range(5)
+IT, N_INC, USED, POOL_USED, S_USED, N_PAIRS, ANY_WIDE, LONGEST = range(8)
+_STATE = 8
+_DONE, _KEYS, _POOL, _SERIES, _PAIRS = range(5)
+KEY, START, LENGTH, ROOM = range(4)  # an index slot: its key, where its incidents start in the pool, how many, room
 _EMPTY = -1
 _START = 1024  # first size of the growing arrays
 
@@ -69,17 +70,24 @@ def _grown_table(keys: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.nda
 
 
 @njit(cache=True)
-def _grown(a: np.ndarray) -> np.ndarray:
-    """The array at twice the length, its cells kept."""
-    b = np.empty(a.shape[0] * 2, dtype=a.dtype)
-    b[:a.shape[0]] = a
-    return b
+def _grown_index(table: np.ndarray) -> np.ndarray:
+    """The index (rows of KEY, START, LENGTH, ROOM) at twice the size, every key placed again."""
+    new = np.full((table.shape[0] * 2, table.shape[1]), _EMPTY, dtype=np.int64)
+    mask = new.shape[0] - 1
+    for j in range(table.shape[0]):
+        key = table[j, KEY]
+        if key != _EMPTY:
+            t = _hash(key) & mask
+            while new[t, KEY] != _EMPTY:
+                t = (t + 1) & mask
+            new[t] = table[j]
+    return new
 
 
 @njit(cache=True)
-def _grown_rows(a: np.ndarray) -> np.ndarray:
-    """The 2-d array at twice the rows, its rows kept."""
-    b = np.empty((a.shape[0] * 2, a.shape[1]), dtype=a.dtype)
+def _grown(a: np.ndarray) -> np.ndarray:
+    """The array at twice the length, its cells kept."""
+    b = np.empty(a.shape[0] * 2, dtype=a.dtype)
     b[:a.shape[0]] = a
     return b
 
@@ -173,9 +181,11 @@ def link_loop(order: np.ndarray, place: np.ndarray, place_key: np.ndarray, raion
     label = np.full(n, -1, dtype=np.int64)
     rule = np.zeros(n, dtype=np.int64)
     inc = np.zeros((n, _WIDTH), dtype=np.int32)  # the incidents (at most one per report), one row each
-    keys = np.full(_START, _EMPTY, dtype=np.int64)
-    heads = np.empty(_START, dtype=np.int64)
-    nodes = np.empty((_START, 2), dtype=np.int64)
+    # the index: per key (the leader's place, or an area by class, on a day) the incidents entered under it, a
+    # block of the pool each (moved to a block twice the size when full: a key's incidents are read one after
+    # the other, not by following links all over memory)
+    index = np.full((_START, 4), _EMPTY, dtype=np.int64)
+    pool = np.empty(_START * 4, dtype=np.int32)
     s_keys = np.full(_START, _EMPTY, dtype=np.int64)
     s_vals = np.empty(_START, dtype=np.int64)
     pair_a, pair_b, pair_why = (np.empty(_START, dtype=np.int64), np.empty(_START, dtype=np.int64),
@@ -190,16 +200,16 @@ def link_loop(order: np.ndarray, place: np.ndarray, place_key: np.ndarray, raion
         full = _run(place, place_key, raion_key, oblast_key, raion, oblast, level, rtype, hour, tod, part,
                     victim, series, s_, e_, exact, precise, lo_, hi_, type_fit, type_generic, tclass, class_fits,
                     n_series, hours_apart, max_candidates, nearby_cap, label, rule, inc, inc.view(np.float64),
-                    keys, heads, nodes, s_keys, s_vals, pair_a, pair_b, pair_why, wanted, state)
+                    index, pool, s_keys, s_vals, pair_a, pair_b, pair_why, wanted, state)
         if full == _DONE:
             k = state[N_PAIRS]
             back_label, back_rule = np.empty_like(label), np.empty_like(rule)
             back_label[order], back_rule[order] = label, rule
             return back_label, back_rule, order[pair_a[:k]], order[pair_b[:k]], pair_why[:k].copy()
         if full == _KEYS:
-            keys, heads = _grown_table(keys, heads)
-        elif full == _NODES:
-            nodes = _grown_rows(nodes)
+            index = _grown_index(index)
+        elif full == _POOL:
+            pool = _grown(pool)
         elif full == _SERIES:
             s_keys, s_vals = _grown_table(s_keys, s_vals)
         else:
@@ -209,31 +219,32 @@ def link_loop(order: np.ndarray, place: np.ndarray, place_key: np.ndarray, raion
 @njit(cache=True)
 def _run(place, place_key, raion_key, oblast_key, raion, oblast, level, rtype, hour, tod, part, victim,
          series, s_, e_, exact, precise, lo_, hi_, type_fit, type_generic, tclass, class_fits, n_series,
-         hours_apart, max_candidates, nearby_cap, label, rule, inc, inc_f, keys, heads, nodes, s_keys, s_vals, pair_a,
-         pair_b, pair_why, wanted, state):
+         hours_apart, max_candidates, nearby_cap, label, rule, inc, inc_f, index, pool, s_keys, s_vals, pair_a, pair_b,
+         pair_why, wanted, state):
     """link_loop's loop, from report state[IT] on: _DONE at the end, else which array is full (the report it
     stopped before has not been touched). state holds the counts between calls. Reports are numbered in the
     order they are taken (their columns come in that order: read one after the other, not all over memory), and
     so are the labels, rules and pairs it writes."""
     n = place.shape[0]
     n_classes = class_fits.shape[1]
-    # incidents made; the index (keys -> heads: the head of a chain of nodes; nodes[m]: incident, next node or -1)
-    # and its keys and nodes used; daily summaries (s_keys: incident * n_series + claimant -> s_vals: the start of
-    # the claimant's window there) and their keys used; pairs queued; a raion- or oblast-level incident indexed
-    # yet (before that a settlement has no areas to search)
-    n_inc, used, m, s_used, n_pairs = state[N_INC], state[USED], state[NODES_USED], state[S_USED], state[N_PAIRS]
+    # incidents made; the index's keys and pool used, its longest list; daily summaries (s_keys: incident *
+    # n_series + claimant -> s_vals: the start of the claimant's window there) and their keys used; pairs queued;
+    # a raion- or oblast-level incident indexed yet (before that a settlement has no areas to search)
+    n_inc, used, pool_used, s_used, n_pairs = (state[N_INC], state[USED], state[POOL_USED], state[S_USED],
+                                               state[N_PAIRS])
+    longest = state[LONGEST]
     any_wide = state[ANY_WIDE] != 0
     found = np.empty(nearby_cap + 1, dtype=np.int64)  # the incidents nearby: those at the report's place first
     top = np.empty(max_candidates, dtype=np.int64)
-    mask, s_mask = keys.shape[0] - 1, s_keys.shape[0] - 1
+    mask, s_mask = index.shape[0] - 1, s_keys.shape[0] - 1
     full = _DONE
     for i in range(state[IT], n):
         # room for what this report may add: else stop before it, to be resumed once the array has grown
-        days = e_[i] - s_[i] + 1
-        if 2 * (used + 4 * days) > keys.shape[0]:
+        days = e_[i] - s_[i] + 1 if precise[i] else 0  # (only a precisely dated report is entered in the index)
+        if 2 * (used + 4 * days) > index.shape[0]:
             full = _KEYS
-        elif m + 4 * days > nodes.shape[0]:
-            full = _NODES
+        elif pool_used + 4 * days * (2 * longest + 4) > pool.shape[0]:  # a list moved to a block twice its size
+            full = _POOL
         elif 2 * (s_used + 1) > s_keys.shape[0]:
             full = _SERIES
         elif n_pairs + nearby_cap + 1 + max_candidates > pair_a.shape[0]:
@@ -279,18 +290,18 @@ def _run(place, place_key, raion_key, oblast_key, raion, oblast, level, rtype, h
                 break
             key = wanted[q]
             j = _hash(key) & mask
-            while keys[j] != key and keys[j] != _EMPTY:
+            while index[j, KEY] != key and index[j, KEY] != _EMPTY:
                 j = (j + 1) & mask
-            if keys[j] != key:
+            if index[j, KEY] != key:
                 continue
-            node = heads[j]
-            while node >= 0 and n_near <= nearby_cap:
-                k = nodes[node, 0]
+            for p in range(index[j, START], index[j, START] + index[j, LENGTH]):
+                if n_near > nearby_cap:
+                    break
+                k = pool[p]
                 if inc[k, MARK] != stamp:
                     inc[k, MARK] = stamp
                     found[n_near] = k
                     n_near += 1
-                node = nodes[node, 1]
         if n_here < 0:
             n_here = n_near
         if n_near > nearby_cap:  # an area report among very many incidents: not compared
@@ -401,20 +412,24 @@ def _run(place, place_key, raion_key, oblast_key, raion, oblast, level, rtype, h
                             any_wide = True
                             wanted[n_wanted] = ((rk + d) * n_classes + t) * 5 + RAION_WIDE
                             n_wanted += 1
-                for q in range(n_wanted):  # k heads the chain of each key
+                for q in range(n_wanted):  # k joins the list of each key
                     key = wanted[q]
                     j = _hash(key) & mask
-                    while keys[j] != key and keys[j] != _EMPTY:
+                    while index[j, KEY] != key and index[j, KEY] != _EMPTY:
                         j = (j + 1) & mask
-                    if keys[j] == key:
-                        nodes[m, 1] = heads[j]
-                    else:
-                        keys[j] = key
-                        nodes[m, 1] = -1
+                    if index[j, KEY] != key:  # a new key: a block of 4
+                        index[j, KEY], index[j, START], index[j, LENGTH], index[j, ROOM] = key, pool_used, 0, 4
+                        pool_used += 4
                         used += 1
-                    nodes[m, 0] = k
-                    heads[j] = m
-                    m += 1
+                    length = index[j, LENGTH]
+                    if length == index[j, ROOM]:  # full: moved to a block twice the size
+                        start = index[j, START]
+                        pool[pool_used:pool_used + length] = pool[start:start + length]
+                        index[j, START], index[j, ROOM] = pool_used, 2 * length
+                        pool_used += 2 * length
+                    pool[index[j, START] + length] = k
+                    index[j, LENGTH] = length + 1
+                    longest = max(longest, length + 1)
         if ser >= 0:  # the claimant's window here starts on the report's day unless an earlier member's did
             key = k * n_series + ser
             j = _hash(key) & s_mask
@@ -424,6 +439,8 @@ def _run(place, place_key, raion_key, oblast_key, raion, oblast, level, rtype, h
                 s_keys[j] = key
                 s_vals[j] = s
                 s_used += 1
-    state[N_INC], state[USED], state[NODES_USED], state[S_USED], state[N_PAIRS] = n_inc, used, m, s_used, n_pairs
+    state[N_INC], state[USED], state[POOL_USED], state[S_USED], state[N_PAIRS] = (n_inc, used, pool_used, s_used,
+                                                                                 n_pairs)
+    state[LONGEST] = longest
     state[ANY_WIDE] = any_wide
     return full

@@ -113,3 +113,16 @@ def test_compiled_loop_agrees_with_the_oracle_on_the_shipped_data(processed: Pat
     events = pd.read_parquet(processed / "events.parquet")
     cas = pd.read_parquet(processed / "casualties.parquet")
     assert_same(linking.reports(events, cas))
+
+
+def test_the_kernel_is_compiled_without_a_cache_where_none_is_writable(monkeypatch):
+    # numba raises RuntimeError when asked to cache a function with nowhere to write (read-only package and home)
+    from analysis.clean import linking_kernel
+
+    def njit(*args, cache=False):
+        if cache:
+            raise RuntimeError("cannot cache function: no locator available")
+        return lambda f: ("compiled", f)
+
+    monkeypatch.setattr(linking_kernel, "njit", njit)
+    assert linking_kernel._compiled(len) == ("compiled", len)

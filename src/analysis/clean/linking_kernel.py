@@ -23,6 +23,17 @@ from numba import njit
 LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS = range(6)  # linking._RULES' codes
 # the indexes an incident is entered in, the last digit (base 5) of a key
 AT_PLACE, BY_OBLAST, OBLAST_WIDE, BY_RAION, RAION_WIDE = range(5)
+def _compiled(func):
+    """func compiled by numba, its machine code cached on disk: in the package's __pycache__, or where that is
+    not writable numba's user cache (~/.cache/numba, or NUMBA_CACHE_DIR). Where neither is, numba refuses to
+    cache (RuntimeError when the module is imported): then compiled anew in every process, a few seconds,
+    rather than failing the clean."""
+    try:
+        return njit(cache=True)(func)
+    except RuntimeError:
+        return njit(func)
+
+
 # an incident's columns, one row per incident (a comparison reads one row, a cache line or two, not a cell of a
 # dozen arrays): the leader's, then what members fill in; MARK == i + 1 when found for the i-th report already;
 # int32 cells (half the memory of int64: a million incidents' rows are 64 MB) and the clock time as a float64 in
@@ -39,14 +50,14 @@ _EMPTY = -1
 _START = 1024  # first size of the growing arrays
 
 
-@njit(cache=True)
+@_compiled
 def _hash(key: int) -> int:
     """A key's scrambled bits (Fibonacci hashing), so that keys a day apart spread over the table."""
     h = key * np.int64(-7046029254386353131)  # wraps around, as intended
     return h ^ (h >> 29)
 
 
-@njit(cache=True)
+@_compiled
 def _find(keys: np.ndarray, key: int) -> int:
     """The slot holding key, or the empty slot where it would go (the table is never more than half full)."""
     mask = keys.shape[0] - 1
@@ -56,7 +67,7 @@ def _find(keys: np.ndarray, key: int) -> int:
     return j
 
 
-@njit(cache=True)
+@_compiled
 def _grown_table(keys: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """The table at twice the size, every key placed again."""
     new_keys = np.full(keys.shape[0] * 2, _EMPTY, dtype=np.int64)
@@ -69,7 +80,7 @@ def _grown_table(keys: np.ndarray, vals: np.ndarray) -> tuple[np.ndarray, np.nda
     return new_keys, new_vals
 
 
-@njit(cache=True)
+@_compiled
 def _grown_index(table: np.ndarray) -> np.ndarray:
     """The index (rows of KEY, START, LENGTH, ROOM) at twice the size, every key placed again."""
     new = np.full((table.shape[0] * 2, table.shape[1]), _EMPTY, dtype=np.int64)
@@ -84,7 +95,7 @@ def _grown_index(table: np.ndarray) -> np.ndarray:
     return new
 
 
-@njit(cache=True)
+@_compiled
 def _grown(a: np.ndarray) -> np.ndarray:
     """The array at twice the length, its cells kept."""
     b = np.empty(a.shape[0] * 2, dtype=a.dtype)
@@ -92,7 +103,7 @@ def _grown(a: np.ndarray) -> np.ndarray:
     return b
 
 
-@njit(cache=True)
+@_compiled
 def _places_fit(lv: int, raion: int, oblast: int, lv2: int, raion2: int, oblast2: int) -> bool:
     """linking._places_fit: two different places, one inside the other."""
     if lv == 4 or lv2 == 4 or lv == lv2:
@@ -106,7 +117,7 @@ def _places_fit(lv: int, raion: int, oblast: int, lv2: int, raion2: int, oblast2
     return big_lv == 3 or (big_r >= 0 and big_r == small_r)
 
 
-@njit(cache=True)
+@_compiled
 def _slots(part: int, exact_day: bool, s: int, e: int) -> tuple[int, int, int]:
     """linking._slots as (how many, first, second): where a part of the day falls on a line of quarter days."""
     if exact_day:
@@ -118,7 +129,7 @@ def _slots(part: int, exact_day: bool, s: int, e: int) -> tuple[int, int, int]:
     return 0, 0, 0
 
 
-@njit(cache=True)
+@_compiled
 def _time_fit(hour: float, part: int, n_slots: int, slot0: int, slot1: int, exact_day: bool, s: int,
               h2: float, part2: int, exact2: bool, s2: int, e2: int, hours_apart: int) -> int:
     """linking's _time_fit: -1 different attacks, else 0 clock times agree, 1 the same part of the day,
@@ -145,7 +156,7 @@ def _time_fit(hour: float, part: int, n_slots: int, slot0: int, slot1: int, exac
     return evidence if (part - part2 + 4) % 4 != 2 else -1  # opposite parts of the day are apart
 
 
-@njit(cache=True)
+@_compiled
 def _part_of_hour(hour: float) -> int:
     """times.part_of_hour of one known hour: night 0-5, morning 6-11, afternoon 12-17, evening 18-23."""
     return 0 if hour < 6 else 1 if hour < 12 else 2 if hour < 18 else 3
@@ -216,7 +227,7 @@ def link_loop(order: np.ndarray, place: np.ndarray, place_key: np.ndarray, raion
             pair_a, pair_b, pair_why = _grown(pair_a), _grown(pair_b), _grown(pair_why)
 
 
-@njit(cache=True)
+@_compiled
 def _run(place, place_key, raion_key, oblast_key, raion, oblast, level, rtype, hour, tod, part, victim,
          series, s_, e_, exact, precise, lo_, hi_, type_fit, type_generic, tclass, class_fits, n_series,
          hours_apart, max_candidates, nearby_cap, label, rule, inc, inc_f, index, pool, s_keys, s_vals, pair_a, pair_b,

@@ -119,10 +119,13 @@ def test_the_kernel_is_compiled_without_a_cache_where_none_is_writable(monkeypat
     # numba raises RuntimeError when asked to cache a function with nowhere to write (read-only package and home)
     from analysis.clean import linking_kernel
 
-    def njit(*args, cache=False):
-        if cache:
+    def njit(func=None, *, cache=False):
+        if func is not None:
+            return ("compiled", func)
+
+        def cached(f):
             raise RuntimeError("cannot cache function: no locator available")
-        return lambda f: ("compiled", f)
+        return cached
 
     monkeypatch.setattr(linking_kernel, "njit", njit)
     assert linking_kernel._compiled(len) == ("compiled", len)

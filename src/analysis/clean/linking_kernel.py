@@ -3,16 +3,16 @@ of reports, over numpy arrays instead of Python lists and dicts.
 
 Why compiled: the loop is greedy and ordered (each report joins an incident that earlier reports made), so it
 does not vectorise, and in Python it was about 25 s of a million-event clean. Only linking.link imports this
-module, when it runs: numba's import (about 0.3 s) stays out of every other command and of `--help`.
-`cache=True` keeps the machine code in __pycache__ (or numba's user cache when that is not writable), so
-only the first run on a machine pays the compilation.
+module, when it runs: numba's import (about 0.4 s) stays out of every other command and of `--help`. The
+machine code is cached on disk (`_compiled`), so only the first run on a machine pays the compilation (about
+10 s); a later process loads it (about 0.5 s).
 
-The incident index is one hash table (open addressing, linear probing, keys >= 0, -1 for an empty slot) from
-an integer key to the head of a chain of incidents in growing arrays: a key names the leader's place on a day,
-or an area (its raion or oblast) on a day, one of the four area indexes and the leader's type class. A second
-table holds each incident's daily-summary claimants (incident * claimants + claimant -> the day its window
-starts). The chains are walked newest first; nothing depends on the order incidents come in (linking.link's
-docstring says why).
+The incident index is a hash table (open addressing, linear probing, keys >= 0, -1 for an empty slot) from an
+integer key to a block of a pool holding the incidents entered under it: a key names the leader's place on a
+day, or an area (its raion or oblast) on a day, one of the four area indexes and the leader's type class. A
+second table holds each incident's daily-summary claimants (incident * claimants + claimant -> the day its
+window starts). Nothing depends on the order in which a key's incidents come (linking.link's docstring says
+why).
 """
 
 from __future__ import annotations
@@ -23,6 +23,8 @@ from numba import njit
 LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS = range(6)  # linking._RULES' codes
 # the indexes an incident is entered in, the last digit (base 5) of a key
 AT_PLACE, BY_OBLAST, OBLAST_WIDE, BY_RAION, RAION_WIDE = range(5)
+
+
 def _compiled(func):
     """func compiled by numba, its machine code cached on disk: in the package's __pycache__, or where that is
     not writable numba's user cache (~/.cache/numba, or NUMBA_CACHE_DIR). Where neither is, numba refuses to
@@ -168,7 +170,7 @@ def link_loop(order: np.ndarray, place: np.ndarray, place_key: np.ndarray, raion
               s_: np.ndarray, e_: np.ndarray, exact: np.ndarray, precise: np.ndarray, lo_: np.ndarray,
               hi_: np.ndarray, type_fit: np.ndarray, type_generic: np.ndarray, tclass: np.ndarray,
               class_fits: np.ndarray, n_series: int, hours_apart: int, max_candidates: int, nearby_cap: int,
-              ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The rules over every report in `order` (see linking.link and linking._Reports for the columns; tclass:
     per type code, the index class of an incident of that type; class_fits[type, class]: incidents of the class
     may fit a report of the type; n_series: how many claimant codes; then linking's HOURS_APART, MAX_CANDIDATES

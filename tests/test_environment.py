@@ -162,7 +162,8 @@ def test_every_declared_dependency_is_used():
     modules = {"pyarrow": "pyarrow", "pyyaml": "yaml", "beautifulsoup4": "bs4", "jinja2": "jinja2",
                "jupyter-client": "jupyter_client", "jupyter-core": "jupyter_core", "ipython": "IPython",
                "ipykernel": "ipykernel", "jupyterlab": "jupyterlab", "ruff": None,
-               "nbclient": None}  # papermill's engine: the runner sets its kernel_manager_class (run/execute.py)
+               "nbclient": None,  # papermill's engine: the runner sets its kernel_manager_class (run/execute.py)
+               "llvmlite": None}  # numba's compiler backend (clean/linking_kernel.py imports numba)
     text = "\n".join(p.read_text(encoding="utf-8", errors="replace") for folder in ("src", "tests", "tools")
                      for p in (ROOT / folder).rglob("*.py")) + (ROOT / "Makefile").read_text(encoding="utf-8")
     project = tomllib.loads(PYPROJECT.read_text(encoding="utf-8"))["project"]

@@ -56,6 +56,12 @@ def with_columns(df: pd.DataFrame, wanted) -> pd.DataFrame:
     return df.assign(**{c: pd.Series(None, index=df.index, dtype="str") for c in missing}) if missing else df
 
 
+def at_rows(s: pd.Series, index: pd.Index) -> pd.Series:
+    """s[index], its rows by label: s itself when its index is already `index` (a batch from which no check
+    rejected a row, nearly every batch), where pandas would still hash every label and copy every value."""
+    return s if s.index is index or s.index.equals(index) else s[index]
+
+
 def slug(text: str) -> str:
     s = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", s).strip("-") or "unnamed"
@@ -92,7 +98,7 @@ def integers(df: pd.DataFrame, col: str, lo: int, hi: int | None, rejects: Rejec
     if optional:
         bad &= raw.notna()
     df = take_bad(df, bad, rejects, col, reason, id_col)
-    return df, v[df.index].round().astype("Int64")
+    return df, at_rows(v, df.index).round().astype("Int64")
 
 
 def coordinates(df: pd.DataFrame, rejects: Rejects, id_col: str) -> pd.DataFrame:
@@ -101,16 +107,17 @@ def coordinates(df: pd.DataFrame, rejects: Rejects, id_col: str) -> pd.DataFrame
     lon = numeric(df["longitude"])
     la0, la1, lo0, lo1 = rules.UKRAINE_BOX
     df = take_bad(df, lat.isna(), rejects, "latitude", "a number for 'latitude'", id_col)
-    df = take_bad(df, lon[df.index].isna(), rejects, "longitude", "a number for 'longitude'", id_col)
-    lat, lon = lat[df.index], lon[df.index]
+    df = take_bad(df, at_rows(lon, df.index).isna(), rejects, "longitude", "a number for 'longitude'", id_col)
+    lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
     df = take_bad(df, rules.swapped(lat, lon), rejects, "latitude", rules.SWAPPED, id_col)
-    lat, lon = lat[df.index], lon[df.index]
+    lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
     df = take_bad(df, ~lat.between(la0, la1), rejects, "latitude",
                   f"a latitude inside Ukraine ({la0} to {la1})", id_col)
-    lat, lon = lat[df.index], lon[df.index]
+    lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
     df = take_bad(df, ~lon.between(lo0, lo1), rejects, "longitude",
                   f"a longitude inside Ukraine ({lo0} to {lo1})", id_col)
-    return df.assign(lat_f=lat[df.index].astype("float64"), lon_f=lon[df.index].astype("float64"))
+    lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
+    return df.assign(lat_f=lat.astype("float64"), lon_f=lon.astype("float64"))
 
 
 def war_dates(df: pd.DataFrame, start: pd.Series, end: pd.Series, col: str, rejects: Rejects,
@@ -119,7 +126,7 @@ def war_dates(df: pd.DataFrame, start: pd.Series, end: pd.Series, col: str, reje
     (rules.today() when the import started), as `clean` does."""
     df = take_bad(df, end < dates.WAR_START, rejects, col,
                   "an event on or after 2022-02-24 (the full-scale invasion), as in the hand-coded data", id_col)
-    return take_bad(df, start[df.index] > today, rejects, col, "an event date not in the future", id_col)
+    return take_bad(df, at_rows(start, df.index) > today, rejects, col, "an event date not in the future", id_col)
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:

@@ -226,6 +226,32 @@ def test_missing_required_column_is_fatal(gaz_dir, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_failed_cross_table_check_publishes_nothing(gaz_dir, tmp_path, monkeypatch, existing):
+    """Events and casualties start writing before the keys are checked across tables: a failure there still
+    leaves no --out folder (or the one that was there, untouched) and no temporary file."""
+    out = tmp_path / "out"
+    if existing:
+        common.run(acled, FIXTURES / "acled_sample.csv", out, gaz_dir)
+        before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(common, "integrity", lambda tables: ["events: a dangling key"])
+    with pytest.raises(AssertionError, match="referential integrity: events: a dangling key"):
+        common.run(acled, FIXTURES / "acled_sample.csv", out, gaz_dir)
+    if existing:
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    else:
+        assert not out.exists()
+
+
+def test_sorted_keys_are_checked_for_repeats_by_comparing_neighbours():
+    ids = pd.Series(["ACLED-UKR1", "ACLED-UKR10", "ACLED-UKR2"], dtype="str")
+    assert common._distinct(ids)
+    assert not common._distinct(pd.Series(["a", "b", "b", "c"], dtype="str"))
+    assert not common._distinct(pd.Series(["b", "a", "b"], dtype="str"))  # not sorted: hashed
+    assert common._distinct(pd.Series(["b", "a", None], dtype="str"))
+    assert not common._distinct(pd.Series([None, "a", None], dtype="str"))
+
+
 def test_docs_table_matches_the_code():
     doc = (REPO / "docs" / "importers.md").read_text()
     rows = re.findall(r"^\| `([^`]+)` \| [^|]+ \| `(\w+)` \| `(\w+)` \| `(\w+)` \|$", doc, flags=re.M)

@@ -5,6 +5,7 @@ own incident, written the way `clean` writes them).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import re
@@ -17,6 +18,7 @@ from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from analysis.clean import arrow_lookup, checks, dates, designs, incidents, places, rules, storage, tables
 from analysis.clean.errors import CleanError, Rejects, kept, ragged_rejects, take_bad
@@ -526,36 +528,68 @@ def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Pat
            digest: str | None = None) -> Result:
     """Validate, check integrity, write every processed table and the manifest (last). digest: the export's
     SHA-256 when already known (the Dask import has a worker compute it). A Streamed table is validated chunk
-    by chunk as it is written, its ids checked for repeats on its narrow columns; afterwards result.tables
-    reads it back from its Parquet file when asked for."""
+    by chunk as it is written, its ids checked for repeats on its narrow columns first; its writes start before
+    the other tables are validated and the keys checked across tables, which overlap them; nothing is published
+    unless all pass. Afterwards result.tables reads a Streamed table back from its Parquet file when asked for."""
+    streamed = sorted(name for name in out if isinstance(out[name], Streamed))
+    created = storage.local_path(out_dir) is not None and not Path(out_dir).exists()
     try:
-        for name in out:
-            if isinstance(out[name], Streamed):
-                key = TABLES[name].key
-                if not arrow_lookup.all_distinct(out[name].narrow[key]):
-                    raise AssertionError(f"{name}: {key} values are not unique")
-            else:
-                out[name] = validate(name, out[name])
-        problems = integrity({k: v.narrow if isinstance(v, Streamed) else v for k, v in out.items()})
-        if problems:
-            raise AssertionError("referential integrity: " + "; ".join(problems))
+        for name in streamed:
+            key = TABLES[name].key
+            if not _distinct(out[name].narrow[key]):
+                raise AssertionError(f"{name}: {key} values are not unique")
         missing = {t.name for t in PROCESSED_TABLES} - set(out)
         if missing:
             raise AssertionError(f"tables not produced: {sorted(missing)}")
         with Publisher(out_dir) as pub:  # the same all-or-nothing publication as the clean's
-            for name in sorted(out):
-                pub.add(name, out[name].chunks if isinstance(out[name], Streamed) else _in_chunks(out[name]))
+            # the streamed tables are the longest writes: they start before the tables held whole are validated
+            # and the keys checked across tables (a failure there still publishes nothing)
+            for name in streamed:
+                pub.add(name, out[name].chunks)
+            rest = [name for name in out if name not in streamed]
+            for name in rest:
+                out[name] = validate(name, out[name])
+            problems = integrity({k: v.narrow if isinstance(v, Streamed) else v for k, v in out.items()})
+            if problems:
+                raise AssertionError("referential integrity: " + "; ".join(problems))
+            for name in sorted(rest):
+                pub.add(name, _in_chunks(out[name]))
             pub.publish({
                 "rows": {k: len(v) for k, v in sorted(out.items())},
                 "import": {"kind": kind, "file": storage.name(str(export)), "sha256": digest or sha256(export),
                            "read": result.read.get("events", 0), "rejected": result.rejected.get("events", 0)},
             })
+    except BaseException:
+        if created:
+            _remove_if_bare(Path(out_dir))
+        raise
     finally:
         if result.spill is not None:
             result.spill.close()
     result.tables = Tables({k: Path(out_dir) / f"{k}.parquet" if isinstance(v, Streamed) else v
                             for k, v in out.items()})
     return result
+
+
+def _remove_if_bare(folder: Path) -> None:
+    """Remove an --out folder that this import created and left holding only its lock file (the writes start
+    before the last checks: a failed import leaves no folder, as when every check came first)."""
+    with contextlib.suppress(OSError):
+        if [p.name for p in folder.iterdir()] == [".clean.lock"]:
+            (folder / ".clean.lock").unlink()
+            folder.rmdir()
+
+
+def _distinct(ids: pd.Series) -> bool:
+    """arrow_lookup.all_distinct(ids) for a table's key: a key that lean_finish sorted is distinct exactly when
+    each value is greater than the one before, one comparison pass instead of a hash of a million ids; any other
+    key (not sorted, or with a missing value) gets the hash count."""
+    arr = arrow_lookup.arrow(ids) if len(ids) > 1 and ids.dtype == "str" else None
+    if arr is not None and arr.null_count == 0:
+        arr = arr.combine_chunks()
+        if pc.all(pc.greater(arr[1:], arr[:-1])).as_py():
+            return True
+    return arrow_lookup.all_distinct(ids)
 
 
 def _in_chunks(df: pd.DataFrame, rows: int = CHUNK_ROWS) -> pd.DataFrame | Callable[[], Iterator[pd.DataFrame]]:

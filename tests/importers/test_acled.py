@@ -343,3 +343,18 @@ def test_one_name_two_places_stay_apart(gaz_dir, tmp_path):
     assert ev["place_id"].tolist() == ["acled:donetsk-novoselivka", "acled:donetsk-novoselivka-2",
                                        "acled:donetsk-novoselivka"]
     assert ev.loc["ACLED-UKR2", "latitude"] == 48.9
+
+
+def test_validating_without_a_copy_checks_the_frame_itself(acled_run):
+    """validate(copy=False), as the import validates its tables: the same answer, on the frame itself,
+    unchanged; a bad frame is still refused."""
+    _, res = acled_run
+    ev = res.tables["events"]
+    before = ev.copy()
+    got = validate("events", ev, copy=False)
+    assert got is ev
+    assert_frame_equal(ev, before)
+    assert_frame_equal(validate("events", ev), got)
+    bad = ev.assign(killed_best=-1)
+    with pytest.raises(Exception, match="killed_best"):
+        validate("events", bad, copy=False)

@@ -384,7 +384,7 @@ class Streamed:
                     s = part[f.name]
                 cols[f.name] = tables.cast(s, f.dtype)
             del part, spilled
-            yield validate(self.name, pd.DataFrame(cols, copy=False))
+            yield validate(self.name, pd.DataFrame(cols, copy=False), copy=False)
 
     def _filled_columns(self, table) -> dict[str, pd.Series]:
         """Each FILLED column as one chunk's worth of cells, already in its processed dtype: made and cast
@@ -548,7 +548,7 @@ def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Pat
                 pub.add(name, out[name].chunks)
             rest = [name for name in out if name not in streamed]
             for name in rest:
-                out[name] = validate(name, out[name])
+                out[name] = validate(name, out[name], copy=False)
             problems = integrity({k: v.narrow if isinstance(v, Streamed) else v for k, v in out.items()})
             if problems:
                 raise AssertionError("referential integrity: " + "; ".join(problems))

@@ -9,9 +9,11 @@ import contextlib
 import ctypes
 import hashlib
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
@@ -612,6 +614,36 @@ def check_out(out_dir: str | Path, gaz_dir: str | Path) -> None:
         claim_output(local, command="import")
 
 
+class Digest:
+    """The SHA-256 of an export (for the manifest), worked out on a thread of its own while the export is read
+    and mapped, when the second core has little else to do; it was computed at the end, beside the two threads
+    writing the tables. hashlib lets go of the GIL while it hashes a block."""
+
+    def __init__(self, path: Path, block: int = 1 << 20):
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oskil-sha256")
+        self._future = self._pool.submit(self._hash, path, block)
+        self._pool.shutdown(wait=False)  # the thread ends with the hash (or at cancel())
+
+    def _hash(self, path: Path, block: int) -> str | None:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while not self._stop.is_set():
+                data = fh.read(block)
+                if not data:
+                    return h.hexdigest()
+                h.update(data)
+        return None
+
+    def result(self) -> str:
+        """The hex digest (waits for it; raises what reading the file raised)."""
+        return self._future.result()
+
+    def cancel(self) -> None:
+        """Stop hashing (the import failed): the thread stops at its next block."""
+        self._stop.set()
+
+
 def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | None = None,
         write: bool = True, chunk_rows: int = CHUNK_ROWS) -> Result:
     """Stream the export through mapper (a registered Importer), assemble, validate and write. Each batch's
@@ -629,6 +661,7 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
     rej = Rejects(mapper.NAME, export.name)
     resolver = PlaceResolver(gaz, mapper.PREFIX)
     spill, srcs, n_read = Spill(), [], 0
+    digest = Digest(export) if write else None
     try:
         for batch in stream.batches(mapper.WANTED):
             n_read += len(batch)
@@ -643,9 +676,16 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
                           stream.expected_cells, n_read, resolver, gaz, chunk_rows)
     except BaseException:
         spill.close()
+        if digest is not None:
+            digest.cancel()
         raise
     if write:
-        finish(result.tables, result, Path(out_dir), str(export), mapper.NAME)
+        try:
+            known = digest.result()
+        except BaseException:
+            spill.close()
+            raise
+        finish(result.tables, result, Path(out_dir), str(export), mapper.NAME, digest=known)
     else:
         try:
             for name in result.tables:

@@ -368,3 +368,16 @@ def test_the_export_digest_is_worked_out_beside_the_reading(tmp_path):
     d = common.Digest(tmp_path / "x.csv", block=1)
     d.cancel()
     assert d.result() in (None, hashlib.sha256(data).hexdigest())
+
+
+def test_dates_parsed_once_are_the_dates_parsed_anew(monkeypatch):
+    """event_date cells are parsed the first time they are met and looked up after, also when the store of
+    parsed cells is full and starts again: the same dates as parsing every cell."""
+    cells = pd.Series(["18 September 2022", "2022-09-18", "18-September-2022", "31 February 2023", None, "x",
+                       "1 March 2024", "2022-02-24"], dtype="str")
+    want = acled._parse_new_dates(cells)
+    monkeypatch.setattr(acled, "_PARSED_DATES", {})
+    for limit in (1000, 5, 3):
+        monkeypatch.setattr(acled, "_MAX_PARSED_DATES", limit)
+        for part in (cells.iloc[:3], cells, cells.iloc[::-1], cells):
+            assert_frame_equal(acled._parse_dates(part).to_frame(), want[part.index].to_frame(), check_names=False)

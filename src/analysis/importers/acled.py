@@ -84,7 +84,26 @@ def _parse_dates(s: pd.Series) -> pd.Series:
     return arrow_lookup.per_distinct(s, _parse_distinct_dates)
 
 
+#: event_date cells already parsed (any export, any batch) -> their datetime64[s] (NaT: not a date). The same
+#: few thousand dates recur in every batch of an export; a cell is parsed the first time it is met.
+_PARSED_DATES: dict[str, np.datetime64] = {}
+_MAX_PARSED_DATES = 200_000
+
+
 def _parse_distinct_dates(s: pd.Series) -> pd.Series:
+    """_parse_new_dates of distinct cells (and one missing value), each looked up in _PARSED_DATES first."""
+    new = [v for v in s.dropna().unique() if v not in _PARSED_DATES]
+    if new:
+        if len(_PARSED_DATES) + len(new) > _MAX_PARSED_DATES:  # start again, with this batch's cells only
+            _PARSED_DATES.clear()
+            new = list(s.dropna().unique())
+        _PARSED_DATES.update(zip(new, _parse_new_dates(pd.Series(new, dtype=s.dtype)).to_numpy(), strict=True))
+    nat = np.datetime64("NaT", "s")
+    return pd.Series(np.array([_PARSED_DATES.get(v, nat) if isinstance(v, str) else nat for v in s],
+                              dtype="datetime64[s]"), index=s.index)
+
+
+def _parse_new_dates(s: pd.Series) -> pd.Series:
     iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
     long = pd.to_datetime(s, format="%d %B %Y", errors="coerce")
     short = pd.to_datetime(s, format="%d-%B-%Y", errors="coerce")

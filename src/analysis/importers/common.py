@@ -177,11 +177,13 @@ def first_keys(keys: pd.DataFrame, df: pd.DataFrame, found: tuple[np.ndarray, np
 
 
 def lookup(cache: dict[tuple, tuple[str | None, str]], keys: pd.DataFrame,
-           found: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+           found: tuple[np.ndarray, np.ndarray] | None = None, firsts: pd.DataFrame | None = None
+           ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(place_id, place_match, error) per row, from resolved keys: looked up once per distinct key and
-    spread to the rows by the key's code. found: _first_rows(keys) when already known."""
+    spread to the rows by the key's code. found: _first_rows(keys) when already known; firsts: first_keys() of
+    the same keys and found, when already made."""
     joint, first = found or _first_rows(keys)
-    uniq = _as_python(keys.iloc[first][KEY_COLS])
+    uniq = (firsts if firsts is not None else _as_python(keys.iloc[first]))[KEY_COLS]
     res = [cache[k] for k in uniq.itertuples(index=False, name=None)]
     pid, how = (_spread(pd.Series([r[i] for r in res]), joint, keys.index) for i in (0, 1))
     return pid, how.where(pid.notna()), how.where(pid.isna())
@@ -276,8 +278,9 @@ class PlaceResolver:
         lat_f, lon_f)."""
         keys = place_keys(df)
         found = _first_rows(keys)
-        self.learn(first_keys(keys, df, found))
-        return lookup(self.cache, keys, found)
+        firsts = first_keys(keys, df, found)
+        self.learn(firsts)
+        return lookup(self.cache, keys, found, firsts)
 
     def table(self, used: pd.Index) -> pd.DataFrame:
         """Place columns for every place id used, gazetteer places and imported ones."""

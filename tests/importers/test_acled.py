@@ -226,6 +226,32 @@ def test_missing_required_column_is_fatal(gaz_dir, tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_failed_cross_table_check_publishes_nothing(gaz_dir, tmp_path, monkeypatch, existing):
+    """Events and casualties start writing before the keys are checked across tables: a failure there still
+    leaves no --out folder (or the one that was there, untouched) and no temporary file."""
+    out = tmp_path / "out"
+    if existing:
+        common.run(acled, FIXTURES / "acled_sample.csv", out, gaz_dir)
+        before = {p.name: p.read_bytes() for p in out.iterdir()}
+    monkeypatch.setattr(common, "integrity", lambda tables: ["events: a dangling key"])
+    with pytest.raises(AssertionError, match="referential integrity: events: a dangling key"):
+        common.run(acled, FIXTURES / "acled_sample.csv", out, gaz_dir)
+    if existing:
+        assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    else:
+        assert not out.exists()
+
+
+def test_sorted_keys_are_checked_for_repeats_by_comparing_neighbours():
+    ids = pd.Series(["ACLED-UKR1", "ACLED-UKR10", "ACLED-UKR2"], dtype="str")
+    assert common._distinct(ids)
+    assert not common._distinct(pd.Series(["a", "b", "b", "c"], dtype="str"))
+    assert not common._distinct(pd.Series(["b", "a", "b"], dtype="str"))  # not sorted: hashed
+    assert common._distinct(pd.Series(["b", "a", None], dtype="str"))
+    assert not common._distinct(pd.Series([None, "a", None], dtype="str"))
+
+
 def test_docs_table_matches_the_code():
     doc = (REPO / "docs" / "importers.md").read_text()
     rows = re.findall(r"^\| `([^`]+)` \| [^|]+ \| `(\w+)` \| `(\w+)` \| `(\w+)` \|$", doc, flags=re.M)
@@ -317,3 +343,41 @@ def test_one_name_two_places_stay_apart(gaz_dir, tmp_path):
     assert ev["place_id"].tolist() == ["acled:donetsk-novoselivka", "acled:donetsk-novoselivka-2",
                                        "acled:donetsk-novoselivka"]
     assert ev.loc["ACLED-UKR2", "latitude"] == 48.9
+
+
+def test_validating_without_a_copy_checks_the_frame_itself(acled_run):
+    """validate(copy=False), as the import validates its tables: the same answer, on the frame itself,
+    unchanged; a bad frame is still refused."""
+    _, res = acled_run
+    ev = res.tables["events"]
+    before = ev.copy()
+    got = validate("events", ev, copy=False)
+    assert got is ev
+    assert_frame_equal(ev, before)
+    assert_frame_equal(validate("events", ev), got)
+    bad = ev.assign(killed_best=-1)
+    with pytest.raises(Exception, match="killed_best"):
+        validate("events", bad, copy=False)
+
+
+def test_the_export_digest_is_worked_out_beside_the_reading(tmp_path):
+    """common.Digest: the file's SHA-256, from blocks of any size; cancel() stops it without a digest."""
+    data = bytes(range(256)) * 5000
+    (tmp_path / "x.csv").write_bytes(data)
+    assert common.Digest(tmp_path / "x.csv", block=4096).result() == hashlib.sha256(data).hexdigest()
+    d = common.Digest(tmp_path / "x.csv", block=1)
+    d.cancel()
+    assert d.result() in (None, hashlib.sha256(data).hexdigest())
+
+
+def test_dates_parsed_once_are_the_dates_parsed_anew(monkeypatch):
+    """event_date cells are parsed the first time they are met and looked up after, also when the store of
+    parsed cells is full and starts again: the same dates as parsing every cell."""
+    cells = pd.Series(["18 September 2022", "2022-09-18", "18-September-2022", "31 February 2023", None, "x",
+                       "1 March 2024", "2022-02-24"], dtype="str")
+    want = acled._parse_new_dates(cells)
+    monkeypatch.setattr(acled, "_PARSED_DATES", {})
+    for limit in (1000, 5, 3):
+        monkeypatch.setattr(acled, "_MAX_PARSED_DATES", limit)
+        for part in (cells.iloc[:3], cells, cells.iloc[::-1], cells):
+            assert_frame_equal(acled._parse_dates(part).to_frame(), want[part.index].to_frame(), check_names=False)

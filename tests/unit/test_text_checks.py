@@ -28,3 +28,14 @@ def test_every_unsafe_code_point_is_caught_by_the_pre_check():
         ch = chr(cp)
         if checks.UNSAFE_TEXT.fullmatch(ch):
             assert not checks._clearly_safe(pd.Series([f"a{ch}b"], dtype="str")), hex(cp)
+
+
+def test_pre_check_looks_at_every_lead_byte_of_a_column():
+    """A column whose cells hold safe sequences with the same lead bytes as unsafe ones (an em dash, a
+    no-break space, a curly quote) is clearly safe until one cell holds an unsafe character, wherever it is."""
+    safe = ["Харків — «так»", "a\u00a0b", "Kam\u2019ianka", "x\u2028y", "€5"] * 3
+    assert checks._clearly_safe(pd.Series(safe, dtype="str"))
+    for bad in ("\u0085", "a\u061cb", "\u200b", "\u2066", "\ufeff", "\ufffb", "\x01"):
+        for at in (0, 7, len(safe)):
+            cells = [*safe[:at], bad, *safe[at:]]
+            assert not checks._clearly_safe(pd.Series(cells, dtype="str")), (repr(bad), at)

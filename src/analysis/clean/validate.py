@@ -86,12 +86,14 @@ def _dtypes(table: Table) -> tuple[list[str], list]:
     return [f.name for f in table.processed], [pd.api.types.pandas_dtype(f.dtype) for f in table.processed]
 
 
-def validate(name: str, df: pd.DataFrame) -> pd.DataFrame:
+def validate(name: str, df: pd.DataFrame, copy: bool = True) -> pd.DataFrame:
     """Validate one processed table; raises pandera's SchemaErrors listing every failure. A frame whose
     columns already have the registry's dtypes is checked without pandera's dtype checks (they would pass);
-    any other goes through the full schema, so a wrong dtype is reported as before."""
+    any other goes through the full schema, so a wrong dtype is reported as before. copy=False: pandera checks
+    df itself instead of a copy (the schemas coerce nothing, so df is not changed), for a caller that holds
+    the only reference (the import's tables: a million-row copy each, made while other tables are written)."""
     table = TABLES[name]
-    return _schema(table, _typed(df, table)).validate(df, lazy=True)
+    return _schema(table, _typed(df, table)).validate(df, lazy=True, inplace=not copy)
 
 
 def integrity(tables: dict[str, pd.DataFrame]) -> list[str]:

@@ -84,11 +84,36 @@ def _parse_dates(s: pd.Series) -> pd.Series:
     return arrow_lookup.per_distinct(s, _parse_distinct_dates)
 
 
+#: event_date cells already parsed (any export, any batch) -> their datetime64[s] (NaT: not a date). The same
+#: few thousand dates recur in every batch of an export; a cell is parsed the first time it is met.
+_PARSED_DATES: dict[str, np.datetime64] = {}
+_MAX_PARSED_DATES = 200_000
+
+
 def _parse_distinct_dates(s: pd.Series) -> pd.Series:
+    """_parse_new_dates of distinct cells (and one missing value), each looked up in _PARSED_DATES first."""
+    new = [v for v in s.dropna().unique() if v not in _PARSED_DATES]
+    if new:
+        if len(_PARSED_DATES) + len(new) > _MAX_PARSED_DATES:  # start again, with this batch's cells only
+            _PARSED_DATES.clear()
+            new = list(s.dropna().unique())
+        _PARSED_DATES.update(zip(new, _parse_new_dates(pd.Series(new, dtype=s.dtype)).to_numpy(), strict=True))
+    nat = np.datetime64("NaT", "s")
+    return pd.Series(np.array([_PARSED_DATES.get(v, nat) if isinstance(v, str) else nat for v in s],
+                              dtype="datetime64[s]"), index=s.index)
+
+
+def _parse_new_dates(s: pd.Series) -> pd.Series:
     iso = pd.to_datetime(s, format="%Y-%m-%d", errors="coerce")
     long = pd.to_datetime(s, format="%d %B %Y", errors="coerce")
     short = pd.to_datetime(s, format="%d-%B-%Y", errors="coerce")
     return iso.fillna(long).fillna(short).astype("datetime64[s]")
+
+
+def _canonical(sub_event_type: pd.Series) -> pd.Series:
+    """The codebook's spelling of each sub_event_type (case and spaces aside), missing where it has none; run once
+    per distinct cell (per_distinct): a dict map over a million cells cost a second."""
+    return sub_event_type.str.lower().str.split().str.join(" ").map(_CANONICAL)
 
 
 #: ACLED time_precision -> Oskil date_rule
@@ -125,11 +150,10 @@ def prepare(df: pd.DataFrame, rej: Rejects, today: pd.Timestamp) -> common.Prepa
     the run's date (no event starts after it)."""
     df = common.with_columns(df, WANTED)
     df = take_bad(df, df[ID].isna(), rej, ID, "an event_id_cnty", ID)
-    key = arrow_lookup.per_distinct(df["sub_event_type"], lambda u: u.str.lower().str.split().str.join(" "))
-    known = key.map(_CANONICAL)
+    known = arrow_lookup.per_distinct(df["sub_event_type"], _canonical)
     df = take_bad(df, known.isna(), rej, "sub_event_type",
                   "an ACLED sub_event_type from the codebook (e.g. 'Shelling/artillery/missile attack')", ID)
-    known = known[df.index]
+    known = common.at_rows(known, df.index)
     country = df["country"].str.lower()  # cells come trimmed from the stream
     df = take_bad(df, country.notna() & (country != "ukraine"), rej, "country",
                   "country Ukraine (Oskil covers Ukraine)", ID)
@@ -139,7 +163,7 @@ def prepare(df: pd.DataFrame, rej: Rejects, today: pd.Timestamp) -> common.Prepa
     df, gp = common.integers(df, "geo_precision", 1, 3, rej, ID, "geo_precision 1, 2 or 3 (ACLED codebook)")
     df, fat = common.integers(df, "fatalities", 0, None, rej, ID, "a whole number of fatalities, 0 or more")
     df = common.coordinates(df, rej, ID)
-    when, tp = when[df.index], tp[df.index]
+    when, tp = common.at_rows(when, df.index), common.at_rows(tp, df.index)
     week0 = when - pd.to_timedelta(when.dt.day_of_week, unit="D")
     month0 = when.dt.to_period("M").dt.start_time.astype("datetime64[s]")
     start = pd.Series(np.select([tp == 1, tp == 2], [when, week0], month0), index=df.index).astype("datetime64[s]")
@@ -159,8 +183,8 @@ def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Seri
     if df.empty:
         return None
     idx = df.index
-    known, start, end, when, tp, gp, fat = (ready.values[k][idx] for k in ("known", "start", "end", "when", "tp",
-                                                                            "gp", "fat"))
+    known, start, end, when, tp, gp, fat = (common.at_rows(ready.values[k], idx)
+                                            for k in ("known", "start", "end", "when", "tp", "gp", "fat"))
     original = known.astype("str")
     source = df["source"].fillna("ACLED")
     source_id = arrow_lookup.per_distinct(source, lambda u: u.map(lambda s: "acled_" + common.short_hash(s)
@@ -182,8 +206,8 @@ def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Seri
         "place_reported": df["place_reported"],
         "raion_reported": df["raion_reported"],
         "oblast_reported": df["oblast_reported"],
-        "place_id": pid[idx].astype("str"),
-        "place_match": how[idx].astype("str"),
+        "place_id": common.at_rows(pid, idx).astype("str"),
+        "place_match": common.at_rows(how, idx).astype("str"),
         "row_geo_prec": arrow_lookup.per_distinct(gp, lambda u: u.map(GEO_PRECISION)).astype("Int64"),
         "event_type": types["event_type"],
         "weapon": types["weapon"],

@@ -5,18 +5,22 @@ own incident, written the way `clean` writes them).
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import hashlib
 import re
+import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, MutableMapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 import pandas as pd
+import pyarrow.compute as pc
 
 from analysis.clean import arrow_lookup, checks, dates, designs, incidents, places, rules, storage, tables
 from analysis.clean.errors import CleanError, Rejects, kept, ragged_rejects, take_bad
@@ -56,6 +60,12 @@ def with_columns(df: pd.DataFrame, wanted) -> pd.DataFrame:
     return df.assign(**{c: pd.Series(None, index=df.index, dtype="str") for c in missing}) if missing else df
 
 
+def at_rows(s: pd.Series, index: pd.Index) -> pd.Series:
+    """s[index], its rows by label: s itself when its index is already `index` (a batch from which no check
+    rejected a row, nearly every batch), where pandas would still hash every label and copy every value."""
+    return s if s.index is index or s.index.equals(index) else s[index]
+
+
 def slug(text: str) -> str:
     s = unicodedata.normalize("NFKD", str(text)).encode("ascii", "ignore").decode().lower()
     return re.sub(r"[^a-z0-9]+", "-", s).strip("-") or "unnamed"
@@ -92,7 +102,7 @@ def integers(df: pd.DataFrame, col: str, lo: int, hi: int | None, rejects: Rejec
     if optional:
         bad &= raw.notna()
     df = take_bad(df, bad, rejects, col, reason, id_col)
-    return df, v[df.index].round().astype("Int64")
+    return df, at_rows(v, df.index).round().astype("Int64")
 
 
 def coordinates(df: pd.DataFrame, rejects: Rejects, id_col: str) -> pd.DataFrame:
@@ -101,16 +111,17 @@ def coordinates(df: pd.DataFrame, rejects: Rejects, id_col: str) -> pd.DataFrame
     lon = numeric(df["longitude"])
     la0, la1, lo0, lo1 = rules.UKRAINE_BOX
     df = take_bad(df, lat.isna(), rejects, "latitude", "a number for 'latitude'", id_col)
-    df = take_bad(df, lon[df.index].isna(), rejects, "longitude", "a number for 'longitude'", id_col)
-    lat, lon = lat[df.index], lon[df.index]
+    df = take_bad(df, at_rows(lon, df.index).isna(), rejects, "longitude", "a number for 'longitude'", id_col)
+    lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
     df = take_bad(df, rules.swapped(lat, lon), rejects, "latitude", rules.SWAPPED, id_col)
-    lat, lon = lat[df.index], lon[df.index]
+    lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
     df = take_bad(df, ~lat.between(la0, la1), rejects, "latitude",
                   f"a latitude inside Ukraine ({la0} to {la1})", id_col)
-    lat, lon = lat[df.index], lon[df.index]
+    lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
     df = take_bad(df, ~lon.between(lo0, lo1), rejects, "longitude",
                   f"a longitude inside Ukraine ({lo0} to {lo1})", id_col)
-    return df.assign(lat_f=lat[df.index].astype("float64"), lon_f=lon[df.index].astype("float64"))
+    lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
+    return df.assign(lat_f=lat.astype("float64"), lon_f=lon.astype("float64"))
 
 
 def war_dates(df: pd.DataFrame, start: pd.Series, end: pd.Series, col: str, rejects: Rejects,
@@ -119,7 +130,7 @@ def war_dates(df: pd.DataFrame, start: pd.Series, end: pd.Series, col: str, reje
     (rules.today() when the import started), as `clean` does."""
     df = take_bad(df, end < dates.WAR_START, rejects, col,
                   "an event on or after 2022-02-24 (the full-scale invasion), as in the hand-coded data", id_col)
-    return take_bad(df, start[df.index] > today, rejects, col, "an event date not in the future", id_col)
+    return take_bad(df, at_rows(start, df.index) > today, rejects, col, "an event date not in the future", id_col)
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -166,11 +177,13 @@ def first_keys(keys: pd.DataFrame, df: pd.DataFrame, found: tuple[np.ndarray, np
 
 
 def lookup(cache: dict[tuple, tuple[str | None, str]], keys: pd.DataFrame,
-           found: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
+           found: tuple[np.ndarray, np.ndarray] | None = None, firsts: pd.DataFrame | None = None
+           ) -> tuple[pd.Series, pd.Series, pd.Series]:
     """(place_id, place_match, error) per row, from resolved keys: looked up once per distinct key and
-    spread to the rows by the key's code. found: _first_rows(keys) when already known."""
+    spread to the rows by the key's code. found: _first_rows(keys) when already known; firsts: first_keys() of
+    the same keys and found, when already made."""
     joint, first = found or _first_rows(keys)
-    uniq = _as_python(keys.iloc[first][KEY_COLS])
+    uniq = (firsts if firsts is not None else _as_python(keys.iloc[first]))[KEY_COLS]
     res = [cache[k] for k in uniq.itertuples(index=False, name=None)]
     pid, how = (_spread(pd.Series([r[i] for r in res]), joint, keys.index) for i in (0, 1))
     return pid, how.where(pid.notna()), how.where(pid.isna())
@@ -265,8 +278,9 @@ class PlaceResolver:
         lat_f, lon_f)."""
         keys = place_keys(df)
         found = _first_rows(keys)
-        self.learn(first_keys(keys, df, found))
-        return lookup(self.cache, keys, found)
+        firsts = first_keys(keys, df, found)
+        self.learn(firsts)
+        return lookup(self.cache, keys, found, firsts)
 
     def table(self, used: pd.Index) -> pd.DataFrame:
         """Place columns for every place id used, gazetteer places and imported ones."""
@@ -375,7 +389,7 @@ class Streamed:
                     s = part[f.name]
                 cols[f.name] = tables.cast(s, f.dtype)
             del part, spilled
-            yield validate(self.name, pd.DataFrame(cols, copy=False))
+            yield validate(self.name, pd.DataFrame(cols, copy=False), copy=False)
 
     def _filled_columns(self, table) -> dict[str, pd.Series]:
         """Each FILLED column as one chunk's worth of cells, already in its processed dtype: made and cast
@@ -519,36 +533,68 @@ def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Pat
            digest: str | None = None) -> Result:
     """Validate, check integrity, write every processed table and the manifest (last). digest: the export's
     SHA-256 when already known (the Dask import has a worker compute it). A Streamed table is validated chunk
-    by chunk as it is written, its ids checked for repeats on its narrow columns; afterwards result.tables
-    reads it back from its Parquet file when asked for."""
+    by chunk as it is written, its ids checked for repeats on its narrow columns first; its writes start before
+    the other tables are validated and the keys checked across tables, which overlap them; nothing is published
+    unless all pass. Afterwards result.tables reads a Streamed table back from its Parquet file when asked for."""
+    streamed = sorted(name for name in out if isinstance(out[name], Streamed))
+    created = storage.local_path(out_dir) is not None and not Path(out_dir).exists()
     try:
-        for name in out:
-            if isinstance(out[name], Streamed):
-                key = TABLES[name].key
-                if not arrow_lookup.all_distinct(out[name].narrow[key]):
-                    raise AssertionError(f"{name}: {key} values are not unique")
-            else:
-                out[name] = validate(name, out[name])
-        problems = integrity({k: v.narrow if isinstance(v, Streamed) else v for k, v in out.items()})
-        if problems:
-            raise AssertionError("referential integrity: " + "; ".join(problems))
+        for name in streamed:
+            key = TABLES[name].key
+            if not _distinct(out[name].narrow[key]):
+                raise AssertionError(f"{name}: {key} values are not unique")
         missing = {t.name for t in PROCESSED_TABLES} - set(out)
         if missing:
             raise AssertionError(f"tables not produced: {sorted(missing)}")
         with Publisher(out_dir) as pub:  # the same all-or-nothing publication as the clean's
-            for name in sorted(out):
-                pub.add(name, out[name].chunks if isinstance(out[name], Streamed) else _in_chunks(out[name]))
+            # the streamed tables are the longest writes: they start before the tables held whole are validated
+            # and the keys checked across tables (a failure there still publishes nothing)
+            for name in streamed:
+                pub.add(name, out[name].chunks)
+            rest = [name for name in out if name not in streamed]
+            for name in rest:
+                out[name] = validate(name, out[name], copy=False)
+            problems = integrity({k: v.narrow if isinstance(v, Streamed) else v for k, v in out.items()})
+            if problems:
+                raise AssertionError("referential integrity: " + "; ".join(problems))
+            for name in sorted(rest):
+                pub.add(name, _in_chunks(out[name]))
             pub.publish({
                 "rows": {k: len(v) for k, v in sorted(out.items())},
                 "import": {"kind": kind, "file": storage.name(str(export)), "sha256": digest or sha256(export),
                            "read": result.read.get("events", 0), "rejected": result.rejected.get("events", 0)},
             })
+    except BaseException:
+        if created:
+            _remove_if_bare(Path(out_dir))
+        raise
     finally:
         if result.spill is not None:
             result.spill.close()
     result.tables = Tables({k: Path(out_dir) / f"{k}.parquet" if isinstance(v, Streamed) else v
                             for k, v in out.items()})
     return result
+
+
+def _remove_if_bare(folder: Path) -> None:
+    """Remove an --out folder that this import created and left holding only its lock file (the writes start
+    before the last checks: a failed import leaves no folder, as when every check came first)."""
+    with contextlib.suppress(OSError):
+        if [p.name for p in folder.iterdir()] == [".clean.lock"]:
+            (folder / ".clean.lock").unlink()
+            folder.rmdir()
+
+
+def _distinct(ids: pd.Series) -> bool:
+    """arrow_lookup.all_distinct(ids) for a table's key: a key that lean_finish sorted is distinct exactly when
+    each value is greater than the one before, one comparison pass instead of a hash of a million ids; any other
+    key (not sorted, or with a missing value) gets the hash count."""
+    arr = arrow_lookup.arrow(ids) if len(ids) > 1 and ids.dtype == "str" else None
+    if arr is not None and arr.null_count == 0:
+        arr = arr.combine_chunks()
+        if pc.all(pc.greater(arr[1:], arr[:-1])).as_py():
+            return True
+    return arrow_lookup.all_distinct(ids)
 
 
 def _in_chunks(df: pd.DataFrame, rows: int = CHUNK_ROWS) -> pd.DataFrame | Callable[[], Iterator[pd.DataFrame]]:
@@ -571,6 +617,36 @@ def check_out(out_dir: str | Path, gaz_dir: str | Path) -> None:
         claim_output(local, command="import")
 
 
+class Digest:
+    """The SHA-256 of an export (for the manifest), worked out on a thread of its own while the export is read
+    and mapped, when the second core has little else to do; it was computed at the end, beside the two threads
+    writing the tables. hashlib lets go of the GIL while it hashes a block."""
+
+    def __init__(self, path: Path, block: int = 1 << 20):
+        self._stop = threading.Event()
+        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oskil-sha256")
+        self._future = self._pool.submit(self._hash, path, block)
+        self._pool.shutdown(wait=False)  # the thread ends with the hash (or at cancel())
+
+    def _hash(self, path: Path, block: int) -> str | None:
+        h = hashlib.sha256()
+        with open(path, "rb") as fh:
+            while not self._stop.is_set():
+                data = fh.read(block)
+                if not data:
+                    return h.hexdigest()
+                h.update(data)
+        return None
+
+    def result(self) -> str:
+        """The hex digest (waits for it; raises what reading the file raised)."""
+        return self._future.result()
+
+    def cancel(self) -> None:
+        """Stop hashing (the import failed): the thread stops at its next block."""
+        self._stop.set()
+
+
 def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | None = None,
         write: bool = True, chunk_rows: int = CHUNK_ROWS) -> Result:
     """Stream the export through mapper (a registered Importer), assemble, validate and write. Each batch's
@@ -588,6 +664,7 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
     rej = Rejects(mapper.NAME, export.name)
     resolver = PlaceResolver(gaz, mapper.PREFIX)
     spill, srcs, n_read = Spill(), [], 0
+    digest = Digest(export) if write else None
     try:
         for batch in stream.batches(mapper.WANTED):
             n_read += len(batch)
@@ -602,9 +679,16 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
                           stream.expected_cells, n_read, resolver, gaz, chunk_rows)
     except BaseException:
         spill.close()
+        if digest is not None:
+            digest.cancel()
         raise
     if write:
-        finish(result.tables, result, Path(out_dir), str(export), mapper.NAME)
+        try:
+            known = digest.result()
+        except BaseException:
+            spill.close()
+            raise
+        finish(result.tables, result, Path(out_dir), str(export), mapper.NAME, digest=known)
     else:
         try:
             for name in result.tables:

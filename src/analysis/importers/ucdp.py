@@ -64,26 +64,27 @@ def prepare(df: pd.DataFrame, rej: Rejects, today: pd.Timestamp) -> common.Prepa
                   "country Ukraine (Oskil covers Ukraine)", ID)
     start = pd.to_datetime(df["date_start"].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")
     df = take_bad(df, start.isna(), rej, "date_start", "a date YYYY-MM-DD", ID)
-    end = pd.to_datetime(df["date_end"].str.slice(0, 10), format="%Y-%m-%d", errors="coerce")[df.index]
+    end = common.at_rows(pd.to_datetime(df["date_end"].str.slice(0, 10), format="%Y-%m-%d", errors="coerce"),
+                         df.index)
     df = take_bad(df, end.isna(), rej, "date_end", "a date YYYY-MM-DD", ID)
-    start, end = start[df.index].astype("datetime64[s]"), end[df.index].astype("datetime64[s]")
+    start, end = (common.at_rows(x, df.index).astype("datetime64[s]") for x in (start, end))
     df = take_bad(df, end < start, rej, "date_end", "a date_end on or after date_start", ID)
     df, dp = common.integers(df, "date_prec", 1, 5, rej, ID, "date_prec 1-5 (UCDP GED codebook)")
     df, wp = common.integers(df, "where_prec", 1, 7, rej, ID, "where_prec 1-7 (UCDP GED codebook)")
     df, low = common.integers(df, "low", 0, None, rej, ID, "a whole number of deaths, 0 or more")
     df, best = common.integers(df, "best", 0, None, rej, ID, "a whole number of deaths, 0 or more")
     df, high = common.integers(df, "high", 0, None, rej, ID, "a whole number of deaths, 0 or more")
-    low, best = low[df.index], best[df.index]
+    low, best = common.at_rows(low, df.index), common.at_rows(best, df.index)
     df = take_bad(df, (low > best) | (best > high), rej, "best", "low <= best <= high", ID)
     deaths = {}
     for c in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown"):
         df, deaths[c] = common.integers(df, c, 0, None, rej, ID, "a whole number of deaths, 0 or more",
                                         optional=True)
     df = common.coordinates(df, rej, ID)
-    start, end = start[df.index], end[df.index]
+    start, end = common.at_rows(start, df.index), common.at_rows(end, df.index)
     df = common.war_dates(df, start, end, "date_start", rej, ID, today)
     idx = df.index
-    wp = wp[idx]
+    wp = common.at_rows(wp, idx)
     place = df["where_coordinates"].where(wp <= 2)
     raion = df["adm_2"].where(wp <= 3)
     raion = raion.where(raion.notna() | (wp != 3), df["where_coordinates"])
@@ -100,7 +101,7 @@ def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Seri
     if df.empty:
         return None
     idx = df.index
-    vals = {k: s[idx] for k, s in ready.values.items()}
+    vals = {k: common.at_rows(s, idx) for k, s in ready.values.items()}
     tov, dp, wp, start, end, low, best, high = (vals[k] for k in ("tov", "dp", "wp", "start", "end", "low", "best",
                                                                  "high"))
     deaths = {k: vals[k] for k in ("deaths_a", "deaths_b", "deaths_civilians", "deaths_unknown")}
@@ -139,8 +140,8 @@ def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Seri
         "place_reported": df["place_reported"],
         "raion_reported": df["raion_reported"],
         "oblast_reported": df["oblast_reported"],
-        "place_id": pid[idx].astype("str"),
-        "place_match": how[idx].astype("str"),
+        "place_id": common.at_rows(pid, idx).astype("str"),
+        "place_match": common.at_rows(how, idx).astype("str"),
         "row_geo_prec": wp.map(WHERE_PREC).astype("Int64"),
         "event_type": part(1),
         "weapon": part(2),

@@ -82,6 +82,19 @@ def ranks(s: pd.Series) -> np.ndarray:
                               tiebreaker="first")).astype("int64") - 1
 
 
+def sort_codes(s: pd.Series) -> np.ndarray:
+    """Each cell as an integer that sorts as pandas sorts the column (sort_values, a sorted groupby): equal
+    values equal codes, a missing cell after every value. Text is hashed once and only its distinct values
+    are sorted (Arrow); other columns are factorized with their uniques sorted."""
+    if len(s) and _is_text(s):
+        enc = pc.dictionary_encode(arrow(s).combine_chunks(), null_encoding="mask")
+        rank = np.asarray(pc.rank(enc.dictionary, sort_keys="ascending", tiebreaker="dense")).astype(np.int64)
+        at = pc.fill_null(enc.indices.cast(pa.int64()), len(rank)).to_numpy(zero_copy_only=False)
+        return np.append(rank, len(rank) + 1)[at]
+    codes, uniq = pd.factorize(s, sort=True)
+    return np.where(codes < 0, len(uniq), codes).astype(np.int64)
+
+
 def per_distinct(s: pd.Series, fn: Callable[[pd.Series], pd.Series | pd.DataFrame]) -> pd.Series | pd.DataFrame:
     """fn worked out once per distinct value of s and mapped back to its rows (parsers, folds and tests on
     columns with few distinct cells). fn gets the distinct values and then one missing value, as a Series of

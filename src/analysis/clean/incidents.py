@@ -324,6 +324,13 @@ def _per_group(values: pd.Series, code: np.ndarray, k: int, how: str) -> np.ndar
     return agg.reindex(range(k)).to_numpy()
 
 
+def _any_per_group(flags: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
+    """Per group 0..k-1 (code: each row's group), is any of its flags true (a missing flag is not):
+    groupby(...).any() counted with bincount, no grouping on the text ids."""
+    hit = flags.fillna(False).to_numpy(dtype=bool)
+    return np.bincount(code[hit], minlength=k)[:k] > 0
+
+
 def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconcile.DEFAULT_RULE) -> pd.DataFrame:
     """One row per incident: its most precise place, most specific type and most precise dates, every report's
     id, and its casualty figures reconciled by `rule` (clean/reconcile.py)."""
@@ -368,6 +375,7 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     out["n_sources"] = pd.array(m.groupby("code")["source_id"].nunique().reindex(range(k)).to_numpy(),
                                 dtype="Int64")
     is_ev = (m["kind"] == 0).to_numpy()  # only the columns used are taken: a million-row frame is not copied
+    cas_code = code[~is_ev]  # each casualty row's incident (m holds the events, then the casualty rows)
     ev, ca = m.loc[is_ev, ["rid", "code"]], m.loc[~is_ev, ["rid", "code"]]
     out["event_ids"] = pd.array(_joined_ids(ev["rid"], ev["code"].to_numpy(), k), dtype="str")
     out["casualty_ids"] = pd.array(_joined_ids(ca["rid"], ca["code"].to_numpy(), k), dtype="str")
@@ -382,15 +390,18 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     t = TABLES["incidents"]  # its reconciled measures (killed, injured) and their columns: the registry's
     cur = reconcile.current_new(cas[list(reconcile.COLUMNS)])  # the columns it reads, not a copy of every one
     cl = reconcile.claims(cur, t.measures)  # once for the tolls and the conflicts
-    figures = reconcile.reconcile(cur, t.measures, rule=rule, cl=cl).reindex(out["incident_id"])
+    figures = reconcile.reconcile(cur, t.measures, rule=rule, cl=cl)
+    at = arrow_lookup.positions(out["incident_id"], figures.index)
     for meas in t.measures:
         for part in ("low", "best", "high"):
-            out[t.count_column(meas, part)] = figures[f"{meas}_{part}"].round().astype("Int64").to_numpy()
-    conflict = reconcile.conflicts(cas, cur, cl if t.measures == reconcile.MEASURES else None
-                                   ).reindex(out["incident_id"])
-    dis = cas.groupby("incident_id")["disagreement"].any().reindex(out["incident_id"]).fillna(False)
-    out["disagreement"] = pd.array((dis.to_numpy(dtype=bool) | conflict.notna().to_numpy()), dtype="boolean")
-    out["conflict"] = pd.array(conflict.to_numpy(), dtype="str")
+            col = figures[f"{meas}_{part}"].array.take(at, allow_fill=True)
+            out[t.count_column(meas, part)] = pd.Series(col).round().astype("Int64").to_numpy()
+    conflict = reconcile.conflicts(cas, cur, cl if t.measures == reconcile.MEASURES else None)
+    conflict = pd.array(conflict.astype("str").array.take(arrow_lookup.positions(out["incident_id"], conflict.index),
+                                                           allow_fill=True), dtype="str")
+    out["disagreement"] = pd.array(_any_per_group(cas["disagreement"], cas_code, k) | ~conflict.isna(),
+                                   dtype="boolean")
+    out["conflict"] = conflict
     for c in ("event_ids", "casualty_ids", "links"):
         out[c] = out[c].where(out[c] != "", pd.NA)
     return out.sort_values("incident_id").reset_index(drop=True)

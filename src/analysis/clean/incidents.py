@@ -213,6 +213,20 @@ def _first_of_each(*keys: np.ndarray) -> np.ndarray:
     return order[_starts(stacked[:, order])]
 
 
+def _lex_order(*keys: np.ndarray) -> np.ndarray:
+    """np.lexsort(keys[::-1]) (the first key the most significant; ties in row order) of non-negative integer
+    keys: packed into one integer and sorted once when they fit (a million rows: one sort, not one per key)."""
+    if not len(keys[0]):
+        return np.empty(0, dtype=np.int64)
+    sizes = [int(k.max()) + 1 for k in keys]
+    if np.prod([float(s) for s in sizes]) >= 2.0 ** 62:
+        return np.lexsort(keys[::-1])
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    for k, size in zip(keys, sizes, strict=True):
+        packed = packed * size + k
+    return np.argsort(packed, kind="stable")
+
+
 def _starts(sorted_keys: np.ndarray) -> np.ndarray:
     """Mask of the first row of each run of equal keys, the rows in sorted order: a 1-D array of keys, or one
     row per key column (2-D, the rows as columns). Empty keys, empty mask."""
@@ -286,36 +300,45 @@ def candidates(c: pd.DataFrame, done: pd.DataFrame | None = None) -> pd.DataFram
     return c.iloc[_first_of_each(*codes)].reset_index(drop=True)
 
 
-def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
-    """For each group 0..k-1 (code: each id's group), its ids sorted and joined with ';' ('' for none)."""
-    joined = np.full(k, "", dtype=object)
+def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> pa.Array:
+    """For each group 0..k-1 (code: each id's group), its ids sorted and joined with ';' ('' for none), as
+    Arrow text: the ids sorted by (group, id) become one list per group and Arrow joins every list at once
+    (no Python string per id or per group)."""
     if not len(ids):
-        return joined
+        return pa.array(np.full(k, "", dtype=object), type=pa.large_string())
     order = np.lexsort((arrow_lookup.ranks(ids), code))
-    g = code[order]
-    starts = np.flatnonzero(_starts(g))
-    ends = np.r_[starts[1:], len(g)]
-    one = ends - starts == 1
-    sorted_ids = arrow_lookup.arrow(ids).take(pa.array(order)).combine_chunks()
-    joined[g[starts]] = sorted_ids.take(pa.array(starts)).to_numpy(zero_copy_only=False)  # a group of one: its id
-    multi, sizes = np.flatnonzero(~one), ends - starts
-    if not len(multi):
-        return joined
-    # only groups of several ids are joined in Python, and only their ids become Python strings
-    many = sorted_ids.take(pa.array(np.flatnonzero(np.repeat(~one, sizes)))).to_pylist()
-    at = 0
-    for j, size in zip(multi.tolist(), sizes[multi].tolist(), strict=True):
-        joined[g[starts[j]]] = ";".join(many[at:at + size])
-        at += size
-    return joined
+    offsets = np.r_[0, np.cumsum(np.bincount(code, minlength=k))].astype(np.int64)
+    values = arrow_lookup.arrow(ids).take(pa.array(order)).combine_chunks()
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), values)
+    return pc.binary_join(lists, pa.scalar(";", type=pa.large_string()))
 
 
-def _joint_codes(*columns: pd.Series) -> tuple[np.ndarray, pa.Array]:
-    """Integer codes over the text columns one after another (equal text, equal code), and the distinct texts
-    in order of first appearance."""
-    arr = pa.chunked_array([ch for s in columns for ch in arrow_lookup.arrow(s).chunks], type=pa.large_string())
-    enc = pc.dictionary_encode(arr.combine_chunks())
-    return enc.indices.to_numpy(zero_copy_only=False).astype("int64"), enc.dictionary
+def _sorted_codes(ids: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Integer codes of the text ids (equal text, equal code) numbered in the order the texts sort, and the
+    distinct texts in that order: a table built per code is then in id order without sorting it."""
+    enc = pc.dictionary_encode(arrow_lookup.arrow(ids).combine_chunks())
+    order = np.asarray(pc.sort_indices(enc.dictionary)).astype(np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)], enc.dictionary.take(pa.array(order))
+
+
+def _distinct_per_group(values: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
+    """Per group 0..k-1, how many distinct values it has, a missing value not counted (groupby().nunique()),
+    counted on integer codes."""
+    v = arrow_lookup.codes(values)
+    filled = v >= 0
+    pairs = np.sort(code[filled] * (int(v.max(initial=0)) + 1) + v[filled])  # np.unique hashes: many times slower
+    return np.bincount(pairs[_starts(pairs)] // (int(v.max(initial=0)) + 1), minlength=k)[:k]
+
+
+def _first_of_pairs(code: np.ndarray, values: pd.Series) -> np.ndarray:
+    """Positions of the first row of each distinct (code, value) pair, in row order (drop_duplicates on the
+    two columns, a missing value equal to another)."""
+    v = arrow_lookup.codes(values) + 1  # missing: 0
+    packed = code * (int(v.max(initial=0)) + 1) + v
+    order = np.argsort(packed, kind="stable")  # the first row of a pair comes first among its equals
+    return np.sort(order[_starts(packed[order])])
 
 
 def _per_group(values: pd.Series, code: np.ndarray, k: int, how: str) -> np.ndarray:
@@ -347,17 +370,23 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
                       "date_end": cas["date_end"], "date_prec": cas["date_prec"], "source_id": cas["source_id"],
                       "link_rule": cas["link_rule"]}),
     ], ignore_index=True)
-    code, incident_ids = _joint_codes(m["incident_id"])
+    code, incident_ids = _sorted_codes(m["incident_id"])  # code order is the incident ids' order
     k = len(incident_ids)
     m["code"] = code
+    # a report's id as a sort key: its row in its own table sorted by id (an incident's own rows, below, are
+    # all events or all casualty reports, so the two tables' keys are never compared with each other)
+    m["rid"] = np.r_[arrow_lookup.ranks(events["event_id"]), arrow_lookup.ranks(cas["casualty_id"])]
     # an incident's own rows: its events, or its casualty reports when it has no event
-    own = m.loc[m["kind"] == m.groupby("code")["kind"].transform("min"),
-                ["code", "geo_prec", "generic", "date_prec", "date_start", "date_end", "rid"]]
+    is_ev = (m["kind"] == 0).to_numpy()
+    has_event = np.bincount(code[is_ev], minlength=k) > 0
+    own = m.loc[is_ev | ~has_event[code], ["code", "geo_prec", "generic", "date_prec", "date_start", "date_end",
+                                            "rid"]]
 
     def first_by(keys: list[str]) -> np.ndarray:
         """Per incident code, the row label of its first own row in the order of keys (only the keys are sorted,
         not the rows: a million-row frame is not copied whole)."""
-        order = np.lexsort([_sort_key(own[c]) for c in reversed(keys)])
+        order = _lex_order(*(own[c].to_numpy() if c in ("code", "rid") else arrow_lookup.sort_codes(own[c])
+                             for c in keys))
         g = own["code"].to_numpy()[order]
         return own.index.to_numpy()[order[_starts(g)]]
 
@@ -372,16 +401,12 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     out["date_start"] = _per_group(sharp["date_start"], sharp["code"].to_numpy(), k, "min")
     out["date_end"] = _per_group(sharp["date_end"], sharp["code"].to_numpy(), k, "max")
     out["n_reports"] = pd.array(np.bincount(code, minlength=k), dtype="Int64")
-    out["n_sources"] = pd.array(m.groupby("code")["source_id"].nunique().reindex(range(k)).to_numpy(),
-                                dtype="Int64")
-    is_ev = (m["kind"] == 0).to_numpy()  # only the columns used are taken: a million-row frame is not copied
+    out["n_sources"] = pd.array(_distinct_per_group(m["source_id"], code, k), dtype="Int64")
     cas_code = code[~is_ev]  # each casualty row's incident (m holds the events, then the casualty rows)
-    ev, ca = m.loc[is_ev, ["rid", "code"]], m.loc[~is_ev, ["rid", "code"]]
-    out["event_ids"] = pd.array(_joined_ids(ev["rid"], ev["code"].to_numpy(), k), dtype="str")
-    out["casualty_ids"] = pd.array(_joined_ids(ca["rid"], ca["code"].to_numpy(), k), dtype="str")
-    del ev, ca
-    places = m[["code", "place_id"]].drop_duplicates()
-    out["place_ids"] = pd.array(_joined_ids(places["place_id"], places["code"].to_numpy(), k), dtype="str")
+    out["event_ids"] = pd.array(_joined_ids(events["event_id"], code[is_ev], k), dtype="str")
+    out["casualty_ids"] = pd.array(_joined_ids(cas["casualty_id"], cas_code, k), dtype="str")
+    places = _first_of_pairs(code, m["place_id"])
+    out["place_ids"] = pd.array(_joined_ids(m["place_id"].iloc[places], code[places], k), dtype="str")
     by_link = m[m["link_rule"].str.startswith("links.csv ", na=False)]
     by_link = by_link.assign(link=by_link["link_rule"].str.removeprefix("links.csv ")).drop_duplicates(
         ["code", "link"])
@@ -404,4 +429,4 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     out["conflict"] = conflict
     for c in ("event_ids", "casualty_ids", "links"):
         out[c] = out[c].where(out[c] != "", pd.NA)
-    return out.sort_values("incident_id").reset_index(drop=True)
+    return out  # in incident id order already (its codes are the ids' ranks)

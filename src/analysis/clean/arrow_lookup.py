@@ -122,3 +122,40 @@ def group_codes(*columns: pd.Series) -> np.ndarray:
         codes, uniq = pd.factorize(col, use_na_sentinel=False)
         joint = pd.factorize(joint * (len(uniq) + 1) + codes)[0].astype(np.int64)
     return joint
+
+
+def lex_order(*keys: np.ndarray) -> np.ndarray:
+    """np.lexsort(keys[::-1]) (the first key the most significant; ties in row order) of non-negative integer
+    keys: packed into one integer and sorted once when they fit (a million rows: one sort, not one per key)."""
+    if not len(keys) or not len(keys[0]):
+        return np.empty(0, dtype=np.int64)
+    sizes = [int(k.max()) + 1 for k in keys]
+    if np.prod([float(s) for s in sizes]) >= 2.0 ** 62:
+        return np.lexsort(keys[::-1])
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    for k, size in zip(keys, sizes, strict=True):
+        packed = packed * size + k
+    return np.argsort(packed, kind="stable")
+
+
+def runs(*sorted_codes: np.ndarray) -> np.ndarray:
+    """Rows sorted on these codes: each row's run of equal codes, numbered 0, 1, ... in order (what group_codes
+    numbers by first appearance, without hashing again)."""
+    if not len(sorted_codes) or not len(sorted_codes[0]):
+        return np.empty(0, dtype=np.int64)
+    change = np.zeros(len(sorted_codes[0]), dtype=bool)
+    for k in sorted_codes:
+        change[1:] |= k[1:] != k[:-1]
+    return np.cumsum(change).astype(np.int64)
+
+
+def sorted_groups(*keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
+    """groupby(keys, sort=True)'s groups on integer codes: each row's group number in the keys' sorted order
+    (-1 for a row with a missing key, which groupby leaves out) and the first row of each group."""
+    valid = np.logical_and.reduce([k.notna().to_numpy() for k in keys])
+    codes = [sort_codes(k) for k in keys]
+    order = np.flatnonzero(valid)[lex_order(*(c[valid] for c in codes))]
+    run = runs(*(c[order] for c in codes))
+    group = np.full(len(valid), -1, dtype=np.int64)
+    group[order] = run
+    return group, order[np.r_[True, run[1:] != run[:-1]]] if len(run) else order

@@ -213,20 +213,6 @@ def _first_of_each(*keys: np.ndarray) -> np.ndarray:
     return order[_starts(stacked[:, order])]
 
 
-def _lex_order(*keys: np.ndarray) -> np.ndarray:
-    """np.lexsort(keys[::-1]) (the first key the most significant; ties in row order) of non-negative integer
-    keys: packed into one integer and sorted once when they fit (a million rows: one sort, not one per key)."""
-    if not len(keys[0]):
-        return np.empty(0, dtype=np.int64)
-    sizes = [int(k.max()) + 1 for k in keys]
-    if np.prod([float(s) for s in sizes]) >= 2.0 ** 62:
-        return np.lexsort(keys[::-1])
-    packed = np.zeros(len(keys[0]), dtype=np.int64)
-    for k, size in zip(keys, sizes, strict=True):
-        packed = packed * size + k
-    return np.argsort(packed, kind="stable")
-
-
 def _starts(sorted_keys: np.ndarray) -> np.ndarray:
     """Mask of the first row of each run of equal keys, the rows in sorted order: a 1-D array of keys, or one
     row per key column (2-D, the rows as columns). Empty keys, empty mask."""
@@ -385,7 +371,7 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     def first_by(keys: list[str]) -> np.ndarray:
         """Per incident code, the row label of its first own row in the order of keys (only the keys are sorted,
         not the rows: a million-row frame is not copied whole)."""
-        order = _lex_order(*(own[c].to_numpy() if c in ("code", "rid") else arrow_lookup.sort_codes(own[c])
+        order = arrow_lookup.lex_order(*(own[c].to_numpy() if c in ("code", "rid") else arrow_lookup.sort_codes(own[c])
                              for c in keys))
         g = own["code"].to_numpy()[order]
         return own.index.to_numpy()[order[_starts(g)]]

@@ -69,18 +69,7 @@ def _ordered(cas: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.Series], pd.Serie
                         *codes[::-1]))
     c = c.take(order)
     keys = [c["incident_id"], c["figure_type"], c["who"]]
-    return c, keys, pd.Series(_runs(*(k[order] for k in codes)), index=c.index)
-
-
-def _runs(*sorted_codes: np.ndarray) -> np.ndarray:
-    """Rows sorted on these codes: each row's run of equal codes, numbered 0, 1, ... in order (what
-    arrow_lookup.group_codes numbers by first appearance, without hashing again)."""
-    if not len(sorted_codes[0]):
-        return np.empty(0, dtype=np.int64)
-    change = np.zeros(len(sorted_codes[0]), dtype=bool)
-    for k in sorted_codes:
-        change[1:] |= k[1:] != k[:-1]
-    return np.cumsum(change).astype(np.int64)
+    return c, keys, pd.Series(arrow_lookup.runs(*(k[order] for k in codes)), index=c.index)
 
 
 def _revised(c: pd.DataFrame, group: pd.Series, m: str) -> tuple[pd.Series, pd.Series]:
@@ -118,15 +107,23 @@ def supersede(cas: pd.DataFrame) -> pd.DataFrame:
     revised = {m: _revised(c, group, m) for m in MEASURES}
     any_stale = pd.concat([r[0] for r in revised.values()], axis=1).any(axis=1)
     standing = pd.concat([c[f"{m}_best"].notna() & ~revised[m][0] for m in MEASURES], axis=1).any(axis=1)
-    later = c["source_id"] != c["source_id"].groupby(keys, sort=False).transform("last")
+    later = c["source_id"] != _last_per_group(c["source_id"], group, keys)
     by = pd.Series(pd.NA, index=c.index, dtype="str")
     for m in reversed(MEASURES):  # name the report that replaced the first measure replaced
         by = revised[m][1].astype("str").where(revised[m][0], by)
-    by = by.where(gives, c["casualty_id"].groupby(keys, sort=False).transform("last").where(later))
+    by = by.where(gives, _last_per_group(c["casualty_id"], group, keys).where(later))
     status = pd.Series("current", index=c.index, dtype="str")
     status = status.where(~any_stale, "partly superseded").where(standing | ~gives, "superseded")
     status = status.where(gives | ~later, "superseded")
     return pd.DataFrame({"status": status, "superseded_by": by.astype("str")}).reindex(cas.index)
+
+
+def _last_per_group(values: pd.Series, group: pd.Series, keys: list[pd.Series]) -> pd.Series:
+    """values.groupby(keys, sort=False).transform("last") on the keys' group codes (_ordered's), which hash
+    integers instead of the three text keys again: each group's last non-missing value; a row with a missing
+    key gets none, as groupby leaves it out."""
+    got = values.groupby(group.to_numpy()).transform("last")
+    return got.where(np.logical_and.reduce([k.notna().to_numpy() for k in keys]))
 
 
 def in_force(cas: pd.DataFrame) -> pd.DataFrame:
@@ -153,9 +150,12 @@ def claims(cur: pd.DataFrame, measures: tuple[str, ...]) -> pd.DataFrame:
     for m in measures:
         low, best, high = (cur[f"{m}_{x}"].astype("Float64") for x in ("low", "best", "high"))
         values |= {f"{m}_low": low, f"{m}_best": best, f"{m}_high": high, f"{m}_open": best.notna() & high.isna()}
-    # one grouping for every column: the three text keys are hashed once, not once per column
-    g = pd.DataFrame(values).groupby([cur["incident_id"].rename("incident_id"), who(cur).rename("who"),
-                                      cur["source_id"].rename("source_id")], sort=True)
+    # one grouping for every column, on integer group numbers in the keys' sorted order (the text keys are
+    # hashed once each; groupby on three text columns hashed them again per aggregation)
+    keys = {"incident_id": cur["incident_id"], "who": who(cur), "source_id": cur["source_id"]}
+    group, first = arrow_lookup.sorted_groups(*keys.values())
+    has = group >= 0
+    g = pd.DataFrame(values)[has].groupby(group[has], sort=True)
     out = g[["published"]].max()
     summed = g[[f"{m}_{x}" for m in measures for x in ("low", "best", "high")]].sum(min_count=1)
     opened = g[[f"{m}_open" for m in measures]].any()
@@ -164,7 +164,8 @@ def claims(cur: pd.DataFrame, measures: tuple[str, ...]) -> pd.DataFrame:
             out[f"{m}_{x}"] = summed[f"{m}_{x}"]
         out[f"{m}_open"] = opened[f"{m}_open"]
         out.loc[out[f"{m}_open"], f"{m}_high"] = pd.NA
-    return out.reset_index()
+    key_cols = pd.DataFrame({name: pd.Series(k.array.take(first)) for name, k in keys.items()})
+    return pd.concat([key_cols, out.reset_index(drop=True)], axis=1)
 
 
 def _lower_median(values: pd.Series, keys: pd.Series) -> pd.Series:
@@ -216,9 +217,19 @@ def disagreement(cur: pd.DataFrame) -> pd.Series:
     """For each current row: do its incident's current claims give different (killed, injured) best figures?
     A missing figure counts as its own value."""
     cl = claims(cur, ("killed", "injured"))
-    sig = cl["killed_best"].fillna(-1).astype("str") + "/" + cl["injured_best"].fillna(-1).astype("str")
-    n = sig.groupby(cl["incident_id"]).nunique()
-    return cur["incident_id"].map(n).fillna(1).gt(1).astype("boolean")
+    # a claim's (killed, injured) best figures as one integer (a missing figure its own value), an incident's
+    # distinct ones counted on integer codes: no text per claim, no grouping on text ids
+    killed, injured = (pd.factorize(cl[f"{m}_best"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan),
+                                    use_na_sentinel=False)[0] for m in ("killed", "injured"))
+    inc, incidents = pd.factorize(cl["incident_id"])  # a claim without an incident (-1) is left out, as groupby does
+    span = int(injured.max(initial=0)) + 1
+    size = (int(killed.max(initial=0)) + 1) * span
+    pairs = np.sort((inc * size + killed * span + injured)[inc >= 0])
+    first = np.r_[True, pairs[1:] != pairs[:-1]] if len(pairs) else np.zeros(0, dtype=bool)
+    n = np.bincount(pairs[first] // size, minlength=len(incidents))
+    at = arrow_lookup.positions(cur["incident_id"], pd.Index(incidents))
+    many = np.append(n > 1, False)[np.where(at < 0, len(incidents), at)]
+    return pd.Series(pd.array(many, dtype="boolean"), index=cur.index, name="incident_id")
 
 
 def same_victim(cas: pd.DataFrame, days: int = 2) -> pd.DataFrame:
@@ -277,4 +288,4 @@ def _joined_per_label(s: pd.Series) -> pd.Series:
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) if len(s) else np.empty(0, int)
     ends = np.r_[starts[1:], len(s)].astype(int)
     joined = ["; ".join(texts[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    return pd.Series(joined, index=pd.Index(labels, name=s.index.name), dtype=object)
+    return pd.Series(joined, index=pd.Index(labels, name=s.index.name), dtype=object, name=s.name)

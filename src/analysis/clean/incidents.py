@@ -64,7 +64,8 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
     at = r["pos"].to_numpy() + np.where(is_ev, 0, n_ev)
     r_ids, r_names = arrow_lookup.arrow(rid).take(pa.array(at)), names.take(pa.array(at))
     queue = _review_queue(r_ids.combine_chunks(), r_names, a, b, cand["why"].to_numpy(),
-                          pa.array(linking.PAIR_RULES, type=pa.large_string()))
+                          pa.array(linking.PAIR_RULES, type=pa.large_string()),
+                          id_rank=_id_ranks(events["event_id"], cas["casualty_id"], rid)[at], group=label[at])
     return (inc[:n_ev].set_axis(events.index), rules[:n_ev].set_axis(events.index),
             inc[n_ev:].set_axis(cas.index), rules[n_ev:].set_axis(cas.index), queue)
 
@@ -163,14 +164,34 @@ def _dense(values: pa.Array) -> np.ndarray:
     return rank[enc.indices.to_numpy(zero_copy_only=False)]
 
 
+def _id_ranks(event_ids: pd.Series, casualty_ids: pd.Series, rid: pd.Series) -> np.ndarray:
+    """_dense(rid) for rid = the event ids then the casualty ids, without sorting a million ids when each table
+    is in id order (as processed tables are) and one table's ids all sort before the other's (EV- and CA-)."""
+    ev, ca = (arrow_lookup.arrow(s).combine_chunks() for s in (event_ids, casualty_ids))
+    if (len(ev) and len(ca) and ev.null_count == 0 and ca.null_count == 0 and _rising(ev) and _rising(ca)
+            and (ev[-1].as_py() < ca[0].as_py() or ca[-1].as_py() < ev[0].as_py())):
+        first, second = (len(ca), 0) if ca[-1].as_py() < ev[0].as_py() else (0, len(ev))
+        return np.r_[np.arange(len(ev)) + 1 + first, np.arange(len(ca)) + 1 + second]
+    return _dense(arrow_lookup.arrow(rid).combine_chunks())
+
+
+def _rising(values: pa.Array) -> bool:
+    """Every text greater than the one before it (sorted, none twice): one comparison of neighbours in Arrow."""
+    return len(values) < 2 or bool(pc.all(pc.less(values.slice(0, len(values) - 1), values.slice(1))).as_py())
+
+
 def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, why: np.ndarray,
-                  reasons: pa.Array) -> pd.DataFrame:
+                  reasons: pa.Array, id_rank: np.ndarray | None = None, group: np.ndarray | None = None,
+                  ) -> pd.DataFrame:
     """candidates() of the linking's pairs, kind 'incident' (a, b: the reports' rows in ids and names; why: each
     pair's reason, an index into reasons): the same rows, worked out on text ranks, and the text taken only for
-    the rows kept (the review queue of a million reports has millions of pairs)."""
+    the rows kept (the review queue of a million reports has millions of pairs). id_rank: _dense(ids), and
+    group: any integer per row equal where names are equal, when the caller has them (no text sorted here)."""
     if not len(a):
         return candidates(pd.DataFrame())
-    id_rank, name_rank, reason_rank = _dense(ids), _dense(names), _dense(reasons)
+    id_rank = _dense(ids) if id_rank is None else id_rank
+    name_rank = _dense(names) if group is None else group
+    reason_rank = _dense(reasons)
     keep = np.flatnonzero(name_rank[a] != name_rank[b])  # pairs left in different groups
     a, b, why = a[keep], b[keep], why[keep]
     m, n_reasons = len(ids), len(reasons)

@@ -288,4 +288,4 @@ def _joined_per_label(s: pd.Series) -> pd.Series:
     starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) if len(s) else np.empty(0, int)
     ends = np.r_[starts[1:], len(s)].astype(int)
     joined = ["; ".join(texts[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
-    return pd.Series(joined, index=pd.Index(labels, name=s.index.name), dtype=object, name=s.name)
+    return pd.Series(joined, index=pd.Index(labels, name=s.index.name), name=s.name, dtype=object).infer_objects()

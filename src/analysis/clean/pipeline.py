@@ -134,7 +134,9 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
         cas[["status", "superseded_by"]] = reconcile.supersede(cas)
         cur = cas["status"] != "superseded"
         cas["disagreement"] = False
-        cas.loc[cur, "disagreement"] = reconcile.disagreement(reconcile.in_force(cas)).to_numpy(dtype=bool)
+        # only the columns supersession and the claims read: in_force copies its frame (twice), not 50 columns
+        standing = reconcile.in_force(cas[list(reconcile.COLUMNS)])
+        cas.loc[cur, "disagreement"] = reconcile.disagreement(standing).to_numpy(dtype=bool)
         cas["disagreement"] = cas["disagreement"].astype("boolean")
     st["utterance_id"], st["link_rule"], st_cand = utterances.link_statements(
         st, links[links["target"] == "utterance"])

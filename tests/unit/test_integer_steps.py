@@ -39,16 +39,6 @@ def test_lex_order_is_lexsort_packed_or_not():
     assert len(arrow_lookup.lex_order(np.empty(0, dtype=np.int64))) == 0
 
 
-def test_sorted_groups_are_groupbys_groups():
-    df = pd.DataFrame({"a": pd.Series(TEXT, dtype="str"), "b": [2, 1, 1, 1, 2, 1, 1, 1]})
-    group, first = arrow_lookup.sorted_groups(df["a"], df["b"])
-    want = df.groupby(["a", "b"], sort=True).ngroup().fillna(-1)  # a missing key: no group
-    assert group.tolist() == want.astype("int64").tolist()
-    assert list(map(tuple, df.iloc[first][["a", "b"]].values.tolist())) == df.groupby(["a", "b"]).size().index.tolist()
-    g0, f0 = arrow_lookup.sorted_groups(df["a"].iloc[:0], df["b"].iloc[:0])
-    assert len(g0) == 0 and len(f0) == 0
-
-
 def test_sorted_codes_number_incidents_in_id_order():
     ids = pd.Series(["INC-b", "INC-a10", "INC-a9", "INC-b"], dtype="str")
     code, uniq = incidents._sorted_codes(ids)

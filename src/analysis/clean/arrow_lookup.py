@@ -148,14 +148,3 @@ def runs(*sorted_codes: np.ndarray) -> np.ndarray:
         change[1:] |= k[1:] != k[:-1]
     return np.cumsum(change).astype(np.int64)
 
-
-def sorted_groups(*keys: pd.Series) -> tuple[np.ndarray, np.ndarray]:
-    """groupby(keys, sort=True)'s groups on integer codes: each row's group number in the keys' sorted order
-    (-1 for a row with a missing key, which groupby leaves out) and the first row of each group."""
-    valid = np.logical_and.reduce([k.notna().to_numpy() for k in keys])
-    codes = [sort_codes(k) for k in keys]
-    order = np.flatnonzero(valid)[lex_order(*(c[valid] for c in codes))]
-    run = runs(*(c[order] for c in codes))
-    group = np.full(len(valid), -1, dtype=np.int64)
-    group[order] = run
-    return group, order[np.r_[True, run[1:] != run[:-1]]] if len(run) else order

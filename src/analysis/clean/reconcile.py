@@ -150,12 +150,9 @@ def claims(cur: pd.DataFrame, measures: tuple[str, ...]) -> pd.DataFrame:
     for m in measures:
         low, best, high = (cur[f"{m}_{x}"].astype("Float64") for x in ("low", "best", "high"))
         values |= {f"{m}_low": low, f"{m}_best": best, f"{m}_high": high, f"{m}_open": best.notna() & high.isna()}
-    # one grouping for every column, on integer group numbers in the keys' sorted order (the text keys are
-    # hashed once each; groupby on three text columns hashed them again per aggregation)
-    keys = {"incident_id": cur["incident_id"], "who": who(cur), "source_id": cur["source_id"]}
-    group, first = arrow_lookup.sorted_groups(*keys.values())
-    has = group >= 0
-    g = pd.DataFrame(values)[has].groupby(group[has], sort=True)
+    # one grouping for every column: the three text keys are hashed once, not once per column
+    g = pd.DataFrame(values).groupby([cur["incident_id"].rename("incident_id"), who(cur).rename("who"),
+                                      cur["source_id"].rename("source_id")], sort=True)
     out = g[["published"]].max()
     summed = g[[f"{m}_{x}" for m in measures for x in ("low", "best", "high")]].sum(min_count=1)
     opened = g[[f"{m}_open" for m in measures]].any()
@@ -164,8 +161,7 @@ def claims(cur: pd.DataFrame, measures: tuple[str, ...]) -> pd.DataFrame:
             out[f"{m}_{x}"] = summed[f"{m}_{x}"]
         out[f"{m}_open"] = opened[f"{m}_open"]
         out.loc[out[f"{m}_open"], f"{m}_high"] = pd.NA
-    key_cols = pd.DataFrame({name: pd.Series(k.array.take(first)) for name, k in keys.items()})
-    return pd.concat([key_cols, out.reset_index(drop=True)], axis=1)
+    return out.reset_index()
 
 
 def _lower_median(values: pd.Series, keys: pd.Series) -> pd.Series:

@@ -82,6 +82,19 @@ def ranks(s: pd.Series) -> np.ndarray:
                               tiebreaker="first")).astype("int64") - 1
 
 
+def sort_codes(s: pd.Series) -> np.ndarray:
+    """Each cell as an integer that sorts as pandas sorts the column (sort_values, a sorted groupby): equal
+    values equal codes, a missing cell after every value. Text is hashed once and only its distinct values
+    are sorted (Arrow); other columns are factorized with their uniques sorted."""
+    if len(s) and _is_text(s):
+        enc = pc.dictionary_encode(arrow(s).combine_chunks(), null_encoding="mask")
+        rank = np.asarray(pc.rank(enc.dictionary, sort_keys="ascending", tiebreaker="dense")).astype(np.int64)
+        at = pc.fill_null(enc.indices.cast(pa.int64()), len(rank)).to_numpy(zero_copy_only=False)
+        return np.append(rank, len(rank) + 1)[at]
+    codes, uniq = pd.factorize(s, sort=True)
+    return np.where(codes < 0, len(uniq), codes).astype(np.int64)
+
+
 def per_distinct(s: pd.Series, fn: Callable[[pd.Series], pd.Series | pd.DataFrame]) -> pd.Series | pd.DataFrame:
     """fn worked out once per distinct value of s and mapped back to its rows (parsers, folds and tests on
     columns with few distinct cells). fn gets the distinct values and then one missing value, as a Series of
@@ -109,3 +122,29 @@ def group_codes(*columns: pd.Series) -> np.ndarray:
         codes, uniq = pd.factorize(col, use_na_sentinel=False)
         joint = pd.factorize(joint * (len(uniq) + 1) + codes)[0].astype(np.int64)
     return joint
+
+
+def lex_order(*keys: np.ndarray) -> np.ndarray:
+    """np.lexsort(keys[::-1]) (the first key the most significant; ties in row order) of non-negative integer
+    keys: packed into one integer and sorted once when they fit (a million rows: one sort, not one per key)."""
+    if not len(keys) or not len(keys[0]):
+        return np.empty(0, dtype=np.int64)
+    sizes = [int(k.max()) + 1 for k in keys]
+    if np.prod([float(s) for s in sizes]) >= 2.0 ** 62:
+        return np.lexsort(keys[::-1])
+    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    for k, size in zip(keys, sizes, strict=True):
+        packed = packed * size + k
+    return np.argsort(packed, kind="stable")
+
+
+def runs(*sorted_codes: np.ndarray) -> np.ndarray:
+    """Rows sorted on these codes: each row's run of equal codes, numbered 0, 1, ... in order (what group_codes
+    numbers by first appearance, without hashing again)."""
+    if not len(sorted_codes) or not len(sorted_codes[0]):
+        return np.empty(0, dtype=np.int64)
+    change = np.zeros(len(sorted_codes[0]), dtype=bool)
+    for k in sorted_codes:
+        change[1:] |= k[1:] != k[:-1]
+    return np.cumsum(change).astype(np.int64)
+

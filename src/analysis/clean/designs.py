@@ -77,10 +77,12 @@ def summary_sources(rows: pd.DataFrame) -> pd.Series:
     r = rows[(rows["oblast"] == CONTINUOUS_OBLAST) & rows["day"].between(CONTINUOUS_START, CONTINUOUS_END)]
     # per report: an official is credited on it and its rows are dated by a past-day phrase (an outlet that
     # retells the summary's list in its own words keeps the official's credit for the quoted part only)
-    official = set(r.loc[r["claim_by"].isin(OFFICIAL), "source_id"])
-    dated = set(r.loc[r["date_reported"].str.contains(PAST_DAY, case=False, regex=True, na=False), "source_id"])
+    # the sets are of distinct ids (hashed in Arrow first: no Python string per row)
+    official = set(pd.unique(r.loc[r["claim_by"].isin(OFFICIAL), "source_id"]))
+    dated = set(pd.unique(r.loc[r["date_reported"].str.contains(PAST_DAY, case=False, regex=True, na=False),
+                                "source_id"]))
     is_summary = (r["batch"] == CONTINUOUS_BATCH) | (r["table"] == "tallies") | r["source_id"].isin(official & dated)
-    return pd.Series(sorted(set(r.loc[is_summary, "source_id"])), dtype="str")
+    return pd.Series(sorted(set(pd.unique(r.loc[is_summary, "source_id"]))), dtype="str")
 
 
 def coverage(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
@@ -103,7 +105,7 @@ def coverage(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
               & ~rows["place_match"].isin(["raion", "oblast"])]
     ev = ev[ev["claim_by"].isin(OFFICIAL)
             | ev["date_reported"].str.contains(PAST_DAY, case=False, regex=True, na=False)]
-    src_places = ev.groupby("source_id")["place_id"].agg(set)
+    src_places = ev[["source_id", "place_id"]].drop_duplicates().groupby("source_id")["place_id"].agg(set)
     ta = t["tallies"]
     ta = ta[ta["source_id"].isin(summ) & ta["settlements_shelled_best"].notna()]
     src_tally = ta.groupby("source_id")["settlements_shelled_best"].max()

@@ -64,7 +64,8 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
     at = r["pos"].to_numpy() + np.where(is_ev, 0, n_ev)
     r_ids, r_names = arrow_lookup.arrow(rid).take(pa.array(at)), names.take(pa.array(at))
     queue = _review_queue(r_ids.combine_chunks(), r_names, a, b, cand["why"].to_numpy(),
-                          pa.array(linking.PAIR_RULES, type=pa.large_string()))
+                          pa.array(linking.PAIR_RULES, type=pa.large_string()),
+                          id_rank=_id_ranks(events["event_id"], cas["casualty_id"], rid)[at], group=label[at])
     return (inc[:n_ev].set_axis(events.index), rules[:n_ev].set_axis(events.index),
             inc[n_ev:].set_axis(cas.index), rules[n_ev:].set_axis(cas.index), queue)
 
@@ -163,14 +164,34 @@ def _dense(values: pa.Array) -> np.ndarray:
     return rank[enc.indices.to_numpy(zero_copy_only=False)]
 
 
+def _id_ranks(event_ids: pd.Series, casualty_ids: pd.Series, rid: pd.Series) -> np.ndarray:
+    """_dense(rid) for rid = the event ids then the casualty ids, without sorting a million ids when each table
+    is in id order (as processed tables are) and one table's ids all sort before the other's (EV- and CA-)."""
+    ev, ca = (arrow_lookup.arrow(s).combine_chunks() for s in (event_ids, casualty_ids))
+    if (len(ev) and len(ca) and ev.null_count == 0 and ca.null_count == 0 and _rising(ev) and _rising(ca)
+            and (ev[-1].as_py() < ca[0].as_py() or ca[-1].as_py() < ev[0].as_py())):
+        first, second = (len(ca), 0) if ca[-1].as_py() < ev[0].as_py() else (0, len(ev))
+        return np.r_[np.arange(len(ev)) + 1 + first, np.arange(len(ca)) + 1 + second]
+    return _dense(arrow_lookup.arrow(rid).combine_chunks())
+
+
+def _rising(values: pa.Array) -> bool:
+    """Every text greater than the one before it (sorted, none twice): one comparison of neighbours in Arrow."""
+    return len(values) < 2 or bool(pc.all(pc.less(values.slice(0, len(values) - 1), values.slice(1))).as_py())
+
+
 def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, why: np.ndarray,
-                  reasons: pa.Array) -> pd.DataFrame:
+                  reasons: pa.Array, id_rank: np.ndarray | None = None, group: np.ndarray | None = None,
+                  ) -> pd.DataFrame:
     """candidates() of the linking's pairs, kind 'incident' (a, b: the reports' rows in ids and names; why: each
     pair's reason, an index into reasons): the same rows, worked out on text ranks, and the text taken only for
-    the rows kept (the review queue of a million reports has millions of pairs)."""
+    the rows kept (the review queue of a million reports has millions of pairs). id_rank: _dense(ids), and
+    group: any integer per row equal where names are equal, when the caller has them (no text sorted here)."""
     if not len(a):
         return candidates(pd.DataFrame())
-    id_rank, name_rank, reason_rank = _dense(ids), _dense(names), _dense(reasons)
+    id_rank = _dense(ids) if id_rank is None else id_rank
+    name_rank = _dense(names) if group is None else group
+    reason_rank = _dense(reasons)
     keep = np.flatnonzero(name_rank[a] != name_rank[b])  # pairs left in different groups
     a, b, why = a[keep], b[keep], why[keep]
     m, n_reasons = len(ids), len(reasons)
@@ -286,42 +307,58 @@ def candidates(c: pd.DataFrame, done: pd.DataFrame | None = None) -> pd.DataFram
     return c.iloc[_first_of_each(*codes)].reset_index(drop=True)
 
 
-def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
-    """For each group 0..k-1 (code: each id's group), its ids sorted and joined with ';' ('' for none)."""
-    joined = np.full(k, "", dtype=object)
+def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> pa.Array:
+    """For each group 0..k-1 (code: each id's group), its ids sorted and joined with ';' ('' for none), as
+    Arrow text: the ids sorted by (group, id) become one list per group and Arrow joins every list at once
+    (no Python string per id or per group)."""
     if not len(ids):
-        return joined
+        return pa.array(np.full(k, "", dtype=object), type=pa.large_string())
     order = np.lexsort((arrow_lookup.ranks(ids), code))
-    g = code[order]
-    starts = np.flatnonzero(_starts(g))
-    ends = np.r_[starts[1:], len(g)]
-    one = ends - starts == 1
-    sorted_ids = arrow_lookup.arrow(ids).take(pa.array(order)).combine_chunks()
-    joined[g[starts]] = sorted_ids.take(pa.array(starts)).to_numpy(zero_copy_only=False)  # a group of one: its id
-    multi, sizes = np.flatnonzero(~one), ends - starts
-    if not len(multi):
-        return joined
-    # only groups of several ids are joined in Python, and only their ids become Python strings
-    many = sorted_ids.take(pa.array(np.flatnonzero(np.repeat(~one, sizes)))).to_pylist()
-    at = 0
-    for j, size in zip(multi.tolist(), sizes[multi].tolist(), strict=True):
-        joined[g[starts[j]]] = ";".join(many[at:at + size])
-        at += size
-    return joined
+    offsets = np.r_[0, np.cumsum(np.bincount(code, minlength=k))].astype(np.int64)
+    values = arrow_lookup.arrow(ids).take(pa.array(order)).combine_chunks()
+    lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), values)
+    return pc.binary_join(lists, pa.scalar(";", type=pa.large_string()))
 
 
-def _joint_codes(*columns: pd.Series) -> tuple[np.ndarray, pa.Array]:
-    """Integer codes over the text columns one after another (equal text, equal code), and the distinct texts
-    in order of first appearance."""
-    arr = pa.chunked_array([ch for s in columns for ch in arrow_lookup.arrow(s).chunks], type=pa.large_string())
-    enc = pc.dictionary_encode(arr.combine_chunks())
-    return enc.indices.to_numpy(zero_copy_only=False).astype("int64"), enc.dictionary
+def _sorted_codes(ids: pd.Series) -> tuple[np.ndarray, pa.Array]:
+    """Integer codes of the text ids (equal text, equal code) numbered in the order the texts sort, and the
+    distinct texts in that order: a table built per code is then in id order without sorting it."""
+    enc = pc.dictionary_encode(arrow_lookup.arrow(ids).combine_chunks())
+    order = np.asarray(pc.sort_indices(enc.dictionary)).astype(np.int64)
+    rank = np.empty(len(order), dtype=np.int64)
+    rank[order] = np.arange(len(order))
+    return rank[enc.indices.to_numpy(zero_copy_only=False).astype(np.int64)], enc.dictionary.take(pa.array(order))
+
+
+def _distinct_per_group(values: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
+    """Per group 0..k-1, how many distinct values it has, a missing value not counted (groupby().nunique()),
+    counted on integer codes."""
+    v = arrow_lookup.codes(values)
+    filled = v >= 0
+    pairs = np.sort(code[filled] * (int(v.max(initial=0)) + 1) + v[filled])  # np.unique hashes: many times slower
+    return np.bincount(pairs[_starts(pairs)] // (int(v.max(initial=0)) + 1), minlength=k)[:k]
+
+
+def _first_of_pairs(code: np.ndarray, values: pd.Series) -> np.ndarray:
+    """Positions of the first row of each distinct (code, value) pair, in row order (drop_duplicates on the
+    two columns, a missing value equal to another)."""
+    v = arrow_lookup.codes(values) + 1  # missing: 0
+    packed = code * (int(v.max(initial=0)) + 1) + v
+    order = np.argsort(packed, kind="stable")  # the first row of a pair comes first among its equals
+    return np.sort(order[_starts(packed[order])])
 
 
 def _per_group(values: pd.Series, code: np.ndarray, k: int, how: str) -> np.ndarray:
     """min or max of values per integer group 0..k-1 (NaT/NaN for a group with no rows)."""
     agg = getattr(pd.Series(values.to_numpy()).groupby(code), how)()
     return agg.reindex(range(k)).to_numpy()
+
+
+def _any_per_group(flags: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
+    """Per group 0..k-1 (code: each row's group), is any of its flags true (a missing flag is not):
+    groupby(...).any() counted with bincount, no grouping on the text ids."""
+    hit = flags.fillna(False).to_numpy(dtype=bool)
+    return np.bincount(code[hit], minlength=k)[:k] > 0
 
 
 def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconcile.DEFAULT_RULE) -> pd.DataFrame:
@@ -340,17 +377,23 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
                       "date_end": cas["date_end"], "date_prec": cas["date_prec"], "source_id": cas["source_id"],
                       "link_rule": cas["link_rule"]}),
     ], ignore_index=True)
-    code, incident_ids = _joint_codes(m["incident_id"])
+    code, incident_ids = _sorted_codes(m["incident_id"])  # code order is the incident ids' order
     k = len(incident_ids)
     m["code"] = code
+    # a report's id as a sort key: its row in its own table sorted by id (an incident's own rows, below, are
+    # all events or all casualty reports, so the two tables' keys are never compared with each other)
+    m["rid"] = np.r_[arrow_lookup.ranks(events["event_id"]), arrow_lookup.ranks(cas["casualty_id"])]
     # an incident's own rows: its events, or its casualty reports when it has no event
-    own = m.loc[m["kind"] == m.groupby("code")["kind"].transform("min"),
-                ["code", "geo_prec", "generic", "date_prec", "date_start", "date_end", "rid"]]
+    is_ev = (m["kind"] == 0).to_numpy()
+    has_event = np.bincount(code[is_ev], minlength=k) > 0
+    own = m.loc[is_ev | ~has_event[code], ["code", "geo_prec", "generic", "date_prec", "date_start", "date_end",
+                                            "rid"]]
 
     def first_by(keys: list[str]) -> np.ndarray:
         """Per incident code, the row label of its first own row in the order of keys (only the keys are sorted,
         not the rows: a million-row frame is not copied whole)."""
-        order = np.lexsort([_sort_key(own[c]) for c in reversed(keys)])
+        order = arrow_lookup.lex_order(*(own[c].to_numpy() if c in ("code", "rid") else arrow_lookup.sort_codes(own[c])
+                             for c in keys))
         g = own["code"].to_numpy()[order]
         return own.index.to_numpy()[order[_starts(g)]]
 
@@ -365,15 +408,12 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     out["date_start"] = _per_group(sharp["date_start"], sharp["code"].to_numpy(), k, "min")
     out["date_end"] = _per_group(sharp["date_end"], sharp["code"].to_numpy(), k, "max")
     out["n_reports"] = pd.array(np.bincount(code, minlength=k), dtype="Int64")
-    out["n_sources"] = pd.array(m.groupby("code")["source_id"].nunique().reindex(range(k)).to_numpy(),
-                                dtype="Int64")
-    is_ev = (m["kind"] == 0).to_numpy()  # only the columns used are taken: a million-row frame is not copied
-    ev, ca = m.loc[is_ev, ["rid", "code"]], m.loc[~is_ev, ["rid", "code"]]
-    out["event_ids"] = pd.array(_joined_ids(ev["rid"], ev["code"].to_numpy(), k), dtype="str")
-    out["casualty_ids"] = pd.array(_joined_ids(ca["rid"], ca["code"].to_numpy(), k), dtype="str")
-    del ev, ca
-    places = m[["code", "place_id"]].drop_duplicates()
-    out["place_ids"] = pd.array(_joined_ids(places["place_id"], places["code"].to_numpy(), k), dtype="str")
+    out["n_sources"] = pd.array(_distinct_per_group(m["source_id"], code, k), dtype="Int64")
+    cas_code = code[~is_ev]  # each casualty row's incident (m holds the events, then the casualty rows)
+    out["event_ids"] = pd.array(_joined_ids(events["event_id"], code[is_ev], k), dtype="str")
+    out["casualty_ids"] = pd.array(_joined_ids(cas["casualty_id"], cas_code, k), dtype="str")
+    places = _first_of_pairs(code, m["place_id"])
+    out["place_ids"] = pd.array(_joined_ids(m["place_id"].iloc[places], code[places], k), dtype="str")
     by_link = m[m["link_rule"].str.startswith("links.csv ", na=False)]
     by_link = by_link.assign(link=by_link["link_rule"].str.removeprefix("links.csv ")).drop_duplicates(
         ["code", "link"])
@@ -382,15 +422,18 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     t = TABLES["incidents"]  # its reconciled measures (killed, injured) and their columns: the registry's
     cur = reconcile.current_new(cas[list(reconcile.COLUMNS)])  # the columns it reads, not a copy of every one
     cl = reconcile.claims(cur, t.measures)  # once for the tolls and the conflicts
-    figures = reconcile.reconcile(cur, t.measures, rule=rule, cl=cl).reindex(out["incident_id"])
+    figures = reconcile.reconcile(cur, t.measures, rule=rule, cl=cl)
+    at = arrow_lookup.positions(out["incident_id"], figures.index)
     for meas in t.measures:
         for part in ("low", "best", "high"):
-            out[t.count_column(meas, part)] = figures[f"{meas}_{part}"].round().astype("Int64").to_numpy()
-    conflict = reconcile.conflicts(cas, cur, cl if t.measures == reconcile.MEASURES else None
-                                   ).reindex(out["incident_id"])
-    dis = cas.groupby("incident_id")["disagreement"].any().reindex(out["incident_id"]).fillna(False)
-    out["disagreement"] = pd.array((dis.to_numpy(dtype=bool) | conflict.notna().to_numpy()), dtype="boolean")
-    out["conflict"] = pd.array(conflict.to_numpy(), dtype="str")
+            col = figures[f"{meas}_{part}"].array.take(at, allow_fill=True)
+            out[t.count_column(meas, part)] = pd.Series(col).round().astype("Int64").to_numpy()
+    conflict = reconcile.conflicts(cas, cur, cl if t.measures == reconcile.MEASURES else None)
+    conflict = pd.array(conflict.astype("str").array.take(arrow_lookup.positions(out["incident_id"], conflict.index),
+                                                           allow_fill=True), dtype="str")
+    out["disagreement"] = pd.array(_any_per_group(cas["disagreement"], cas_code, k) | ~conflict.isna(),
+                                   dtype="boolean")
+    out["conflict"] = conflict
     for c in ("event_ids", "casualty_ids", "links"):
         out[c] = out[c].where(out[c] != "", pd.NA)
-    return out.sort_values("incident_id").reset_index(drop=True)
+    return out  # in incident id order already (its codes are the ids' ranks)

@@ -10,6 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.clean import arrow_lookup
+
 
 def _find(parent: list[int], a: int) -> int:
     while parent[a] != a:
@@ -18,11 +20,22 @@ def _find(parent: list[int], a: int) -> int:
     return a
 
 
+def _positions(rid: pd.Series, ids: pd.Series) -> dict[str, int]:
+    """{id: its position in rid} for the ids the links name that rid holds (ids: ';'-joined cells). Looked up
+    in Arrow: a dict of every report (a million Python strings) cost a second for a few hundred links. rid's
+    ids are unique (each table's key), so the first position is the only one."""
+    named = pd.unique(pd.Series([i for cell in ids.tolist() for i in str(cell).split(";")], dtype="str"))
+    if not len(named):
+        return {}
+    pos = arrow_lookup.positions(pd.Series(named, dtype="str"), rid)
+    return {i: int(p) for i, p in zip(named.tolist(), pos.tolist(), strict=True) if p >= 0}
+
+
 def apply(label: np.ndarray, rid: pd.Series, links: pd.DataFrame) -> tuple[np.ndarray, dict[int, str]]:
     """(new labels, {report position: link_id} for every report a link moved). `links` holds the processed
     links rows that concern these reports (columns link_id, action, ids)."""
     label = label.copy()
-    where = {r: i for i, r in enumerate(rid.tolist())}
+    where = _positions(rid, links["ids"])
     moved: dict[int, str] = {}
     rows = links.sort_values("link_id")
     nxt = int(label.max()) + 1 if len(label) else 0

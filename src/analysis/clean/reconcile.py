@@ -17,6 +17,7 @@ Three steps (docs/codebook.md, "Reconciling casualty figures"):
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from analysis.clean import arrow_lookup
@@ -60,9 +61,15 @@ def _ordered(cas: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.Series], pd.Serie
     c = cas[cols + [f"{m}_best" for m in MEASURES]].assign(who=who(cas))
     # how wide the row's place is (1 settlement ... 6 unknown); a frame without places: all alike
     c["wide"] = cas["geo_prec"].astype("Int64").fillna(6) if "geo_prec" in cas else 0
-    c = c.sort_values(["incident_id", "figure_type", "who", "published", "casualty_id"])
+    # sort_values(["incident_id", "figure_type", "who", "published", "casualty_id"]) as one lexsort of integer
+    # codes (text hashed once per column, only distinct values sorted); a stable sort, as sort_values on
+    # several columns is
+    codes = [arrow_lookup.sort_codes(c[col]) for col in ("incident_id", "figure_type", "who")]
+    order = np.lexsort((arrow_lookup.sort_codes(c["casualty_id"]), arrow_lookup.sort_codes(c["published"]),
+                        *codes[::-1]))
+    c = c.take(order)
     keys = [c["incident_id"], c["figure_type"], c["who"]]
-    return c, keys, pd.Series(arrow_lookup.group_codes(*keys), index=c.index)
+    return c, keys, pd.Series(arrow_lookup.runs(*(k[order] for k in codes)), index=c.index)
 
 
 def _revised(c: pd.DataFrame, group: pd.Series, m: str) -> tuple[pd.Series, pd.Series]:
@@ -100,15 +107,23 @@ def supersede(cas: pd.DataFrame) -> pd.DataFrame:
     revised = {m: _revised(c, group, m) for m in MEASURES}
     any_stale = pd.concat([r[0] for r in revised.values()], axis=1).any(axis=1)
     standing = pd.concat([c[f"{m}_best"].notna() & ~revised[m][0] for m in MEASURES], axis=1).any(axis=1)
-    later = c["source_id"] != c["source_id"].groupby(keys, sort=False).transform("last")
+    later = c["source_id"] != _last_per_group(c["source_id"], group, keys)
     by = pd.Series(pd.NA, index=c.index, dtype="str")
     for m in reversed(MEASURES):  # name the report that replaced the first measure replaced
         by = revised[m][1].astype("str").where(revised[m][0], by)
-    by = by.where(gives, c["casualty_id"].groupby(keys, sort=False).transform("last").where(later))
+    by = by.where(gives, _last_per_group(c["casualty_id"], group, keys).where(later))
     status = pd.Series("current", index=c.index, dtype="str")
     status = status.where(~any_stale, "partly superseded").where(standing | ~gives, "superseded")
     status = status.where(gives | ~later, "superseded")
     return pd.DataFrame({"status": status, "superseded_by": by.astype("str")}).reindex(cas.index)
+
+
+def _last_per_group(values: pd.Series, group: pd.Series, keys: list[pd.Series]) -> pd.Series:
+    """values.groupby(keys, sort=False).transform("last") on the keys' group codes (_ordered's), which hash
+    integers instead of the three text keys again: each group's last non-missing value; a row with a missing
+    key gets none, as groupby leaves it out."""
+    got = values.groupby(group.to_numpy()).transform("last")
+    return got.where(np.logical_and.reduce([k.notna().to_numpy() for k in keys]))
 
 
 def in_force(cas: pd.DataFrame) -> pd.DataFrame:
@@ -168,7 +183,14 @@ def reconcile(cur: pd.DataFrame, measures: tuple[str, ...] = ("killed", "injured
     if rule == "latest":
         last = cl.groupby("incident_id")["published"].transform("max")
         cl = cl[cl["published"] == last]
-    k = cl["incident_id"]
+    # each claim's incident as its position in idx: the groupings below hash integers, not the text ids a
+    # dozen times over, and their results are placed by position instead of aligned on a text index
+    k = pd.Series(arrow_lookup.positions(cl["incident_id"], idx), index=cl.index)
+
+    def placed(per_incident: pd.Series) -> pd.api.extensions.ExtensionArray:
+        """A per-position result as a column of out (missing for an incident without claims)."""
+        return per_incident.reindex(pd.RangeIndex(len(idx))).astype("Float64").array
+
     for m in measures:
         low, best, high, is_open = cl[f"{m}_low"], cl[f"{m}_best"], cl[f"{m}_high"], cl[f"{m}_open"]
         given = best.notna()
@@ -183,7 +205,7 @@ def reconcile(cur: pd.DataFrame, measures: tuple[str, ...] = ("killed", "injured
         else:  # median, and latest over the claims of its last day
             lo, be, hi = low.groupby(k).min(), _lower_median(best, k), high.groupby(k).max()
             hi = hi.where(~any_open)
-        out[f"{m}_low"], out[f"{m}_best"], out[f"{m}_high"] = lo, be, hi
+        out[f"{m}_low"], out[f"{m}_best"], out[f"{m}_high"] = placed(lo), placed(be), placed(hi)
     return out.astype("Float64")
 
 
@@ -191,9 +213,19 @@ def disagreement(cur: pd.DataFrame) -> pd.Series:
     """For each current row: do its incident's current claims give different (killed, injured) best figures?
     A missing figure counts as its own value."""
     cl = claims(cur, ("killed", "injured"))
-    sig = cl["killed_best"].fillna(-1).astype("str") + "/" + cl["injured_best"].fillna(-1).astype("str")
-    n = sig.groupby(cl["incident_id"]).nunique()
-    return cur["incident_id"].map(n).fillna(1).gt(1).astype("boolean")
+    # a claim's (killed, injured) best figures as one integer (a missing figure its own value), an incident's
+    # distinct ones counted on integer codes: no text per claim, no grouping on text ids
+    killed, injured = (pd.factorize(cl[f"{m}_best"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan),
+                                    use_na_sentinel=False)[0] for m in ("killed", "injured"))
+    inc, incidents = pd.factorize(cl["incident_id"])  # a claim without an incident (-1) is left out, as groupby does
+    span = int(injured.max(initial=0)) + 1
+    size = (int(killed.max(initial=0)) + 1) * span
+    pairs = np.sort((inc * size + killed * span + injured)[inc >= 0])
+    first = np.r_[True, pairs[1:] != pairs[:-1]] if len(pairs) else np.zeros(0, dtype=bool)
+    n = np.bincount(pairs[first] // size, minlength=len(incidents))
+    at = arrow_lookup.positions(cur["incident_id"], pd.Index(incidents))
+    many = np.append(n > 1, False)[np.where(at < 0, len(incidents), at)]
+    return pd.Series(pd.array(many, dtype="boolean"), index=cur.index, name="incident_id")
 
 
 def same_victim(cas: pd.DataFrame, days: int = 2) -> pd.DataFrame:
@@ -238,6 +270,18 @@ def conflicts(cas: pd.DataFrame, cur: pd.DataFrame | None = None, cl: pd.DataFra
     parts = [p.rename("what") for p in parts if len(p)]
     if not parts:
         return pd.Series(dtype="str")
-    allp = pd.concat(parts)
-    return allp.groupby(level=0).agg("; ".join).astype("str")
+    return _joined_per_label(pd.concat(parts)).astype("str")
 
+
+def _joined_per_label(s: pd.Series) -> pd.Series:
+    """s.groupby(level=0).agg("; ".join): per label, its texts joined in their order, labels sorted. One stable
+    sort of the labels' codes and a plain join per label (a large clean has tens of thousands of incidents
+    whose tolls differ: a Python aggregation per group cost a second)."""
+    s = s[s.index.notna()]  # as groupby drops a missing label
+    codes, labels = pd.factorize(s.index, sort=True)
+    order = np.argsort(codes, kind="stable")
+    texts, sorted_codes = s.to_numpy(dtype=object)[order], codes[order]
+    starts = np.flatnonzero(np.r_[True, sorted_codes[1:] != sorted_codes[:-1]]) if len(s) else np.empty(0, int)
+    ends = np.r_[starts[1:], len(s)].astype(int)
+    joined = ["; ".join(texts[a:b]) for a, b in zip(starts.tolist(), ends.tolist(), strict=True)]
+    return pd.Series(joined, index=pd.Index(labels, name=s.index.name), name=s.name, dtype=object).infer_objects()

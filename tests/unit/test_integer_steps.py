@@ -1,0 +1,141 @@
+"""The clean's steps worked out on integer codes give what the pandas groupings they replace give: inline
+frames with the edge cases (no rows, one row per group, missing keys and values, text that sorts unlike its
+numbers, object and Arrow text)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+from pandas.testing import assert_series_equal
+
+from analysis.clean import arrow_lookup, incidents, reconcile
+
+TEXT = ["b", None, "a10", "a9", "b", "É", "a10", None]
+
+
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_sort_codes_sort_as_pandas_sorts_with_missing_last(dtype):
+    s = pd.Series(TEXT, dtype=dtype)
+    codes = arrow_lookup.sort_codes(s)
+    assert (np.argsort(codes, kind="stable") == s.sort_values(kind="stable", na_position="last").index).all()
+    assert codes[0] == codes[4] and codes[1] == codes[7] and codes[1] > codes.max(initial=0) - 1
+    assert len(arrow_lookup.sort_codes(pd.Series([], dtype=dtype))) == 0
+
+
+def test_sort_codes_of_numbers_and_dates():
+    n = pd.Series([3, None, 1, 3], dtype="Int64")
+    assert arrow_lookup.sort_codes(n).tolist() == [1, 2, 0, 1]
+    d = pd.Series(pd.to_datetime(["2022-03-01", None, "2022-02-28"]))
+    assert arrow_lookup.sort_codes(d).tolist() == [1, 2, 0]
+
+
+def test_lex_order_is_lexsort_packed_or_not():
+    rng = np.random.default_rng(0)
+    keys = [rng.integers(0, 5, 200), rng.integers(0, 3, 200), rng.integers(0, 7, 200)]
+    assert (arrow_lookup.lex_order(*keys) == np.lexsort(keys[::-1])).all()
+    big = [rng.integers(0, 2 ** 40, 50), rng.integers(0, 2 ** 40, 50)]  # too wide to pack: np.lexsort
+    assert (arrow_lookup.lex_order(*big) == np.lexsort(big[::-1])).all()
+    assert len(arrow_lookup.lex_order(np.empty(0, dtype=np.int64))) == 0
+
+
+def test_sorted_codes_number_incidents_in_id_order():
+    ids = pd.Series(["INC-b", "INC-a10", "INC-a9", "INC-b"], dtype="str")
+    code, uniq = incidents._sorted_codes(ids)
+    assert code.tolist() == [2, 0, 1, 2] and uniq.to_pylist() == ["INC-a10", "INC-a9", "INC-b"]
+
+
+def test_joined_ids_per_group_sorted_as_text_and_empty_for_none():
+    ids = pd.Series(["EV-A9", "EV-A10", "EV-B1", "EV-A1"], dtype="str")
+    got = incidents._joined_ids(ids, np.array([0, 0, 2, 0]), 4).to_pylist()
+    assert got == ["EV-A1;EV-A10;EV-A9", "", "EV-B1", ""]
+    assert incidents._joined_ids(ids.iloc[:0], np.empty(0, dtype=np.int64), 2).to_pylist() == ["", ""]
+
+
+def test_distinct_per_group_is_nunique():
+    v = pd.Series(["s1", "s2", None, "s1", "s3", None], dtype="str")
+    code = np.array([0, 0, 0, 0, 2, 3])
+    want = v.groupby(code).nunique().reindex(range(4), fill_value=0).to_numpy()
+    assert incidents._distinct_per_group(v, code, 4).tolist() == want.tolist() == [2, 0, 1, 0]
+
+
+def test_first_of_pairs_is_drop_duplicates():
+    v = pd.Series(["p1", None, "p1", "p2", None, "p1"], dtype="str")
+    code = np.array([0, 0, 0, 0, 0, 1])
+    want = pd.DataFrame({"c": code, "v": v}).drop_duplicates().index.to_numpy()
+    assert incidents._first_of_pairs(code, v).tolist() == want.tolist()
+
+
+@pytest.mark.parametrize("ev, ca", [(["EV-1", "EV-2"], ["CA-1", "CA-2"]), (["EV-3", "EV-1"], ["CA-1"]),
+                                    (["EV-1", "EV-1"], ["CA-1"]), (["A-1"], ["Z-1", "B-2"]), (["EV-1"], [])])
+def test_id_ranks_are_dense_ranks_of_the_ids(ev, ca):
+    e, c = pd.Series(ev, dtype="str"), pd.Series(ca, dtype="str")
+    rid = pd.concat([e, c], ignore_index=True)
+    want = incidents._dense(arrow_lookup.arrow(rid).combine_chunks())
+    assert incidents._id_ranks(e, c, rid).tolist() == want.tolist()
+
+
+def test_joined_per_label_is_groupby_join():
+    s = pd.Series(["x", "y", "z", "w"], index=pd.Index(["INC-2", "INC-10", "INC-2", None]), name="what")
+    want = s.groupby(level=0).agg("; ".join)
+    assert_series_equal(reconcile._joined_per_label(s), want)
+
+
+def _cas(rows: list[tuple]) -> pd.DataFrame:
+    """(incident_id, casualty_id, source_id, claimant, killed_best, injured_best) rows as current new figures"""
+    df = pd.DataFrame(rows, columns=["incident_id", "casualty_id", "source_id", "claimant", "killed_best",
+                                     "injured_best"]).astype({"incident_id": "str", "casualty_id": "str",
+                                                              "source_id": "str", "claimant": "str"})
+    df["claim_by"], df["published"] = "regional_admin", pd.Timestamp("2022-08-18")
+    df["figure_type"], df["status"] = "new", "current"
+    for m in reconcile.MEASURES:
+        df[f"{m}_best"] = df[f"{m}_best"].astype("Int64")
+        df[f"{m}_low"], df[f"{m}_high"] = df[f"{m}_best"], df[f"{m}_best"]
+    return df
+
+
+def _disagreement_by_text(cur: pd.DataFrame) -> pd.Series:
+    """The rule as it was written on text: each claim's figures as 'killed/injured', counted per incident."""
+    cl = reconcile.claims(cur, ("killed", "injured"))
+    sig = cl["killed_best"].fillna(-1).astype("str") + "/" + cl["injured_best"].fillna(-1).astype("str")
+    n = sig.groupby(cl["incident_id"]).nunique()
+    return cur["incident_id"].map(n).fillna(1).gt(1).astype("boolean")
+
+
+@pytest.mark.parametrize("rows", [
+    [],
+    [("INC-1", "CA-1", "s1", "Governor", 1, None)],
+    [("INC-1", "CA-1", "s1", "Governor", 1, None), ("INC-1", "CA-2", "s2", "Police", 1, None),
+     ("INC-2", "CA-3", "s3", "Governor", 2, 4), ("INC-2", "CA-4", "s4", "Police", 2, None),
+     ("INC-3", "CA-5", "s5", None, None, 3), ("INC-3", "CA-6", "s5", None, 0, 3)],
+])
+def test_disagreement_counts_distinct_figures_as_the_text_rule_did(rows):
+    cur = _cas(rows)
+    got, want = reconcile.disagreement(cur), _disagreement_by_text(cur)
+    assert got.tolist() == want.tolist() and got.dtype == want.dtype
+
+
+def _one_event() -> tuple[pd.DataFrame, pd.DataFrame]:
+    """One event, its own incident, and no casualty rows."""
+    day = pd.to_datetime(["2022-08-18"]).astype("datetime64[s]")
+    ev = pd.DataFrame({"incident_id": pd.Series(["INC-EV-1"], dtype="str"),
+                       "event_id": pd.Series(["EV-1"], dtype="str"), "place_id": pd.Series(["p1"], dtype="str"),
+                       "geo_prec": pd.array([1], dtype="Int64"), "event_type": pd.Series(["shelling"], dtype="str"),
+                       "weapon": pd.Series(["artillery"], dtype="str"), "date_start": day, "date_end": day,
+                       "date_prec": pd.array([1], dtype="Int64"), "source_id": pd.Series(["s1"], dtype="str"),
+                       "link_rule": pd.Series(["first report"], dtype="str")})
+    text = {c: pd.Series([], dtype="str") for c in ("place_id", "cause", "link_rule", "sex", "ages", "oblast",
+                                                     "raion")}
+    cas = _cas([]).assign(**text, geo_prec=pd.array([], dtype="Int64"), date_start=day[:0], date_end=day[:0],
+                          date_prec=pd.array([], dtype="Int64"), disagreement=pd.array([], dtype="boolean"))
+    return ev, cas
+
+
+def test_incidents_table_of_one_event():
+    ev, cas = _one_event()
+    got = incidents.incidents_table(ev, cas)
+    assert got["incident_id"].tolist() == ["INC-EV-1"] and got["event_ids"].tolist() == ["EV-1"]
+    assert got["place_ids"].tolist() == ["p1"] and got["n_reports"].tolist() == [1]
+    assert got["n_sources"].tolist() == [1] and got["casualty_ids"].isna().all()
+    assert not got["disagreement"].any() and got["killed_best"].isna().all()
+    assert len(incidents.incidents_table(ev.iloc[:0], cas)) == 0

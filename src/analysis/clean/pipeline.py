@@ -8,12 +8,10 @@ kept + rows rejected) and the references between tables have been checked.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,28 +183,13 @@ def _with_ragged(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
-@contextlib.contextmanager
-def _without_cyclic_gc() -> Iterator[None]:
-    """Python's cyclic garbage collector paused while the frames are cleaned (reference counting still frees
-    everything that is not a cycle). Linking holds millions of small Python objects, and each full collection
-    walks all of them: at a million events eight full collections cost 2-3 s, and freed nothing that changed
-    the peak. The collector's state is restored afterwards, whatever it was."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def clean(raw_dir: Path, out_dir: Path, reader=None) -> Summary:
     """Clean raw_dir into out_dir. Nothing is published unless every table cleaned and validated.
 
     reader(raw_dir, clock) -> (frames, files, notes) replaces read_all (clean/dask_engine.py reads in parallel)."""
     clock = Clock()
     raw, files, notes = (reader or read_all)(raw_dir, clock)
-    with Publisher(out_dir) as pub, _without_cyclic_gc():
+    with Publisher(out_dir) as pub:
         out, summary = clean_frames(raw, files, on_final=pub.add, clock=clock)
         summary.notes.extend(notes)
         clock.progress(f"finishing the writes of {len(out)} tables (Parquet + CSV) in {out_dir}")

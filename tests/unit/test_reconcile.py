@@ -101,6 +101,24 @@ def test_a_later_figure_for_a_smaller_place_does_not_replace_the_wider_areas():
     assert s.loc[["A", "B"], "superseded_by"].tolist() == ["C", "C"]
 
 
+def test_a_lower_figure_the_same_day_replaces_no_higher_one():
+    # 9 September 2022: the governor's 14 wounded (Interfax, 19:08) and 10 (RegioNews, 14:55) were both published
+    # that day; publication dates are days, so whichever id sorts last, the 10 does not replace the 14, and the
+    # rising rule lets 14 stand. A lower figure on a later day still replaces a higher one of the day before.
+    same_day = rows(("C1", "s1", "2022-09-09", "Oleh Syniehubov", "regional_admin", 14, 14, 14),
+                    ("C2", "s2", "2022-09-09", "Oleh Syniehubov", "regional_admin", 10, 10, 10))
+    s = with_status(same_day).set_index("casualty_id")["status"]
+    assert s.to_dict() == {"C1": "current", "C2": "current"}
+    got = reconcile.reconcile(reconcile.current_new(with_status(same_day)))
+    assert got.loc["INC-1", "killed_best"] == 14
+    ten_then_14 = pd.array([10, 14], dtype="Int64")
+    rising = same_day.assign(killed_low=ten_then_14, killed_best=ten_then_14, killed_high=ten_then_14)
+    assert with_status(rising).set_index("casualty_id")["status"].to_dict() == {"C1": "superseded", "C2": "current"}
+    next_day = same_day.assign(published=pd.to_datetime(["2022-09-09", "2022-09-10"]))
+    assert with_status(next_day).set_index("casualty_id")["status"].to_dict() == {"C1": "superseded",
+                                                                                   "C2": "current"}
+
+
 def test_a_report_with_no_figure_is_superseded_by_any_later_report():
     df = rows(("A", "s1", "2022-08-01", "X", "media", None, None, None),
               ("B", "s2", "2022-08-02", "X", "media", 2, 2, 2))

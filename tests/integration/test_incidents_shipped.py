@@ -224,10 +224,10 @@ def test_kharkiv_12_september_the_day_s_medical_counts_are_tallies(t):
     # wounded) and the Kharkiv raion (two wounded, one by a mine in Russkie Tyshky). As casualty rows of the city's
     # afternoon shelling they made it 1 killed and 8 injured (the raion's wounded added in); now tallies TA-K0363/0364.
     # The shelling keeps its own toll from the governor's report of it (RegioNews, 16:41: a man of 37 killed, 6 injured;
-    # EV-B0128, coded after the audit found two of the six counted nowhere)
+    # EV-B0131, coded after the audit found two of the six counted nowhere)
     assert not t["casualties"]["casualty_id"].isin(["CA-K0250", "CA-K0252"]).any()
     assert {"TA-K0363", "TA-K0364"} <= set(t["tallies"]["tally_id"])
-    assert incident_of(t, "EV-B0128") == incident_of(t, "EV-B0031")
+    assert incident_of(t, "EV-B0131") == incident_of(t, "EV-B0031")
     assert incident(t, incident_of(t, "EV-B0031"))[["killed_best", "injured_best"]].tolist() == [1, 6]
 
 
@@ -281,3 +281,10 @@ def test_zolochiv_27_august_counts_the_woman_and_the_tractor_driver(t):
     assert a != b
     assert (incident(t, a)["killed_best"], incident(t, b)["killed_best"]) == (1, 1)
 
+
+def test_the_two_mushroom_pickers_of_23_september_are_each_in_their_raion(t):
+    # Kyiv Independent gives one figure for two mine blasts in two raions (a tally, TA-B0018); Kharkiv Times gives each
+    # raion its victim (a man of 45 in the Chuhuiv raion, a man of 24 in the Izium raion), so each incident holds one
+    chuhuiv, izium = incident_of(t, "EV-B0080"), incident_of(t, "EV-B0081")
+    assert (incident_of(t, "EV-B0132"), incident_of(t, "EV-B0133")) == (chuhuiv, izium)
+    assert (incident(t, chuhuiv)["injured_best"], incident(t, izium)["injured_best"]) == (1, 1)

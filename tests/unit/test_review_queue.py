@@ -81,3 +81,20 @@ def test_columns_share_one_object_per_value():
     assert d == [19000, 19001, 19000, 19000] and d[0] is d[2]
     assert h[0] == 1.5 and h[1] != h[1] and h[3] != h[3]
     assert linking.rows(df, ["t", "d"]) == [("a", 19000), (None, 19001), ("a", 19000), ("b", 19000)]
+
+
+def test_ranks_with_gaps_give_the_same_queue():
+    """_id_ranks ranks the reports among every id (casualty rows with an event are not reports): ranks with
+    gaps, every id once, take the packed path and give the queue the dense ranks give."""
+    a, b, why = (np.array(x, dtype="int64") for x in zip(*PAIRS, strict=True))
+    ids = pa.array(IDS, pa.large_string())
+    dense = incidents._dense(ids)
+    gapped = incidents._review_queue(ids, pa.array(NAMES, pa.large_string()), a, b, why,
+                                     pa.array(linking.PAIR_RULES, pa.large_string()), id_rank=dense * 3 + 1)
+    assert_frame_equal(gapped, _by_rank(PAIRS))
+
+
+def test_each_once():
+    assert incidents._each_once(np.array([4, 1, 7]), 8)
+    assert not incidents._each_once(np.array([4, 1, 4]), 8)
+    assert incidents._each_once(np.array([], dtype="int64"), 1)

@@ -195,17 +195,18 @@ def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, 
     keep = np.flatnonzero(name_rank[a] != name_rank[b])  # pairs left in different groups
     a, b, why = a[keep], b[keep], why[keep]
     m, n_reasons = len(ids), len(reasons)
-    if (int(id_rank.max()) == m and len(np.unique(reason_rank)) == n_reasons
-            and float(m + 1) ** 2 * (n_reasons + 1) < 2.0 ** 62):
+    top = int(id_rank.max()) + 1  # ranks are below it (_id_ranks' leave gaps for the ids that are not reports)
+    if (_each_once(id_rank, top) and len(np.unique(reason_rank)) == n_reasons
+            and float(top) ** 2 * (n_reasons + 1) < 2.0 ** 62):
         # every id once, every reason once: a pair is its ranks, packed in one integer, sorted and made unique as
         # such (np.sort of integers, no argsort; np.unique hashes, many times slower), its rows follow from its ranks
         lo, hi = np.minimum(id_rank[a], id_rank[b]), np.maximum(id_rank[a], id_rank[b])
-        u = np.sort((lo * (m + 1) + hi) * (n_reasons + 1) + reason_rank[why])
+        u = np.sort((lo * top + hi) * (n_reasons + 1) + reason_rank[why])
         u = u[_starts(u)]
-        row, reason = np.empty(m + 1, dtype=np.int64), np.empty(n_reasons + 1, dtype=np.int64)
+        row, reason = np.empty(top, dtype=np.int64), np.empty(n_reasons + 1, dtype=np.int64)
         row[id_rank], reason[reason_rank] = np.arange(m), np.arange(n_reasons)
         pair, why = u // (n_reasons + 1), reason[u % (n_reasons + 1)]
-        a, b = row[pair // (m + 1)], row[pair % (m + 1)]
+        a, b = row[pair // top], row[pair % top]
     else:
         swap = id_rank[a] > id_rank[b]
         a, b = np.where(swap, b, a), np.where(swap, a, b)
@@ -214,6 +215,13 @@ def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, 
     return pd.DataFrame({"kind": pd.Series("incident", index=pd.RangeIndex(len(a)), dtype="str"),
                          "id_a": _text(ids, a), "id_b": _text(ids, b), "group_a": _text(names, a),
                          "group_b": _text(names, b), "rule": _text(reasons, why)})
+
+
+def _each_once(ranks: np.ndarray, top: int) -> bool:
+    """No rank twice among ranks (non-negative integers below top): one pass over a mark per rank, no sort."""
+    seen = np.zeros(top, dtype=bool)
+    seen[ranks] = True
+    return int(np.count_nonzero(seen)) == len(ranks)
 
 
 def _first_of_each(*keys: np.ndarray) -> np.ndarray:

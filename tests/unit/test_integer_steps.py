@@ -139,3 +139,19 @@ def test_incidents_table_of_one_event():
     assert got["n_sources"].tolist() == [1] and got["casualty_ids"].isna().all()
     assert not got["disagreement"].any() and got["killed_best"].isna().all()
     assert len(incidents.incidents_table(ev.iloc[:0], cas)) == 0
+
+
+@pytest.mark.parametrize("groups", [[0, 3, 4, 9], [2], [5, 7, 10**9], [-3, 0, 8]])
+def test_positions_in_is_searchsorted(groups):
+    groups = np.array(groups, dtype=np.int64)
+    label = np.random.default_rng(0).choice(groups, 50)
+    assert incidents._positions_in(groups, label).tolist() == np.searchsorted(groups, label).tolist()
+
+
+def test_incident_names_with_the_callers_ranks_are_those_of_the_text():
+    rid = pd.Series(["EV-B2", "EV-A10", "EV-A9", "CA-A1", "CA-A0"], dtype="str")
+    label = np.array([1, 1, 0, 0, 2])
+    prec, start = pd.Series([1, 1, 2, 1, 1], dtype="Int64"), pd.Series(pd.to_datetime(["2022-08-17"] * 5))
+    want = incidents._incident_names(label, rid, prec, start, 3)
+    got = incidents._incident_names(label, rid, prec, start, 3, incidents._id_ranks(rid[:3], rid[3:], rid))
+    assert got.to_pylist() == want.to_pylist() == ["INC-EV-A10", "INC-EV-A10", "INC-EV-A9", "INC-EV-A9", "INC-CA-A0"]

@@ -155,3 +155,20 @@ def test_incident_names_with_the_callers_ranks_are_those_of_the_text():
     want = incidents._incident_names(label, rid, prec, start, 3)
     got = incidents._incident_names(label, rid, prec, start, 3, incidents._id_ranks(rid[:3], rid[3:], rid))
     assert got.to_pylist() == want.to_pylist() == ["INC-EV-A10", "INC-EV-A10", "INC-EV-A9", "INC-EV-A9", "INC-CA-A0"]
+
+
+def test_pairs_in_runs_is_the_self_merge_on_the_group():
+    group = np.array([0, 0, 0, 1, 2, 2, 3, 3, 3, 3])
+    rows = np.array([0, 2, 3, 4, 5, 7, 8])
+    i, j = reconcile._pairs_in_runs(rows, group)
+    d = pd.DataFrame({"g": group[rows], "row": rows})
+    want = d.merge(d, on="g", suffixes=("", "_by")).sort_values(["row", "row_by"])
+    assert list(zip(i.tolist(), j.tolist(), strict=True)) == list(zip(want["row"], want["row_by"], strict=True))
+    assert all(len(x) == 0 for x in reconcile._pairs_in_runs(np.array([], dtype=int), group))
+
+
+def test_last_of_source_is_the_groupby_max_of_positions():
+    group = np.array([0, 0, 0, 0, 1, 1, 1])
+    src = np.array([2, 0, 2, -1, 0, 0, 1])
+    want = pd.Series(np.arange(7)).groupby([group, pd.Series(src).replace(-1, np.nan)]).transform("max")
+    assert reconcile._last_of_source(group, src).tolist() == want.fillna(-1).astype(int).tolist()

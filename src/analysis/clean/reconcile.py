@@ -79,20 +79,51 @@ def _revised(c: pd.DataFrame, group: pd.Series, m: str) -> tuple[pd.Series, pd.S
     so it replaces nothing of it. Publication dates are days: of one claimant's reports published the same
     day, which came first is not known, so a lower figure that day replaces no higher one (tolls rise through
     a day: the governor's 10 wounded at 14:55 and 14 at 19:08 leave 14 standing, whichever id sorts last)."""
-    gives = c[f"{m}_best"].notna()
-    order = pd.Series(range(len(c)), index=c.index)
-    src_order = order.groupby([group, c["source_id"]]).transform("max")  # a report is as late as its last row
-    d = pd.DataFrame({"g": group, "row": c.index, "id": c["casualty_id"], "src": c["source_id"],
-                      "at": src_order, "pos": order, "wide": c["wide"], "pub": c["published"],
-                      "fig": c[f"{m}_best"]})
-    g = d[gives.to_numpy()]
-    pairs = g.merge(g, on="g", suffixes=("", "_by"))
-    pairs = pairs[(pairs["at_by"] > pairs["at"]) & (pairs["src_by"] != pairs["src"])
-                  & (pairs["wide_by"] >= pairs["wide"])
-                  & ((pairs["pub_by"] > pairs["pub"]) | (pairs["fig_by"] >= pairs["fig"])).to_numpy(dtype=bool)]
-    latest = pairs.sort_values("pos_by").drop_duplicates("row", keep="last").set_index("row")["id_by"]
-    replaced = pd.Series(c.index.isin(latest.index), index=c.index)
-    return replaced, latest.reindex(c.index).astype("str")
+    gives = c[f"{m}_best"].notna().to_numpy(dtype=bool)
+    src, _ = pd.factorize(c["source_id"])  # -1: missing
+    g = group.to_numpy(dtype=np.int64)
+    at = _last_of_source(g, src)
+    pub = c["published"].to_numpy(dtype="datetime64[s]")
+    fig = c[f"{m}_best"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    wide = c["wide"].to_numpy(dtype=np.int64) if "wide" in c else np.zeros(len(c), dtype=np.int64)
+    i, j = _pairs_in_runs(np.flatnonzero(gives), g)
+    ok = ((at[j] > at[i]) & (at[i] >= 0) & (src[j] != src[i]) & (wide[j] >= wide[i])
+          & ((pub[j] > pub[i]) | (fig[j] >= fig[i])))
+    i, j = i[ok], j[ok]
+    last = np.r_[i[1:] != i[:-1], True] if len(i) else np.zeros(0, dtype=bool)  # j rises within each i
+    row, by = i[last], j[last]
+    replaced = np.zeros(len(c), dtype=bool)
+    replaced[row] = True
+    latest = pd.Series(pd.NA, index=c.index, dtype="str", name="id_by")
+    latest.iloc[row] = c["casualty_id"].astype("str").to_numpy()[by]
+    return pd.Series(replaced, index=c.index), latest
+
+
+def _last_of_source(group: np.ndarray, src: np.ndarray) -> np.ndarray:
+    """Per row (rows in order), the position of the last row of its group with its source, -1 for a row without
+    a source: a report is as late as its last row."""
+    key = group * (int(src.max(initial=-1)) + 2) + src + 1
+    codes, uniq = pd.factorize(key)
+    last = np.full(len(uniq), -1, dtype=np.int64)
+    np.maximum.at(last, codes, np.arange(len(key), dtype=np.int64))
+    return np.where(src >= 0, last[codes], -1)
+
+
+def _pairs_in_runs(rows: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every ordered pair (i, j) of `rows` (positions, rising) in one group (group: per position, rising), the
+    pairs of each i with j rising: the self-merge on the group, on positions instead of a frame of text."""
+    if not len(rows):
+        none = np.empty(0, dtype=np.int64)
+        return none, none
+    g = group[rows]
+    starts = np.flatnonzero(np.r_[True, g[1:] != g[:-1]])
+    sizes = np.diff(np.r_[starts, len(g)])
+    size = np.repeat(sizes, sizes)  # each row's group size
+    first = np.repeat(starts, sizes)  # and where its group starts
+    i = np.repeat(np.arange(len(g)), size)
+    offset = np.arange(len(i)) - np.repeat(np.cumsum(size) - size, size)
+    j = np.repeat(first, size) + offset
+    return rows[i], rows[j]
 
 
 def stale(cas: pd.DataFrame) -> pd.DataFrame:

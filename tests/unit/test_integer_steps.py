@@ -172,3 +172,15 @@ def test_last_of_source_is_the_groupby_max_of_positions():
     src = np.array([2, 0, 2, -1, 0, 0, 1])
     want = pd.Series(np.arange(7)).groupby([group, pd.Series(src).replace(-1, np.nan)]).transform("max")
     assert reconcile._last_of_source(group, src).tolist() == want.fillna(-1).astype(int).tolist()
+
+
+def test_who_per_distinct_claimant_is_who_row_by_row():
+    cas = pd.DataFrame({
+        "claim_by": pd.Series(["media", "media", "official", "official", "media", None, "military", "media"],
+                              dtype="str"),
+        "claimant": pd.Series([None, "Oleh Syniehubov", "Олег Синєгубов", None, None, "Ihor Terekhov", ";", None],
+                              dtype="str"),
+        "source_id": pd.Series(["s1", "s2", "s3", "s4", "s5", "s6", "s7", None], dtype="str")})
+    got = reconcile.who(cas)
+    assert_series_equal(got, reconcile._who_rows(cas))
+    assert got[0] == "media|s1" and got[4] == "media|s5" and got[1] == got.iloc[2].replace("official", "media")

@@ -184,3 +184,10 @@ def test_who_per_distinct_claimant_is_who_row_by_row():
     got = reconcile.who(cas)
     assert_series_equal(got, reconcile._who_rows(cas))
     assert got[0] == "media|s1" and got[4] == "media|s5" and got[1] == got.iloc[2].replace("official", "media")
+
+
+def test_first_of_codes_is_unique_return_index():
+    from analysis.clean.linking import first_of_codes
+    codes = arrow_lookup.group_codes(pd.Series(["a", "b", "a", None, "c", None, "b"], dtype="str"))
+    assert first_of_codes(codes).tolist() == np.unique(codes, return_index=True)[1].tolist() == [0, 1, 3, 4]
+    assert first_of_codes(np.array([], dtype=np.int64)).tolist() == []

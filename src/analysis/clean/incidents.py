@@ -213,7 +213,8 @@ def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, 
         a, b = np.where(swap, b, a), np.where(swap, a, b)
         first = _first_of_each(id_rank[a], id_rank[b], reason_rank[why])
         a, b, why = a[first], b[first], why[first]
-    return pd.DataFrame({"kind": pd.Series("incident", index=pd.RangeIndex(len(a)), dtype="str"),
+    kind = pa.repeat(pa.scalar("incident", type=pa.large_string()), len(a))  # no Python object per row
+    return pd.DataFrame({"kind": pd.Series(pd.array(kind, dtype="str")),
                          "id_a": _text(ids, a), "id_b": _text(ids, b), "group_a": _text(names, a),
                          "group_b": _text(names, b), "rule": _text(reasons, why)})
 

@@ -21,6 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.clean import arrow_lookup
+from analysis.clean.linking import first_of_codes
 from analysis.clean.places import claimant_keys
 
 #: name -> what it does; the default first
@@ -45,8 +46,7 @@ def who(cas: pd.DataFrame) -> pd.Series:
     if not len(cas):
         return _who_rows(cas)
     key = arrow_lookup.group_codes(cas["claim_by"], cas["claimant"])  # numbered in order of first appearance
-    first = np.flatnonzero(np.r_[True, key[1:] > np.maximum.accumulate(key)[:-1]])
-    rep = cas.iloc[first]
+    rep = cas.iloc[first_of_codes(key)]
     out = pd.Series(_who_rows(rep).array.take(key), index=cas.index)
     per_source = ((rep["claim_by"] == "media").fillna(False).to_numpy(dtype=bool)
                   & claimant_keys(rep["claimant"]).isna().to_numpy())[key]

@@ -191,3 +191,14 @@ def test_first_of_codes_is_unique_return_index():
     codes = arrow_lookup.group_codes(pd.Series(["a", "b", "a", None, "c", None, "b"], dtype="str"))
     assert first_of_codes(codes).tolist() == np.unique(codes, return_index=True)[1].tolist() == [0, 1, 3, 4]
     assert first_of_codes(np.array([], dtype=np.int64)).tolist() == []
+
+
+def test_override_positions_are_found_from_the_reports_side():
+    from analysis.clean import overrides
+    rid = pd.Series(["EV-1", "EV-2", "CA-1", "EV-3"], dtype="str")
+    got = overrides._positions(rid, pd.Series(["EV-3;EV-1", "CA-1;CA-9", "EV-3"], dtype="str"))
+    assert got == {"EV-3": 3, "EV-1": 0, "CA-1": 2}
+    assert overrides._positions(rid.iloc[:0], pd.Series(["EV-1"], dtype="str")) == {}
+    label, moved = overrides.apply(np.array([0, 0, 1, 2]), rid, pd.DataFrame(
+        {"link_id": ["LK-2", "LK-1"], "action": ["merge", "split"], "ids": ["EV-3;CA-1", "EV-2"]}))
+    assert label.tolist() == [0, 3, 1, 1] and moved == {1: "LK-1", 3: "LK-2", 2: "LK-2"}

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.clean import arrow_lookup
 
@@ -22,13 +24,17 @@ def _find(parent: list[int], a: int) -> int:
 
 def _positions(rid: pd.Series, ids: pd.Series) -> dict[str, int]:
     """{id: its position in rid} for the ids the links name that rid holds (ids: ';'-joined cells). Looked up
-    in Arrow: a dict of every report (a million Python strings) cost a second for a few hundred links. rid's
-    ids are unique (each table's key), so the first position is the only one."""
+    in Arrow, from rid's side: the few thousand ids named are hashed and the million reports probe them (a
+    dict of every report cost a second; hashing every report for a lookup of the named, a fifth). rid's ids
+    are unique (each table's key); were one there twice, its first position would be the one."""
     named = pd.unique(pd.Series([i for cell in ids.tolist() for i in str(cell).split(";")], dtype="str"))
-    if not len(named):
+    if not len(named) or not len(rid):
         return {}
-    pos = arrow_lookup.positions(pd.Series(named, dtype="str"), rid)
-    return {i: int(p) for i, p in zip(named.tolist(), pos.tolist(), strict=True) if p >= 0}
+    at = pc.index_in(arrow_lookup.arrow(rid), value_set=pa.array(named, type=pa.large_string()))
+    hit = np.flatnonzero(pc.is_valid(at).to_numpy(zero_copy_only=False))
+    which = at.take(pa.array(hit)).to_numpy(zero_copy_only=False).astype(np.int64) if len(hit) else hit
+    which, first = np.unique(which, return_index=True)
+    return {named[w]: int(p) for w, p in zip(which.tolist(), hit[first].tolist(), strict=True)}
 
 
 def apply(label: np.ndarray, rid: pd.Series, links: pd.DataFrame) -> tuple[np.ndarray, dict[int, str]]:
@@ -54,6 +60,6 @@ def apply(label: np.ndarray, rid: pd.Series, links: pd.DataFrame) -> tuple[np.nd
         moved.update(dict.fromkeys(pos, link_id))
     # each group's root: only the groups a merge touched have another (a Python step per group, not per report)
     root = np.arange(nxt, dtype=np.int64)
-    for g in [g for g, p in enumerate(parent) if p != g]:
+    for g in np.flatnonzero(np.array(parent, dtype=np.int64) != root).tolist():
         root[g] = _find(parent, g)
     return root[label], moved

@@ -81,11 +81,13 @@ def _ordered(cas: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.Series], pd.Serie
     # how wide the row's place is (1 settlement ... 6 unknown); a frame without places: all alike
     c["wide"] = cas["geo_prec"].astype("Int64").fillna(6) if "geo_prec" in cas else 0
     c["src"] = pd.factorize(c["source_id"])[0]  # source as an integer (-1: none), for _revised
-    # sort_values(["incident_id", "figure_type", "who", "published", "casualty_id"]) as one lexsort of integer
-    # codes (text hashed once per column, only distinct values sorted); a stable sort, as sort_values on
-    # several columns is
-    codes = [arrow_lookup.sort_codes(c[col]) for col in ("incident_id", "figure_type", "who")]
-    order = np.lexsort((arrow_lookup.sort_codes(c["casualty_id"]), arrow_lookup.sort_codes(c["published"]),
+    # each group's rows together, in the order of sort_values(["published", "casualty_id"]) (a stable sort, as
+    # sort_values on several columns is): one lexsort of integer codes. The groups themselves may come in any
+    # order, as only rows of one group are compared and every result is aligned on the index, so their keys
+    # are hashed (arrow_lookup.codes: a missing key one code of its own, as a sort puts them together) and
+    # not sorted as text; the ids are ranked (no sort when they come in order, as processed tables do)
+    codes = [arrow_lookup.codes(c[col]) for col in ("incident_id", "figure_type", "who")]
+    order = np.lexsort((arrow_lookup.ranks(c["casualty_id"]), arrow_lookup.sort_codes(c["published"]),
                         *codes[::-1]))
     c = c.take(order)
     keys = [c["incident_id"], c["figure_type"], c["who"]]

@@ -202,3 +202,22 @@ def test_override_positions_are_found_from_the_reports_side():
     label, moved = overrides.apply(np.array([0, 0, 1, 2]), rid, pd.DataFrame(
         {"link_id": ["LK-2", "LK-1"], "action": ["merge", "split"], "ids": ["EV-3;CA-1", "EV-2"]}))
     assert label.tolist() == [0, 3, 1, 1] and moved == {1: "LK-1", 3: "LK-2", 2: "LK-2"}
+
+
+@pytest.mark.parametrize("seed", range(25))
+def test_disagreement_on_codes_is_the_text_rule_on_random_claims(seed):
+    """Random claims: incidents, sources and claimants repeating (one source giving several rows: one claim),
+    figures missing, a key missing now and then (a claim without its key is left out, as groupby drops it)."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 40))
+
+    def pick(values, missing=0.0):
+        return [None if rng.random() < missing else values[i] for i in rng.integers(0, len(values), n)]
+
+    rows = list(zip(pick(["INC-1", "INC-2", "INC-3", "INC-4"], 0.05), [f"CA-{i}" for i in range(n)],
+                    pick(["s1", "s2", "s3", "s4", "s5"], 0.05), pick(["Governor", "Police", "Mayor"], 0.3),
+                    pick([0, 1, 2, 3], 0.3), pick([0, 1, 5], 0.3), strict=True))
+    cur = _cas(rows)
+    cur["claim_by"] = pd.Series(pick(["regional_admin", "media", "police"]), dtype="str")
+    got, want = reconcile.disagreement(cur), _disagreement_by_text(cur)
+    assert got.tolist() == want.tolist() and got.dtype == want.dtype

@@ -268,21 +268,40 @@ def reconcile(cur: pd.DataFrame, measures: tuple[str, ...] = ("killed", "injured
 
 def disagreement(cur: pd.DataFrame) -> pd.Series:
     """For each current row: do its incident's current claims give different (killed, injured) best figures?
-    A missing figure counts as its own value."""
-    cl = claims(cur, ("killed", "injured"))
-    # a claim's (killed, injured) best figures as one integer (a missing figure its own value), an incident's
-    # distinct ones counted on integer codes: no text per claim, no grouping on text ids
-    killed, injured = (pd.factorize(cl[f"{m}_best"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan),
-                                    use_na_sentinel=False)[0] for m in ("killed", "injured"))
-    inc, incidents = pd.factorize(cl["incident_id"])  # a claim without an incident (-1) is left out, as groupby does
+    A missing figure counts as its own value.
+
+    The claims (claims(): one per incident, claimant and report, its rows' bests added up, rows with a key
+    missing left out) are worked out here on integer codes, only the two sums this needs: no text per claim,
+    no sorted grouping on three text keys, no low, high or open columns."""
+    w = who(cur)
+    inc_all = arrow_lookup.codes(cur["incident_id"])  # -1: none
+    valid = (inc_all >= 0) & w.notna().to_numpy() & cur["source_id"].notna().to_numpy()
+    claim = arrow_lookup.group_codes(cur["incident_id"][valid], w[valid], cur["source_id"][valid])
+    n_claims = int(claim.max(initial=-1)) + 1
+    killed, injured = (_factorized(_sum_per(cur[f"{m}_best"][valid], claim, n_claims)) for m in ("killed", "injured"))
+    inc = inc_all[valid][first_of_codes(claim)]  # each claim's incident
+    n_inc = int(inc_all.max(initial=-1)) + 1
+    # a claim's (killed, injured) as one integer, an incident's distinct ones counted
     span = int(injured.max(initial=0)) + 1
     size = (int(killed.max(initial=0)) + 1) * span
-    pairs = np.sort((inc * size + killed * span + injured)[inc >= 0])
+    pairs = np.sort(inc * size + killed * span + injured)
     first = np.r_[True, pairs[1:] != pairs[:-1]] if len(pairs) else np.zeros(0, dtype=bool)
-    n = np.bincount(pairs[first] // size, minlength=len(incidents))
-    at = arrow_lookup.positions(cur["incident_id"], pd.Index(incidents))
-    many = np.append(n > 1, False)[np.where(at < 0, len(incidents), at)]
+    n = np.bincount(pairs[first] // size, minlength=n_inc)
+    many = np.append(n > 1, False)[np.where(inc_all < 0, n_inc, inc_all)]
     return pd.Series(pd.array(many, dtype="boolean"), index=cur.index, name="incident_id")
+
+
+def _sum_per(values: pd.Series, code: np.ndarray, n: int) -> np.ndarray:
+    """groupby(code).sum(min_count=1) as float64 (NaN for a group without a value), codes 0..n-1 each used."""
+    v = values.astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
+    given = ~np.isnan(v)
+    total = np.bincount(code[given], weights=v[given], minlength=n)
+    return np.where(np.bincount(code[given], minlength=n) > 0, total, np.nan)
+
+
+def _factorized(values: np.ndarray) -> np.ndarray:
+    """Integer codes of float values, NaN one code of its own."""
+    return pd.factorize(values, use_na_sentinel=False)[0].astype(np.int64)
 
 
 def same_victim(cas: pd.DataFrame, days: int = 2) -> pd.DataFrame:

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from pandas.testing import assert_frame_equal
 
 from analysis.clean import reconcile
 from analysis.notebook import casualties
@@ -206,3 +207,26 @@ def test_a_sum_with_an_open_bound_reads_at_least():
     assert casualties.headline(inc, "killed", "high") == "at least 8"
     assert casualties.headline(inc, "killed", "best") == 7
     assert casualties.total(inc["killed_high"]) == (3, False)  # without the bests, no floor is claimed
+
+
+@settings(max_examples=80, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["INC-1", "INC-2"]), st.sampled_from(["new", "cumulative"]),
+                          st.sampled_from(["P", "Q", None]), st.sampled_from(["s1", "s2", "s3", "s4"]),
+                          st.integers(1, 4), st.one_of(st.none(), st.integers(0, 9)),
+                          st.one_of(st.none(), st.integers(0, 9))), min_size=1, max_size=14))
+def test_in_force_from_the_order_of_the_whole_frame_is_in_force(reports):
+    """The clean orders the rows once (reconcile.order) for supersede() and in_force(): the rows kept, taken in
+    the whole frame's order, stand as in_force() orders them anew; new rows alone (current_new) as well."""
+    df = rows(*[(f"C{i}", src, f"2022-08-{day:02d}", who, "regional_admin", k, k, k)
+                for i, (_, _, who, src, day, k, _) in enumerate(reports)])
+    df["incident_id"] = [r[0] for r in reports]
+    df["figure_type"] = [r[1] for r in reports]
+    df = with_injured(df, {f"C{i}": j for i, r in enumerate(reports) if (j := r[6]) is not None})
+    df = df.sample(frac=1, random_state=len(reports)).reset_index(drop=True)
+    ordered = reconcile.order(df)
+    df = df.join(reconcile.supersede(df, ordered))
+    assert_frame_equal(df[["status", "superseded_by"]], df[[]].join(reconcile.supersede(df.drop(
+        columns=["status", "superseded_by"]))))
+    assert_frame_equal(reconcile.in_force(df, ordered), reconcile.in_force(df))
+    new = df[df["figure_type"] == "new"]
+    assert_frame_equal(reconcile.in_force(new, ordered), reconcile.current_new(df))

@@ -129,11 +129,12 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
     ev["incident_id"], ev["link_rule"] = ev_inc, ev_rule
     cas["incident_id"], cas["link_rule"] = cas_inc, cas_rule
     if not cas.empty:
-        cas[["status", "superseded_by"]] = reconcile.supersede(cas)
+        ordered = reconcile.order(cas)  # once for supersession and what stays in force
+        cas[["status", "superseded_by"]] = reconcile.supersede(cas, ordered)
         cur = cas["status"] != "superseded"
         cas["disagreement"] = False
         # only the columns supersession and the claims read: in_force copies its frame (twice), not 50 columns
-        standing = reconcile.in_force(cas[list(reconcile.COLUMNS)])
+        standing = reconcile.in_force(cas[list(reconcile.COLUMNS)], ordered)
         cas.loc[cur, "disagreement"] = reconcile.disagreement(standing).to_numpy(dtype=bool)
         cas["disagreement"] = cas["disagreement"].astype("boolean")
     st["utterance_id"], st["link_rule"], st_cand = utterances.link_statements(

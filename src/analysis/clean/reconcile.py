@@ -148,18 +148,34 @@ def _pairs_in_runs(rows: np.ndarray, group: np.ndarray) -> tuple[np.ndarray, np.
     return rows[i], rows[j]
 
 
-def stale(cas: pd.DataFrame) -> pd.DataFrame:
+def stale(cas: pd.DataFrame, ordered: Ordered | None = None) -> pd.DataFrame:
     """Per row and measure (columns MEASURES): True where a later report of the same claimant about the same
-    incident gives that measure, so this row's figure for it no longer stands."""
-    c, _, group = _ordered(cas)
+    incident gives that measure, so this row's figure for it no longer stands. ordered: order(x) of a frame x
+    holding these rows and maybe others, when the caller has it (see in_force)."""
+    if ordered is None or not cas.index.is_unique:
+        c, _, group = _ordered(cas)
+    else:  # these rows in x's order: each group's rows in the order _ordered(cas) gives them
+        inside = ordered[0].index.isin(cas.index)
+        c, group = ordered[0][inside], ordered[2][inside]
     return pd.DataFrame({m: _revised(c, group, m)[0] for m in MEASURES}).reindex(cas.index)
 
 
-def supersede(cas: pd.DataFrame) -> pd.DataFrame:
+#: _ordered's answer: the rows in order, the keys of a claimant's figures, each row's group
+Ordered = tuple[pd.DataFrame, list[pd.Series], pd.Series]
+
+
+def order(cas: pd.DataFrame) -> Ordered:
+    """The rows of cas in the order supersession reads them: to pass to supersede() and in_force() when both are
+    asked of one frame (the clean asks both), so that the rows are ordered once and not twice."""
+    return _ordered(cas)
+
+
+def supersede(cas: pd.DataFrame, ordered: Ordered | None = None) -> pd.DataFrame:
     """status and superseded_by for every casualty row. `current`: all its figures stand; `partly superseded`:
     a later report of the same claimant replaced some of its measures (superseded_by names it) and the others
-    stand; `superseded`: none stands. A row giving no figure at all is superseded by any later report."""
-    c, keys, group = _ordered(cas)
+    stand; `superseded`: none stands. A row giving no figure at all is superseded by any later report.
+    ordered: order(cas), when the caller has it."""
+    c, keys, group = _ordered(cas) if ordered is None else ordered
     gives = pd.concat([c[f"{m}_best"].notna() for m in MEASURES], axis=1).any(axis=1)
     revised = {m: _revised(c, group, m) for m in MEASURES}
     any_stale = pd.concat([r[0] for r in revised.values()], axis=1).any(axis=1)
@@ -183,10 +199,14 @@ def _last_per_group(values: pd.Series, group: pd.Series, keys: list[pd.Series]) 
     return got.where(np.logical_and.reduce([k.notna().to_numpy() for k in keys]))
 
 
-def in_force(cas: pd.DataFrame) -> pd.DataFrame:
-    """The rows not wholly superseded, each measure a later report replaced blanked: what still stands."""
+def in_force(cas: pd.DataFrame, ordered: Ordered | None = None) -> pd.DataFrame:
+    """The rows not wholly superseded, each measure a later report replaced blanked: what still stands.
+    ordered: order() of the frame whose status supersede() gave (these rows, or more), when the caller has it:
+    the rows kept are then taken in that order instead of being ordered again. Only rows of one claimant's
+    group are compared, and a group's rows keep their order when others are left out, so it is the same
+    answer."""
     keep = cas[cas["status"] != "superseded"]
-    gone = stale(keep)
+    gone = stale(keep, ordered)
     out = keep.copy()
     for m in MEASURES:
         cols = [col for col in _MEASURE_COLUMNS[m] if col in out]

@@ -38,8 +38,6 @@ def link_statements(st: pd.DataFrame, links: pd.DataFrame | None = None,
                         d["prec"].to_numpy(), d["who"].to_numpy(dtype=object)))
     label, code, pair_i, pair_lead, why = link_rows(d, order)
     rule = np.array(_RULES, dtype=object)[code]
-    pairs = list(zip(pair_i.tolist(), pair_lead.tolist(), np.array(PAIR_RULES, dtype=object)[why].tolist(),
-                     strict=True))
     rid = pd.Series(d["rid"])
     if links is not None and len(links) and n:
         label, moved = overrides.apply(label, rid, links)
@@ -50,9 +48,9 @@ def link_statements(st: pd.DataFrame, links: pd.DataFrame | None = None,
              .drop_duplicates("label").set_index("label")["rid"])
     ut = pd.Series(("UT-" + first.reindex(label)).to_numpy(), index=st.index, dtype="str")
     by_id = pd.Series(ut.to_numpy(), index=d["rid"].to_numpy())
-    cand = pd.DataFrame(pairs, columns=["a", "b", "rule"])
-    cand = pd.DataFrame({"kind": "utterance", "id_a": d["rid"].to_numpy()[cand["a"].to_numpy(dtype=int)],
-                         "id_b": d["rid"].to_numpy()[cand["b"].to_numpy(dtype=int)], "rule": cand["rule"]})
+    rids = d["rid"].to_numpy()
+    cand = pd.DataFrame({"kind": "utterance", "id_a": rids[pair_i], "id_b": rids[pair_lead],
+                         "rule": pd.Series(np.array(PAIR_RULES, dtype=object)[why])})
     cand["group_a"] = by_id.reindex(cand["id_a"]).to_numpy()
     cand["group_b"] = by_id.reindex(cand["id_b"]).to_numpy()
     return ut, pd.Series(rule, index=st.index, dtype="str"), cand

@@ -221,3 +221,16 @@ def test_disagreement_on_codes_is_the_text_rule_on_random_claims(seed):
     cur["claim_by"] = pd.Series(pick(["regional_admin", "media", "police"]), dtype="str")
     got, want = reconcile.disagreement(cur), _disagreement_by_text(cur)
     assert got.tolist() == want.tolist() and got.dtype == want.dtype
+
+
+@pytest.mark.parametrize("ids", [[], ["EV-1"], ["EV-1", "EV-2", "EV-3"], ["EV-1", "EV-3", "CA-1", "CA-2"],
+                                 ["EV-1", "EV-3", "CA-1", "EV-2"], ["EV-2", "EV-1"], ["EV-1", "EV-1", "EV-2"],
+                                 ["EV-1", "CA-1", "CA-1"], ["B", "C", "A", "B"], ["EV-1", None, "CA-1"]])
+def test_text_ranks_order_as_the_texts_do(ids):
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    from analysis.clean import linking
+    arr = pa.array(ids, type=pa.large_string())
+    want = np.asarray(pc.rank(arr, sort_keys="ascending", tiebreaker="dense"))
+    assert linking._text_ranks(arr).tolist() == want.tolist()

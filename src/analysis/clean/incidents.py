@@ -193,8 +193,10 @@ def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, 
     id_rank = _dense(ids) if id_rank is None else id_rank
     name_rank = _dense(names) if group is None else group
     reason_rank = _dense(reasons)
-    keep = np.flatnonzero(name_rank[a] != name_rank[b])  # pairs left in different groups
-    a, b, why = a[keep], b[keep], why[keep]
+    apart = name_rank[a] != name_rank[b]  # pairs left in different groups: nearly all, then no copy of the rest
+    if not apart.all():
+        keep = np.flatnonzero(apart)
+        a, b, why = a[keep], b[keep], why[keep]
     m, n_reasons = len(ids), len(reasons)
     top = int(id_rank.max()) + 1  # ranks are below it (_id_ranks' leave gaps for the ids that are not reports)
     if (_each_once(id_rank, top) and len(np.unique(reason_rank)) == n_reasons
@@ -206,8 +208,9 @@ def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, 
         u = u[_starts(u)]
         row, reason = np.empty(top, dtype=np.int64), np.empty(n_reasons + 1, dtype=np.int64)
         row[id_rank], reason[reason_rank] = np.arange(m), np.arange(n_reasons)
-        pair, why = u // (n_reasons + 1), reason[u % (n_reasons + 1)]
-        a, b = row[pair // top], row[pair % top]
+        pair, code = np.divmod(u, n_reasons + 1)
+        lo, hi = np.divmod(pair, top)
+        a, b, why = row[lo], row[hi], reason[code]
     else:
         swap = id_rank[a] > id_rank[b]
         a, b = np.where(swap, b, a), np.where(swap, a, b)

@@ -101,6 +101,22 @@ def _revised(c: pd.DataFrame, group: pd.Series, m: str) -> tuple[pd.Series, pd.S
     so it replaces nothing of it. Publication dates are days: of one claimant's reports published the same
     day, which came first is not known, so a lower figure that day replaces no higher one (tolls rise through
     a day: the governor's 10 wounded at 14:55 and 14 at 19:08 leave 14 standing, whichever id sorts last)."""
+    row, by = _replacements(c, group, m)
+    latest = pd.Series(pd.NA, index=c.index, dtype="str", name="id_by")
+    latest.iloc[row] = c["casualty_id"].iloc[by].astype("str").to_numpy()
+    return _marked(c, row), latest
+
+
+def _marked(c: pd.DataFrame, row: np.ndarray) -> pd.Series:
+    """True at the given positions of c, False elsewhere."""
+    replaced = np.zeros(len(c), dtype=bool)
+    replaced[row] = True
+    return pd.Series(replaced, index=c.index)
+
+
+def _replacements(c: pd.DataFrame, group: pd.Series, m: str) -> tuple[np.ndarray, np.ndarray]:
+    """_revised's answer as positions in c: the rows whose figure for m is replaced, and the row of the latest
+    report replacing each."""
     gives = c[f"{m}_best"].notna().to_numpy(dtype=bool)
     src = c["src"].to_numpy(dtype=np.int64) if "src" in c else pd.factorize(c["source_id"])[0]  # -1: none
     g = group.to_numpy(dtype=np.int64)
@@ -113,12 +129,7 @@ def _revised(c: pd.DataFrame, group: pd.Series, m: str) -> tuple[pd.Series, pd.S
           & ((pub[j] > pub[i]) | (fig[j] >= fig[i])))
     i, j = i[ok], j[ok]
     last = np.r_[i[1:] != i[:-1], True] if len(i) else np.zeros(0, dtype=bool)  # j rises within each i
-    row, by = i[last], j[last]
-    replaced = np.zeros(len(c), dtype=bool)
-    replaced[row] = True
-    latest = pd.Series(pd.NA, index=c.index, dtype="str", name="id_by")
-    latest.iloc[row] = c["casualty_id"].iloc[by].astype("str").to_numpy()
-    return pd.Series(replaced, index=c.index), latest
+    return i[last], j[last]
 
 
 def _last_of_source(group: np.ndarray, src: np.ndarray) -> np.ndarray:
@@ -157,7 +168,8 @@ def stale(cas: pd.DataFrame, ordered: Ordered | None = None) -> pd.DataFrame:
     else:  # these rows in x's order: each group's rows in the order _ordered(cas) gives them
         inside = ordered[0].index.isin(cas.index)
         c, group = ordered[0][inside], ordered[2][inside]
-    return pd.DataFrame({m: _revised(c, group, m)[0] for m in MEASURES}).reindex(cas.index)
+    # only whether each figure is replaced, not by whom (no text column of ids to build)
+    return pd.DataFrame({m: _marked(c, _replacements(c, group, m)[0]) for m in MEASURES}).reindex(cas.index)
 
 
 #: _ordered's answer: the rows in order, the keys of a claimant's figures, each row's group

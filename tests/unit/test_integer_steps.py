@@ -30,6 +30,16 @@ def test_sort_codes_of_numbers_and_dates():
     assert arrow_lookup.sort_codes(d).tolist() == [1, 2, 0]
 
 
+@pytest.mark.parametrize("values", [["a", "b", "b", "c"], ["b", "a"], ["a", None, "b"], [], ["x"], ["é", "e"],
+                                    ["e", "é"], ["", " ", "a"], ["a9", "a10"], ["a10", "a9"]])
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_is_sorted_is_is_monotonic_increasing(values, dtype):
+    s = pd.Series(values, dtype=dtype)
+    assert arrow_lookup.is_sorted(s) == s.is_monotonic_increasing
+    two = pd.concat([s, s], ignore_index=True)  # two Arrow chunks: compared across the seam
+    assert arrow_lookup.is_sorted(two) == two.is_monotonic_increasing
+
+
 def test_lex_order_is_lexsort_packed_or_not():
     rng = np.random.default_rng(0)
     keys = [rng.integers(0, 5, 200), rng.integers(0, 3, 200), rng.integers(0, 7, 200)]

@@ -36,7 +36,7 @@ def finish(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     for f in table.processed:
         out[f.name] = cast(df[f.name] if f.name in df.columns else pd.Series(pd.NA, index=df.index), f.dtype)
     key = table.key or table.processed[0].name
-    if out[key].is_monotonic_increasing:  # already in order (the review queue's millions of rows): no sort
+    if arrow_lookup.is_sorted(out[key]):  # already in order (the review queue's millions of rows): no sort
         return out.reset_index(drop=True)
     return out.sort_values(key, kind="stable").reset_index(drop=True)
 

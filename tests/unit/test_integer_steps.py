@@ -69,6 +69,31 @@ def test_distinct_per_group_is_nunique():
     assert incidents._distinct_per_group(v, code, 4).tolist() == want.tolist() == [2, 0, 1, 0]
 
 
+@pytest.mark.parametrize("how", ["min", "max"])
+def test_per_group_of_dates_is_groupby_min_max_skipping_nat(how):
+    d = pd.Series(pd.to_datetime(["2022-03-02", None, "2022-03-01", None, "2022-05-01"])).astype("datetime64[s]")
+    code = np.array([0, 0, 0, 2, 3])
+    want = getattr(d.groupby(code), how)().reindex(range(5)).to_numpy()
+    got = incidents._per_group(d.to_numpy(), code, 5, how)
+    assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True)
+
+
+def test_sharpest_is_transform_min_with_missing_never_sharpest():
+    prec = pd.Series([2, 1, 1, None, None, 3, None], dtype="Int64")
+    code = np.array([0, 0, 0, 0, 1, 2, 2])
+    want = (prec == pd.Series(prec).groupby(code).transform("min")).fillna(False).to_numpy(dtype=bool)
+    got = incidents._sharpest(prec.to_numpy(dtype="float64", na_value=np.nan), code, 3)
+    assert got.tolist() == want.tolist() == [False, True, True, False, False, True, False]
+
+
+def test_first_per_code_is_first_row_of_each_group_sorted_by_keys():
+    code = np.array([1, 0, 1, 0, 2, 1])
+    key = np.array([5, 3, 2, 3, 0, 2])
+    frame = pd.DataFrame({"code": code, "key": key}).sort_values(["code", "key"], kind="stable")
+    want = frame.groupby("code").head(1).index.to_numpy()
+    assert incidents._first_per_code(code, [key]).tolist() == want.tolist() == [1, 2, 4]
+
+
 def test_first_of_pairs_is_drop_duplicates():
     v = pd.Series(["p1", None, "p1", "p2", None, "p1"], dtype="str")
     code = np.array([0, 0, 0, 0, 0, 1])

@@ -84,8 +84,9 @@ def skeleton(name: str | None) -> str | None:
     if s is None:
         return None
     s = s.translate(_TRANSLIT)
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(c for c in s if not unicodedata.combining(c))
+    if not s.isascii():  # ASCII text has no accents to strip (NFKD leaves it as it is)
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(c for c in s if not unicodedata.combining(c))
     for a, b in _SKELETON_PAIRS:
         s = s.replace(a, b)
     return _REPEATS.sub(r"\1", s)
@@ -169,6 +170,10 @@ class Gazetteer:
 
     def __init__(self, gaz: pd.DataFrame):
         self.gaz = gaz.set_index("place_id", drop=False)
+        # match_one reads these per candidate: a dict lookup, not a pandas scalar access (gaz.at) per candidate
+        self._oblast, self._type, self._raion, self._name = (
+            dict(zip(gaz["place_id"].tolist(), gaz[c].tolist(), strict=True))
+            for c in ("oblast", "place_type", "raion", "name"))
         names = []
         for col in ("name", "name_uk", "name_ru"):
             names.append(gaz[["place_id", col]].rename(columns={col: "n"}))
@@ -225,22 +230,22 @@ class Gazetteer:
                                     ("stem", self.by_stem, stem(place))):
                 cands = table.get(key, []) if key else []
                 if obl:
-                    cands = [c for c in cands if self.gaz.at[c, "oblast"] == obl]
-                settle = [c for c in cands if self.gaz.at[c, "place_type"] not in ("raion", "oblast", "country")]
+                    cands = [c for c in cands if self._oblast[c] == obl]
+                settle = [c for c in cands if self._type[c] not in ("raion", "oblast", "country")]
                 cands = settle or cands
                 if len(cands) > 1 and raion:
                     rk = admin_key(raion)
-                    narrowed = [c for c in cands if admin_key(self.gaz.at[c, "raion"]) == rk]
+                    narrowed = [c for c in cands if admin_key(self._raion[c]) == rk]
                     cands = narrowed or cands
-                if len(cands) > 1 and len({self.gaz.at[c, "oblast"] for c in cands}) == 1:
+                if len(cands) > 1 and len({self._oblast[c] for c in cands}) == 1:
                     # within one oblast, a city's own name means the city, not a village sharing it
-                    cities = [c for c in cands if self.gaz.at[c, "place_type"] == "city"]
+                    cities = [c for c in cands if self._type[c] == "city"]
                     if len(cities) == 1:
                         return cities[0], how + "+city"
                 if len(cands) == 1:
                     return cands[0], how
                 if len(cands) > 1:
-                    names = ", ".join(f"{c} ({self.gaz.at[c, 'name']}, {self.gaz.at[c, 'oblast']})"
+                    names = ", ".join(f"{c} ({self._name[c]}, {self._oblast[c]})"
                                       for c in cands[:5])
                     hint = "give the raion" if obl else "give the oblast or raion"
                     return None, f"place {place!r} matches several gazetteer entries: {names}; {hint}"

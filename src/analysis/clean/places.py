@@ -264,6 +264,15 @@ class Gazetteer:
 def resolve(frame: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
     """Place columns for every row (place_id, place_name, raion, oblast, latitude, longitude, geo_prec,
     place_match) and place_error where no single place fits."""
+    out, inv = resolve_distinct(frame, gaz)
+    out = out.iloc[inv]  # back to one row per input row
+    out.index = frame.index
+    return out
+
+
+def resolve_distinct(frame: pd.DataFrame, gaz: Gazetteer) -> tuple[pd.DataFrame, np.ndarray]:
+    """resolve()'s columns once per distinct (place, raion, oblast) of frame (a RangeIndex), and each row's
+    position among them: a caller that places the rows among others takes them once, not twice."""
     cols = ["place_reported", "raion_reported", "oblast_reported"]
     # one integer per distinct (place, raion, oblast): each column's factor code (0 = empty) combined
     codes, values = [], []
@@ -288,6 +297,4 @@ def resolve(frame: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
     out["geo_prec"] = out["geo_prec"].mask((how == "near") & (out["geo_prec"] == 1), 2)
     out["place_match"] = how.where(ok)
     out["place_error"] = how.where(~ok)
-    out = out.iloc[inv.reshape(-1)]  # back to one row per input row
-    out.index = frame.index
-    return out
+    return out, inv.reshape(-1)

@@ -157,12 +157,11 @@ _NEAR = re.compile(r"^(?:near|nearby|outside|the outskirts of|outskirts of|close
 def _ids_by(keys: pd.Series, ids: pd.Series) -> dict[str, list[str]]:
     """{key: sorted distinct ids} over the rows with a key; groupby(keys).agg(sorted(set)) without a Python
     call per group."""
-    d = pd.DataFrame({"k": keys.astype("object"), "i": ids.astype("object")}).dropna(subset=["k"])
-    d = d.drop_duplicates().sort_values(["k", "i"], kind="stable")
-    out: dict[str, list[str]] = {}
-    for k, i in zip(d["k"].tolist(), d["i"].tolist(), strict=True):
-        out.setdefault(k, []).append(i)
-    return out
+    sets: dict[str, set[str]] = {}
+    for k, i in zip(keys.tolist(), ids.tolist(), strict=True):  # tens of thousands of names: no frame to sort
+        if isinstance(k, str):  # no key (None, NaN): no entry
+            sets.setdefault(k, set()).add(i)
+    return {k: sorted(v) for k, v in sets.items()}
 
 
 class Gazetteer:

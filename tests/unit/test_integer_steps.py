@@ -78,6 +78,14 @@ def test_per_group_of_dates_is_groupby_min_max_skipping_nat(how):
     assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True)
 
 
+def test_per_group_of_dates_as_objects_is_pandas_grouping():
+    """Dates as objects (events' dates concatenated with an empty frame of casualty reports): pandas' grouping."""
+    d = pd.Series([pd.Timestamp("2022-03-02"), pd.NaT, pd.Timestamp("2022-03-01")], dtype=object)
+    code = np.array([0, 0, 2])
+    got = incidents._per_group(d.to_numpy(), code, 3, "min")
+    assert got[0] == pd.Timestamp("2022-03-02") and pd.isna(got[1]) and got[2] == pd.Timestamp("2022-03-01")
+
+
 def test_sharpest_is_transform_min_with_missing_never_sharpest():
     prec = pd.Series([2, 1, 1, None, None, 3, None], dtype="Int64")
     code = np.array([0, 0, 0, 0, 1, 2, 2])

@@ -350,7 +350,10 @@ def _first_of_pairs(code: np.ndarray, values: pd.Series) -> np.ndarray:
 
 def _per_group(values: np.ndarray, code: np.ndarray, k: int, how: str) -> np.ndarray:
     """min or max of datetime64 values per integer group 0..k-1, a missing value skipped, NaT for a group with
-    none (groupby(code).min()/max()): reduced in place on the integers behind the dates, no grouping frame."""
+    none (groupby(code).min()/max()): reduced in place on the integers behind the dates, no grouping frame.
+    Values of another dtype (dates as objects, beside an empty frame of casualty reports) are grouped by pandas."""
+    if values.dtype.kind != "M":
+        return getattr(pd.Series(values).groupby(code), how)().reindex(range(k)).to_numpy()
     ints = values.view(np.int64)
     ok = ~np.isnat(values)
     big = np.iinfo(np.int64).max

@@ -30,6 +30,16 @@ def test_sort_codes_of_numbers_and_dates():
     assert arrow_lookup.sort_codes(d).tolist() == [1, 2, 0]
 
 
+@pytest.mark.parametrize("values", [["a", "b", "b", "c"], ["b", "a"], ["a", None, "b"], [], ["x"], ["é", "e"],
+                                    ["e", "é"], ["", " ", "a"], ["a9", "a10"], ["a10", "a9"]])
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_is_sorted_is_is_monotonic_increasing(values, dtype):
+    s = pd.Series(values, dtype=dtype)
+    assert arrow_lookup.is_sorted(s) == s.is_monotonic_increasing
+    two = pd.concat([s, s], ignore_index=True)  # two Arrow chunks: compared across the seam
+    assert arrow_lookup.is_sorted(two) == two.is_monotonic_increasing
+
+
 def test_lex_order_is_lexsort_packed_or_not():
     rng = np.random.default_rng(0)
     keys = [rng.integers(0, 5, 200), rng.integers(0, 3, 200), rng.integers(0, 7, 200)]
@@ -57,6 +67,39 @@ def test_distinct_per_group_is_nunique():
     code = np.array([0, 0, 0, 0, 2, 3])
     want = v.groupby(code).nunique().reindex(range(4), fill_value=0).to_numpy()
     assert incidents._distinct_per_group(v, code, 4).tolist() == want.tolist() == [2, 0, 1, 0]
+
+
+@pytest.mark.parametrize("how", ["min", "max"])
+def test_per_group_of_dates_is_groupby_min_max_skipping_nat(how):
+    d = pd.Series(pd.to_datetime(["2022-03-02", None, "2022-03-01", None, "2022-05-01"])).astype("datetime64[s]")
+    code = np.array([0, 0, 0, 2, 3])
+    want = getattr(d.groupby(code), how)().reindex(range(5)).to_numpy()
+    got = incidents._per_group(d.to_numpy(), code, 5, how)
+    assert got.dtype == want.dtype and np.array_equal(got, want, equal_nan=True)
+
+
+def test_per_group_of_dates_as_objects_is_pandas_grouping():
+    """Dates as objects (events' dates concatenated with an empty frame of casualty reports): pandas' grouping."""
+    d = pd.Series([pd.Timestamp("2022-03-02"), pd.NaT, pd.Timestamp("2022-03-01")], dtype=object)
+    code = np.array([0, 0, 2])
+    got = incidents._per_group(d.to_numpy(), code, 3, "min")
+    assert got[0] == pd.Timestamp("2022-03-02") and pd.isna(got[1]) and got[2] == pd.Timestamp("2022-03-01")
+
+
+def test_sharpest_is_transform_min_with_missing_never_sharpest():
+    prec = pd.Series([2, 1, 1, None, None, 3, None], dtype="Int64")
+    code = np.array([0, 0, 0, 0, 1, 2, 2])
+    want = (prec == pd.Series(prec).groupby(code).transform("min")).fillna(False).to_numpy(dtype=bool)
+    got = incidents._sharpest(prec.to_numpy(dtype="float64", na_value=np.nan), code, 3)
+    assert got.tolist() == want.tolist() == [False, True, True, False, False, True, False]
+
+
+def test_first_per_code_is_first_row_of_each_group_sorted_by_keys():
+    code = np.array([1, 0, 1, 0, 2, 1])
+    key = np.array([5, 3, 2, 3, 0, 2])
+    frame = pd.DataFrame({"code": code, "key": key}).sort_values(["code", "key"], kind="stable")
+    want = frame.groupby("code").head(1).index.to_numpy()
+    assert incidents._first_per_code(code, [key]).tolist() == want.tolist() == [1, 2, 4]
 
 
 def test_first_of_pairs_is_drop_duplicates():

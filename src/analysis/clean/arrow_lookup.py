@@ -65,6 +65,16 @@ def all_distinct(s: pd.Series) -> bool:
     return pc.count_distinct(arrow(s), mode="all").as_py() == len(s)
 
 
+def is_sorted(s: pd.Series) -> bool:
+    """s.is_monotonic_increasing: for Arrow text without missing cells one Arrow comparison of each cell with the
+    next (UTF-8 byte order is code point order, Python's); pandas' own check of an Arrow text column makes a
+    Python string of every cell (0.1 s per million, 0.7 s on the review queue). Anything else: pandas'."""
+    native = getattr(getattr(s, "array", None), "_pa_array", None)
+    if len(s) < 2 or native is None or not pa.types.is_large_string(native.type) or native.null_count:
+        return bool(s.is_monotonic_increasing)
+    return bool(pc.all(pc.less_equal(native.slice(0, len(native) - 1), native.slice(1))).as_py())
+
+
 def codes(s: pd.Series) -> np.ndarray:
     """Integer code of each cell's value (equal values, equal codes; -1 for missing): pandas' factorize codes
     for text, from Arrow's hash kernel."""
@@ -76,7 +86,7 @@ def codes(s: pd.Series) -> np.ndarray:
 
 def ranks(s: pd.Series) -> np.ndarray:
     """Each cell's position in the sorted order of s (ties by position): a sort key as integers."""
-    if s.is_monotonic_increasing:  # tables come sorted by their id
+    if is_sorted(s):  # tables come sorted by their id
         return np.arange(len(s), dtype="int64")
     return np.asarray(pc.rank(arrow(s).combine_chunks() if _is_text(s) else pa.array(s), sort_keys="ascending",
                               tiebreaker="first")).astype("int64") - 1

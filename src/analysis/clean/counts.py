@@ -164,8 +164,14 @@ def _parsed(words: pd.Series) -> pd.DataFrame:
 
 def resolve(words: pd.Series, prefix: str) -> pd.DataFrame:
     """Columns <prefix>_low/_best/_high (Int64) and <prefix>_error for a column of worded counts."""
-    rows = arrow_lookup.per_distinct(words, _parsed)  # each distinct wording parsed once
-    out = pd.DataFrame(index=words.index)
+    # each distinct wording parsed and typed once, then taken to the rows (typing the rows' Python objects cost
+    # more than the parsing)
+    return arrow_lookup.per_distinct(words, lambda u: _typed(_parsed(u), prefix))
+
+
+def _typed(rows: pd.DataFrame, prefix: str) -> pd.DataFrame:
+    """_parsed's columns as the processed tables hold them: Int64 figures and a text error."""
+    out = pd.DataFrame(index=rows.index)
     for part in ("low", "best", "high"):
         out[f"{prefix}_{part}"] = pd.to_numeric(rows[part], errors="coerce").astype("Int64")
     out[f"{prefix}_error"] = rows["error"].astype("str")

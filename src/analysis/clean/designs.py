@@ -88,30 +88,34 @@ def summary_sources(rows: pd.DataFrame) -> pd.Series:
 def coverage(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The processed coverage table from the processed events, casualties and tallies."""
     rows = _rows(t)
-    summ = set(summary_sources(rows))
+    summ = summary_sources(rows)
+    # a row of a daily summary: one Arrow membership test, reused below (a set of thousands of ids per isin)
+    of_summary = arrow_lookup.isin(rows["source_id"], summ).to_numpy()
     key = ["day", "oblast", "batch"]
     out = (rows.assign(is_event=rows["table"] == "events").groupby(key)
            .agg(rows=("row_id", "size"), events=("is_event", "sum")).reset_index())
     out["design"] = out["batch"].map(BATCH_DESIGN).fillna("single_reports")
     out.loc[out["design"] == "continuous_daily_summary", "design"] = "single_reports"
-    in_summ = rows[rows["source_id"].isin(summ) & (rows["oblast"] == CONTINUOUS_OBLAST)
-                   & rows["day"].between(CONTINUOUS_START, CONTINUOUS_END)]
-    per = in_summ.groupby(key)["source_id"].agg(lambda s: ";".join(sorted(set(s)))).rename("summary_source_ids")
+    in_summ = rows[of_summary & (rows["oblast"] == CONTINUOUS_OBLAST).to_numpy(dtype=bool)
+                   & rows["day"].between(CONTINUOUS_START, CONTINUOUS_END).to_numpy(dtype=bool)]
+    # each group's distinct summaries, sorted and joined: the repeats dropped before any Python string is made
+    per = (in_summ[[*key, "source_id"]].drop_duplicates().sort_values("source_id", kind="stable")
+           .groupby(key)["source_id"].agg(";".join).rename("summary_source_ids"))
     out = out.merge(per.reset_index(), on=key, how="left")
     out.loc[out["summary_source_ids"].notna(), "design"] = "continuous_daily_summary"
     # settlements coded from a summary's own rows (official, or dated by its past-day phrase), and its tally,
     # whichever batch coded them; the phrase is read on the summaries' rows only, not on a whole import
-    ev = rows[(rows["table"] == "events") & rows["source_id"].isin(summ)
-              & ~rows["place_match"].isin(["raion", "oblast"])]
+    ev = rows[of_summary & (rows["table"] == "events").to_numpy(dtype=bool)]
+    ev = ev[~ev["place_match"].isin(["raion", "oblast"])]
     ev = ev[ev["claim_by"].isin(OFFICIAL)
             | ev["date_reported"].str.contains(PAST_DAY, case=False, regex=True, na=False)]
-    src_places = ev[["source_id", "place_id"]].drop_duplicates().groupby("source_id")["place_id"].agg(set)
+    src_places = ev[["source_id", "place_id"]].drop_duplicates().groupby("source_id")["place_id"].agg(set).to_dict()
     ta = t["tallies"]
-    ta = ta[ta["source_id"].isin(summ) & ta["settlements_shelled_best"].notna()]
-    src_tally = ta.groupby("source_id")["settlements_shelled_best"].max()
+    ta = ta[arrow_lookup.isin(ta["source_id"].astype("str"), summ) & ta["settlements_shelled_best"].notna()]
+    src_tally = ta.groupby("source_id")["settlements_shelled_best"].max().to_dict()
     ids = out["summary_source_ids"].fillna("").str.split(";")
     out["places"] = [len(set().union(*(src_places.get(i, set()) for i in x))) if x != [""] else pd.NA for x in ids]
-    out["tally_settlements"] = [max((int(src_tally[i]) for i in x if i in src_tally.index), default=pd.NA) for x in ids]
+    out["tally_settlements"] = [max((int(src_tally[i]) for i in x if i in src_tally), default=pd.NA) for x in ids]
     cont = out["design"] == "continuous_daily_summary"
     out.loc[cont, "places"] = out.loc[cont, "places"].fillna(0)
     out["tally_match"] = pd.Series(pd.NA, index=out.index, dtype="boolean")

@@ -339,7 +339,7 @@ def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> pa.Array:
     (no Python string per id or per group)."""
     if not len(ids):
         return pa.array(np.full(k, "", dtype=object), type=pa.large_string())
-    order = np.lexsort((arrow_lookup.ranks(ids), code))
+    order = arrow_lookup.lex_order(code, arrow_lookup.ranks(ids))
     offsets = np.r_[0, np.cumsum(np.bincount(code, minlength=k))].astype(np.int64)
     values = arrow_lookup.arrow(ids).take(pa.array(order)).combine_chunks()
     lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), values)
@@ -374,10 +374,20 @@ def _first_of_pairs(code: np.ndarray, values: pd.Series) -> np.ndarray:
     return np.sort(order[_starts(packed[order])])
 
 
-def _per_group(values: pd.Series, code: np.ndarray, k: int, how: str) -> np.ndarray:
-    """min or max of values per integer group 0..k-1 (NaT/NaN for a group with no rows)."""
-    agg = getattr(pd.Series(values.to_numpy()).groupby(code), how)()
-    return agg.reindex(range(k)).to_numpy()
+def _per_group(values: np.ndarray, code: np.ndarray, k: int, how: str) -> np.ndarray:
+    """min or max of datetime64 values per integer group 0..k-1, a missing value skipped, NaT for a group with
+    none (groupby(code).min()/max()): reduced in place on the integers behind the dates, no grouping frame.
+    Values of another dtype (dates as objects, beside an empty frame of casualty reports) are grouped by pandas."""
+    if values.dtype.kind != "M":
+        return getattr(pd.Series(values).groupby(code), how)().reindex(range(k)).to_numpy()
+    ints = values.view(np.int64)
+    ok = ~np.isnat(values)
+    big = np.iinfo(np.int64).max
+    out = np.full(k, big if how == "min" else np.iinfo(np.int64).min, dtype=np.int64)  # the min is NaT's integer
+    (np.minimum if how == "min" else np.maximum).at(out, code[ok], ints[ok])
+    if how == "min":
+        out[out == big] = np.iinfo(np.int64).min
+    return out.view(values.dtype)
 
 
 def _any_per_group(flags: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
@@ -387,64 +397,83 @@ def _any_per_group(flags: pd.Series, code: np.ndarray, k: int) -> np.ndarray:
     return np.bincount(code[hit], minlength=k)[:k] > 0
 
 
+def _sharpest(prec: np.ndarray, code: np.ndarray, k: int) -> np.ndarray:
+    """Mask of the rows whose precision (float, NaN for none) is their group's smallest: own[prec ==
+    groupby(code).transform("min")], a missing precision never the smallest, nor anything in a group of none."""
+    low = np.full(k, np.inf)
+    ok = ~np.isnan(prec)
+    np.minimum.at(low, code[ok], prec[ok])
+    return prec == low[code]  # NaN == anything: False
+
+
+def _first_per_code(code: np.ndarray, keys: list[np.ndarray]) -> np.ndarray:
+    """For rows with integer group codes covering every group 0..k-1, the position of each group's first row in
+    the order of (code, *keys), in code order: one sort of packed integer keys, no frame sorted."""
+    order = arrow_lookup.lex_order(code, *keys)
+    return order[_starts(code[order])]
+
+
+def _both(events: pd.DataFrame, cas: pd.DataFrame, ev_col: str, cas_col: str | None = None) -> pd.Series:
+    """One column of the events followed by one of the casualty reports (the reports' rows in incidents_table's
+    order), as one Series: Arrow text is concatenated by chunks, not copied."""
+    return pd.concat([events[ev_col], cas[cas_col or ev_col]], ignore_index=True)
+
+
 def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconcile.DEFAULT_RULE) -> pd.DataFrame:
     """One row per incident: its most precise place, most specific type and most precise dates, every report's
-    id, and its casualty figures reconciled by `rule` (clean/reconcile.py)."""
-    generic_ev = (events["event_type"] == "shelling") & events["weapon"].isin(["artillery", "unknown"])
-    m = pd.concat([
-        pd.DataFrame({"incident_id": events["incident_id"], "kind": 0, "rid": events["event_id"],
-                      "place_id": events["place_id"], "geo_prec": events["geo_prec"],
-                      "event_type": events["event_type"], "generic": generic_ev, "date_start": events["date_start"],
-                      "date_end": events["date_end"], "date_prec": events["date_prec"],
-                      "source_id": events["source_id"], "link_rule": events["link_rule"]}),
-        pd.DataFrame({"incident_id": cas["incident_id"], "kind": 1, "rid": cas["casualty_id"],
-                      "place_id": cas["place_id"], "geo_prec": cas["geo_prec"], "event_type": cas["cause"],
-                      "generic": cas["cause"].isin(["shelling", "unknown"]), "date_start": cas["date_start"],
-                      "date_end": cas["date_end"], "date_prec": cas["date_prec"], "source_id": cas["source_id"],
-                      "link_rule": cas["link_rule"]}),
-    ], ignore_index=True)
-    code, incident_ids = _sorted_codes(m["incident_id"])  # code order is the incident ids' order
+    id, and its casualty figures reconciled by `rule` (clean/reconcile.py).
+
+    Worked on integer codes column by column: the reports (events, then casualty reports) are numbered 0..n-1,
+    each incident by its id's rank, and each per-incident column is a sort of integer keys or a reduction per
+    code and one Arrow take of the rows it picks; no frame of every report's columns is built or sorted."""
+    n_ev = len(events)
+    code, incident_ids = _sorted_codes(_both(events, cas, "incident_id"))  # code order is the incident ids' order
     k = len(incident_ids)
-    m["code"] = code
-    # a report's id as a sort key: its row in its own table sorted by id (an incident's own rows, below, are
-    # all events or all casualty reports, so the two tables' keys are never compared with each other)
-    m["rid"] = np.r_[arrow_lookup.ranks(events["event_id"]), arrow_lookup.ranks(cas["casualty_id"])]
+    is_ev = np.arange(len(code)) < n_ev
     # an incident's own rows: its events, or its casualty reports when it has no event
-    is_ev = (m["kind"] == 0).to_numpy()
-    has_event = np.bincount(code[is_ev], minlength=k) > 0
-    own = m.loc[is_ev | ~has_event[code], ["code", "geo_prec", "generic", "date_prec", "date_start", "date_end",
-                                            "rid"]]
+    has_event = np.bincount(code[:n_ev], minlength=k) > 0
+    own = np.flatnonzero(is_ev | ~has_event[code])
+    own_code = code[own]
 
-    def first_by(keys: list[str]) -> np.ndarray:
-        """Per incident code, the row label of its first own row in the order of keys (only the keys are sorted,
-        not the rows: a million-row frame is not copied whole)."""
-        order = arrow_lookup.lex_order(*(own[c].to_numpy() if c in ("code", "rid") else arrow_lookup.sort_codes(own[c])
-                             for c in keys))
-        g = own["code"].to_numpy()[order]
-        return own.index.to_numpy()[order[_starts(g)]]
+    def sort_key(ev_values: pd.Series, cas_values: pd.Series) -> np.ndarray:
+        """The own rows' values as integers that sort as pandas sorts them (a missing value last)."""
+        both = pd.concat([ev_values, cas_values], ignore_index=True)
+        return arrow_lookup.sort_codes(both.iloc[own].reset_index(drop=True))
 
-    def per_code(values: pd.Series, at: np.ndarray) -> np.ndarray:
-        got = pd.Series(values.array.take(at).to_numpy(), index=m["code"].to_numpy()[at])  # only the rows picked
-        return got.reindex(range(k)).to_numpy()
+    # a report's id as a sort key: its row in its own table sorted by id (an incident's own rows are all events
+    # or all casualty reports, so the two tables' keys are never compared with each other)
+    rid = np.r_[arrow_lookup.ranks(events["event_id"]), arrow_lookup.ranks(cas["casualty_id"])][own]
+    geo = sort_key(events["geo_prec"], cas["geo_prec"])
+    prec = sort_key(events["date_prec"], cas["date_prec"])
+    start = sort_key(events["date_start"], cas["date_start"])
+    generic = sort_key((events["event_type"] == "shelling") & events["weapon"].isin(["artillery", "unknown"]),
+                       cas["cause"].isin(["shelling", "unknown"]))
+    at_place = own[_first_per_code(own_code, [geo, prec, start, rid])]
+    at_type = own[_first_per_code(own_code, [generic, prec, start, rid])]
+    geo = prec = start = generic = rid = None
 
-    sharp = own[own["date_prec"] == own.groupby("code")["date_prec"].transform("min")]
     out = pd.DataFrame({"incident_id": pd.array(incident_ids, dtype="str")})
-    out["place_id"] = per_code(m["place_id"], first_by(["code", "geo_prec", "date_prec", "date_start", "rid"]))
-    out["event_type"] = per_code(m["event_type"], first_by(["code", "generic", "date_prec", "date_start", "rid"]))
-    out["date_start"] = _per_group(sharp["date_start"], sharp["code"].to_numpy(), k, "min")
-    out["date_end"] = _per_group(sharp["date_end"], sharp["code"].to_numpy(), k, "max")
+    place_id = _both(events, cas, "place_id")
+    out["place_id"] = place_id.array.take(at_place)
+    out["event_type"] = _both(events, cas, "event_type", "cause").array.take(at_type)
+    date_prec = _both(events, cas, "date_prec").to_numpy(dtype="float64", na_value=np.nan)[own]
+    sharp = own[_sharpest(date_prec, own_code, k)]
+    out["date_start"] = _per_group(_both(events, cas, "date_start").to_numpy()[sharp], code[sharp], k, "min")
+    out["date_end"] = _per_group(_both(events, cas, "date_end").to_numpy()[sharp], code[sharp], k, "max")
     out["n_reports"] = pd.array(np.bincount(code, minlength=k), dtype="Int64")
-    out["n_sources"] = pd.array(_distinct_per_group(m["source_id"], code, k), dtype="Int64")
-    cas_code = code[~is_ev]  # each casualty row's incident (m holds the events, then the casualty rows)
+    out["n_sources"] = pd.array(_distinct_per_group(_both(events, cas, "source_id"), code, k), dtype="Int64")
+    cas_code = code[~is_ev]  # each casualty row's incident (the events' rows come first)
     out["event_ids"] = pd.array(_joined_ids(events["event_id"], code[is_ev], k), dtype="str")
     out["casualty_ids"] = pd.array(_joined_ids(cas["casualty_id"], cas_code, k), dtype="str")
-    places = _first_of_pairs(code, m["place_id"])
-    out["place_ids"] = pd.array(_joined_ids(m["place_id"].iloc[places], code[places], k), dtype="str")
-    by_link = m[m["link_rule"].str.startswith("links.csv ", na=False)]
-    by_link = by_link.assign(link=by_link["link_rule"].str.removeprefix("links.csv ")).drop_duplicates(
-        ["code", "link"])
+    places = _first_of_pairs(code, place_id)
+    out["place_ids"] = pd.array(_joined_ids(place_id.iloc[places], code[places], k), dtype="str")
+    link_rule = _both(events, cas, "link_rule")
+    linked = np.flatnonzero(link_rule.str.startswith("links.csv ", na=False).to_numpy(dtype=bool))
+    by_link = pd.DataFrame({"code": code[linked],
+                            "link": link_rule.iloc[linked].str.removeprefix("links.csv ").reset_index(drop=True)}
+                           ).drop_duplicates(["code", "link"])
     out["links"] = pd.array(_joined_ids(by_link["link"], by_link["code"].to_numpy(), k), dtype="str")
-    m = own = sharp = places = by_link = None  # the reports' frames, let go of before the tolls are reconciled
+    own = own_code = sharp = places = by_link = place_id = link_rule = None  # let go of before the tolls
     t = TABLES["incidents"]  # its reconciled measures (killed, injured) and their columns: the registry's
     cur = reconcile.current_new(cas[list(reconcile.COLUMNS)])  # the columns it reads, not a copy of every one
     cl = reconcile.claims(cur, t.measures)  # once for the tolls and the conflicts

@@ -84,8 +84,9 @@ def skeleton(name: str | None) -> str | None:
     if s is None:
         return None
     s = s.translate(_TRANSLIT)
-    s = unicodedata.normalize("NFKD", s)
-    s = "".join(c for c in s if not unicodedata.combining(c))
+    if not s.isascii():  # ASCII text has no accents to strip (NFKD leaves it as it is)
+        s = unicodedata.normalize("NFKD", s)
+        s = "".join(c for c in s if not unicodedata.combining(c))
     for a, b in _SKELETON_PAIRS:
         s = s.replace(a, b)
     return _REPEATS.sub(r"\1", s)
@@ -156,12 +157,11 @@ _NEAR = re.compile(r"^(?:near|nearby|outside|the outskirts of|outskirts of|close
 def _ids_by(keys: pd.Series, ids: pd.Series) -> dict[str, list[str]]:
     """{key: sorted distinct ids} over the rows with a key; groupby(keys).agg(sorted(set)) without a Python
     call per group."""
-    d = pd.DataFrame({"k": keys.astype("object"), "i": ids.astype("object")}).dropna(subset=["k"])
-    d = d.drop_duplicates().sort_values(["k", "i"], kind="stable")
-    out: dict[str, list[str]] = {}
-    for k, i in zip(d["k"].tolist(), d["i"].tolist(), strict=True):
-        out.setdefault(k, []).append(i)
-    return out
+    sets: dict[str, set[str]] = {}
+    for k, i in zip(keys.tolist(), ids.tolist(), strict=True):  # tens of thousands of names: no frame to sort
+        if isinstance(k, str):  # no key (None, NaN): no entry
+            sets.setdefault(k, set()).add(i)
+    return {k: sorted(v) for k, v in sets.items()}
 
 
 class Gazetteer:
@@ -169,6 +169,10 @@ class Gazetteer:
 
     def __init__(self, gaz: pd.DataFrame):
         self.gaz = gaz.set_index("place_id", drop=False)
+        # match_one reads these per candidate: a dict lookup, not a pandas scalar access (gaz.at) per candidate
+        self._oblast, self._type, self._raion, self._name = (
+            dict(zip(gaz["place_id"].tolist(), gaz[c].tolist(), strict=True))
+            for c in ("oblast", "place_type", "raion", "name"))
         names = []
         for col in ("name", "name_uk", "name_ru"):
             names.append(gaz[["place_id", col]].rename(columns={col: "n"}))
@@ -225,22 +229,22 @@ class Gazetteer:
                                     ("stem", self.by_stem, stem(place))):
                 cands = table.get(key, []) if key else []
                 if obl:
-                    cands = [c for c in cands if self.gaz.at[c, "oblast"] == obl]
-                settle = [c for c in cands if self.gaz.at[c, "place_type"] not in ("raion", "oblast", "country")]
+                    cands = [c for c in cands if self._oblast[c] == obl]
+                settle = [c for c in cands if self._type[c] not in ("raion", "oblast", "country")]
                 cands = settle or cands
                 if len(cands) > 1 and raion:
                     rk = admin_key(raion)
-                    narrowed = [c for c in cands if admin_key(self.gaz.at[c, "raion"]) == rk]
+                    narrowed = [c for c in cands if admin_key(self._raion[c]) == rk]
                     cands = narrowed or cands
-                if len(cands) > 1 and len({self.gaz.at[c, "oblast"] for c in cands}) == 1:
+                if len(cands) > 1 and len({self._oblast[c] for c in cands}) == 1:
                     # within one oblast, a city's own name means the city, not a village sharing it
-                    cities = [c for c in cands if self.gaz.at[c, "place_type"] == "city"]
+                    cities = [c for c in cands if self._type[c] == "city"]
                     if len(cities) == 1:
                         return cities[0], how + "+city"
                 if len(cands) == 1:
                     return cands[0], how
                 if len(cands) > 1:
-                    names = ", ".join(f"{c} ({self.gaz.at[c, 'name']}, {self.gaz.at[c, 'oblast']})"
+                    names = ", ".join(f"{c} ({self._name[c]}, {self._oblast[c]})"
                                       for c in cands[:5])
                     hint = "give the raion" if obl else "give the oblast or raion"
                     return None, f"place {place!r} matches several gazetteer entries: {names}; {hint}"
@@ -259,6 +263,15 @@ class Gazetteer:
 def resolve(frame: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
     """Place columns for every row (place_id, place_name, raion, oblast, latitude, longitude, geo_prec,
     place_match) and place_error where no single place fits."""
+    out, inv = resolve_distinct(frame, gaz)
+    out = out.iloc[inv]  # back to one row per input row
+    out.index = frame.index
+    return out
+
+
+def resolve_distinct(frame: pd.DataFrame, gaz: Gazetteer) -> tuple[pd.DataFrame, np.ndarray]:
+    """resolve()'s columns once per distinct (place, raion, oblast) of frame (a RangeIndex), and each row's
+    position among them: a caller that places the rows among others takes them once, not twice."""
     cols = ["place_reported", "raion_reported", "oblast_reported"]
     # one integer per distinct (place, raion, oblast): each column's factor code (0 = empty) combined
     codes, values = [], []
@@ -283,6 +296,4 @@ def resolve(frame: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
     out["geo_prec"] = out["geo_prec"].mask((how == "near") & (out["geo_prec"] == 1), 2)
     out["place_match"] = how.where(ok)
     out["place_error"] = how.where(~ok)
-    out = out.iloc[inv.reshape(-1)]  # back to one row per input row
-    out.index = frame.index
-    return out
+    return out, inv.reshape(-1)

@@ -190,13 +190,19 @@ def read_raw(path: Path, table: Table) -> RawFrame:
     return read_bytes(read_regular(path, f"a raw CSV file for the {table.name} table"), table, path.name)
 
 
+def _first_line(data: bytes) -> bytes:
+    """data.split(b"\n", 1)[0] without a copy of the rest of the file (the split makes one: 0.3 s per 200 MB)."""
+    end = data.find(b"\n")
+    return data if end < 0 else data[:end]
+
+
 def read_bytes(data: bytes, table: Table, file: str) -> RawFrame:
     """read_raw on the bytes of a whole file, or of a block of its rows with its header line in front
     (raw_line then counts from that header: the caller shifts it to the line in the file)."""
     parsed = None
     utf8 = data[3:] if data.startswith(b"\xef\xbb\xbf") else data
     try:
-        first = utf8.split(b"\n", 1)[0].decode("utf-8")
+        first = _first_line(utf8).decode("utf-8")
     except UnicodeDecodeError:
         first = ""
     tried = bool(first.strip())

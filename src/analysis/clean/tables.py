@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 
 from analysis.clean import arrow_lookup, checks, counts, dates, places, rules, times
 from analysis.clean.errors import ALIVE, Rejects, kept, live, mark_bad, rows
@@ -19,7 +20,11 @@ from analysis.registry.schema import PLACE_MATCH, TABLES, Table
 def cast(s: pd.Series, dtype: str) -> pd.Series:
     """One column to its processed dtype (the schema registry's), the one rule for clean and importers."""
     if dtype == "str":  # already text: converting through Python objects changes nothing but costs
-        return s if s.dtype == "str" else s.astype("object").where(s.notna(), None).astype("str")
+        if s.dtype == "str":
+            return s
+        if s.dtype == "object" and not s.notna().any():  # a column filled later (incident_id): no Python per cell
+            return pd.Series(pd.array(pa.nulls(len(s), pa.large_string()), dtype="str"), index=s.index, name=s.name)
+        return s.astype("object").where(s.notna(), None).astype("str")
     if dtype == "datetime64[s]":
         return s if s.dtype == "datetime64[s]" else pd.to_datetime(s).astype("datetime64[s]")
     if dtype in ("Int64", "Float64") and s.dtype == "object":
@@ -36,7 +41,7 @@ def finish(df: pd.DataFrame, table: Table) -> pd.DataFrame:
     for f in table.processed:
         out[f.name] = cast(df[f.name] if f.name in df.columns else pd.Series(pd.NA, index=df.index), f.dtype)
     key = table.key or table.processed[0].name
-    if out[key].is_monotonic_increasing:  # already in order (the review queue's millions of rows): no sort
+    if arrow_lookup.is_sorted(out[key]):  # already in order (the review queue's millions of rows): no sort
         return out.reset_index(drop=True)
     return out.sort_values(key, kind="stable").reset_index(drop=True)
 
@@ -145,16 +150,27 @@ def _dated(df: pd.DataFrame, t: Table, src: pd.DataFrame, rejects: Rejects) -> p
     df = df.assign(published=arrow_lookup.map_series(df["source_id"], src.set_index("source_id")["published"]))
     alive = live(df)
     d = dates.resolve(rows(df["date_reported"], alive), rows(df["published"], alive)) if pre is None else pre
-    df = mark_bad(df, d["date_error"].notna(), rejects, "date_reported",
-                  d["date_error"].astype("str"), t.key)
+    bad = d["date_error"].notna()
+    # the reasons of the failing rows only: mark_bad aligns its reasons to every row, a million texts otherwise
+    df = mark_bad(df, bad, rejects, "date_reported", d.loc[bad, "date_error"].astype("str"), t.key)
     return df.join(d.drop(columns="date_error"))  # rows out of play get no dates
+
+
+def _places_of_live(df: pd.DataFrame, gaz: places.Gazetteer) -> pd.DataFrame:
+    """places.resolve of the rows in play, on df's index (rows out of play: missing): the distinct places'
+    columns taken once into df's rows, not taken to the live rows and then reindexed to all of them."""
+    alive = live(df).to_numpy(dtype=bool)
+    res, inv = places.resolve_distinct(rows(df[["place_reported", "raion_reported", "oblast_reported"]], alive), gaz)
+    at = np.full(len(df), len(res), dtype=np.int64)  # out of play: the missing row appended below
+    at[alive] = inv
+    p = res.reindex(range(len(res) + 1)).iloc[at]
+    p.index = df.index
+    return p
 
 
 def _placed(df: pd.DataFrame, t: Table, gaz: places.Gazetteer, rejects: Rejects) -> pd.DataFrame:
     p, df = _precomputed(df, PLACE_COLS)
-    p = places.resolve(rows(df[["place_reported", "raion_reported", "oblast_reported"]], live(df)), gaz) \
-        if p is None else p
-    p = p.reindex(df.index)
+    p = _places_of_live(df, gaz) if p is None else p.reindex(df.index)
     col = pd.Series("place_reported", index=df.index).where(df["place_reported"].notna(), "oblast_reported")
     # name the column at fault: an unknown oblast or raion, not the place next to it
     col = col.mask(p["place_error"].str.startswith("unknown oblast", na=False), "oblast_reported")
@@ -171,7 +187,8 @@ def _counted(df: pd.DataFrame, t: Table, rejects: Rejects) -> pd.DataFrame:
         c, df = _precomputed(df, count_cols(prefix))
         c = counts.resolve(rows(df[raw], live(df)), prefix) if c is None else c.copy()
         err = c.pop(f"{prefix}_error")
-        df = mark_bad(df, err.notna(), rejects, raw, err.astype("str"), t.key)
+        failing = err.notna()  # only the failing rows' reasons, as in _dated
+        df = mark_bad(df, failing, rejects, raw, err[failing].astype("str"), t.key)
         df = df.join(c).rename(columns={raw: f"{prefix}_reported"} if raw != prefix else {})
         if raw == prefix:
             df[f"{prefix}_reported"] = df[raw]

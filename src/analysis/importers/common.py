@@ -28,7 +28,7 @@ from analysis.clean.files import claim_output
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
 from analysis.clean.write import Publisher, sha256
-from analysis.importers.spill import ROW, WIDE, Spill
+from analysis.importers.spill import ROW, WIDE, Spill, compact, decoded, plain
 from analysis.importers.spill import frame as spill_frame
 from analysis.registry.schema import PROCESSED_TABLES, TABLES
 
@@ -415,8 +415,9 @@ class Streamed:
         return pd.concat(list(self.chunks()), ignore_index=True)
 
 
-#: a narrow text column is held as codes (compact) when it has at most this share of distinct values per row
-CODED_SHARE = 0.25
+#: the columns of events and casualties that designs.coverage reads (designs._rows)
+COVERAGE_COLUMNS = {name: (key, "source_id", "oblast", "published", "claim_by", "date_reported", "place_id",
+                           "place_match") for name, key in (("events", "event_id"), ("casualties", "casualty_id"))}
 #: the columns of events and casualties that incidents.export_incidents_table reads: left as text until it ran
 INCIDENT_COLUMNS = {
     "events": ("incident_id", "event_id", "place_id", "event_type", "date_start", "date_end", "source_id"),
@@ -424,32 +425,6 @@ INCIDENT_COLUMNS = {
                    "sex", "ages", "disagreement",
                    *(f"{m}_{p}" for m in ("killed", "injured") for p in ("low", "best", "high"))),
 }
-
-
-def compact(df: pd.DataFrame, keep=()) -> pd.DataFrame:
-    """df with each text column of few distinct values (CODED_SHARE; not in `keep`) as a pandas Categorical:
-    one small integer per row instead of an 8-byte offset and the text itself. A streamed table's narrow
-    columns stay in memory until the last chunk is written; coded, the events and casualties of a million-row
-    export hold about 0.25 GiB less while they are written. `decoded` gives a column back as text."""
-    out = {}
-    for c in df.columns:
-        s = df[c]
-        if c not in keep and s.dtype == "str" and len(s):
-            enc = pc.dictionary_encode(arrow_lookup.arrow(s)).combine_chunks()
-            if len(enc.dictionary) <= CODED_SHARE * len(s):
-                codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
-                cats = pd.Index(pd.array(enc.dictionary, dtype="str"))
-                s = pd.Series(pd.Categorical.from_codes(codes, categories=cats), index=s.index, name=c)
-        out[c] = s
-    return pd.DataFrame(out, copy=False)
-
-
-def decoded(s: pd.Series) -> pd.Series:
-    """A column of compact() as it was: a coded one back to text (the same cells, dtype str), any other as is."""
-    if not isinstance(s.dtype, pd.CategoricalDtype):
-        return s
-    return pd.Series(s.cat.categories.array.take(s.cat.codes.to_numpy(), allow_fill=True), index=s.index,
-                     name=s.name)
 
 
 class CodedView:
@@ -506,11 +481,38 @@ def lean_finish(df: pd.DataFrame, name: str, leave=(), carry=()) -> pd.DataFrame
             out[f.name] = _missing(len(df), f.dtype)
             continue
         s = df.pop(f.name)
-        out[f.name] = tables.cast(s, f.dtype).iloc[order].reset_index(drop=True)
+        if not (f.dtype == "str" and isinstance(s.dtype, pd.CategoricalDtype)):  # a coded text column stays coded
+            s = tables.cast(decoded(s), f.dtype)
+        out[f.name] = s.iloc[order].reset_index(drop=True)
         del s
     for c in carry:
         out[c] = df.pop(c).iloc[order].reset_index(drop=True)
     return pd.DataFrame(out, copy=False)
+
+
+def _positions(s: pd.Series, keys: pd.Index) -> np.ndarray:
+    """arrow_lookup.positions(s, keys) of a column that may be coded (compact): a coded one is looked up once per
+    category and spread by its codes."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        return arrow_lookup.positions(s, keys)
+    per = arrow_lookup.positions(pd.Series(s.cat.categories), keys)
+    codes = s.cat.codes.to_numpy()
+    return np.where(codes < 0, -1, per[np.maximum(codes, 0)]).astype(per.dtype) if len(per) else \
+        np.full(len(s), -1, dtype="int32")
+
+
+def _spread_coded(values: pd.Series, at: np.ndarray, index: pd.Index) -> pd.Series:
+    """values.array.take(at, allow_fill=True) (at: a row's position in values, -1 for none) as a coded column
+    (compact): values' distinct cells are the categories."""
+    codes, uniq = pd.factorize(values)
+    row = np.where(at < 0, -1, codes[np.maximum(at, 0)]) if len(codes) else np.full(len(at), -1)
+    return pd.Series(pd.Categorical.from_codes(row, categories=pd.Index(uniq, dtype="str")), index=index)
+
+
+def _constant(value: str, index: pd.Index) -> pd.Series:
+    """A text column of one value in every row, coded (compact)."""
+    return pd.Series(pd.Categorical.from_codes(np.zeros(len(index), dtype="int8"),
+                                               categories=pd.Index([value], dtype="str")), index=index)
 
 
 def _missing(n: int, dtype: str) -> pd.Series:
@@ -527,17 +529,17 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     rows (incidents, coverage) works on their narrow columns. `casualty_rows` flags the rows with a
     casualty figure."""
     ev = mapped
-    pt = resolver.table(pd.Index(ev["place_id"].unique()))
-    at = arrow_lookup.positions(ev["place_id"], pt.index)  # each row's place, found once for every place column
+    pt = resolver.table(pd.Index(decoded(ev["place_id"]).unique()))
+    at = _positions(ev["place_id"], pt.index)  # each row's place, found once for every place column
     for c in ("raion", "oblast"):
-        ev[c] = pd.Series(pt[c].astype("str").array.take(at, allow_fill=True), index=ev.index)
+        ev[c] = _spread_coded(pt[c].astype("str"), at, ev.index)
     gaz_prec = pd.Series(pd.to_numeric(pt["gaz_geo_prec"], errors="coerce").astype("Float64").array.take(
         at, allow_fill=True), index=ev.index)
     ev[AT] = at
     row_prec = ev.pop("row_geo_prec").astype("Float64")
     ev["geo_prec"] = row_prec.where(gaz_prec.isna() | (row_prec >= gaz_prec), gaz_prec).astype("Int64")
     del row_prec, gaz_prec
-    ev["claim_by"] = pd.Series("media", index=ev.index, dtype="str")
+    ev["claim_by"] = _constant("media", ev.index)
     filled = {name: {c: v for c, v in FILLED[name].items() if c not in ev.columns} for name in FILLED}
 
     figure = casualty_rows.reindex(ev.index).fillna(False).astype(bool)
@@ -566,15 +568,16 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     for name in ("statements", "control", "tallies", "links"):
         out[name] = _empty(name)
     out["link_candidates"] = _empty("link_candidates")  # nothing linked, nothing to review
-    # coverage first, while the incidents table does not exist yet (it reads events and casualties only), then
-    # the columns the incidents table does not read are coded (compact) before it is built: the largest tables
-    # of the import are not all held at once as text (1,000,000 rows: peak RSS 1.09 -> 0.93 GiB)
-    coverage = designs.coverage(out)
-    give_back_memory()
     for name in ("events", "casualties"):
-        out[name] = compact(out[name], keep=INCIDENT_COLUMNS[name])
-    out["incidents"] = tables.finish(incidents.export_incidents_table(out["events"], out["casualties"]),
-                                      TABLES["incidents"])
+        out[name] = compact(out[name], keep=(TABLES[name].key, ROW, AT))
+    # coverage first, while the incidents table does not exist yet (it reads events and casualties only); each
+    # step gets the columns it reads as text (plain), one step at a time
+    coverage = designs.coverage({**out, **{name: plain(out[name], COVERAGE_COLUMNS[name])
+                                           for name in ("events", "casualties")}})
+    give_back_memory()
+    out["incidents"] = tables.finish(incidents.export_incidents_table(
+        plain(out["events"], INCIDENT_COLUMNS["events"]), plain(out["casualties"], INCIDENT_COLUMNS["casualties"])),
+        TABLES["incidents"])
     out["coverage"] = coverage
     give_back_memory()
     out["rejects"] = tables.finish(rejects, TABLES["rejects"]).sort_values(
@@ -798,7 +801,7 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
     rej = Rejects(mapper.NAME, file)
     dup = mapped["event_id"].duplicated(keep="first")
     if dup.any():
-        d = mapped[dup]
+        d = plain(mapped[dup], mapped.columns)
         rej.add(d.assign(**{mapper.ID: d["event_id"].str.removeprefix(mapper.PREFIX.upper() + "-")}),
                 mapper.ID, f"each {mapper.ID} once (an earlier row has this id)", mapper.ID)
         mapped = mapped[~dup].reset_index(drop=True)
@@ -807,7 +810,8 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
         rejects = pd.concat([rejects, ragged_rejects(mapper.NAME, file, rag["line"], rag["n"], rag["value"],
                                                      expected_cells)], ignore_index=True)
         n_read += len(rag)
-    sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None, mapped)
+    sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None,
+                                   plain(mapped, ["source_id", "published", "raw_line"]))
     has_figure = mapper.has_figure(mapped)
     out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure)
     del mapped

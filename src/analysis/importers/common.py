@@ -444,6 +444,58 @@ class CodedView:
         return pd.Series(s.cat.categories.array.take(used), name=column)
 
 
+@dataclass
+class ChunkedIncidents:
+    """The incidents table of an import (each export event its own incident: incidents.export_incidents), made,
+    validated and written CHUNK_ROWS events at a time (export_incidents_table of a chunk of events and their
+    casualty rows), never whole: held whole it was about 0.2 GiB at a million rows while the other tables were
+    written. The same table: its rows are the events' rows in the events' order (incident id = INC- + event id,
+    so the events' order is the incidents' order), each chunk's ids are checked against its events' ids as it
+    is made, and `narrow` (the incident ids, checked for repeats before writing, and the key of integrity()'s
+    checks of events and casualties) are the events' incident ids."""
+
+    events: pd.DataFrame  # the events' narrow columns (compact), in event id order, with incident_id
+    cas: pd.DataFrame  # the casualties' narrow columns (compact), with incident_id
+    rows: int = CHUNK_ROWS
+
+    def __len__(self) -> int:
+        return len(self.events)
+
+    @property
+    def narrow(self) -> pd.DataFrame:
+        return pd.DataFrame({"incident_id": decoded(self.events["incident_id"])}, copy=False)
+
+    def checked(self) -> pd.DataFrame:
+        return self.narrow
+
+    def chunks(self) -> Iterator[pd.DataFrame]:
+        """The incidents in order, a chunk at a time, each validated (one empty chunk when there are none)."""
+        pos = arrow_lookup.positions(decoded(self.cas["event_id"]), decoded(self.events["event_id"]))
+        if (pos < 0).any():
+            raise AssertionError("an imported casualty row that names no kept event")
+        order = np.argsort(pos, kind="stable")  # casualty rows by their event's row
+        starts = np.arange(0, max(len(self.events), 1), self.rows)
+        cuts = np.searchsorted(pos[order], np.append(starts, len(self.events)))
+        made = 0
+        for k, a in enumerate(starts):
+            ev = plain(self.events.iloc[a:a + self.rows], INCIDENT_COLUMNS["events"])
+            ca = plain(self.cas.iloc[np.sort(order[cuts[k]:cuts[k + 1]])], INCIDENT_COLUMNS["casualties"])
+            part = tables.finish(incidents.export_incidents_table(ev, ca), TABLES["incidents"])
+            if not part["incident_id"].reset_index(drop=True).equals(ev["incident_id"].reset_index(drop=True)):
+                raise AssertionError("incidents: a chunk's incident ids are not its events' incident ids in order")
+            made += len(part)
+            yield validate("incidents", part, copy=False)
+        if made != len(self.events):
+            raise AssertionError(f"incidents: {made} made for {len(self.events)} events")
+
+    def frame(self) -> pd.DataFrame:
+        """The whole table in memory (`run(write=False)`)."""
+        return pd.concat(list(self.chunks()), ignore_index=True)
+
+
+CHUNKED = (Streamed, ChunkedIncidents)  # tables made and written a chunk at a time
+
+
 def give_back_memory() -> None:
     """Return the C heap's free pages to the system (glibc's malloc_trim; nothing elsewhere): after a step that
     built and freed millions of objects, the rest of the import would otherwise keep its peak as resident."""
@@ -575,15 +627,13 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     coverage = designs.coverage({**out, **{name: plain(out[name], COVERAGE_COLUMNS[name])
                                            for name in ("events", "casualties")}})
     give_back_memory()
-    out["incidents"] = tables.finish(incidents.export_incidents_table(
-        plain(out["events"], INCIDENT_COLUMNS["events"]), plain(out["casualties"], INCIDENT_COLUMNS["casualties"])),
-        TABLES["incidents"])
+    out["incidents"] = None  # ChunkedIncidents (below): made a chunk at a time as it is written
     out["coverage"] = coverage
-    give_back_memory()
     out["rejects"] = tables.finish(rejects, TABLES["rejects"]).sort_values(
         ["table", "line"], kind="stable").reset_index(drop=True)
     for name in ("events", "casualties"):
         out[name] = Streamed(name, out[name], spill, pt, filled[name])
+    out["incidents"] = ChunkedIncidents(out["events"].narrow, out["casualties"].narrow)
     return out
 
 
@@ -607,7 +657,7 @@ def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Pat
     by chunk as it is written, its ids checked for repeats on its narrow columns first; its writes start before
     the other tables are validated and the keys checked across tables, which overlap them; nothing is published
     unless all pass. Afterwards result.tables reads a Streamed table back from its Parquet file when asked for."""
-    streamed = sorted(name for name in out if isinstance(out[name], Streamed))
+    streamed = sorted(name for name in out if isinstance(out[name], CHUNKED))
     created = storage.local_path(out_dir) is not None and not Path(out_dir).exists()
     try:
         for name in streamed:
@@ -625,7 +675,7 @@ def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Pat
             rest = [name for name in out if name not in streamed]
             for name in rest:
                 out[name] = validate(name, out[name], copy=False)
-            problems = integrity({k: v.checked() if isinstance(v, Streamed) else v for k, v in out.items()})
+            problems = integrity({k: v.checked() if isinstance(v, CHUNKED) else v for k, v in out.items()})
             if problems:
                 raise AssertionError("referential integrity: " + "; ".join(problems))
             for name in sorted(rest):
@@ -642,7 +692,7 @@ def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Pat
     finally:
         if result.spill is not None:
             result.spill.close()
-    result.tables = Tables({k: Path(out_dir) / f"{k}.parquet" if isinstance(v, Streamed) else v
+    result.tables = Tables({k: Path(out_dir) / f"{k}.parquet" if isinstance(v, CHUNKED) else v
                             for k, v in out.items()})
     return result
 
@@ -764,7 +814,7 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
         try:
             for name in result.tables:
                 value = result.tables[name]
-                result.tables[name] = value.frame() if isinstance(value, Streamed) else validate(name, value)
+                result.tables[name] = value.frame() if isinstance(value, CHUNKED) else validate(name, value)
         finally:
             spill.close()
     result.seconds = time.perf_counter() - t0

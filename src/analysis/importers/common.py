@@ -865,7 +865,7 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
     has_figure = mapper.has_figure(mapped)
     out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure)
     del mapped
-    for name in ("events", "casualties"):
+    for name in ("events", "casualties", "incidents"):
         out[name].rows = chunk_rows
     result = Result(tables=out)
     n_rej = len(rejects)

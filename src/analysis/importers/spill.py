@@ -179,8 +179,9 @@ def frame(table: pa.Table) -> pd.DataFrame:
 
 
 #: a narrow text column is held as codes (compact) when it has at most this share of distinct values per row
-CODED_SHARE = 0.25
-_SAMPLE = 4096  # rows looked at first: a column of mostly distinct cells (ids) is left as text without encoding it
+#: (a code is 1-4 bytes; a text cell 8 bytes of offset and its text)
+CODED_SHARE = 0.5
+_SAMPLE, _SAMPLE_SHARE = 4096, 0.9  # a column whose first rows are nearly all distinct (ids) is left as text
 
 
 def compact(df: pd.DataFrame, keep=()) -> pd.DataFrame:
@@ -203,7 +204,7 @@ def _coded(s: pd.Series) -> pd.Series:
     """s (text) as a Categorical when it has few distinct values, else s."""
     arr = arrow_lookup.arrow(s)
     head = arr.slice(0, _SAMPLE)
-    if pc.count_distinct(head, mode="all").as_py() > CODED_SHARE * len(head) + 1:
+    if pc.count_distinct(head, mode="all").as_py() > _SAMPLE_SHARE * len(head) + 1:
         return s
     enc = pc.dictionary_encode(arr).combine_chunks()
     if len(enc.dictionary) > CODED_SHARE * len(s) + 1:

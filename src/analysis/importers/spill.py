@@ -178,10 +178,12 @@ def frame(table: pa.Table) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(pd.array(table.column(c), dtype="str")) for c in table.column_names})
 
 
-#: a narrow text column is held as codes (compact) when it has at most this share of distinct values per row
-#: (a code is 1-4 bytes; a text cell 8 bytes of offset and its text)
-CODED_SHARE = 0.5
-_SAMPLE, _SAMPLE_SHARE = 4096, 0.9  # a column whose first rows are nearly all distinct (ids) is left as text
+#: a narrow text column is held as codes (compact) when at most this share of its cells are distinct (a code is
+#: 1-4 bytes, a text cell 8 bytes of offset and its text). At 0.5 the dates and place ids of an ACLED batch were
+#: coded too (the narrow state 185 -> 147 bytes per row), but the peak of the import rose (1,000,000 rows: 0.84-0.86
+#: -> 0.89-0.91 GiB): the coverage step, the peak, then gets them as decoded copies (plain) instead of as they are
+CODED_SHARE = 0.25
+_SAMPLE = 4096  # its first rows looked at first: a column of mostly distinct cells is left as text, not encoded
 
 
 def compact(df: pd.DataFrame, keep=()) -> pd.DataFrame:
@@ -204,7 +206,7 @@ def _coded(s: pd.Series) -> pd.Series:
     """s (text) as a Categorical when it has few distinct values, else s."""
     arr = arrow_lookup.arrow(s)
     head = arr.slice(0, _SAMPLE)
-    if pc.count_distinct(head, mode="all").as_py() > _SAMPLE_SHARE * len(head) + 1:
+    if pc.count_distinct(head, mode="all").as_py() > CODED_SHARE * len(head) + 1:
         return s
     enc = pc.dictionary_encode(arr).combine_chunks()
     if len(enc.dictionary) > CODED_SHARE * len(s) + 1:

@@ -577,8 +577,9 @@ def _missing(n: int, dtype: str) -> pd.Series:
 def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, sources: pd.DataFrame, gaz: pd.DataFrame,
              rejects: pd.DataFrame, casualty_rows: pd.Series) -> dict[str, pd.DataFrame | Streamed]:
     """Processed tables from the mapped export rows: `mapped` their narrow columns (consumed: popped as they
-    are used), the spill their wide text. Events and casualties come out as Streamed tables; every step across
-    rows (incidents, coverage) works on their narrow columns. `casualty_rows` flags the rows with a
+    are used), the spill their wide text. Events and casualties come out as Streamed tables, incidents as
+    ChunkedIncidents (made as they are written); every step across rows (incidents, coverage) works on their
+    narrow columns, text columns of few values coded (compact). `casualty_rows` flags the rows with a
     casualty figure."""
     ev = mapped
     pt = resolver.table(pd.Index(decoded(ev["place_id"]).unique()))
@@ -622,8 +623,7 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     out["link_candidates"] = _empty("link_candidates")  # nothing linked, nothing to review
     for name in ("events", "casualties"):
         out[name] = compact(out[name], keep=(TABLES[name].key, ROW, AT))
-    # coverage first, while the incidents table does not exist yet (it reads events and casualties only); each
-    # step gets the columns it reads as text (plain), one step at a time
+    # coverage reads events and casualties only: it gets the columns it reads as text (plain), for this step only
     coverage = designs.coverage({**out, **{name: plain(out[name], COVERAGE_COLUMNS[name])
                                            for name in ("events", "casualties")}})
     give_back_memory()

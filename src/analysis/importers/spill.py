@@ -18,6 +18,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
+from pandas.api.types import union_categoricals
 
 from analysis.clean import arrow_lookup
 
@@ -25,6 +27,7 @@ from analysis.clean import arrow_lookup
 WIDE = ["coder_note", "actor", "place_reported", "raion_reported", "oblast_reported", "killed_reported",
         "figure_note", "weapon_detail", "date_rule"]
 ROW = "_row"  # a narrow row's number in the spill (file order of the mapped rows)
+KEYS = ("event_id", "casualty_id")  # narrow columns never coded (compact): the tables' keys
 
 
 class Spill:
@@ -73,19 +76,19 @@ class Spill:
             self._sink = pa.OSFile(str(self._path), "wb")
             self._writer = pa.ipc.new_stream(self._sink, table.schema)
         self._writer.write_table(table)
-        narrow = mapped.drop(columns=[c for c in WIDE if c in mapped.columns])
+        narrow = compact(mapped.drop(columns=[c for c in WIDE if c in mapped.columns]), keep=KEYS)
         narrow[ROW] = np.arange(self.n, self.n + len(mapped), dtype="int64")
         self._narrow.append(narrow.reset_index(drop=True))
         self.n += len(mapped)
 
     def narrow(self) -> pd.DataFrame | None:
         """Every narrow column of every row added, with ROW (None when no row was added); the batches are let
-        go of."""
+        go of. Text columns of few distinct values are coded (compact: `decoded` gives them back as text)."""
         self._finish_writing()
         if not self._narrow:
             return None
         parts, self._narrow = self._narrow, []
-        return pd.concat(parts, ignore_index=True) if len(parts) > 1 else parts[0]
+        return joined(parts)
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
         self._finish_writing()
@@ -173,3 +176,72 @@ def _in_order(table: pa.Table, ranks: np.ndarray, base: int) -> pa.Table:
 def frame(table: pa.Table) -> pd.DataFrame:
     """A gathered chunk as pandas text columns (the dtype the processed tables use)."""
     return pd.DataFrame({c: pd.Series(pd.array(table.column(c), dtype="str")) for c in table.column_names})
+
+
+#: a narrow text column is held as codes (compact) when at most this share of its cells are distinct (a code is
+#: 1-4 bytes, a text cell 8 bytes of offset and its text). At 0.5 the dates and place ids of an ACLED batch were
+#: coded too (the narrow state 185 -> 147 bytes per row), but the peak of the import rose (1,000,000 rows: 0.84-0.86
+#: -> 0.89-0.91 GiB): the coverage step, the peak, then gets them as decoded copies (plain) instead of as they are
+CODED_SHARE = 0.25
+_SAMPLE = 4096  # its first rows looked at first: a column of mostly distinct cells is left as text, not encoded
+
+
+def compact(df: pd.DataFrame, keep=()) -> pd.DataFrame:
+    """df with each text column of few distinct values (CODED_SHARE; not in `keep`) as a pandas Categorical
+    (text categories): a small integer per row instead of an 8-byte offset and the text itself. The narrow
+    columns of every kept row stay in memory for the whole import (from the mapping to the last chunk
+    written), and most of them repeat a few values (types, dates, places, sources): coded, they hold a
+    fraction of the memory. `decoded` gives a column back as text."""
+    out = {}
+    for c in df.columns:
+        s = df[c]
+        if c not in keep and s.dtype == "str" and len(s):
+            out[c] = _coded(s)
+        else:
+            out[c] = s
+    return pd.DataFrame(out, copy=False)
+
+
+def _coded(s: pd.Series) -> pd.Series:
+    """s (text) as a Categorical when it has few distinct values, else s."""
+    arr = arrow_lookup.arrow(s)
+    head = arr.slice(0, _SAMPLE)
+    if pc.count_distinct(head, mode="all").as_py() > CODED_SHARE * len(head) + 1:
+        return s
+    enc = pc.dictionary_encode(arr).combine_chunks()
+    if len(enc.dictionary) > CODED_SHARE * len(s) + 1:
+        return s
+    codes = enc.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+    cats = pd.Index(pd.array(enc.dictionary, dtype="str"))
+    return pd.Series(pd.Categorical.from_codes(codes, categories=cats), index=s.index, name=s.name)
+
+
+def decoded(s: pd.Series) -> pd.Series:
+    """A column of compact() as it was: a coded one back to text (the same cells, dtype str), any other as is."""
+    if not isinstance(s.dtype, pd.CategoricalDtype):
+        return s
+    return pd.Series(s.cat.categories.array.take(s.cat.codes.to_numpy(), allow_fill=True), index=s.index,
+                     name=s.name)
+
+
+def plain(df: pd.DataFrame, columns) -> pd.DataFrame:
+    """The given columns of a compact() frame, as text again where coded (for steps that read a few columns as
+    the processed tables hold them: sources, coverage, the incidents table)."""
+    return pd.DataFrame({c: decoded(df[c]) for c in columns}, index=df.index, copy=False)
+
+
+def joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
+    """compact() frames with the same columns, one after the other (index 0..n-1): a column coded in some part
+    is coded in the result, over the union of the parts' categories (pd.concat would make it object)."""
+    if len(parts) == 1:
+        return parts[0].reset_index(drop=True)
+    out = {}
+    for c in parts[0].columns:
+        cols = [p[c] for p in parts]
+        if any(isinstance(x.dtype, pd.CategoricalDtype) for x in cols):
+            cats = [x.array if isinstance(x.dtype, pd.CategoricalDtype)
+                    else pd.Categorical(x, categories=pd.Index(x.dropna().unique(), dtype="str")) for x in cols]
+            out[c] = pd.Series(union_categoricals(cats), name=c)
+        else:
+            out[c] = pd.concat(cols, ignore_index=True)
+    return pd.DataFrame(out, copy=False)

@@ -11,7 +11,8 @@ import pyarrow as pa
 import pyarrow.csv as pacsv
 from pandas.testing import assert_series_equal
 
-from analysis.importers.common import CodedView, _positions, _spread_coded
+from analysis.importers.chunked import CodedView
+from analysis.importers.common import _positions, _spread_coded
 from analysis.importers.spill import _SAMPLE, compact, decoded, joined, plain
 from analysis.importers.stream import Paced
 

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from analysis import __version__
@@ -170,7 +174,42 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     args = build_parser(plugins_for(argv)).parse_args(argv)
     try:
-        return args.func(args)
+        with stopped_by_signals():
+            return args.func(args)
     except (CleanError, OSError, AssertionError) as exc:
         print(one_line(exc), file=sys.stderr)
         return 2
+    except Stopped as exc:
+        print(f"interrupted ({signal.Signals(exc.signum).name}): stopped before finishing; its temporary files "
+              "are removed and nothing unfinished was published", file=sys.stderr)
+        return 128 + exc.signum
+
+
+class Stopped(KeyboardInterrupt):
+    """A command stopped by SIGINT (Ctrl-C) or SIGTERM (`kill`, a job scheduler's stop)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextmanager
+def stopped_by_signals() -> Iterator[None]:
+    """SIGINT and SIGTERM raised as Stopped in the main thread while a command runs. SIGTERM's default action
+    ends the process at once, so the `with` blocks that clean up never ran: an import left its spill folder
+    (the export's text, hundreds of MB) in the temporary directory, a clean its staged files. As an exception
+    they run: the spill is removed, staged files are swept and nothing is published. The previous handlers are
+    restored afterwards (main() may be called in-process, by tests); in another thread nothing is changed."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def stop(signum: int, frame) -> None:
+        raise Stopped(signum)
+
+    before = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield
+    finally:
+        for sig, handler in before.items():
+            signal.signal(sig, handler)

@@ -288,3 +288,19 @@ def test_the_two_mushroom_pickers_of_23_september_are_each_in_their_raion(t):
     chuhuiv, izium = incident_of(t, "EV-B0080"), incident_of(t, "EV-B0081")
     assert (incident_of(t, "EV-B0132"), incident_of(t, "EV-B0133")) == (chuhuiv, izium)
     assert (incident(t, chuhuiv)["injured_best"], incident(t, izium)["injured_best"]) == (1, 1)
+
+
+def test_the_saltivka_strike_runs_past_the_citys_17_august_tally_and_is_shown_apart(t):
+    # the city's tally for 17 August (TA-A0014, TA-A0019: 17 killed) against the dormitory strike of that evening,
+    # whose incident spans 17-18 August because one outlet dated it to the night of the 18th (EV-A0018): not inside
+    # the day, so coded 0 there, with its 19 killed shown as running past the day; the two-day tally (24: 18 at
+    # Saltivka, 6 at the Slobidskyi dormitory) holds it
+    from analysis.notebook.load import within
+
+    start, end = pd.Timestamp("2022-08-15"), pd.Timestamp("2022-11-15")
+    inc = casualties.per_incident(casualties.select(t["casualties"], start, end, "Kharkiv", False))
+    chk = casualties.tally_check(within(t["tallies"], start, end, "Kharkiv"), inc).set_index("tallies")
+    day = chk.loc["TA-A0014; TA-A0019"]
+    assert (day["area"], day["days"], day["killed_tally"], day["killed_coded"], day["killed_straddling"]) == (
+        "Kharkiv", 1, 17, 0, 19)
+    assert incident(t, incident_of(t, "EV-A0018"))["killed_best"] == 19

@@ -131,6 +131,8 @@ def casualty_figures(t: dict[str, pd.DataFrame], oblast: str, est: str, civ: boo
         "tally periods": len(check),
         "daily tally periods with a killed figure": int(summary.loc["killed", "tally periods with a figure"]),
         "of which coded killed below the tally": int(summary.loc["killed", "coded below tally"]),
+        "of which still below with incidents running past the period":
+            int(summary.loc["killed", "below even with straddling incidents"]),
     }
 
 

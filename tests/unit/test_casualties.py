@@ -247,8 +247,31 @@ def test_tallies_are_set_against_the_coded_incidents_of_their_area_and_days():
     s = C.tally_summary(chk.reset_index()).set_index("measure")
     # one- and two-day periods only (not T-LONG): killed OBL 3 < 4, CITY 2 = 2, UA 6 < 10;
     # injured OBL 4 < 7, OPEN 0 < 2, ASOF 0 < 3
-    assert s.loc["killed"].tolist() == [3, 2, 1, 0]
-    assert s.loc["injured"].tolist() == [3, 3, 0, 0]
+    # the last column: still below with the incidents that run past the period added (I3, 2-3 September, runs
+    # past T-OPEN's 3 September: its 1 injured leave T-OPEN at 1 of 2)
+    assert s.loc["killed"].tolist() == [3, 2, 1, 0, 2]
+    assert s.loc["injured"].tolist() == [3, 3, 0, 0, 3]
+    assert chk.loc["T-OPEN", ["incidents_straddling", "injured_straddling", "killed_straddling"]].tolist() == [1, 1, 5]
+    assert chk.loc["T-CITY", ["incidents_straddling", "killed_straddling"]].tolist() == [0, 0]
+
+
+def test_an_incident_that_runs_past_a_tally_period_is_shown_apart_not_counted_in_it():
+    """The Kharkiv dormitory strike of 17 August 2022: the city's tally for that day gives 17 killed; the incident
+    holds 19 killed but spans 17-18 August, because one outlet dated the strike to the night of the 18th. It is
+    not inside the day, so the day is coded below its tally, but not below it once the incident is added."""
+    inc = pd.DataFrame({
+        "incident_id": ["SALT", "OTHER"], "date": pd.to_datetime(["2022-08-17", "2022-08-19"]),
+        "date_end": pd.to_datetime(["2022-08-18", "2022-08-19"]), "place_id": ["gn:kh", "gn:kh"],
+        "raion": ["Kharkiv", "Kharkiv"], "oblast": ["Kharkiv", "Kharkiv"],
+        "killed_best": pd.array([19, 1], dtype="Int64"), "injured_best": pd.array([20, None], dtype="Int64")})
+    ta = tallies(("T-DAY", "gn:kh", "Kharkiv", 1, "Kharkiv", "Kharkiv", "2022-08-17", "2022-08-17", 17, None),
+                 ("T-TWO", "gn:kh", "Kharkiv", 1, "Kharkiv", "Kharkiv", "2022-08-17", "2022-08-18", 24, None))
+    chk = C.tally_check(ta, inc).set_index("tallies")
+    assert chk.loc["T-DAY", ["killed_tally", "killed_coded", "killed_straddling", "incidents_straddling"]].tolist() \
+        == [17, 0, 19, 1]
+    assert chk.loc["T-TWO", ["killed_coded", "killed_straddling"]].tolist() == [19, 0]  # inside the two days
+    s = C.tally_summary(chk.reset_index()).set_index("measure")
+    assert s.loc["killed", ["coded below tally", "below even with straddling incidents"]].tolist() == [2, 1]
 
 
 claim = st.tuples(st.integers(0, 20), st.integers(0, 5), st.one_of(st.none(), st.integers(0, 5)),

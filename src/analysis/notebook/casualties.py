@@ -371,7 +371,10 @@ def tally_check(tallies: pd.DataFrame, inc: pd.DataFrame) -> pd.DataFrame:
     Tallies of the same area and days (the same figure in several outlets) are one period, with its highest
     figure. An incident counts toward a period when its dates lie inside the period's and its place inside
     the tally's area (country: all; oblast; raion; else the place itself). Coded figures are best estimates
-    per incident; `killed_coded` below `killed_tally` means casualties the corpus holds no report of."""
+    per incident; `killed_coded` below `killed_tally` means casualties the corpus holds no report of dated
+    inside the period. An incident of the area whose dates overlap the period but run past it (one outlet
+    dated the strike to the next day; a "past night" report spans two days) counts toward neither side: its
+    figures are `{m}_straddling` (and `incidents_straddling`), which may hold the period's missing ones."""
     key = ["place_id", "place_name", "geo_prec", "oblast", "raion", "date_start", "date_end"]
     t = _set_aside_running_totals(tallies.assign(raion=tallies["raion"].astype("object")).reset_index(drop=True))
     agg = {"tallies": ("tally_id", lambda s: "; ".join(sorted(s))),
@@ -385,22 +388,25 @@ def tally_check(tallies: pd.DataFrame, inc: pd.DataFrame) -> pd.DataFrame:
     i = inc[["incident_id", "date", "date_end", "place_id", "raion", "oblast", *(f"{m}_best" for m in MEASURES)]]
     x = p[["period", *key]].merge(i, how="cross", suffixes=("", "_inc"))
     inside = (x["date"] >= x["date_start"]) & (x["date_end_inc"] <= x["date_end"])
+    overlap = (x["date"] <= x["date_end"]) & (x["date_end_inc"] >= x["date_start"])
     area = ((x["geo_prec"] >= 6) | ((x["geo_prec"].isin([4, 5])) & (x["oblast"] == x["oblast_inc"]))
             | ((x["geo_prec"] == 3) & (x["oblast"] == x["oblast_inc"]) & (x["raion"] == x["raion_inc"]))
             | ((x["geo_prec"] <= 2) & (x["place_id"] == x["place_id_inc"])))
-    x = x[inside & area.fillna(False)]
-    g = x.groupby("period")
-    coded = pd.DataFrame({"incidents_coded": g["incident_id"].nunique(),
-                          **{f"{m}_coded": g[f"{m}_best"].sum() for m in MEASURES}})
-    out = p.join(coded, on="period")
-    out["incidents_coded"] = out["incidents_coded"].fillna(0).astype("int64")
+    out = p
+    for side, rows in (("coded", inside), ("straddling", overlap & ~inside)):
+        g = x[rows & area.fillna(False)].groupby("period")
+        per = pd.DataFrame({f"incidents_{side}": g["incident_id"].nunique(),
+                            **{f"{m}_{side}": g[f"{m}_best"].sum() for m in MEASURES}})
+        out = out.join(per, on="period")
+        for c in per.columns:
+            out[c] = out[c].fillna(0).astype("int64")
     for m in MEASURES:
-        out[f"{m}_coded"] = out[f"{m}_coded"].fillna(0).astype("int64")
         out[f"{m}_tally"] = out[f"{m}_tally"].astype("Int64")
     out["days"] = (out["date_end"] - out["date_start"]).dt.days + 1
     out = out.rename(columns={"place_name": "area"})
     cols = ["tallies", "area", "date_start", "date_end", "days", "running_total", "incidents_coded",
-            *(f"{m}_{x}" for m in MEASURES for x in ("tally", "tally_open", "coded"))]
+            "incidents_straddling", *(f"{m}_{x}" for m in MEASURES for x in ("tally", "tally_open", "coded",
+                                                                              "straddling"))]
     return out.sort_values(["date_start", "date_end", "area"])[cols].reset_index(drop=True)
 
 
@@ -428,12 +434,15 @@ def _set_aside_running_totals(t: pd.DataFrame) -> pd.DataFrame:
 
 def tally_summary(check: pd.DataFrame) -> pd.DataFrame:
     """Per measure, over the daily tally periods: periods with a figure, and in how many the coded incidents
-    fall short of, match or exceed it (exceeding: reports the tally leaves out, or a neighbouring day's)."""
+    fall short of, match or exceed it (exceeding: reports the tally leaves out, or a neighbouring day's); and of
+    those short of it, how many stay short with the incidents that run past the period added (`straddling`):
+    the periods where the corpus holds no report of some of the tally's casualties whatever their dates."""
     rows = []
     for m in MEASURES:
         c = daily(check)
         c = c[c[f"{m}_tally"].notna()]
         diff = c[f"{m}_coded"] - c[f"{m}_tally"].astype("int64")
         rows.append({"measure": m, "tally periods with a figure": len(c), "coded below tally": int((diff < 0).sum()),
-                     "coded equals tally": int((diff == 0).sum()), "coded above tally": int((diff > 0).sum())})
+                     "coded equals tally": int((diff == 0).sum()), "coded above tally": int((diff > 0).sum()),
+                     "below even with straddling incidents": int((diff + c[f"{m}_straddling"] < 0).sum())})
     return pd.DataFrame(rows)

@@ -230,7 +230,7 @@ def test_who_per_distinct_claimant_is_who_row_by_row():
 
 
 def test_first_of_codes_is_unique_return_index():
-    from analysis.clean.linking import first_of_codes
+    from analysis.clean.arrow_lookup import first_of_codes
     codes = arrow_lookup.group_codes(pd.Series(["a", "b", "a", None, "c", None, "b"], dtype="str"))
     assert first_of_codes(codes).tolist() == np.unique(codes, return_index=True)[1].tolist() == [0, 1, 3, 4]
     assert first_of_codes(np.array([], dtype=np.int64)).tolist() == []

@@ -65,14 +65,16 @@ def all_distinct(s: pd.Series) -> bool:
     return pc.count_distinct(arrow(s), mode="all").as_py() == len(s)
 
 
-def is_sorted(s: pd.Series) -> bool:
-    """s.is_monotonic_increasing: for Arrow text without missing cells one Arrow comparison of each cell with the
-    next (UTF-8 byte order is code point order, Python's); pandas' own check of an Arrow text column makes a
-    Python string of every cell (0.1 s per million, 0.7 s on the review queue). Anything else: pandas'."""
+def is_sorted(s: pd.Series, strict: bool = False) -> bool:
+    """s.is_monotonic_increasing (strict: and no value twice): for Arrow text without missing cells one Arrow
+    comparison of each cell with the next (UTF-8 byte order is code point order, Python's); pandas' own check of
+    an Arrow text column makes a Python string of every cell (0.1 s per million, 0.7 s on the review queue).
+    Anything else: pandas'."""
     native = getattr(getattr(s, "array", None), "_pa_array", None)
     if len(s) < 2 or native is None or not pa.types.is_large_string(native.type) or native.null_count:
-        return bool(s.is_monotonic_increasing)
-    return bool(pc.all(pc.less_equal(native.slice(0, len(native) - 1), native.slice(1))).as_py())
+        return bool(s.is_monotonic_increasing and (not strict or s.is_unique))
+    before = pc.less if strict else pc.less_equal
+    return bool(pc.all(before(native.slice(0, len(native) - 1), native.slice(1))).as_py())
 
 
 def codes(s: pd.Series) -> np.ndarray:
@@ -97,12 +99,18 @@ def sort_codes(s: pd.Series) -> np.ndarray:
     values equal codes, a missing cell after every value. Text is hashed once and only its distinct values
     are sorted (Arrow); other columns are factorized with their uniques sorted."""
     if len(s) and _is_text(s):
-        enc = pc.dictionary_encode(arrow(s).combine_chunks(), null_encoding="mask")
-        rank = np.asarray(pc.rank(enc.dictionary, sort_keys="ascending", tiebreaker="dense")).astype(np.int64)
-        at = pc.fill_null(enc.indices.cast(pa.int64()), len(rank)).to_numpy(zero_copy_only=False)
-        return np.append(rank, len(rank) + 1)[at]
+        return dense_ranks(arrow(s).combine_chunks())
     codes, uniq = pd.factorize(s, sort=True)
     return np.where(codes < 0, len(uniq), codes).astype(np.int64)
+
+
+def dense_ranks(values: pa.Array) -> np.ndarray:
+    """Each text cell's rank among the distinct texts, from 1 (equal text, equal rank; in the order text compares),
+    a missing cell after every value: the distinct values are hashed once and only they are sorted."""
+    enc = pc.dictionary_encode(values, null_encoding="mask")
+    rank = np.asarray(pc.rank(enc.dictionary, sort_keys="ascending", tiebreaker="dense")).astype(np.int64)
+    at = pc.fill_null(enc.indices.cast(pa.int64()), len(rank)).to_numpy(zero_copy_only=False)
+    return np.append(rank, len(rank) + 1)[at]
 
 
 def per_distinct(s: pd.Series, fn: Callable[[pd.Series], pd.Series | pd.DataFrame]) -> pd.Series | pd.DataFrame:
@@ -132,6 +140,14 @@ def group_codes(*columns: pd.Series) -> np.ndarray:
         codes, uniq = pd.factorize(col, use_na_sentinel=False)
         joint = pd.factorize(joint * (len(uniq) + 1) + codes)[0].astype(np.int64)
     return joint
+
+
+def first_of_codes(codes: np.ndarray) -> np.ndarray:
+    """The row where each code first appears, for codes numbered 0, 1, ... in order of first appearance
+    (arrow_lookup.group_codes): a code above every code before it. One pass, no sort."""
+    if not len(codes):
+        return np.empty(0, dtype=np.int64)
+    return np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
 
 
 def lex_order(*keys: np.ndarray) -> np.ndarray:

@@ -157,28 +157,19 @@ def _two_sorted(a: pd.Series, b: pd.Series) -> pd.Series:
     return a.where(b.isna() | (a == b).fillna(False), lo + ";" + hi)
 
 
-def _dense(values: pa.Array) -> np.ndarray:
-    """Each cell's rank among the distinct texts (equal text, equal rank; in the order text compares): the
-    distinct values are hashed once and only they are sorted."""
-    enc = pc.dictionary_encode(values)
-    rank = np.asarray(pc.rank(enc.dictionary, sort_keys="ascending", tiebreaker="dense")).astype("int64")
-    return rank[enc.indices.to_numpy(zero_copy_only=False)]
+_dense = arrow_lookup.dense_ranks  # a text cell's rank among the distinct texts, from 1
 
 
 def _id_ranks(event_ids: pd.Series, casualty_ids: pd.Series, rid: pd.Series) -> np.ndarray:
     """_dense(rid) for rid = the event ids then the casualty ids, without sorting a million ids when each table
     is in id order (as processed tables are) and one table's ids all sort before the other's (EV- and CA-)."""
     ev, ca = (arrow_lookup.arrow(s).combine_chunks() for s in (event_ids, casualty_ids))
-    if (len(ev) and len(ca) and ev.null_count == 0 and ca.null_count == 0 and _rising(ev) and _rising(ca)
+    if (len(ev) and len(ca) and ev.null_count == 0 and ca.null_count == 0
+            and arrow_lookup.is_sorted(event_ids, strict=True) and arrow_lookup.is_sorted(casualty_ids, strict=True)
             and (ev[-1].as_py() < ca[0].as_py() or ca[-1].as_py() < ev[0].as_py())):
         first, second = (len(ca), 0) if ca[-1].as_py() < ev[0].as_py() else (0, len(ev))
         return np.r_[np.arange(len(ev)) + 1 + first, np.arange(len(ca)) + 1 + second]
     return _dense(arrow_lookup.arrow(rid).combine_chunks())
-
-
-def _rising(values: pa.Array) -> bool:
-    """Every text greater than the one before it (sorted, none twice): one comparison of neighbours in Arrow."""
-    return len(values) < 2 or bool(pc.all(pc.less(values.slice(0, len(values) - 1), values.slice(1))).as_py())
 
 
 def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, why: np.ndarray,
@@ -231,20 +222,12 @@ def _each_once(ranks: np.ndarray, top: int) -> bool:
 
 def _first_of_each(*keys: np.ndarray) -> np.ndarray:
     """Positions of the rows in the order of the keys (non-negative integers, the first the most significant),
-    the first of each run of equal keys. The keys are packed into one integer when they fit (one sort of
-    millions of integers instead of a sort on three columns)."""
+    the first of each run of equal keys (arrow_lookup.lex_order: the keys packed into one integer and sorted once
+    when they fit)."""
     if not len(keys[0]):
         return np.empty(0, dtype=np.int64)
-    sizes = [int(k.max()) + 1 for k in keys]
-    if np.prod([float(s) for s in sizes]) < 2.0 ** 62:
-        packed = np.zeros(len(keys[0]), dtype=np.int64)
-        for k, size in zip(keys, sizes, strict=True):
-            packed = packed * size + k
-        order = np.argsort(packed, kind="stable")
-        return order[_starts(packed[order])]
-    stacked = np.stack(keys)
-    order = np.lexsort(stacked[::-1])
-    return order[_starts(stacked[:, order])]
+    order = arrow_lookup.lex_order(*keys)
+    return order[_starts(np.stack(keys)[:, order])]
 
 
 def _starts(sorted_keys: np.ndarray) -> np.ndarray:

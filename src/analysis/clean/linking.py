@@ -69,7 +69,7 @@ def _series(r: pd.DataFrame, events: pd.DataFrame, cas: pd.DataFrame) -> np.ndar
     # the claimant's key worked out once per distinct (claim_by, claimant), not per row: a million reports
     # name a few hundred claimants
     code = arrow_lookup.group_codes(w["claim_by"], w["claimant"])
-    rep = w.iloc[first_of_codes(code)]
+    rep = w.iloc[arrow_lookup.first_of_codes(code)]
     folded = claimant_keys(rep["claimant"].astype("str"))
     pub = pd.to_datetime(w["published"]).to_numpy().astype("datetime64[D]").astype("int64")
     s, e, prec = r["s"].to_numpy(), r["e"].to_numpy(), r["prec"].to_numpy()
@@ -77,14 +77,6 @@ def _series(r: pd.DataFrame, events: pd.DataFrame, cas: pd.DataFrame) -> np.ndar
     past_day = window & folded.notna().to_numpy()[code]
     key = (rep["claim_by"].astype("str") + "|" + folded.astype("str")).to_numpy(dtype=object)[code]
     return np.where(past_day, key, None)
-
-
-def first_of_codes(codes: np.ndarray) -> np.ndarray:
-    """The row where each code first appears, for codes numbered 0, 1, ... in order of first appearance
-    (arrow_lookup.group_codes): a code above every code before it. One pass, no sort."""
-    if not len(codes):
-        return np.empty(0, dtype=np.int64)
-    return np.flatnonzero(np.r_[True, codes[1:] > np.maximum.accumulate(codes)[:-1]])
 
 
 def reports(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:

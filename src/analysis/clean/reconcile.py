@@ -21,7 +21,6 @@ import numpy as np
 import pandas as pd
 
 from analysis.clean import arrow_lookup
-from analysis.clean.linking import first_of_codes
 from analysis.clean.places import claimant_keys
 
 #: name -> what it does; the default first
@@ -46,7 +45,7 @@ def who(cas: pd.DataFrame) -> pd.Series:
     if not len(cas):
         return _who_rows(cas)
     key = arrow_lookup.group_codes(cas["claim_by"], cas["claimant"])  # numbered in order of first appearance
-    rep = cas.iloc[first_of_codes(key)]
+    rep = cas.iloc[arrow_lookup.first_of_codes(key)]
     out = pd.Series(_who_rows(rep).array.take(key), index=cas.index)
     per_source = ((rep["claim_by"] == "media").fillna(False).to_numpy(dtype=bool)
                   & claimant_keys(rep["claimant"]).isna().to_numpy())[key]
@@ -311,7 +310,7 @@ def disagreement(cur: pd.DataFrame) -> pd.Series:
     claim = arrow_lookup.group_codes(cur["incident_id"][valid], w[valid], cur["source_id"][valid])
     n_claims = int(claim.max(initial=-1)) + 1
     killed, injured = (_factorized(_sum_per(cur[f"{m}_best"][valid], claim, n_claims)) for m in ("killed", "injured"))
-    inc = inc_all[valid][first_of_codes(claim)]  # each claim's incident
+    inc = inc_all[valid][arrow_lookup.first_of_codes(claim)]  # each claim's incident
     n_inc = int(inc_all.max(initial=-1)) + 1
     # a claim's (killed, injured) as one integer, an incident's distinct ones counted
     span = int(injured.max(initial=0)) + 1

@@ -166,3 +166,21 @@ def test_the_direct_checks_pass_only_what_pandera_passes(processed, name):
         assert not validate._passes(bad, t), what
         with pytest.raises(pe.SchemaErrors):
             validate.validate(name, bad)
+
+
+@pytest.mark.parametrize("values, keys", [
+    (["a", "b", "c"], ["a", "b", "c"]),  # the keys themselves, in order (one comparison)
+    (["c", "a", "a"], ["a", "b", "c"]),
+    (["a", None, "d"], ["a", "b", "c"]),
+    (["d", "b"], ["a", "b", "c"]),
+    ([None, None], ["a"]),
+    (["a", "b", "x"], ["a", "b", "c"]),  # as long as the keys, not equal to them
+    ([], ["a"]),
+])
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_covers_is_isin_of_the_values_given(values, keys, dtype):
+    from analysis.clean import arrow_lookup
+
+    s = pd.Series(values, dtype=dtype)
+    want = bool(s.dropna().isin(keys).all())
+    assert arrow_lookup.covers(pd.Series(keys, dtype=dtype), s) is want

@@ -195,12 +195,18 @@ def integrity(tables: dict[str, pd.DataFrame]) -> list[str]:
     """Cross-table checks: every foreign key of the registry resolves (empty cells aside), in every table given
     whose target table is given too. One line per dangling key, with up to five of its values."""
     problems = []
+    keys: dict[str, pd.Series] = {}  # each target table's key, taken once (an import's may be decoded per call)
     for name, df in tables.items():
         for fk in TABLES[name].foreign_keys:
             if fk.table not in tables:
                 continue
-            values = df[fk.column].dropna()
-            gone = sorted(set(values[~arrow_lookup.isin(values, tables[fk.table][TABLES[fk.table].key])]))
+            column = df[fk.column]
+            if fk.table not in keys:
+                keys[fk.table] = tables[fk.table][TABLES[fk.table].key]
+            if arrow_lookup.covers(keys[fk.table], column):  # the common case: nothing dangles
+                continue
+            values = column.dropna()
+            gone = sorted(set(values[~arrow_lookup.isin(values, keys[fk.table])]))
             if gone:
                 problems.append(f"{name}: {fk.column} values not in {fk.table}: {gone[:5]}")
     return problems

@@ -5,15 +5,26 @@ analysis.registry.schema, so a column added there is validated without an edit h
 from __future__ import annotations
 
 import functools
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
-import pandera.pandas as pa
 import pyarrow.compute as pc
 
 from analysis.clean import arrow_lookup
 from analysis.registry.schema import TABLES, Field, Table
 from analysis.registry.vocab import MULTI_VALUED, VOCABULARIES
+
+if TYPE_CHECKING:
+    import pandera.pandas as pa
+
+
+def _pandera():
+    """pandera.pandas, imported when a schema is first built: a frame that _passes() clears never needs it, so
+    a clean or an import whose tables are all valid does without its import (about half a second)."""
+    import pandera.pandas
+
+    return pandera.pandas
 
 
 def _all_words_in(s: pd.Series, allowed: list[str]) -> pd.Series:
@@ -24,6 +35,7 @@ def _all_words_in(s: pd.Series, allowed: list[str]) -> pd.Series:
 
 def _checks(f: Field) -> list[pa.Check]:
     """The column checks of one processed field: its vocabulary and its bounds."""
+    pa = _pandera()
     checks: list[pa.Check] = []
     if f.vocab:
         allowed = list(VOCABULARIES[f.vocab])
@@ -55,12 +67,13 @@ def _dates_ordered(d: pd.DataFrame) -> pd.Series:
 
 def _ordered_count(m: str, low: str, best: str, high: str) -> pa.Check:
     """low <= best <= high, an empty high being open."""
-    return pa.Check(lambda d: _counts_ordered(d, low, best, high), error=f"{m}: low <= best <= high")
+    return _pandera().Check(lambda d: _counts_ordered(d, low, best, high), error=f"{m}: low <= best <= high")
 
 
 def schema_for(table: Table, typed: bool = False) -> pa.DataFrameSchema:
     """The table's pandera schema. typed: leave the dtype checks out, for a frame whose dtypes are already
     known to be the registry's (_typed); every other check stays."""
+    pa = _pandera()
     cols = {f.name: pa.Column(None if typed else f.dtype, nullable=not f.required, unique=f.unique,
                               checks=_checks(f), coerce=False)
             for f in table.processed}

@@ -41,3 +41,12 @@ def test_date_text_is_the_cast(days, cut, unit):
 def test_date_text_edges(days):
     col = pa.chunked_array([_timestamps(days)], pa.timestamp("s"))
     assert write._date_text(col).equals(_cast(col))
+
+
+@pytest.mark.parametrize("first, last", [(-800_000, -790_000), (-719_530, -719_000), (2_900_000, 2_940_000),
+                                         (-20_000, 20_000)])
+def test_date_text_of_spans_beyond_four_digit_years(first, last):
+    """Spans (days since 1970) over negative years, year 0 and years past 9999: the same text as the cast."""
+    days = pa.array(list(range(first, last, 7)), pa.int32()).cast(pa.date32())
+    col = pa.chunked_array([days.cast(pa.timestamp("s"))])
+    assert write._date_text(col).equals(_cast(col))

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import re
 import subprocess
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from pandas.testing import assert_frame_equal
 
 from analysis.clean.errors import CleanError
@@ -381,3 +385,34 @@ def test_dates_parsed_once_are_the_dates_parsed_anew(monkeypatch):
         monkeypatch.setattr(acled, "_MAX_PARSED_DATES", limit)
         for part in (cells.iloc[:3], cells, cells.iloc[::-1], cells):
             assert_frame_equal(acled._parse_dates(part).to_frame(), want[part.index].to_frame(), check_names=False)
+
+
+def _pandas_date_range(when: pd.Series, tp: pd.Series) -> tuple[pd.Series, pd.Series]:
+    """date_start and date_end as the mapping first worked them out, with pandas' offsets."""
+    week0 = when - pd.to_timedelta(when.dt.day_of_week, unit="D")
+    month0 = when.dt.to_period("M").dt.start_time.astype("datetime64[s]")
+    start = pd.Series(np.select([tp == 1, tp == 2], [when, week0], month0), index=when.index).astype("datetime64[s]")
+    end = pd.Series(np.select([tp == 1, tp == 2], [when, week0 + pd.Timedelta(days=6)],
+                              when + pd.offsets.MonthEnd(0)), index=when.index).astype("datetime64[s]")
+    return start, end
+
+
+@given(st.lists(st.tuples(st.datetimes(min_value=dt.datetime(1900, 1, 1), max_value=dt.datetime(2100, 12, 31)),
+                          st.integers(1, 3)), min_size=1, max_size=30), st.booleans())
+def test_date_range_is_the_pandas_offsets(rows, midnight):
+    when = pd.Series([d.replace(hour=0, minute=0, second=0, microsecond=0) if midnight else d.replace(microsecond=0)
+                      for d, _ in rows], dtype="datetime64[s]", index=pd.RangeIndex(len(rows)) * 3 + 1)
+    tp = pd.Series(pd.array([p for _, p in rows], dtype="Int64"), index=when.index)
+    got, want = acled._date_range(when, tp), _pandas_date_range(when, tp)
+    pd.testing.assert_series_equal(got[0], want[0])
+    pd.testing.assert_series_equal(got[1], want[1])
+
+
+def test_parse_dates_reads_the_three_spellings_once_each():
+    s = pd.Series(["2022-09-18", "18 September 2022", None, "18-September-2022", "not a date", "2022-09-18"],
+                  dtype="str", index=range(10, 16))
+    got = acled._parse_dates(s)
+    day = pd.Timestamp("2022-09-18")
+    assert got.index.equals(s.index) and got.dtype == "datetime64[s]"
+    assert got.tolist()[:2] == [day, day] and pd.isna(got.iloc[2]) and got.iloc[3] == day
+    assert pd.isna(got.iloc[4]) and got.iloc[5] == day

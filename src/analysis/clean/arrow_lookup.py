@@ -41,6 +41,22 @@ def isin(s: pd.Series, values: pd.Series | pd.Index) -> pd.Series:
     return pd.Series(hit.to_numpy(zero_copy_only=False).astype(bool), index=s.index, name=s.name)
 
 
+def covers(keys: pd.Series | pd.Index, s: pd.Series) -> bool:
+    """s.dropna().isin(keys).all(): every non-missing cell of s is among keys. Text in Arrow, with no per-cell
+    result handed back to pandas; a column of exactly the keys in their order (an import's events and their
+    incidents) is found equal in one comparison, without hashing a million keys."""
+    if not (_is_text(s) and _is_text(keys)):
+        return bool(s.dropna().isin(keys).all())
+    arr = arrow(s)
+    if arr.null_count == len(arr):
+        return True
+    k = arrow(keys)
+    if arr.null_count == 0 and len(arr) == len(k) and arr.equals(k):
+        return True
+    hit = pc.is_in(arr, value_set=k.combine_chunks())
+    return bool(pc.all(pc.or_(hit, pc.is_null(arr))).as_py())
+
+
 def positions(s: pd.Series, keys: pd.Series | pd.Index) -> np.ndarray:
     """For each cell of s, the position of its value among keys (unique), or -1."""
     v = arrow(keys).combine_chunks()

@@ -154,12 +154,13 @@ _NEAR = re.compile(r"^(?:near|nearby|outside|the outskirts of|outskirts of|close
                    r"окрестности|на окраине)\s+", re.IGNORECASE)
 
 
-def _ids_by(keys: pd.Series, ids: pd.Series) -> dict[str, list[str]]:
-    """{key: sorted distinct ids} over the rows with a key; groupby(keys).agg(sorted(set)) without a Python
-    call per group."""
+def _ids_by_key(spellings: list[str], ids: list[str], key_of: dict[str, str | None]) -> dict[str, list[str]]:
+    """{key: sorted distinct ids} over the rows (spelling, id) whose spelling has a key (key_of[spelling] not
+    None): groupby(key).agg(sorted(set)) without a Python call per group or a column of keys per row."""
     sets: dict[str, set[str]] = {}
-    for k, i in zip(keys.tolist(), ids.tolist(), strict=True):  # tens of thousands of names: no frame to sort
-        if isinstance(k, str):  # no key (None, NaN): no entry
+    for n, i in zip(spellings, ids, strict=True):
+        k = key_of[n]
+        if k is not None:
             sets.setdefault(k, set()).add(i)
     return {k: sorted(v) for k, v in sets.items()}
 
@@ -182,17 +183,14 @@ class Gazetteer:
         allnames = pd.concat(names, ignore_index=True).dropna()
         allnames["n"] = allnames["n"].astype("str").str.strip()
         allnames = allnames[allnames["n"] != ""]
-        uniq = pd.Series(pd.unique(allnames["n"]))
-        folds = {u: fold(u) for u in uniq}
+        # each distinct spelling folded once; the rows (spelling, place) read once as Python lists, with no
+        # column of keys mapped per row
+        uniq = pd.unique(allnames["n"]).tolist()
         skels = {u: skeleton(u) for u in uniq}
-        allnames["fold"] = allnames["n"].map(folds)
-        allnames["skel"] = allnames["n"].map(skels)
-        allnames["stem"] = allnames["n"].map({u: stem_of_skeleton(k) for u, k in skels.items()})
-        settle = ~gaz.set_index("place_id")["place_type"].isin(["raion", "oblast", "country"])
-        allnames["settlement"] = allnames["place_id"].map(settle)
-        self.by_fold = _ids_by(allnames["fold"], allnames["place_id"])
-        self.by_skel = _ids_by(allnames["skel"], allnames["place_id"])
-        self.by_stem = _ids_by(allnames["stem"], allnames["place_id"])
+        spellings, ids = allnames["n"].tolist(), allnames["place_id"].tolist()
+        self.by_fold = _ids_by_key(spellings, ids, {u: fold(u) for u in uniq})
+        self.by_skel = _ids_by_key(spellings, ids, skels)
+        self.by_stem = _ids_by_key(spellings, ids, {u: stem_of_skeleton(k) for u, k in skels.items()})
         admin = gaz[gaz["place_type"].isin(["raion", "oblast", "country"])]
         self.oblast_of_key: dict[str, str] = {}
         self.raion_place: dict[tuple[str, str], str] = {}

@@ -89,6 +89,8 @@ def _neutralise_arrow(arr: pa.ChunkedArray) -> pa.ChunkedArray:
 
 #: the first bytes _neutralise_arrow looks at (all ASCII, so a cell's first byte is its first character)
 _RISKY_FIRST = np.frombuffer(b"=@\t\r'+-", dtype=np.uint8)
+_RISKY_BYTE = np.zeros(256, dtype=bool)  # by byte value: is it one of _RISKY_FIRST (one lookup per cell)
+_RISKY_BYTE[_RISKY_FIRST] = True
 
 
 def _may_start_with(arr: pa.ChunkedArray, first: np.ndarray) -> bool:
@@ -105,9 +107,50 @@ def _may_start_with(arr: pa.ChunkedArray, first: np.ndarray) -> bool:
         starts, ends = offsets[:-1], offsets[1:]
         data = np.frombuffer(data_buf, dtype=np.uint8)
         at = starts[ends > starts]
-        if len(at) and np.isin(data[at], first).any():
+        if len(at) and _risky(data[at], first).any():
             return True
     return False
+
+
+def _risky(bytes_: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """np.isin(bytes_, first), by a 256-entry table when first is _RISKY_FIRST (np.isin sorts per call)."""
+    return _RISKY_BYTE[bytes_] if first is _RISKY_FIRST else np.isin(bytes_, first)
+
+
+#: widest span of days (last - first) whose text _day_text makes from a table of every day in it
+_DAY_SPAN = 1 << 16
+
+
+def _date_text(col: pa.ChunkedArray) -> pa.ChunkedArray:
+    """A timestamp column as the CSV twin writes it: YYYY-MM-DD text, missing stays missing; the same cells
+    as col.cast(pa.date32(), safe=False).cast(pa.large_string())."""
+    days = col.cast(pa.date32(), safe=False)
+    return pa.chunked_array([_day_text(c) for c in days.chunks], pa.large_string())
+
+
+def _day_text(days: pa.Array) -> pa.Array:
+    """days.cast(pa.large_string()) with each day of the chunk's span formatted once and its 10 bytes copied
+    into place (numpy): Arrow formats every cell, about 0.25 microseconds each, for a column of a few
+    thousand distinct days. A span wider than _DAY_SPAN, or a day in it whose text is not 10 characters (a
+    year before 1000 or after 9999): Arrow's cast."""
+    n = len(days)
+    if n == 0 or days.null_count == n:
+        return days.cast(pa.large_string())
+    num = np.frombuffer(days.buffers()[1], dtype=np.int32)[days.offset:days.offset + n]
+    valid = None if days.null_count == 0 else days.is_valid().to_numpy(zero_copy_only=False)
+    seen = num if valid is None else num[valid]
+    lo, hi = int(seen.min()), int(seen.max())
+    if hi - lo > _DAY_SPAN:
+        return days.cast(pa.large_string())
+    table = pa.array(np.arange(lo, hi + 1, dtype=np.int32), pa.date32()).cast(pa.large_string())
+    if not (np.diff(np.frombuffer(table.buffers()[1], dtype=np.int64)[:len(table) + 1]) == 10).all():
+        return days.cast(pa.large_string())
+    text = np.frombuffer(table.buffers()[2], dtype="S10")
+    at = num - lo if valid is None else np.where(valid, num - lo, 0)
+    offsets = np.arange(0, 10 * (n + 1), 10, dtype=np.int64)
+    bitmap = None if valid is None else pa.py_buffer(np.packbits(valid, bitorder="little"))
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(text[at].tobytes()), bitmap,
+                                            days.null_count)
 
 
 def unneutralise(cell: str) -> str:
@@ -120,7 +163,7 @@ def _csv_table(df: pd.DataFrame, table: pa.Table) -> pa.Table:
     for i, col in enumerate(df.columns):
         s = df[col]
         if pd.api.types.is_datetime64_any_dtype(s):
-            arr = table.column(i).cast(pa.date32(), safe=False).cast(pa.large_string())  # YYYY-MM-DD
+            arr = _date_text(table.column(i))  # YYYY-MM-DD
         elif pd.api.types.is_string_dtype(s):
             arr = table.column(i) if s.dtype == "str" else pa.chunked_array([pa.array(s.astype("str"))])
             arr = _neutralise_arrow(arr.cast(pa.large_string()))

@@ -184,3 +184,19 @@ def test_covers_is_isin_of_the_values_given(values, keys, dtype):
     s = pd.Series(values, dtype=dtype)
     want = bool(s.dropna().isin(keys).all())
     assert arrow_lookup.covers(pd.Series(keys, dtype=dtype), s) is want
+
+
+@pytest.mark.parametrize("name", sorted(schema.TABLES))
+def test_the_direct_checks_cover_every_check_pandera_is_given(name):
+    """validate._passes skips pandera by working out the same rules itself: required, unique, vocabulary,
+    bounds, date order and count order. A check added to schema_for that it does not know would be skipped on
+    every valid-looking frame, so the schema must hold exactly those checks: adding another fails here until
+    _passes learns it."""
+    t = schema.TABLES[name]
+    s = validate.schema_for(t, typed=True)
+    for f in t.processed:
+        col = s.columns[f.name]
+        assert (col.nullable, col.unique) == (not f.required, f.unique), f.name
+        assert len(col.checks) == bool(f.vocab) + bool(f.bounds), f.name
+    dated = {"date_start", "date_end"} <= {f.name for f in t.processed}
+    assert len(s.checks) == dated + len(t.measures)

@@ -30,9 +30,12 @@ from analysis.clean.validate import integrity, validate
 from analysis.clean.write import Publisher, sha256
 from analysis.importers.chunked import (
     AT,
+    BORROWED,
     CHUNK_ROWS,
     CHUNKED,
     COVERAGE_COLUMNS,
+    DERIVED,
+    EV,
     FILLED,
     PLACE_NUMBERS,
     PLACE_TEXT,
@@ -40,7 +43,7 @@ from analysis.importers.chunked import (
     ChunkedIncidents,
     Streamed,
 )
-from analysis.importers.spill import ROW, WIDE, Spill, compact, decoded, plain
+from analysis.importers.spill import ROW, WIDE, Spill, decoded, plain
 from analysis.registry.schema import PROCESSED_TABLES, TABLES
 
 if TYPE_CHECKING:
@@ -440,45 +443,54 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     filled = {name: {c: v for c, v in FILLED[name].items() if c not in ev.columns} for name in FILLED}
 
     figure = casualty_rows.reindex(ev.index).fillna(False).astype(bool)
-    cas_cols = [f.name for f in TABLES["casualties"].processed if f.name in ev.columns]
-    ca = ev.loc[figure, [*cas_cols, ROW, AT]]
+    # a casualty row holds only its own columns and its event's row (EV): the rest it has alike with its event
+    cas_cols = [f.name for f in TABLES["casualties"].processed if f.name in ev.columns and f.name not in BORROWED]
+    ca = ev.loc[figure, cas_cols]
     for c in ("casualty_id", "killed_low", "killed_best", "killed_high", "victim_group", "cause"):
         del ev[c]  # in place: the caller's frame lets go of them too
+    ev[EV] = np.arange(len(ev), dtype="int64")
     out: dict[str, pd.DataFrame | Streamed] = {}
-    leave = {*PLACE_TEXT, *PLACE_NUMBERS}
-    events = lean_finish(ev, "events", leave | set(SPILLED["events"]) | set(filled["events"]), (ROW, AT))
+    leave = {*PLACE_TEXT, *PLACE_NUMBERS, *DERIVED}
+    events = lean_finish(ev, "events", leave | set(SPILLED["events"]) | set(filled["events"]), (ROW, AT, EV))
     del ev
+    ca[EV] = _event_rows(events.pop(EV).to_numpy(), ca.index.to_numpy())
     ca["figure_type"] = "new"
     ca["status"] = "current"
     ca["disagreement"] = False
-    cas = lean_finish(ca, "casualties", leave | set(SPILLED["casualties"]) | set(filled["casualties"]), (ROW, AT))
+    cas = lean_finish(ca, "casualties", leave | set(BORROWED) | set(SPILLED["casualties"]) | set(filled["casualties"]),
+                      (EV,))
     del ca
     # every export event is its own incident (not linked: its coders consolidated its reports already), its
     # casualty row goes with it; no figure revises another (all stay 'current') and no incident holds two
-    # figures, so none disagrees (disagreement stays False, as set above)
-    events["incident_id"], events["link_rule"], cas["incident_id"], cas["link_rule"] = \
-        incidents.export_incidents(events, cas)
-    out["events"] = events
-    out["casualties"] = cas
+    # figures, so none disagrees (disagreement stays False, as set above). The incident ids are not held
+    # (DERIVED): Streamed.columns works them out from the event ids wherever they are read.
+    _, events["link_rule"], _, cas["link_rule"] = incidents.export_incidents(
+        events, pd.DataFrame({"event_id": events["event_id"].iloc[cas[EV].to_numpy()].reset_index(drop=True)}))
+    out["events"] = events = Streamed("events", events, spill, pt, filled["events"])
+    out["casualties"] = Streamed("casualties", cas, spill, pt, filled["casualties"], base=events)
+    del cas
     out["sources"] = tables.finish(sources, TABLES["sources"])
     out["gazetteer"] = gaz
     for name in ("statements", "control", "tallies", "links"):
         out[name] = _empty(name)
     out["link_candidates"] = _empty("link_candidates")  # nothing linked, nothing to review
-    for name in ("events", "casualties"):
-        out[name] = compact(out[name], keep=(TABLES[name].key, ROW, AT))
     # coverage reads events and casualties only: it gets the columns it reads as text (plain), for this step only
-    coverage = designs.coverage({**out, **{name: plain(out[name], COVERAGE_COLUMNS[name])
-                                           for name in ("events", "casualties")}})
+    coverage = designs.coverage({**out, **{name: plain(out[name].columns(slice(None), COVERAGE_COLUMNS[name]),
+                                                       COVERAGE_COLUMNS[name]) for name in ("events", "casualties")}})
     give_back_memory()
-    out["incidents"] = None  # ChunkedIncidents (below): made a chunk at a time as it is written
     out["coverage"] = coverage
     out["rejects"] = tables.finish(rejects, TABLES["rejects"]).sort_values(
         ["table", "line"], kind="stable").reset_index(drop=True)
-    for name in ("events", "casualties"):
-        out[name] = Streamed(name, out[name], spill, pt, filled[name])
-    out["incidents"] = ChunkedIncidents(out["events"].narrow, out["casualties"].narrow)
+    out["incidents"] = ChunkedIncidents(out["events"], out["casualties"])
     return out
+
+
+def _event_rows(sorted_from: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Each of `rows` (positions in the mapped rows)'s position among the events sorted by id, given each sorted
+    event's mapped position (sorted_from)."""
+    where = np.empty(len(sorted_from), dtype="int64")
+    where[sorted_from] = np.arange(len(sorted_from), dtype="int64")
+    return where[rows]
 
 
 def load_gazetteer(gaz_dir: Path) -> pd.DataFrame:

@@ -62,7 +62,7 @@ class Streamed:
     base: Streamed | None = None  # the events, for casualties: BORROWED columns are read from its rows (EV)
 
     def __post_init__(self) -> None:
-        self.narrow = compact(self.narrow, keep=(TABLES[self.name].key, ROW, AT, EV))
+        self.narrow = compact(self.narrow, keep=(TABLES[self.name].key, ROW, AT, EV), numbers=True)
 
     def __len__(self) -> int:
         return len(self.narrow)
@@ -91,8 +91,9 @@ class Streamed:
         return self.columns(slice(None), [name])[name]
 
     def checked(self) -> CodedView:
-        """The narrow columns as integrity() reads them (CodedView: a coded column as its distinct values)."""
-        return CodedView(self)
+        """The narrow columns as integrity() reads them (CodedView: a coded column as its distinct values), the
+        incident ids as the event ids they are made of (ChunkedIncidents.checked: the incidents' key too)."""
+        return CodedView(self, alias={"incident_id": "event_id"})
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         """The processed table in order, a chunk of rows at a time, each validated."""
@@ -165,10 +166,12 @@ class CodedView:
     which reads its columns by name only: a coded column comes as its distinct values (the dangling keys
     integrity reports are a set: the same set, without decoding a million cells), any other as it is."""
 
-    def __init__(self, df: pd.DataFrame | Streamed):
+    def __init__(self, df: pd.DataFrame | Streamed, alias: dict[str, str] | None = None):
         self._df = df
+        self._alias = alias or {}  # a column read as another: a DERIVED column as the one it is made of
 
     def __getitem__(self, column: str) -> pd.Series:
+        column = self._alias.get(column, column)
         s = self._df.column(column) if isinstance(self._df, Streamed) else self._df[column]
         if not isinstance(s.dtype, pd.CategoricalDtype):
             return s
@@ -199,7 +202,10 @@ class ChunkedIncidents:
         return pd.DataFrame({"incident_id": decoded(self.events.column("incident_id"))}, copy=False)
 
     def checked(self) -> pd.DataFrame:
-        return self.narrow
+        """The incidents' key as integrity() reads it: as the event ids the incident ids are made of (INC- + the
+        event id, one to one), as the events and casualties give theirs (Streamed.checked), so that the checks
+        that every incident id named exists are made without two million ids made for them alone."""
+        return pd.DataFrame({"incident_id": self.events.column("event_id")}, copy=False)
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         """The incidents in order, a chunk at a time, each validated (one empty chunk when there are none)."""

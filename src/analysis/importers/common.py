@@ -380,13 +380,24 @@ def lean_finish(df: pd.DataFrame, name: str, leave=(), carry=()) -> pd.DataFrame
             out[f.name] = _missing(len(df), f.dtype)
             continue
         s = df.pop(f.name)
-        if not (f.dtype == "str" and isinstance(s.dtype, pd.CategoricalDtype)):  # a coded text column stays coded
-            s = tables.cast(decoded(s), f.dtype)
+        if not (isinstance(s.dtype, pd.CategoricalDtype) and s.cat.categories.dtype == f.dtype):
+            s = tables.cast(decoded(s), f.dtype)  # a column coded over values of its processed dtype stays coded
         out[f.name] = s.iloc[order].reset_index(drop=True)
         del s
     for c in carry:
         out[c] = df.pop(c).iloc[order].reset_index(drop=True)
     return pd.DataFrame(out, copy=False)
+
+
+class Decoding:
+    """A compact() frame for a reader of a few of its columns by name (an importer's has_figure): each column as
+    it was (decoded), made as it is read, not the whole frame."""
+
+    def __init__(self, df: pd.DataFrame):
+        self._df = df
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return decoded(self._df[column])
 
 
 def _positions(s: pd.Series, keys: pd.Index) -> np.ndarray:
@@ -436,7 +447,7 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     gaz_prec = pd.Series(pd.to_numeric(pt["gaz_geo_prec"], errors="coerce").astype("Float64").array.take(
         at, allow_fill=True), index=ev.index)
     ev[AT] = at
-    row_prec = ev.pop("row_geo_prec").astype("Float64")
+    row_prec = decoded(ev.pop("row_geo_prec")).astype("Float64")
     ev["geo_prec"] = row_prec.where(gaz_prec.isna() | (row_prec >= gaz_prec), gaz_prec).astype("Int64")
     del row_prec, gaz_prec
     ev["claim_by"] = _constant("media", ev.index)
@@ -463,9 +474,10 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     # every export event is its own incident (not linked: its coders consolidated its reports already), its
     # casualty row goes with it; no figure revises another (all stay 'current') and no incident holds two
     # figures, so none disagrees (disagreement stays False, as set above). The incident ids are not held
-    # (DERIVED): Streamed.columns works them out from the event ids wherever they are read.
-    _, events["link_rule"], _, cas["link_rule"] = incidents.export_incidents(
-        events, pd.DataFrame({"event_id": events["event_id"].iloc[cas[EV].to_numpy()].reset_index(drop=True)}))
+    # (DERIVED): Streamed.columns works them out from the event ids (export_incidents) wherever they are read;
+    # the link rules are export_incidents' two constants (made here, they cost 1.4 million ids made and dropped)
+    events["link_rule"] = _constant(incidents.EXPORT_EVENT, events.index)
+    cas["link_rule"] = _constant(incidents.WITH_EVENT, cas.index)
     out["events"] = events = Streamed("events", events, spill, pt, filled["events"])
     out["casualties"] = Streamed("casualties", cas, spill, pt, filled["casualties"], base=events)
     del cas
@@ -718,7 +730,7 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
         n_read += len(rag)
     sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None,
                                    plain(mapped, ["source_id", "published", "raw_line"]))
-    has_figure = mapper.has_figure(mapped)
+    has_figure = mapper.has_figure(Decoding(mapped))
     out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure)
     del mapped
     for name in ("events", "casualties", "incidents"):

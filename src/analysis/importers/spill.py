@@ -76,14 +76,14 @@ class Spill:
             self._sink = pa.OSFile(str(self._path), "wb")
             self._writer = pa.ipc.new_stream(self._sink, table.schema)
         self._writer.write_table(table)
-        narrow = compact(mapped.drop(columns=[c for c in WIDE if c in mapped.columns]), keep=KEYS)
+        narrow = compact(mapped.drop(columns=[c for c in WIDE if c in mapped.columns]), keep=KEYS, numbers=True)
         narrow[ROW] = np.arange(self.n, self.n + len(mapped), dtype="int64")
         self._narrow.append(narrow.reset_index(drop=True))
         self.n += len(mapped)
 
     def narrow(self) -> pd.DataFrame | None:
         """Every narrow column of every row added, with ROW (None when no row was added); the batches are let
-        go of. Text columns of few distinct values are coded (compact: `decoded` gives them back as text)."""
+        go of. Columns of few distinct values are coded (compact: `decoded` gives them back as they were)."""
         self._finish_writing()
         if not self._narrow:
             return None
@@ -178,10 +178,11 @@ def frame(table: pa.Table) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(pd.array(table.column(c), dtype="str")) for c in table.column_names})
 
 
-#: a narrow text column is held as codes (compact) when at most this share of its cells are distinct (a code is
-#: 1-4 bytes, a text cell 8 bytes of offset and its text). At 0.5 the dates and place ids of an ACLED batch were
-#: coded too (the narrow state 185 -> 147 bytes per row), but the peak of the import rose (1,000,000 rows: 0.84-0.86
-#: -> 0.89-0.91 GiB): the coverage step, the peak, then gets them as decoded copies (plain) instead of as they are
+#: a narrow column is held as codes (compact) when at most this share of its cells are distinct (a code is 1-4
+#: bytes, a text cell 8 bytes of offset and its text, a number 8 or 9). Coding an ACLED batch's dates and place ids
+#: once raised the import's peak (the coverage step then got them as decoded copies instead of as they were);
+#: since the processed tables' narrow columns are coded too (chunked.Streamed), coverage gets decoded copies
+#: either way, and the state held from the mapping on is what counts
 CODED_SHARE = 0.25
 _SAMPLE = 4096  # its first rows looked at first: a column of mostly distinct cells is left as text, not encoded
 
@@ -262,7 +263,7 @@ def joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
         cols = [p[c] for p in parts]
         if any(isinstance(x.dtype, pd.CategoricalDtype) for x in cols):
             cats = [x.array if isinstance(x.dtype, pd.CategoricalDtype)
-                    else pd.Categorical(x, categories=pd.Index(x.dropna().unique(), dtype="str")) for x in cols]
+                    else pd.Categorical(x, categories=pd.Index(x.dropna().unique(), dtype=x.dtype)) for x in cols]
             out[c] = pd.Series(union_categoricals(cats), name=c)
         else:
             out[c] = pd.concat(cols, ignore_index=True)

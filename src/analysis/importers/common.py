@@ -528,9 +528,9 @@ def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Pat
     streamed = sorted(name for name in out if isinstance(out[name], CHUNKED))
     created = storage.local_path(out_dir) is not None and not Path(out_dir).exists()
     try:
-        for name in streamed:
+        for name in streamed:  # each key as integrity() reads it (the incidents' as the event ids they are made of)
             key = TABLES[name].key
-            if not _distinct(out[name].narrow[key]):
+            if not _distinct(out[name].checked()[key]):
                 raise AssertionError(f"{name}: {key} values are not unique")
         missing = {t.name for t in PROCESSED_TABLES} - set(out)
         if missing:

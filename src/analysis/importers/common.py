@@ -43,7 +43,7 @@ from analysis.importers.chunked import (
     ChunkedIncidents,
     Streamed,
 )
-from analysis.importers.spill import ROW, WIDE, Spill, decoded, plain
+from analysis.importers.spill import ROW, WIDE, Spill, decoded, plain, positions_dtype
 from analysis.registry.schema import PROCESSED_TABLES, TABLES
 
 if TYPE_CHECKING:
@@ -459,7 +459,7 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     ca = ev.loc[figure, cas_cols]
     for c in ("casualty_id", "killed_low", "killed_best", "killed_high", "victim_group", "cause"):
         del ev[c]  # in place: the caller's frame lets go of them too
-    ev[EV] = np.arange(len(ev), dtype="int64")
+    ev[EV] = np.arange(len(ev), dtype=positions_dtype(len(ev)))
     out: dict[str, pd.DataFrame | Streamed] = {}
     leave = {*PLACE_TEXT, *PLACE_NUMBERS, *DERIVED}
     events = lean_finish(ev, "events", leave | set(SPILLED["events"]) | set(filled["events"]), (ROW, AT, EV))
@@ -500,8 +500,8 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
 def _event_rows(sorted_from: np.ndarray, rows: np.ndarray) -> np.ndarray:
     """Each of `rows` (positions in the mapped rows)'s position among the events sorted by id, given each sorted
     event's mapped position (sorted_from)."""
-    where = np.empty(len(sorted_from), dtype="int64")
-    where[sorted_from] = np.arange(len(sorted_from), dtype="int64")
+    where = np.empty(len(sorted_from), dtype=positions_dtype(len(sorted_from)))
+    where[sorted_from] = np.arange(len(sorted_from), dtype=where.dtype)
     return where[rows]
 
 

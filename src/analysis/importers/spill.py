@@ -77,7 +77,7 @@ class Spill:
             self._writer = pa.ipc.new_stream(self._sink, table.schema)
         self._writer.write_table(table)
         narrow = compact(mapped.drop(columns=[c for c in WIDE if c in mapped.columns]), keep=KEYS, numbers=True)
-        narrow[ROW] = np.arange(self.n, self.n + len(mapped), dtype="int64")
+        narrow[ROW] = np.arange(self.n, self.n + len(mapped), dtype=positions_dtype(self.n + len(mapped)))
         self._narrow.append(narrow.reset_index(drop=True))
         self.n += len(mapped)
 
@@ -159,6 +159,11 @@ class Spill:
                 del part
         finally:
             shutil.rmtree(folder, ignore_errors=True)
+
+
+def positions_dtype(n: int) -> str:
+    """The integer dtype for row positions below n: 4 bytes a row rather than 8, held for every row kept."""
+    return "int32" if n < 2**31 else "int64"
 
 
 def _text(s: pd.Series) -> pa.ChunkedArray:

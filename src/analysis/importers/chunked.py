@@ -2,9 +2,10 @@
 
 An export of millions of rows would hold every processed row at once if its tables were built whole. Here the
 steps across rows (ids unique, sorting, coverage, the checks between tables) read only each row's narrow
-columns, kept compact (spill.compact: text of few values as codes); a table's other columns are put back per
-chunk as it is written (`Streamed` from the spill's wide text, `ChunkedIncidents` from the events' narrow
-columns), and each chunk is validated before it is written.
+columns, kept compact (spill.compact: text, numbers and dates of few values as codes; a casualty row's columns
+that its event has alike are read from the event's row, BORROWED; incident ids are made from event ids where
+read, DERIVED); a table's other columns are put back per chunk as it is written (`Streamed` from the spill's
+wide text, `ChunkedIncidents` from the events' narrow columns), and each chunk is validated before it is written.
 """
 
 from __future__ import annotations
@@ -187,8 +188,8 @@ class ChunkedIncidents:
     casualty rows), never whole: held whole it was about 0.2 GiB at a million rows while the other tables were
     written. The same table: its rows are the events' rows in the events' order (incident id = INC- + event id,
     so the events' order is the incidents' order), each chunk's ids are checked against its events' ids as it
-    is made, and `narrow` (the incident ids, checked for repeats before writing, and the key of integrity()'s
-    checks of events and casualties) are the events' incident ids."""
+    is made, and `narrow` is the events' incident ids (made when asked for: no incident id is held; the checks
+    before writing read the event ids they are made of, `checked`)."""
 
     events: Streamed  # the events, in event id order (incident ids DERIVED from their event ids)
     cas: Streamed  # the casualties (base: the events)

@@ -6,14 +6,15 @@ from __future__ import annotations
 import io
 import threading
 
+import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
 from pandas.testing import assert_series_equal
 
-from analysis.importers.chunked import CodedView
+from analysis.importers.chunked import AT, EV, CodedView, Streamed
 from analysis.importers.common import _positions, _spread_coded
-from analysis.importers.spill import _SAMPLE, compact, decoded, joined, plain
+from analysis.importers.spill import _SAMPLE, ROW, compact, decoded, joined, plain
 from analysis.importers.stream import Paced
 
 
@@ -95,3 +96,53 @@ def test_finish_releases_a_waiting_read():
     paced.finish()
     reader.join(timeout=5)
     assert got == [b""]
+
+
+def test_numbers_and_dates_of_few_values_are_coded_and_decode_to_the_same_cells():
+    n = 40
+    df = pd.DataFrame({
+        "prec": pd.Series([[1, 2, None][i % 3] for i in range(n)], dtype="Int64"),
+        "day": pd.Series(pd.to_datetime(["2022-03-01", "2022-03-02"] * (n // 2)).astype("datetime64[s]")),
+        "line": pd.Series(range(n), dtype="Int64"),  # every cell distinct: left as it is
+        "kind": pd.Series([f"k{i % 2}" for i in range(n)], dtype="str"),
+    })
+    assert not isinstance(compact(df)["prec"].dtype, pd.CategoricalDtype)  # numbers only when asked
+    coded = compact(df, numbers=True)
+    for c in ("prec", "day", "kind"):
+        assert isinstance(coded[c].dtype, pd.CategoricalDtype)
+    assert coded["line"].dtype == "Int64"
+    for c in df.columns:
+        assert_series_equal(decoded(coded[c]), df[c])
+
+
+def test_joined_coded_numbers_decode_to_the_concatenation():
+    a = pd.DataFrame({"x": pd.Series([1, 1, None, 1], dtype="Int64")})
+    b = pd.DataFrame({"x": pd.Series([5, 6, 7, 8], dtype="Int64")})  # mostly distinct: not coded
+    parts = [compact(a, numbers=True), compact(b, numbers=True)]
+    assert isinstance(parts[0]["x"].dtype, pd.CategoricalDtype) and parts[1]["x"].dtype == "Int64"
+    assert_series_equal(decoded(joined(parts)["x"]), pd.concat([a["x"], b["x"]], ignore_index=True))
+
+
+def test_text_of_few_values_beyond_the_first_rows_is_coded_when_judged_whole():
+    # the first _SAMPLE rows all distinct, then one value: judged on its first rows it stays text
+    s = pd.Series([f"v{i}" for i in range(_SAMPLE)] + ["v0"] * (8 * _SAMPLE), dtype="str")
+    assert compact(pd.DataFrame({"s": s}))["s"].dtype == "str"
+    whole = compact(pd.DataFrame({"s": s}), numbers=True)["s"]
+    assert isinstance(whole.dtype, pd.CategoricalDtype)
+    assert_series_equal(decoded(whole), s, check_names=False)
+
+
+def test_a_casualty_row_reads_its_events_columns_and_derives_its_incident_id():
+    events = Streamed("events", pd.DataFrame({
+        "event_id": pd.Series(["E-1", "E-2", "E-3"], dtype="str"),
+        "source_id": pd.Series(["s1", "s2", "s1"], dtype="str"),
+        ROW: np.array([2, 0, 1]), AT: np.array([0, 0, 1], dtype="int32")}), spill=None, places=pd.DataFrame())
+    cas = Streamed("casualties", pd.DataFrame({
+        "casualty_id": pd.Series(["C-1", "C-3"], dtype="str"), EV: np.array([0, 2])}),
+        spill=None, places=pd.DataFrame(), base=events)
+    got = plain(cas.columns(slice(None), ["casualty_id", "event_id", "source_id", "incident_id", ROW]),
+                ["casualty_id", "event_id", "source_id", "incident_id", ROW])
+    assert got["event_id"].tolist() == ["E-1", "E-3"] and got["source_id"].tolist() == ["s1", "s1"]
+    assert got["incident_id"].tolist() == ["INC-E-1", "INC-E-3"] and got[ROW].tolist() == [2, 1]
+    assert cas.checked()["incident_id"].tolist() == ["E-1", "E-3"]  # integrity reads the ids they are made of
+    assert cas.column("source_id").tolist() == ["s1", "s1"]

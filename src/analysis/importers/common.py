@@ -30,9 +30,12 @@ from analysis.clean.validate import integrity, validate
 from analysis.clean.write import Publisher, sha256
 from analysis.importers.chunked import (
     AT,
+    BORROWED,
     CHUNK_ROWS,
     CHUNKED,
     COVERAGE_COLUMNS,
+    DERIVED,
+    EV,
     FILLED,
     PLACE_NUMBERS,
     PLACE_TEXT,
@@ -40,7 +43,7 @@ from analysis.importers.chunked import (
     ChunkedIncidents,
     Streamed,
 )
-from analysis.importers.spill import ROW, WIDE, Spill, compact, decoded, plain
+from analysis.importers.spill import ROW, WIDE, Spill, decoded, plain, positions_dtype
 from analysis.registry.schema import PROCESSED_TABLES, TABLES
 
 if TYPE_CHECKING:
@@ -377,13 +380,24 @@ def lean_finish(df: pd.DataFrame, name: str, leave=(), carry=()) -> pd.DataFrame
             out[f.name] = _missing(len(df), f.dtype)
             continue
         s = df.pop(f.name)
-        if not (f.dtype == "str" and isinstance(s.dtype, pd.CategoricalDtype)):  # a coded text column stays coded
-            s = tables.cast(decoded(s), f.dtype)
+        if not (isinstance(s.dtype, pd.CategoricalDtype) and s.cat.categories.dtype == f.dtype):
+            s = tables.cast(decoded(s), f.dtype)  # a column coded over values of its processed dtype stays coded
         out[f.name] = s.iloc[order].reset_index(drop=True)
         del s
     for c in carry:
         out[c] = df.pop(c).iloc[order].reset_index(drop=True)
     return pd.DataFrame(out, copy=False)
+
+
+class Decoding:
+    """A compact() frame for a reader of a few of its columns by name (an importer's has_figure): each column as
+    it was (decoded), made as it is read, not the whole frame."""
+
+    def __init__(self, df: pd.DataFrame):
+        self._df = df
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return decoded(self._df[column])
 
 
 def _positions(s: pd.Series, keys: pd.Index) -> np.ndarray:
@@ -433,52 +447,62 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     gaz_prec = pd.Series(pd.to_numeric(pt["gaz_geo_prec"], errors="coerce").astype("Float64").array.take(
         at, allow_fill=True), index=ev.index)
     ev[AT] = at
-    row_prec = ev.pop("row_geo_prec").astype("Float64")
+    row_prec = decoded(ev.pop("row_geo_prec")).astype("Float64")
     ev["geo_prec"] = row_prec.where(gaz_prec.isna() | (row_prec >= gaz_prec), gaz_prec).astype("Int64")
     del row_prec, gaz_prec
     ev["claim_by"] = _constant("media", ev.index)
     filled = {name: {c: v for c, v in FILLED[name].items() if c not in ev.columns} for name in FILLED}
 
     figure = casualty_rows.reindex(ev.index).fillna(False).astype(bool)
-    cas_cols = [f.name for f in TABLES["casualties"].processed if f.name in ev.columns]
-    ca = ev.loc[figure, [*cas_cols, ROW, AT]]
+    # a casualty row holds only its own columns and its event's row (EV): the rest it has alike with its event
+    cas_cols = [f.name for f in TABLES["casualties"].processed if f.name in ev.columns and f.name not in BORROWED]
+    ca = ev.loc[figure, cas_cols]
     for c in ("casualty_id", "killed_low", "killed_best", "killed_high", "victim_group", "cause"):
         del ev[c]  # in place: the caller's frame lets go of them too
+    ev[EV] = np.arange(len(ev), dtype=positions_dtype(len(ev)))
     out: dict[str, pd.DataFrame | Streamed] = {}
-    leave = {*PLACE_TEXT, *PLACE_NUMBERS}
-    events = lean_finish(ev, "events", leave | set(SPILLED["events"]) | set(filled["events"]), (ROW, AT))
+    leave = {*PLACE_TEXT, *PLACE_NUMBERS, *DERIVED}
+    events = lean_finish(ev, "events", leave | set(SPILLED["events"]) | set(filled["events"]), (ROW, AT, EV))
     del ev
+    ca[EV] = _event_rows(events.pop(EV).to_numpy(), ca.index.to_numpy())
     ca["figure_type"] = "new"
     ca["status"] = "current"
     ca["disagreement"] = False
-    cas = lean_finish(ca, "casualties", leave | set(SPILLED["casualties"]) | set(filled["casualties"]), (ROW, AT))
+    cas = lean_finish(ca, "casualties", leave | set(BORROWED) | set(SPILLED["casualties"]) | set(filled["casualties"]),
+                      (EV,))
     del ca
     # every export event is its own incident (not linked: its coders consolidated its reports already), its
     # casualty row goes with it; no figure revises another (all stay 'current') and no incident holds two
-    # figures, so none disagrees (disagreement stays False, as set above)
-    events["incident_id"], events["link_rule"], cas["incident_id"], cas["link_rule"] = \
-        incidents.export_incidents(events, cas)
-    out["events"] = events
-    out["casualties"] = cas
+    # figures, so none disagrees (disagreement stays False, as set above). The incident ids are not held
+    # (DERIVED): Streamed.columns works them out from the event ids (export_incidents) wherever they are read;
+    # the link rules are export_incidents' two constants (made here, they cost 1.4 million ids made and dropped)
+    events["link_rule"] = _constant(incidents.EXPORT_EVENT, events.index)
+    cas["link_rule"] = _constant(incidents.WITH_EVENT, cas.index)
+    out["events"] = events = Streamed("events", events, spill, pt, filled["events"])
+    out["casualties"] = Streamed("casualties", cas, spill, pt, filled["casualties"], base=events)
+    del cas
     out["sources"] = tables.finish(sources, TABLES["sources"])
     out["gazetteer"] = gaz
     for name in ("statements", "control", "tallies", "links"):
         out[name] = _empty(name)
     out["link_candidates"] = _empty("link_candidates")  # nothing linked, nothing to review
-    for name in ("events", "casualties"):
-        out[name] = compact(out[name], keep=(TABLES[name].key, ROW, AT))
     # coverage reads events and casualties only: it gets the columns it reads as text (plain), for this step only
-    coverage = designs.coverage({**out, **{name: plain(out[name], COVERAGE_COLUMNS[name])
-                                           for name in ("events", "casualties")}})
+    coverage = designs.coverage({**out, **{name: plain(out[name].columns(slice(None), COVERAGE_COLUMNS[name]),
+                                                       COVERAGE_COLUMNS[name]) for name in ("events", "casualties")}})
     give_back_memory()
-    out["incidents"] = None  # ChunkedIncidents (below): made a chunk at a time as it is written
     out["coverage"] = coverage
     out["rejects"] = tables.finish(rejects, TABLES["rejects"]).sort_values(
         ["table", "line"], kind="stable").reset_index(drop=True)
-    for name in ("events", "casualties"):
-        out[name] = Streamed(name, out[name], spill, pt, filled[name])
-    out["incidents"] = ChunkedIncidents(out["events"].narrow, out["casualties"].narrow)
+    out["incidents"] = ChunkedIncidents(out["events"], out["casualties"])
     return out
+
+
+def _event_rows(sorted_from: np.ndarray, rows: np.ndarray) -> np.ndarray:
+    """Each of `rows` (positions in the mapped rows)'s position among the events sorted by id, given each sorted
+    event's mapped position (sorted_from)."""
+    where = np.empty(len(sorted_from), dtype=positions_dtype(len(sorted_from)))
+    where[sorted_from] = np.arange(len(sorted_from), dtype=where.dtype)
+    return where[rows]
 
 
 def load_gazetteer(gaz_dir: Path) -> pd.DataFrame:
@@ -504,9 +528,9 @@ def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Pat
     streamed = sorted(name for name in out if isinstance(out[name], CHUNKED))
     created = storage.local_path(out_dir) is not None and not Path(out_dir).exists()
     try:
-        for name in streamed:
+        for name in streamed:  # each key as integrity() reads it (the incidents' as the event ids they are made of)
             key = TABLES[name].key
-            if not _distinct(out[name].narrow[key]):
+            if not _distinct(out[name].checked()[key]):
                 raise AssertionError(f"{name}: {key} values are not unique")
         missing = {t.name for t in PROCESSED_TABLES} - set(out)
         if missing:
@@ -706,7 +730,7 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
         n_read += len(rag)
     sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None,
                                    plain(mapped, ["source_id", "published", "raw_line"]))
-    has_figure = mapper.has_figure(mapped)
+    has_figure = mapper.has_figure(Decoding(mapped))
     out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure)
     del mapped
     for name in ("events", "casualties", "incidents"):

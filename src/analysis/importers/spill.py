@@ -76,14 +76,14 @@ class Spill:
             self._sink = pa.OSFile(str(self._path), "wb")
             self._writer = pa.ipc.new_stream(self._sink, table.schema)
         self._writer.write_table(table)
-        narrow = compact(mapped.drop(columns=[c for c in WIDE if c in mapped.columns]), keep=KEYS)
-        narrow[ROW] = np.arange(self.n, self.n + len(mapped), dtype="int64")
+        narrow = compact(mapped.drop(columns=[c for c in WIDE if c in mapped.columns]), keep=KEYS, numbers=True)
+        narrow[ROW] = np.arange(self.n, self.n + len(mapped), dtype=positions_dtype(self.n + len(mapped)))
         self._narrow.append(narrow.reset_index(drop=True))
         self.n += len(mapped)
 
     def narrow(self) -> pd.DataFrame | None:
         """Every narrow column of every row added, with ROW (None when no row was added); the batches are let
-        go of. Text columns of few distinct values are coded (compact: `decoded` gives them back as text)."""
+        go of. Columns of few distinct values are coded (compact: `decoded` gives them back as they were)."""
         self._finish_writing()
         if not self._narrow:
             return None
@@ -161,6 +161,11 @@ class Spill:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+def positions_dtype(n: int) -> str:
+    """The integer dtype for row positions below n: 4 bytes a row rather than 8, held for every row kept."""
+    return "int32" if n < 2**31 else "int64"
+
+
 def _text(s: pd.Series) -> pa.ChunkedArray:
     """A text column as Arrow large_string (its own buffers when it has them)."""
     return arrow_lookup.arrow(s) if len(s) else pa.chunked_array([], pa.large_string())
@@ -178,35 +183,58 @@ def frame(table: pa.Table) -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(pd.array(table.column(c), dtype="str")) for c in table.column_names})
 
 
-#: a narrow text column is held as codes (compact) when at most this share of its cells are distinct (a code is
-#: 1-4 bytes, a text cell 8 bytes of offset and its text). At 0.5 the dates and place ids of an ACLED batch were
-#: coded too (the narrow state 185 -> 147 bytes per row), but the peak of the import rose (1,000,000 rows: 0.84-0.86
-#: -> 0.89-0.91 GiB): the coverage step, the peak, then gets them as decoded copies (plain) instead of as they are
+#: a narrow column is held as codes (compact) when at most this share of its cells are distinct (a code is 1-4
+#: bytes, a text cell 8 bytes of offset and its text, a number 8 or 9). Coding an ACLED batch's dates and place ids
+#: once raised the import's peak (the coverage step then got them as decoded copies instead of as they were);
+#: since the processed tables' narrow columns are coded too (chunked.Streamed), coverage gets decoded copies
+#: either way, and the state held from the mapping on is what counts
 CODED_SHARE = 0.25
 _SAMPLE = 4096  # its first rows looked at first: a column of mostly distinct cells is left as text, not encoded
 
 
-def compact(df: pd.DataFrame, keep=()) -> pd.DataFrame:
+def compact(df: pd.DataFrame, keep=(), numbers: bool = False) -> pd.DataFrame:
     """df with each text column of few distinct values (CODED_SHARE; not in `keep`) as a pandas Categorical
     (text categories): a small integer per row instead of an 8-byte offset and the text itself. The narrow
     columns of every kept row stay in memory for the whole import (from the mapping to the last chunk
     written), and most of them repeat a few values (types, dates, places, sources): coded, they hold a
-    fraction of the memory. `decoded` gives a column back as text."""
+    fraction of the memory. `decoded` gives a column back as it was. numbers: nullable integer and datetime
+    columns of few distinct values are coded too, and every column is judged on all its cells, not its first
+    rows (for frames whose readers all decode: the processed tables' narrow columns, sorted by id, whose
+    first rows hold as many distinct dates and places as rows; 9 and 8 bytes a cell for precisions, hours,
+    figures and dates)."""
     out = {}
+    sample = None if numbers else _SAMPLE
     for c in df.columns:
         s = df[c]
         if c not in keep and s.dtype == "str" and len(s):
-            out[c] = _coded(s)
+            out[c] = _coded(s, sample)
+        elif c not in keep and numbers and len(s) and _is_number(s.dtype):
+            out[c] = _coded_numbers(s)
         else:
             out[c] = s
     return pd.DataFrame(out, copy=False)
 
 
-def _coded(s: pd.Series) -> pd.Series:
-    """s (text) as a Categorical when it has few distinct values, else s."""
+def _is_number(dtype) -> bool:
+    """A nullable integer or a datetime64 dtype (what _coded_numbers codes)."""
+    return isinstance(dtype, pd.Int64Dtype) or (isinstance(dtype, np.dtype) and dtype.kind == "M")
+
+
+def _coded_numbers(s: pd.Series) -> pd.Series:
+    """s (Int64 or datetime64) as a Categorical of its values when it has few distinct ones, else s. Missing
+    cells get code -1 (decoded gives them back missing)."""
+    codes, uniq = pd.factorize(s)
+    if len(uniq) > CODED_SHARE * len(s) + 1:
+        return s
+    return pd.Series(pd.Categorical.from_codes(codes, categories=pd.Index(uniq)), index=s.index, name=s.name)
+
+
+def _coded(s: pd.Series, sample: int | None = _SAMPLE) -> pd.Series:
+    """s (text) as a Categorical when it has few distinct values, else s; judged on its first `sample` rows
+    first when given (a column of mostly distinct cells is then not encoded whole)."""
     arr = arrow_lookup.arrow(s)
-    head = arr.slice(0, _SAMPLE)
-    if pc.count_distinct(head, mode="all").as_py() > CODED_SHARE * len(head) + 1:
+    head = arr.slice(0, sample) if sample else None
+    if head is not None and pc.count_distinct(head, mode="all").as_py() > CODED_SHARE * len(head) + 1:
         return s
     enc = pc.dictionary_encode(arr).combine_chunks()
     if len(enc.dictionary) > CODED_SHARE * len(s) + 1:
@@ -240,7 +268,7 @@ def joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
         cols = [p[c] for p in parts]
         if any(isinstance(x.dtype, pd.CategoricalDtype) for x in cols):
             cats = [x.array if isinstance(x.dtype, pd.CategoricalDtype)
-                    else pd.Categorical(x, categories=pd.Index(x.dropna().unique(), dtype="str")) for x in cols]
+                    else pd.Categorical(x, categories=pd.Index(x.dropna().unique(), dtype=x.dtype)) for x in cols]
             out[c] = pd.Series(union_categoricals(cats), name=c)
         else:
             out[c] = pd.concat(cols, ignore_index=True)

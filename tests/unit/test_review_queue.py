@@ -98,3 +98,27 @@ def test_each_once():
     assert incidents._each_once(np.array([4, 1, 7]), 8)
     assert not incidents._each_once(np.array([4, 1, 4]), 8)
     assert incidents._each_once(np.array([], dtype="int64"), 1)
+
+
+def test_a_queue_in_chunks_is_the_queue_merged_by_kind():
+    """review_queue() keeps the incident rows as row numbers: whole, and cut in chunks of any size, it is the
+    frame candidates() merges by kind; an empty queue is one empty chunk with the columns as text."""
+    a, b, why = (np.array(x, dtype="int64") for x in zip(*PAIRS, strict=True))
+    pairs = incidents._queue_pairs(pa.array(IDS, pa.large_string()), pa.array(NAMES, pa.large_string()), a, b,
+                                   why, pa.array(linking.PAIR_RULES, pa.large_string()))
+    other = pd.concat([_rows("victim", [("C2", "C1"), ("C1", "C2")]), _rows("utterance", [("S1", "S3")]),
+                       _rows("event", [("E2", "E1")])], ignore_index=True)
+    expected = incidents.candidates(other, done=_by_rank(PAIRS))
+    q = incidents.review_queue(other, pairs)
+    assert len(q) == len(expected) and len(q.before) == 1 and len(q.after) == 2
+    assert_frame_equal(q.frame(), expected)
+    for size in (1, 2, 3, 5, 100):
+        chunks = list(q.chunks(size))
+        assert all(len(c) == size for c in chunks[:-1])
+        assert_frame_equal(pd.concat(chunks, ignore_index=True), expected)
+    meeting = incidents.review_queue(_rows("incident", [("EV-A10", "EV-B2"), ("A", "B")]), pairs)
+    assert_frame_equal(meeting.frame(), incidents.candidates(_rows("incident", [("EV-A10", "EV-B2"), ("A", "B")]),
+                                                             done=_by_rank(PAIRS)))
+    empty = incidents.review_queue(other.iloc[:0], incidents._no_pairs(pairs))
+    (only,) = list(empty.chunks(4))
+    assert only.empty and list(only.columns) == list(expected.columns) and all(only[c].dtype == "str" for c in only)

@@ -237,7 +237,9 @@ def _queue_pairs(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, w
             and float(top) ** 2 * (n_reasons + 1) < 2.0 ** 62):
         # every id once, every reason once: a pair is its ranks, packed in one integer, sorted and made unique as
         # such (np.sort of integers, no argsort; np.unique hashes, many times slower), its rows follow from its ranks
-        lo, hi = np.minimum(id_rank[a], id_rank[b]), np.maximum(id_rank[a], id_rank[b])
+        ra, rb = id_rank[a], id_rank[b]  # each gathered once (six million pairs)
+        lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
+        ra = rb = None
         u = np.sort((lo * top + hi) * (n_reasons + 1) + reason_rank[why])
         u = u[_starts(u)]
         row, reason = np.empty(top, dtype=np.int64), np.empty(n_reasons + 1, dtype=np.int64)
@@ -300,11 +302,15 @@ def _incident_names(label: np.ndarray, rid: pd.Series, prec: pd.Series, start: p
                     id_rank: np.ndarray | None = None) -> pa.Array:
     """INC- + the first event id of each group by (date precision, date, id): its most precisely dated
     report, earliest first; groups without events: the same over their casualty reports. Sorted on integer
-    keys (a missing precision or date last, as pandas sorts them; ids by their rank), one sort of the rows.
-    id_rank: the ids' dense ranks (_id_ranks) when the caller has them."""
+    keys (a missing precision or date last, as pandas sorts them; ids by their rank), one sort of the rows:
+    of the five keys packed in one integer when they fit (arrow_lookup.lex_order; precision and date as their
+    dense codes), else a lexsort. id_rank: the ids' dense ranks (_id_ranks) when the caller has them."""
     kind = np.r_[np.zeros(n_ev, dtype=np.int8), np.ones(len(rid) - n_ev, dtype=np.int8)]
-    order = np.lexsort((_sort_key(rid) if id_rank is None else id_rank, _sort_key(start), _sort_key(prec), kind,
-                        label))
+    ids = _sort_key(rid) if id_rank is None else id_rank
+    if len(label) and label.min() >= 0 and ids.dtype.kind in "iu" and ids.min() >= 0:
+        order = arrow_lookup.lex_order(label, kind, arrow_lookup.sort_codes(prec), arrow_lookup.sort_codes(start), ids)
+    else:
+        order = np.lexsort((ids, _sort_key(start), _sort_key(prec), kind, label))
     g = label[order]
     first = order[_starts(g)]
     groups = label[first]  # sorted, one per group

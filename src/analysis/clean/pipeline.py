@@ -95,6 +95,9 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
                                 pd.Index(st["statement_id"]), rej["links"]))
     progress("linking incidents and utterances")
     linked = link_all(ev, cas, st, out["links"])
+    # the review queue first: the largest table to write (millions of rows, its text made as it is written)
+    # starts while the rest is cleaned, not last
+    out["link_candidates"] = _final_queue(linked.queue, on_final)
     final("events", ev)
     final("casualties", cas)
     final("statements", st)
@@ -104,8 +107,7 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     final("tallies", tables.tallies(raw.pop("tallies"), src, gaz, rej["tallies"]))
     final("incidents", tables.finish(incidents.incidents_table(ev, cas, ordered=linked.ordered,
                                                                victims=linked.victims), TABLES["incidents"]))
-    linked = linked._replace(ordered=None, victims=None)  # let go of them
-    out["link_candidates"] = _final_queue(linked.queue, on_final)
+    linked = None  # let go of the order and the pairs
     final("coverage", designs.coverage(out))
     rejects = pd.concat([r.frame() for r in rej.values()] + ([ragged] if len(ragged) else []), ignore_index=True)
     rejects = tables.finish(rejects, TABLES["rejects"]).sort_values(["table", "line"], kind="stable")

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from pandas.testing import assert_frame_equal
 
 from analysis.clean import incidents, linking, tables
@@ -122,3 +125,41 @@ def test_a_queue_in_chunks_is_the_queue_merged_by_kind():
     empty = incidents.review_queue(other.iloc[:0], incidents._no_pairs(pairs))
     (only,) = list(empty.chunks(4))
     assert only.empty and list(only.columns) == list(expected.columns) and all(only[c].dtype == "str" for c in only)
+
+
+def test_the_queue_written_in_chunks_is_the_queue_written_whole(processed, tmp_path, monkeypatch):
+    """The clean hands the writer the review queue in chunks (pipeline.QUEUE_CHUNK rows, made as they are
+    written): cut small, the shipped data's queue is the same CSV bytes and the same Parquet table, one row group
+    per chunk."""
+    import pyarrow.parquet as pq
+
+    from analysis.clean import pipeline
+
+    monkeypatch.setattr(pipeline, "QUEUE_CHUNK", 100)
+    pipeline.clean(Path(__file__).resolve().parents[2] / "data" / "raw", tmp_path)
+    got, whole = tmp_path / "link_candidates", processed / "link_candidates"
+    assert got.with_suffix(".csv").read_bytes() == whole.with_suffix(".csv").read_bytes()
+    table = pq.read_table(got.with_suffix(".parquet"))
+    assert table.equals(pq.read_table(whole.with_suffix(".parquet"))) and table.num_rows > 200
+    assert pq.ParquetFile(got.with_suffix(".parquet")).metadata.num_row_groups == -(-table.num_rows // 100)
+
+
+def test_a_queue_with_a_missing_source_value_is_made_and_validated_whole():
+    """_final_queue validates the incident rows by their sources: with a missing value among them (never in a
+    clean), the whole frame is made and goes through pandera, which names the missing cell."""
+    import pandera.errors
+
+    from analysis.clean import pipeline
+
+    a, b, why = (np.array(x, dtype="int64") for x in zip(*PAIRS, strict=True))
+    rules = pa.array(linking.PAIR_RULES, pa.large_string())
+    good = incidents._queue_pairs(pa.array(IDS, pa.large_string()), pa.array(NAMES, pa.large_string()), a, b, why,
+                                  rules)
+    handed: dict = {}
+    whole = pipeline._final_queue(incidents.review_queue(_rows("victim", [("C1", "C2")]), good), handed.__setitem__)
+    assert isinstance(whole, incidents.ReviewQueue) and callable(handed["link_candidates"])
+    assert_frame_equal(pd.concat(handed["link_candidates"](), ignore_index=True), whole.frame())
+    bad = incidents.QueuePairs(pa.array([None, *IDS[1:]], pa.large_string()), good.names, good.a, good.b, good.why,
+                               rules)
+    with pytest.raises(pandera.errors.SchemaErrors):
+        pipeline._final_queue(incidents.review_queue(_rows("victim", [("C1", "C2")]), bad), handed.__setitem__)

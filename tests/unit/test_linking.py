@@ -279,3 +279,22 @@ def test_the_morning_of_one_day_is_not_the_night_into_the_next():
     assert got["S"] != got["M"]  # a day apart
     assert got["E"] == got["M"]  # the evening of the 30th and the night after it are neighbours
     assert got["N"] != got["M"]  # the next night is another night
+
+
+def test_the_warm_up_loads_the_loops_the_clean_then_calls(tmp_path):
+    """pipeline._load_kernels links a made-up event and statement while the raw files are read: it must reach
+    both compiled loops (it swallows its errors), with the argument types of a real clean's call: after it and a
+    clean of the shipped data (in a process of its own, where nothing else called the loops), one compiled
+    version of each, not a second one."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    code = ("import sys; from pathlib import Path; from analysis.clean import linking_kernel as k, pipeline, "
+            "utterance_kernel as u; pipeline._load_kernels(); n = (len(k._run.signatures), "
+            "len(u._run.signatures)); pipeline.clean(Path(sys.argv[1]), Path(sys.argv[2])); "
+            "print(n, (len(k._run.signatures), len(u._run.signatures)))")
+    raw = Path(__file__).resolve().parents[2] / "data" / "raw"
+    out = subprocess.run([sys.executable, "-c", code, str(raw), str(tmp_path / "out")], capture_output=True,
+                         text=True, check=True).stdout
+    assert out.split("\n")[-2] == "(1, 1) (1, 1)"

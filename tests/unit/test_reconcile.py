@@ -230,3 +230,4 @@ def test_in_force_from_the_order_of_the_whole_frame_is_in_force(reports):
     assert_frame_equal(reconcile.in_force(df, ordered), reconcile.in_force(df))
     new = df[df["figure_type"] == "new"]
     assert_frame_equal(reconcile.in_force(new, ordered), reconcile.current_new(df))
+    assert_frame_equal(reconcile.current_new(df, ordered), reconcile.current_new(df))

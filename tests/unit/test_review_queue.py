@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pytest
 from pandas.testing import assert_frame_equal
 
 from analysis.clean import incidents, linking, tables
@@ -98,3 +101,65 @@ def test_each_once():
     assert incidents._each_once(np.array([4, 1, 7]), 8)
     assert not incidents._each_once(np.array([4, 1, 4]), 8)
     assert incidents._each_once(np.array([], dtype="int64"), 1)
+
+
+def test_a_queue_in_chunks_is_the_queue_merged_by_kind():
+    """review_queue() keeps the incident rows as row numbers: whole, and cut in chunks of any size, it is the
+    frame candidates() merges by kind; an empty queue is one empty chunk with the columns as text."""
+    a, b, why = (np.array(x, dtype="int64") for x in zip(*PAIRS, strict=True))
+    pairs = incidents._queue_pairs(pa.array(IDS, pa.large_string()), pa.array(NAMES, pa.large_string()), a, b,
+                                   why, pa.array(linking.PAIR_RULES, pa.large_string()))
+    other = pd.concat([_rows("victim", [("C2", "C1"), ("C1", "C2")]), _rows("utterance", [("S1", "S3")]),
+                       _rows("event", [("E2", "E1")])], ignore_index=True)
+    expected = incidents.candidates(other, done=_by_rank(PAIRS))
+    q = incidents.review_queue(other, pairs)
+    assert len(q) == len(expected) and len(q.before) == 1 and len(q.after) == 2
+    assert_frame_equal(q.frame(), expected)
+    for size in (1, 2, 3, 5, 100):
+        chunks = list(q.chunks(size))
+        assert all(len(c) == size for c in chunks[:-1])
+        assert_frame_equal(pd.concat(chunks, ignore_index=True), expected)
+    meeting = incidents.review_queue(_rows("incident", [("EV-A10", "EV-B2"), ("A", "B")]), pairs)
+    assert_frame_equal(meeting.frame(), incidents.candidates(_rows("incident", [("EV-A10", "EV-B2"), ("A", "B")]),
+                                                             done=_by_rank(PAIRS)))
+    empty = incidents.review_queue(other.iloc[:0], incidents._no_pairs(pairs))
+    (only,) = list(empty.chunks(4))
+    assert only.empty and list(only.columns) == list(expected.columns) and all(only[c].dtype == "str" for c in only)
+
+
+def test_the_queue_written_in_chunks_is_the_queue_written_whole(processed, tmp_path, monkeypatch):
+    """The clean hands the writer the review queue in chunks (pipeline.QUEUE_CHUNK rows, made as they are
+    written): cut small, the shipped data's queue is the same CSV bytes and the same Parquet table, one row group
+    per chunk."""
+    import pyarrow.parquet as pq
+
+    from analysis.clean import pipeline
+
+    monkeypatch.setattr(pipeline, "QUEUE_CHUNK", 100)
+    pipeline.clean(Path(__file__).resolve().parents[2] / "data" / "raw", tmp_path)
+    got, whole = tmp_path / "link_candidates", processed / "link_candidates"
+    assert got.with_suffix(".csv").read_bytes() == whole.with_suffix(".csv").read_bytes()
+    table = pq.read_table(got.with_suffix(".parquet"))
+    assert table.equals(pq.read_table(whole.with_suffix(".parquet"))) and table.num_rows > 200
+    assert pq.ParquetFile(got.with_suffix(".parquet")).metadata.num_row_groups == -(-table.num_rows // 100)
+
+
+def test_a_queue_with_a_missing_source_value_is_made_and_validated_whole():
+    """_final_queue validates the incident rows by their sources: with a missing value among them (never in a
+    clean), the whole frame is made and goes through pandera, which names the missing cell."""
+    import pandera.errors
+
+    from analysis.clean import pipeline
+
+    a, b, why = (np.array(x, dtype="int64") for x in zip(*PAIRS, strict=True))
+    rules = pa.array(linking.PAIR_RULES, pa.large_string())
+    good = incidents._queue_pairs(pa.array(IDS, pa.large_string()), pa.array(NAMES, pa.large_string()), a, b, why,
+                                  rules)
+    handed: dict = {}
+    whole = pipeline._final_queue(incidents.review_queue(_rows("victim", [("C1", "C2")]), good), handed.__setitem__)
+    assert isinstance(whole, incidents.ReviewQueue) and callable(handed["link_candidates"])
+    assert_frame_equal(pd.concat(handed["link_candidates"](), ignore_index=True), whole.frame())
+    bad = incidents.QueuePairs(pa.array([None, *IDS[1:]], pa.large_string()), good.names, good.a, good.b, good.why,
+                               rules)
+    with pytest.raises(pandera.errors.SchemaErrors):
+        pipeline._final_queue(incidents.review_queue(_rows("victim", [("C1", "C2")]), bad), handed.__setitem__)

@@ -7,6 +7,9 @@ the two into the incident ids of events and casualty reports and into the incide
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from dataclasses import dataclass
+
 import numpy as np
 import pandas as pd
 import pyarrow as pa
@@ -29,6 +32,13 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
     The rules (clean/linking.py) place events and the casualty reports that name no event; a casualty report
     that names its event goes with it; then the coder's decisions in links.csv override both. An incident is
     named INC- + its most precisely dated, earliest event id, or casualty id when it has no event."""
+    *placed, pairs = link_reports(events, cas, links)
+    return (*placed, pairs.frame())
+
+
+def link_reports(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame | None = None,
+                 ) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, QueuePairs]:
+    """link_incidents with the review queue's rows as row numbers (QueuePairs), their text not yet taken."""
     r = linking.reports(events, cas)
     got = linking.link(r)
     n_ev = len(events)
@@ -64,9 +74,8 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
     # each report's incident, by its row in r (its id's row in `names`: events first, then casualty rows)
     at = r["pos"].to_numpy() + np.where(is_ev, 0, n_ev)
     r_ids, r_names = arrow_lookup.arrow(rid).take(pa.array(at)), names.take(pa.array(at))
-    queue = _review_queue(r_ids.combine_chunks(), r_names, a, b, cand["why"].to_numpy(),
-                          pa.array(linking.PAIR_RULES, type=pa.large_string()),
-                          id_rank=id_rank[at], group=label[at])
+    queue = _queue_pairs(r_ids.combine_chunks(), r_names, a, b, cand["why"].to_numpy(),
+                         pa.array(linking.PAIR_RULES, type=pa.large_string()), id_rank=id_rank[at], group=label[at])
     return (inc[:n_ev].set_axis(events.index), rules[:n_ev].set_axis(events.index),
             inc[n_ev:].set_axis(cas.index), rules[n_ev:].set_axis(cas.index), queue)
 
@@ -179,8 +188,42 @@ def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, 
     pair's reason, an index into reasons): the same rows, worked out on text ranks, and the text taken only for
     the rows kept (the review queue of a million reports has millions of pairs). id_rank: _dense(ids), and
     group: any integer per row equal where names are equal, when the caller has them (no text sorted here)."""
+    return _queue_pairs(ids, names, a, b, why, reasons, id_rank, group).frame()
+
+
+@dataclass(frozen=True)
+class QueuePairs:
+    """The incident rows of the review queue in their final order, as row numbers into the reports' ids and
+    incident names and into the reasons, until their text is asked for: the text of a million reports' queue
+    (six million pairs, five text columns, about 0.8 GB) is then made one written chunk at a time, on the
+    writer's thread, instead of whole on the clean's."""
+
+    ids: pa.Array
+    names: pa.Array
+    a: np.ndarray
+    b: np.ndarray
+    why: np.ndarray
+    reasons: pa.Array
+
+    def __len__(self) -> int:
+        return len(self.a)
+
+    def frame(self, start: int = 0, stop: int | None = None) -> pd.DataFrame:
+        """Rows start:stop of the queue as candidates() gives them (every column text)."""
+        a, b, why = self.a[start:stop], self.b[start:stop], self.why[start:stop]
+        kind = pa.repeat(pa.scalar("incident", type=pa.large_string()), len(a))  # no Python object per row
+        return pd.DataFrame({"kind": pd.Series(pd.array(kind, dtype="str")),
+                             "id_a": _text(self.ids, a), "id_b": _text(self.ids, b),
+                             "group_a": _text(self.names, a), "group_b": _text(self.names, b),
+                             "rule": _text(self.reasons, why)})
+
+
+def _queue_pairs(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, why: np.ndarray,
+                 reasons: pa.Array, id_rank: np.ndarray | None = None, group: np.ndarray | None = None,
+                 ) -> QueuePairs:
+    """_review_queue's rows as row numbers (QueuePairs), no text taken."""
     if not len(a):
-        return candidates(pd.DataFrame())
+        return QueuePairs(ids, names, np.empty(0, np.int64), np.empty(0, np.int64), np.empty(0, np.int64), reasons)
     id_rank = _dense(ids) if id_rank is None else id_rank
     name_rank = _dense(names) if group is None else group
     reason_rank = _dense(reasons)
@@ -194,7 +237,9 @@ def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, 
             and float(top) ** 2 * (n_reasons + 1) < 2.0 ** 62):
         # every id once, every reason once: a pair is its ranks, packed in one integer, sorted and made unique as
         # such (np.sort of integers, no argsort; np.unique hashes, many times slower), its rows follow from its ranks
-        lo, hi = np.minimum(id_rank[a], id_rank[b]), np.maximum(id_rank[a], id_rank[b])
+        ra, rb = id_rank[a], id_rank[b]  # each gathered once (six million pairs)
+        lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
+        ra = rb = None
         u = np.sort((lo * top + hi) * (n_reasons + 1) + reason_rank[why])
         u = u[_starts(u)]
         row, reason = np.empty(top, dtype=np.int64), np.empty(n_reasons + 1, dtype=np.int64)
@@ -207,10 +252,7 @@ def _review_queue(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, 
         a, b = np.where(swap, b, a), np.where(swap, a, b)
         first = _first_of_each(id_rank[a], id_rank[b], reason_rank[why])
         a, b, why = a[first], b[first], why[first]
-    kind = pa.repeat(pa.scalar("incident", type=pa.large_string()), len(a))  # no Python object per row
-    return pd.DataFrame({"kind": pd.Series(pd.array(kind, dtype="str")),
-                         "id_a": _text(ids, a), "id_b": _text(ids, b), "group_a": _text(names, a),
-                         "group_b": _text(names, b), "rule": _text(reasons, why)})
+    return QueuePairs(ids, names, a, b, why, reasons)
 
 
 def _each_once(ranks: np.ndarray, top: int) -> bool:
@@ -260,11 +302,15 @@ def _incident_names(label: np.ndarray, rid: pd.Series, prec: pd.Series, start: p
                     id_rank: np.ndarray | None = None) -> pa.Array:
     """INC- + the first event id of each group by (date precision, date, id): its most precisely dated
     report, earliest first; groups without events: the same over their casualty reports. Sorted on integer
-    keys (a missing precision or date last, as pandas sorts them; ids by their rank), one sort of the rows.
-    id_rank: the ids' dense ranks (_id_ranks) when the caller has them."""
+    keys (a missing precision or date last, as pandas sorts them; ids by their rank), one sort of the rows:
+    of the five keys packed in one integer when they fit (arrow_lookup.lex_order; precision and date as their
+    dense codes), else a lexsort. id_rank: the ids' dense ranks (_id_ranks) when the caller has them."""
     kind = np.r_[np.zeros(n_ev, dtype=np.int8), np.ones(len(rid) - n_ev, dtype=np.int8)]
-    order = np.lexsort((_sort_key(rid) if id_rank is None else id_rank, _sort_key(start), _sort_key(prec), kind,
-                        label))
+    ids = _sort_key(rid) if id_rank is None else id_rank
+    if len(label) and label.min() >= 0 and ids.dtype.kind in "iu" and ids.min() >= 0:
+        order = arrow_lookup.lex_order(label, kind, arrow_lookup.sort_codes(prec), arrow_lookup.sort_codes(start), ids)
+    else:
+        order = np.lexsort((ids, _sort_key(start), _sort_key(prec), kind, label))
     g = label[order]
     first = order[_starts(g)]
     groups = label[first]  # sorted, one per group
@@ -314,6 +360,57 @@ def candidates(c: pd.DataFrame, done: pd.DataFrame | None = None) -> pd.DataFram
     # pair's groups follow from its ids, so rows with equal keys are equal
     codes = [pd.factorize(c[k], sort=True)[0] + 1 for k in keys]  # a missing cell first, as before
     return c.iloc[_first_of_each(*codes)].reset_index(drop=True)
+
+
+@dataclass(frozen=True)
+class ReviewQueue:
+    """The review queue (link_candidates) in candidates()' order: the rows of the kinds that sort before
+    'incident', the incident rows as row numbers (QueuePairs), the rows of the kinds after it. Only the few
+    rows of the other kinds are held as text; the incident rows' text is made per chunk (chunks())."""
+
+    before: pd.DataFrame
+    pairs: QueuePairs
+    after: pd.DataFrame
+
+    def __len__(self) -> int:
+        return len(self.before) + len(self.pairs) + len(self.after)
+
+    def frame(self) -> pd.DataFrame:
+        """The whole queue as one frame (what candidates(c, done=pairs.frame()) gives)."""
+        return self.rows(0, len(self))
+
+    def rows(self, start: int, stop: int) -> pd.DataFrame:
+        """Rows start:stop of the queue, each part's text made for its rows in that range only."""
+        n0, n1 = len(self.before), len(self.before) + len(self.pairs)
+        parts = [self.before.iloc[min(start, n0):min(stop, n0)],
+                 self.pairs.frame(min(max(start - n0, 0), n1 - n0), min(max(stop - n0, 0), n1 - n0)),
+                 self.after.iloc[max(start - n1, 0):max(stop - n1, 0)]]
+        return pd.concat([p for p in parts if len(p)] or [parts[1]], ignore_index=True)
+
+    def chunks(self, size: int) -> Iterator[pd.DataFrame]:
+        """The queue as consecutive frames of `size` rows (the last shorter; an empty queue is one empty frame):
+        written as Parquet row groups of that size, the same bytes as the whole frame written at once when
+        `size` is a multiple of the writer's row group size."""
+        for start in range(0, max(len(self), 1), size):
+            yield self.rows(start, min(start + size, len(self)))
+
+
+def review_queue(c: pd.DataFrame, pairs: QueuePairs) -> ReviewQueue:
+    """candidates(c, done=pairs.frame()) as a ReviewQueue: c (the queue's rows of other kinds) put in order
+    around the incident rows, whose text is not taken. When c has incident rows too, everything is sorted as
+    one frame (as candidates() does then)."""
+    rest = candidates(c)
+    if (rest["kind"] == "incident").any():
+        whole = candidates(pd.concat([pairs.frame(), c], ignore_index=True))
+        return ReviewQueue(whole, _no_pairs(pairs), whole.iloc[:0])
+    before = (rest["kind"] < "incident").to_numpy(dtype=bool)
+    return ReviewQueue(rest[before].reset_index(drop=True), pairs, rest[~before].reset_index(drop=True))
+
+
+def _no_pairs(pairs: QueuePairs) -> QueuePairs:
+    """pairs without a row."""
+    none = np.empty(0, dtype=np.int64)
+    return QueuePairs(pairs.ids, pairs.names, none, none, none, pairs.reasons)
 
 
 def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> pa.Array:
@@ -402,9 +499,12 @@ def _both(events: pd.DataFrame, cas: pd.DataFrame, ev_col: str, cas_col: str | N
     return pd.concat([events[ev_col], cas[cas_col or ev_col]], ignore_index=True)
 
 
-def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconcile.DEFAULT_RULE) -> pd.DataFrame:
+def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconcile.DEFAULT_RULE,
+                    ordered: reconcile.Ordered | None = None, victims: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per incident: its most precise place, most specific type and most precise dates, every report's
-    id, and its casualty figures reconciled by `rule` (clean/reconcile.py).
+    id, and its casualty figures reconciled by `rule` (clean/reconcile.py). ordered: reconcile.order(cas), and
+    victims: reconcile.same_victim(cas), when the caller has them (the clean's linking works both out for the
+    same rows: they are not worked out again).
 
     Worked on integer codes column by column: the reports (events, then casualty reports) are numbered 0..n-1,
     each incident by its id's rank, and each per-incident column is a sort of integer keys or a reduction per
@@ -458,7 +558,7 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     out["links"] = pd.array(_joined_ids(by_link["link"], by_link["code"].to_numpy(), k), dtype="str")
     own = own_code = sharp = places = by_link = place_id = link_rule = None  # let go of before the tolls
     t = TABLES["incidents"]  # its reconciled measures (killed, injured) and their columns: the registry's
-    cur = reconcile.current_new(cas[list(reconcile.COLUMNS)])  # the columns it reads, not a copy of every one
+    cur = reconcile.current_new(cas[list(reconcile.COLUMNS)], ordered)  # the columns it reads, not every one
     cl = reconcile.claims(cur, t.measures)  # once for the tolls and the conflicts
     figures = reconcile.reconcile(cur, t.measures, rule=rule, cl=cl)
     at = arrow_lookup.positions(out["incident_id"], figures.index)
@@ -466,7 +566,7 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
         for part in ("low", "best", "high"):
             col = figures[f"{meas}_{part}"].array.take(at, allow_fill=True)
             out[t.count_column(meas, part)] = pd.Series(col).round().astype("Int64").to_numpy()
-    conflict = reconcile.conflicts(cas, cur, cl if t.measures == reconcile.MEASURES else None)
+    conflict = reconcile.conflicts(cas, cur, cl if t.measures == reconcile.MEASURES else None, victims)
     conflict = pd.array(conflict.astype("str").array.take(arrow_lookup.positions(out["incident_id"], conflict.index),
                                                            allow_fill=True), dtype="str")
     out["disagreement"] = pd.array(_any_per_group(cas["disagreement"], cas_code, k) | ~conflict.isna(),

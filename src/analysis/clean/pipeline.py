@@ -10,15 +10,17 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import NamedTuple
 
 import pandas as pd
 
-from analysis.clean import designs, incidents, places, reconcile, rules, tables, utterances
+from analysis.clean import designs, incidents, linking, places, reconcile, rules, tables, utterances
 from analysis.clean.errors import CleanError, Rejects
 from analysis.clean.read import RawFrame, read_raw
 from analysis.clean.validate import integrity, validate
@@ -63,7 +65,9 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     """Clean raw frames (string cells + raw_line) into processed frames. No I/O of its own.
 
     Each table is validated as soon as it is final and handed to on_final(name, frame) (the clean writes it
-    while the next one is cleaned). Each raw table is dropped from `raw` once cleaned, to free its cells.
+    while the next one is cleaned); the review queue, when on_final is given, as a function giving its frame in
+    chunks, and in the frames returned as an incidents.ReviewQueue (its rows made only as they are written:
+    _final_queue). Each raw table is dropped from `raw` once cleaned, to free its cells.
     clock: the run's (by default one started now)."""
     clock = clock or Clock()
     progress = clock.progress
@@ -91,7 +95,10 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     final("links", tables.links(raw.pop("links"), src, pd.Index(pd.concat([ev["event_id"], cas["casualty_id"]])),
                                 pd.Index(st["statement_id"]), rej["links"]))
     progress("linking incidents and utterances")
-    cand = link_all(ev, cas, st, out["links"])
+    linked = link_all(ev, cas, st, out["links"])
+    # the review queue first: the largest table to write (millions of rows, its text made as it is written)
+    # starts while the rest is cleaned, not last
+    out["link_candidates"] = _final_queue(linked.queue, on_final)
     final("events", ev)
     final("casualties", cas)
     final("statements", st)
@@ -99,8 +106,9 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     final("control", tables.control(raw.pop("control"), src, gaz, rej["control"]))
     progress(f"cleaning tallies ({read['tallies']:,} rows)")
     final("tallies", tables.tallies(raw.pop("tallies"), src, gaz, rej["tallies"]))
-    final("incidents", tables.finish(incidents.incidents_table(ev, cas), TABLES["incidents"]))
-    final("link_candidates", tables.finish(cand, TABLES["link_candidates"]))
+    final("incidents", tables.finish(incidents.incidents_table(ev, cas, ordered=linked.ordered,
+                                                               victims=linked.victims), TABLES["incidents"]))
+    linked = None  # let go of the order and the pairs
     final("coverage", designs.coverage(out))
     rejects = pd.concat([r.frame() for r in rej.values()] + ([ragged] if len(ragged) else []), ignore_index=True)
     rejects = tables.finish(rejects, TABLES["rejects"]).sort_values(["table", "line"], kind="stable")
@@ -121,10 +129,47 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     return out, summary
 
 
-def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.DataFrame) -> pd.DataFrame:
+#: rows per chunk of the review queue handed to the writer: a multiple of pyarrow's Parquet row group size
+#: (1,048,576 rows), so the file has the row groups, and the bytes, of the whole queue written at once
+QUEUE_CHUNK = 1 << 20
+
+
+def _final_queue(queue: incidents.ReviewQueue, on_final: Callable | None) -> pd.DataFrame | incidents.ReviewQueue:
+    """The review queue validated and handed to on_final, as a function giving its chunks (Publisher.add writes
+    them as they come, on its thread): the text of its millions of incident rows is made there, a chunk at a
+    time, not here. Validated without that text: the rows of other kinds and the columns by pandera, the
+    incident rows by their sources (every cell is a report id, an incident name or a reason, taken by a valid
+    row number: none missing when none of those is). Without on_final, or when a source has a missing value,
+    the whole frame is made and validated as every other table is."""
+    t = TABLES["link_candidates"]
+    p = queue.pairs
+    if on_final is None or p.ids.null_count or p.names.null_count or p.reasons.null_count:
+        df = validate("link_candidates", tables.finish(queue.frame(), t))
+        if on_final is not None:
+            on_final("link_candidates", df)
+        return df
+    validate("link_candidates", tables.finish(queue.rows(0, 0), t))  # the columns and their types
+    before, after = (validate("link_candidates", tables.finish(f, t)) for f in (queue.before, queue.after))
+    queue = incidents.ReviewQueue(before, p, after)
+    on_final("link_candidates", lambda: queue.chunks(QUEUE_CHUNK))
+    return queue
+
+
+class Linked(NamedTuple):
+    """What link_all gives besides the columns it fills: the review queue, and what the incidents table asks of
+    the same casualty rows again (incidents_table's ordered and victims), worked out here once."""
+
+    queue: incidents.ReviewQueue
+    ordered: reconcile.Ordered | None
+    victims: pd.DataFrame
+
+
+def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.DataFrame) -> Linked:
     """Fill incident_id, link_rule, status, superseded_by and disagreement (events, casualties) and
-    utterance_id and link_rule (statements) in place; return the review queue (link_candidates)."""
-    ev_inc, ev_rule, cas_inc, cas_rule, cand = incidents.link_incidents(
+    utterance_id and link_rule (statements) in place; return the review queue (link_candidates) and the
+    casualty rows' order and same-person pairs (Linked)."""
+    ordered = None
+    ev_inc, ev_rule, cas_inc, cas_rule, cand = incidents.link_reports(
         ev, cas, links[links["target"] == "incident"])
     ev["incident_id"], ev["link_rule"] = ev_inc, ev_rule
     cas["incident_id"], cas["link_rule"] = cas_inc, cas_rule
@@ -139,12 +184,12 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
         cas["disagreement"] = cas["disagreement"].astype("boolean")
     st["utterance_id"], st["link_rule"], st_cand = utterances.link_statements(
         st, links[links["target"] == "utterance"])
-    victims = reconcile.same_victim(cas)
-    victims = victims[victims["incident_a"] != victims["incident_b"]]
-    v_cand = pd.DataFrame({"kind": "victim", "id_a": victims["id_a"], "id_b": victims["id_b"],
-                           "group_a": victims["incident_a"], "group_b": victims["incident_b"],
+    same = reconcile.same_victim(cas)
+    apart = same[same["incident_a"] != same["incident_b"]]
+    v_cand = pd.DataFrame({"kind": "victim", "id_a": apart["id_a"], "id_b": apart["id_b"],
+                           "group_a": apart["incident_a"], "group_b": apart["incident_b"],
                            "rule": "one person reported killed in one incident and injured in another"})
-    return incidents.candidates(pd.concat([st_cand, v_cand], ignore_index=True), done=cand)
+    return Linked(incidents.review_queue(pd.concat([st_cand, v_cand], ignore_index=True), cand), ordered, same)
 
 
 def read_all(raw_dir: Path, clock: Clock | None = None
@@ -184,11 +229,45 @@ def _with_ragged(raw: dict[str, pd.DataFrame]) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True) if parts else pd.DataFrame()
 
 
+def _one_row(name: str, **values: object) -> pd.DataFrame:
+    """A processed table of one row with the registry's dtypes: the given values, every other cell missing."""
+    return pd.DataFrame({f.name: pd.Series([values.get(f.name, pd.NA)], dtype=f.dtype) for f in TABLES[name].processed})
+
+
+def _load_kernels() -> None:
+    """Link one made-up event and one statement, for what the first linking in a process costs: importing numba
+    and loading the compiled loops from its cache (about 0.6 s; compiling them where there is no cache). Run on
+    a thread while the raw files are read, when the clean's own thread only waits for the readers; the loops are
+    then called with the same argument types and run at once. A warm-up only: if it fails, linking loads the
+    loops itself."""
+    day = pd.Timestamp("2022-03-01")
+    try:
+        ev = _one_row("events", event_id="EV-0", event_type="shelling", weapon="unknown", place_id="x:0",
+                      geo_prec=1, oblast="o", date_start=day, date_end=day, date_prec=1, source_id="src_0",
+                      claim_by="media", time_of_day="night")
+        linking.link(linking.reports(ev, _one_row("casualties").iloc[:0]))
+        utterances.link_statements(_one_row("statements", statement_id="ST-0", source_id="src_0", date_start=day,
+                                            date_end=day, date_prec=1))
+    except Exception:  # noqa: BLE001 - nothing of the clean depends on it
+        pass
+
+
 def clean(raw_dir: Path, out_dir: Path, reader=None) -> Summary:
     """Clean raw_dir into out_dir. Nothing is published unless every table cleaned and validated.
 
-    reader(raw_dir, clock) -> (frames, files, notes) replaces read_all (clean/dask_engine.py reads in parallel)."""
+    reader(raw_dir, clock) -> (frames, files, notes) replaces read_all (clean/dask_engine.py reads in parallel).
+    The compiled linking loops are loaded on a thread of their own meanwhile (_load_kernels)."""
     clock = Clock()
+    warm = threading.Thread(target=_load_kernels, name="oskil-kernels", daemon=True)
+    warm.start()
+    try:
+        return _clean(raw_dir, out_dir, reader, clock)
+    finally:
+        warm.join()  # long done when the clean ends; joined so that it never outlives a failed one
+
+
+def _clean(raw_dir: Path, out_dir: Path, reader, clock: Clock) -> Summary:
+    """clean() once its clock and the kernels' warm-up have started."""
     raw, files, notes = (reader or read_all)(raw_dir, clock)
     with Publisher(out_dir) as pub:
         out, summary = clean_frames(raw, files, on_final=pub.add, clock=clock)

@@ -225,10 +225,12 @@ def in_force(cas: pd.DataFrame, ordered: Ordered | None = None) -> pd.DataFrame:
     return out
 
 
-def current_new(cas: pd.DataFrame) -> pd.DataFrame:
+def current_new(cas: pd.DataFrame, ordered: Ordered | None = None) -> pd.DataFrame:
     """The figures an incident's toll is reconciled over: those still standing (not superseded), new (not
-    cumulative)."""
-    return in_force(cas[cas["figure_type"] == "new"])
+    cumulative). ordered: order(cas) (or of a frame with more rows), when the caller has it: a claimant's group
+    has one figure type (it is one of its keys), so leaving out the cumulative rows leaves out whole groups and
+    the order of the others stands (see in_force)."""
+    return in_force(cas[cas["figure_type"] == "new"], ordered)
 
 
 def claims(cur: pd.DataFrame, measures: tuple[str, ...]) -> pd.DataFrame:
@@ -354,10 +356,11 @@ def same_victim(cas: pd.DataFrame, days: int = 2) -> pd.DataFrame:
                         ).reset_index(drop=True)
 
 
-def conflicts(cas: pd.DataFrame, cur: pd.DataFrame | None = None, cl: pd.DataFrame | None = None) -> pd.Series:
+def conflicts(cas: pd.DataFrame, cur: pd.DataFrame | None = None, cl: pd.DataFrame | None = None,
+              victims: pd.DataFrame | None = None) -> pd.Series:
     """Per incident (index), what its reports contradict each other on, in words; only incidents with some.
-    cur: current_new(cas), and cl: claims(cur, MEASURES), when the caller has them already (they are the
-    costliest steps here)."""
+    cur: current_new(cas), cl: claims(cur, MEASURES) and victims: same_victim(cas), when the caller has them
+    already (they are the costliest steps here; the clean's linking has the victims' pairs for its queue)."""
     cur = current_new(cas) if cur is None else cur
     cl = claims(cur, ("killed", "injured")) if cl is None else cl
     parts = []
@@ -367,7 +370,7 @@ def conflicts(cas: pd.DataFrame, cur: pd.DataFrame | None = None, cl: pd.DataFra
         differ = lo < hi
         parts.append("tolls differ: " + m + " " + lo[differ].astype("int64").astype("str") + "–"
                       + hi[differ].astype("int64").astype("str"))
-    v = same_victim(cas)
+    v = same_victim(cas) if victims is None else victims
     if len(v):
         said = v.assign(what="one person (" + v["id_a"] + ", " + v["id_b"] + ") reported both killed and injured")
         other = said["incident_a"] != said["incident_b"]

@@ -19,6 +19,7 @@ past-day phrase) and compares them with the summary's own tally of settlements s
 from __future__ import annotations
 
 import re
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -58,18 +59,98 @@ def batch(ids: pd.Series) -> pd.Series:
     return out.fillna("?")
 
 
-def _rows(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
-    """Event, casualty and tally rows with their batch letter, oblast and report day."""
-    parts = []
-    for name, key in ROW_TABLES.items():
-        df = t[name]
-        parts.append(pd.DataFrame({
-            "table": name, "row_id": df[key].astype("str"), "source_id": df["source_id"].astype("str"),
-            "oblast": df["oblast"].astype("str"), "day": df["published"].dt.normalize(),
-            "batch": batch(df[key].astype("str")),
-            "claim_by": df["claim_by"].astype("str"), "date_reported": df["date_reported"].astype("str"),
-            "place_id": df["place_id"].astype("str"), "place_match": df["place_match"].astype("str")}))
-    return pd.concat(parts, ignore_index=True)
+def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
+    """Each cell's code and the distinct values (-1: missing). A coded column (an import's categorical) gives
+    its own codes, so no text is made for the cells of every row; a text or date column is factorized."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        return s.cat.codes.to_numpy(), pd.Index(s.cat.categories)
+    codes, uniques = pd.factorize(s)
+    return codes, pd.Index(uniques)
+
+
+def _text(s: pd.Series) -> pd.Series:
+    """A column as the processed tables hold it (text, index 0..n-1): a coded column decoded. Called on the few
+    rows coverage reads as text only."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        s = pd.Series(s.cat.categories.array.take(s.cat.codes.to_numpy(), allow_fill=True))
+    return s.astype("str").reset_index(drop=True)
+
+
+class Keys(NamedTuple):
+    """Each row's report day, oblast and batch as codes into their distinct values (-1: missing)."""
+
+    day: np.ndarray
+    oblast: np.ndarray
+    batch: np.ndarray
+    days: pd.Index
+    oblasts: pd.Index
+    batches: pd.Index
+
+
+def _keys(df: pd.DataFrame, key: str) -> Keys:
+    """The Keys of one table's rows: the day from the distinct publication times (normalized once each), the
+    batch letters of the ids (batch())."""
+    pub, times = _codes(df["published"])
+    day_of, days = pd.factorize(pd.DatetimeIndex(times).normalize())
+    day = np.where(pub < 0, -1, day_of[np.maximum(pub, 0)]) if len(day_of) else np.full(len(pub), -1)
+    obl, oblasts = _codes(df["oblast"])
+    bat, batches = pd.factorize(batch(df[key].astype("str")))
+    return Keys(day, obl, bat, pd.Index(days), pd.Index(oblasts.astype("str")), pd.Index(batches))
+
+
+def _day_dtype(s: pd.Series):
+    """The dtype of a table's report days: its publication times' own (the categories' when coded)."""
+    return s.dtype.categories.dtype if isinstance(s.dtype, pd.CategoricalDtype) else s.dtype
+
+
+def _counts(k: Keys, is_event: bool, day_dtype) -> pd.DataFrame:
+    """One table's rows per (day, oblast, batch) and its event rows among them. The counts are sums, so each
+    table is counted on its own codes and the small results are added: no frame of every row's text (at a
+    million export rows that frame and its text inputs were the import's memory peak). Rows without a day or
+    an oblast are left out, as groupby leaves out missing keys."""
+    keep = (k.day >= 0) & (k.oblast >= 0) & (k.batch >= 0)
+    no, nb = len(k.oblasts), len(k.batches)
+    flat = (k.day[keep].astype(np.int64) * no + k.oblast[keep]) * nb + k.batch[keep]
+    n = np.bincount(flat, minlength=len(k.days) * no * nb)
+    at = np.flatnonzero(n)
+    d, rest = np.divmod(at, no * nb)
+    o, b = np.divmod(rest, nb)
+    return pd.DataFrame({"day": pd.Series(k.days.take(d), dtype=day_dtype),
+                         "oblast": pd.Series(k.oblasts.take(o), dtype="str"),
+                         "batch": pd.Series(k.batches.take(b), dtype="str"),
+                         "rows": n[at].astype(np.int64), "events": (n[at] if is_event else np.zeros(len(at))
+                                                                   ).astype(np.int64)})
+
+
+def _in_window(k: Keys) -> np.ndarray:
+    """Which rows are of the continuously covered oblast and window: one test per distinct day and oblast
+    (a missing day or oblast, code -1, reads the appended False)."""
+    day_in = np.append(np.asarray(k.days.to_series().between(CONTINUOUS_START, CONTINUOUS_END), dtype=bool), False)
+    obl_in = np.append(np.asarray(k.oblasts == CONTINUOUS_OBLAST, dtype=bool), False)
+    return day_in[k.day] & obl_in[k.oblast]
+
+
+def _rows(name: str, df: pd.DataFrame, key: str, at: np.ndarray, k: Keys | None) -> pd.DataFrame:
+    """The rows at positions `at` of one table as text; with `k` (rows that all have a day and an oblast) also
+    their batch letters, oblast and report day."""
+    df = df.iloc[at]
+    keys = {} if k is None else {
+        "oblast": pd.Series(k.oblasts.take(k.oblast[at]), dtype="str"),
+        "day": pd.Series(k.days.take(k.day[at]), dtype=_day_dtype(df["published"])),
+        "batch": pd.Series(k.batches.take(k.batch[at]), dtype="str")}
+    return pd.DataFrame({
+        "table": pd.Series(name, index=range(len(at)), dtype="str"), "row_id": _text(df[key]),
+        "source_id": _text(df["source_id"]), **keys,
+        "claim_by": _text(df["claim_by"]), "date_reported": _text(df["date_reported"]),
+        "place_id": _text(df["place_id"]), "place_match": _text(df["place_match"])})
+
+
+def _of(s: pd.Series, values: pd.Series) -> np.ndarray:
+    """s.isin(values) as a bool array: a coded column tests its distinct values only."""
+    if isinstance(s.dtype, pd.CategoricalDtype):
+        hit = arrow_lookup.isin(pd.Series(s.cat.categories.astype("str")), values).to_numpy(dtype=bool)
+        return np.append(hit, False)[s.cat.codes.to_numpy()]
+    return arrow_lookup.isin(s.astype("str"), values).to_numpy(dtype=bool)
 
 
 def summary_sources(rows: pd.DataFrame) -> pd.Series:
@@ -87,25 +168,27 @@ def summary_sources(rows: pd.DataFrame) -> pd.Series:
 
 def coverage(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The processed coverage table from the processed events, casualties and tallies."""
-    rows = _rows(t)
-    summ = summary_sources(rows)
-    # a row of a daily summary: one Arrow membership test, reused below (a set of thousands of ids per isin)
-    of_summary = arrow_lookup.isin(rows["source_id"], summ).to_numpy()
+    keys = {name: _keys(t[name], key) for name, key in ROW_TABLES.items()}
     key = ["day", "oblast", "batch"]
-    out = (rows.assign(is_event=rows["table"] == "events").groupby(key)
-           .agg(rows=("row_id", "size"), events=("is_event", "sum")).reset_index())
+    counts = pd.concat([_counts(keys[name], name == "events", _day_dtype(t[name]["published"]))
+                        for name in ROW_TABLES], ignore_index=True)
+    out = counts.groupby(key).agg(rows=("rows", "sum"), events=("events", "sum")).reset_index()
+    # the summaries are found among the rows of the continuous oblast and window: only those are made text
+    rows = pd.concat([_rows(name, t[name], k, np.flatnonzero(_in_window(keys[name])), keys[name])
+                      for name, k in ROW_TABLES.items()], ignore_index=True)
+    summ = summary_sources(rows)
     out["design"] = out["batch"].map(BATCH_DESIGN).fillna("single_reports")
     out.loc[out["design"] == "continuous_daily_summary", "design"] = "single_reports"
-    in_summ = rows[of_summary & (rows["oblast"] == CONTINUOUS_OBLAST).to_numpy(dtype=bool)
-                   & rows["day"].between(CONTINUOUS_START, CONTINUOUS_END).to_numpy(dtype=bool)]
+    in_summ = rows[arrow_lookup.isin(rows["source_id"], summ).to_numpy(dtype=bool)]
     # each group's distinct summaries, sorted and joined: the repeats dropped before any Python string is made
     per = (in_summ[[*key, "source_id"]].drop_duplicates().sort_values("source_id", kind="stable")
            .groupby(key)["source_id"].agg(";".join).rename("summary_source_ids"))
     out = out.merge(per.reset_index(), on=key, how="left")
     out.loc[out["summary_source_ids"].notna(), "design"] = "continuous_daily_summary"
     # settlements coded from a summary's own rows (official, or dated by its past-day phrase), and its tally,
-    # whichever batch coded them; the phrase is read on the summaries' rows only, not on a whole import
-    ev = rows[of_summary & (rows["table"] == "events").to_numpy(dtype=bool)]
+    # whichever batch coded them, in any oblast or day; the phrase is read on the summaries' rows only
+    events = t["events"]
+    ev = _rows("events", events, "event_id", np.flatnonzero(_of(events["source_id"], summ)), None)
     ev = ev[~ev["place_match"].isin(["raion", "oblast"])]
     ev = ev[ev["claim_by"].isin(OFFICIAL)
             | ev["date_reported"].str.contains(PAST_DAY, case=False, regex=True, na=False)]

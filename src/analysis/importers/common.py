@@ -486,9 +486,10 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     for name in ("statements", "control", "tallies", "links"):
         out[name] = _empty(name)
     out["link_candidates"] = _empty("link_candidates")  # nothing linked, nothing to review
-    # coverage reads events and casualties only: it gets the columns it reads as text (plain), for this step only
-    coverage = designs.coverage({**out, **{name: plain(out[name].columns(slice(None), COVERAGE_COLUMNS[name]),
-                                                       COVERAGE_COLUMNS[name]) for name in ("events", "casualties")}})
+    # coverage reads events and casualties only: it gets the columns it reads as held (coded), and counts on
+    # the codes; it makes text of the few rows it reads as text only
+    coverage = designs.coverage({**out, **{name: out[name].columns(slice(None), COVERAGE_COLUMNS[name])
+                                           for name in ("events", "casualties")}})
     give_back_memory()
     out["coverage"] = coverage
     out["rejects"] = tables.finish(rejects, TABLES["rejects"]).sort_values(

@@ -133,10 +133,11 @@ def _in_window(k: Keys) -> np.ndarray:
 def _rows(name: str, df: pd.DataFrame, key: str, at: np.ndarray, k: Keys | None) -> pd.DataFrame:
     """The rows at positions `at` of one table as text; with `k` (rows that all have a day and an oblast) also
     their batch letters, oblast and report day."""
-    df = df.iloc[at]
+    day_dtype = _day_dtype(df["published"])
+    df = df[[key, "source_id", "claim_by", "date_reported", "place_id", "place_match"]].iloc[at]  # not every column
     keys = {} if k is None else {
         "oblast": pd.Series(k.oblasts.take(k.oblast[at]), dtype="str"),
-        "day": pd.Series(k.days.take(k.day[at]), dtype=_day_dtype(df["published"])),
+        "day": pd.Series(k.days.take(k.day[at]), dtype=day_dtype),
         "batch": pd.Series(k.batches.take(k.batch[at]), dtype="str")}
     return pd.DataFrame({
         "table": pd.Series(name, index=range(len(at)), dtype="str"), "row_id": _text(df[key]),

@@ -35,3 +35,61 @@ def test_batch_is_the_regex_extract_for_every_kind_of_id():
     got = designs.batch(ids)
     pd.testing.assert_series_equal(got, want)
     assert got.tolist()[:4] == ["K", "UKR", "?", "?"] and got.tolist()[-2:] == ["K", "A"]
+
+
+def table(prefix: str, *r: tuple) -> pd.DataFrame:
+    """(row id, source_id, oblast, published, claim_by, date_reported, place_id, place_match) rows of one table."""
+    df = pd.DataFrame(list(r), columns=[prefix, "source_id", "oblast", "published", "claim_by", "date_reported",
+                                        "place_id", "place_match"]).astype("str")
+    return df.assign(published=pd.to_datetime(df["published"].replace("nan", None)).astype("datetime64[s]"))
+
+
+def tables() -> dict[str, pd.DataFrame]:
+    """A Kharkiv summary day of batch K (with a tally), its places retold by batch B, rows elsewhere, rows
+    without an oblast or a day, and a second batch on the same day."""
+    ev = table("event_id",
+               ("EV-K0001", "sK", "Kharkiv", "2022-10-01 09:00", "regional_admin", "over the past day", "P1", "exact"),
+               ("EV-K0002", "sK", "Kharkiv", "2022-10-01 09:00", "regional_admin", "over the past day", "P2", "exact"),
+               ("EV-K0003", "sK", "Kharkiv", "2022-10-01 09:00", "regional_admin", "over the past day", "R1", "raion"),
+               ("EV-B0001", "sB", "Kharkiv", "2022-10-01 18:30", "regional_admin", "за минулу добу", "P3", "exact"),
+               ("EV-B0002", "sB", "Donetsk", "2022-10-02 07:00", "media", "on Friday", "P9", "exact"),
+               ("EV-D0001", "sD", "Odesa", "2022-09-01 07:00", "media", "on Friday", "P8", "exact"),
+               ("EV-D0002", "sD", None, "2022-09-01 07:00", "media", "on Friday", "P8", "exact"),
+               ("EV-D0003", "sD", "Odesa", None, "media", "on Friday", "P8", "exact"),
+               ("EV-K0004", "sK", "Kharkiv", "2022-12-01 09:00", "regional_admin", "over the past day", "P1", "exact"))
+    ca = table("casualty_id",
+               ("CA-K0001", "sK", "Kharkiv", "2022-10-01 09:00", "regional_admin", "over the past day", "P1", "exact"),
+               ("CA-D0001", "sD", "Odesa", "2022-09-01 07:00", "media", "on Friday", "P8", "exact"))
+    ta = table("tally_id",
+               ("TA-K0001", "sK", "Kharkiv", "2022-10-01 09:00", "regional_admin", "over the past day", None, None))
+    return {"events": ev, "casualties": ca, "tallies": ta.assign(settlements_shelled_best=pd.array([3], "Int64"))}
+
+
+def test_coverage_counts_each_batch_day_and_compares_the_summarys_places_with_its_tally():
+    cov = designs.coverage(tables()).set_index("coverage_id")
+    k = cov.loc["COV-2022-10-01-Kharkiv-K"]
+    assert (k["design"], k["rows"], k["events"], k["summary_source_ids"]) == ("continuous_daily_summary", 5, 3, "sK")
+    assert (k["places"], k["tally_settlements"], bool(k["tally_match"])) == (2, 3, False)
+    b = cov.loc["COV-2022-10-01-Kharkiv-B"]  # an official past-day report of batch B: a summary of its own
+    assert (b["design"], b["rows"], b["summary_source_ids"], b["places"]) == ("continuous_daily_summary", 1, "sB", 1)
+    d = cov.loc["COV-2022-09-01-Odesa-D"]  # the rows without an oblast or a day are not counted
+    assert (d["design"], d["rows"], d["events"]) == ("chosen_strike_days", 2, 1)
+    assert cov.loc["COV-2022-12-01-Kharkiv-K", "design"] == "single_reports"  # outside the window
+    assert len(cov) == 5
+
+
+def test_coverage_reads_coded_columns_as_their_text():
+    # the import hands coverage its columns coded (categoricals, the publication times too): same table
+    t = tables()
+    coded = {name: df.assign(**{c: df[c].astype("category") for c in df.columns if c not in ROW_KEYS})
+             for name, df in t.items()}
+    pd.testing.assert_frame_equal(designs.coverage(coded), designs.coverage(t))
+
+
+def test_coverage_without_a_summary_day():
+    t = {name: df[df["oblast"] != "Kharkiv"] for name, df in tables().items()}
+    cov = designs.coverage(t)
+    assert set(cov["design"]) == {"chosen_strike_days", "single_reports"} and cov["summary_source_ids"].isna().all()
+
+
+ROW_KEYS = {"event_id", "casualty_id", "tally_id", "settlements_shelled_best"}

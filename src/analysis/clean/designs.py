@@ -167,6 +167,31 @@ def summary_sources(rows: pd.DataFrame) -> pd.Series:
     return pd.Series(sorted(set(pd.unique(r.loc[is_summary, "source_id"]))), dtype="str")
 
 
+def _joined(rows: pd.DataFrame, key: list[str]) -> pd.DataFrame:
+    """Each key's distinct source ids, sorted and joined by ';' (as groupby(key)['source_id'].agg(';'.join) on
+    the rows sorted by source id), column summary_source_ids: one sort and one Python join per group, without
+    the per-group frames of a Python groupby aggregation (a third of a million-row clean's coverage)."""
+    d = rows[[*key, "source_id"]].drop_duplicates().sort_values([*key, "source_id"], kind="stable")
+    group = d.groupby(key, sort=False).ngroup().to_numpy()
+    starts = np.flatnonzero(np.diff(group, prepend=-1))
+    bounds = np.append(starts, len(d))
+    ids = d["source_id"].tolist()
+    out = d[key].iloc[starts].reset_index(drop=True)
+    out["summary_source_ids"] = pd.Series([";".join(ids[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)],
+                                          dtype="str")
+    return out
+
+
+def _sets(pairs: pd.DataFrame) -> dict:
+    """source_id -> the set of its place_ids (as groupby('source_id')['place_id'].agg(set) gives), made in one
+    pass over the pairs: rows without a source id are left out, as groupby leaves out missing keys."""
+    out: dict = {}
+    for source, place in zip(pairs["source_id"].tolist(), pairs["place_id"].tolist(), strict=True):
+        if not pd.isna(source):
+            out.setdefault(source, set()).add(place)
+    return out
+
+
 def coverage(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     """The processed coverage table from the processed events, casualties and tallies."""
     keys = {name: _keys(t[name], key) for name, key in ROW_TABLES.items()}
@@ -182,9 +207,7 @@ def coverage(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     out.loc[out["design"] == "continuous_daily_summary", "design"] = "single_reports"
     in_summ = rows[arrow_lookup.isin(rows["source_id"], summ).to_numpy(dtype=bool)]
     # each group's distinct summaries, sorted and joined: the repeats dropped before any Python string is made
-    per = (in_summ[[*key, "source_id"]].drop_duplicates().sort_values("source_id", kind="stable")
-           .groupby(key)["source_id"].agg(";".join).rename("summary_source_ids"))
-    out = out.merge(per.reset_index(), on=key, how="left")
+    out = out.merge(_joined(in_summ, key), on=key, how="left")
     out.loc[out["summary_source_ids"].notna(), "design"] = "continuous_daily_summary"
     # settlements coded from a summary's own rows (official, or dated by its past-day phrase), and its tally,
     # whichever batch coded them, in any oblast or day; the phrase is read on the summaries' rows only
@@ -193,7 +216,7 @@ def coverage(t: dict[str, pd.DataFrame]) -> pd.DataFrame:
     ev = ev[~ev["place_match"].isin(["raion", "oblast"])]
     ev = ev[ev["claim_by"].isin(OFFICIAL)
             | ev["date_reported"].str.contains(PAST_DAY, case=False, regex=True, na=False)]
-    src_places = ev[["source_id", "place_id"]].drop_duplicates().groupby("source_id")["place_id"].agg(set).to_dict()
+    src_places = _sets(ev[["source_id", "place_id"]].drop_duplicates())
     ta = t["tallies"]
     ta = ta[arrow_lookup.isin(ta["source_id"].astype("str"), summ) & ta["settlements_shelled_best"].notna()]
     src_tally = ta.groupby("source_id")["settlements_shelled_best"].max().to_dict()

@@ -93,3 +93,10 @@ def test_coverage_without_a_summary_day():
 
 
 ROW_KEYS = {"event_id", "casualty_id", "tally_id", "settlements_shelled_best"}
+
+
+def test_batches_are_batch_as_codes():
+    for ids in (pd.Series(["EV-K0007", "ACLED-UKR1001", None, "EV-K0008", "X-Y1", "ev-k1"], dtype="str"),
+                pd.Series(["EV-K0007", "EV-A𝟘", "TA-K٣"], dtype="str"), pd.Series([], dtype="str")):
+        codes, letters = designs._batches(ids)
+        assert letters.take(codes).tolist() == designs.batch(ids).tolist()

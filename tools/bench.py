@@ -606,7 +606,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--only-targets", action="store_true",
                     help="measure issue 17's targets only (import, start-up, clean at the largest size) and update "
                          "that section of the document")
-    ap.add_argument("--import-sizes", type=int, nargs="+", default=[250_000, 1_000_000],
+    ap.add_argument("--import-sizes", type=int, nargs="+", default=[250_000, 1_000_000, 2_000_000],
                     help="rows of the ACLED-shaped exports imported for the targets")
     args = ap.parse_args(argv)
     if args.only_targets:

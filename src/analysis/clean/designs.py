@@ -50,13 +50,17 @@ def batch(ids: pd.Series) -> pd.Series:
     reads \\d as ASCII digits only, Python's re as any Unicode decimal digit: the few ids whose letters are
     followed by a non-ASCII character are matched by BATCH itself, so the answer is the same."""
     arr = arrow_lookup.arrow(ids)
-    got = pc.struct_field(pc.extract_regex(arr, r"^[A-Z]+-(?P<b>[A-Z]+)[0-9]"), [0])
-    out = pd.Series(pd.array(got, dtype="str"), index=ids.index)
+    out = pd.Series(pd.array(_letters(arr), dtype="str"), index=ids.index)
     other = pc.match_substring_regex(arr, r"^[A-Z]+-[A-Z]+[^\x00-\x7f]").to_numpy(zero_copy_only=False)
     other = np.asarray(pd.array(other, dtype="boolean").fillna(False), dtype=bool)
     if other.any():
         out[other] = ids[other].map(lambda i: m.group(1) if (m := BATCH.match(i)) else pd.NA)
     return out.fillna("?")
+
+
+def _letters(arr):
+    """BATCH's group of each id in Arrow (RE2: \\d there is [0-9]), null where an id has none."""
+    return pc.struct_field(pc.extract_regex(arr, r"^[A-Z]+-(?P<b>[A-Z]+)[0-9]"), [0])
 
 
 def _codes(s: pd.Series) -> tuple[np.ndarray, pd.Index]:
@@ -106,8 +110,7 @@ def _batches(ids: pd.Series) -> tuple[np.ndarray, pd.Index]:
     if not pc.all(pc.string_is_ascii(arr)).as_py():  # an empty column too (all() of nothing is null)
         codes, uniques = pd.factorize(batch(ids))
         return codes, pd.Index(uniques)
-    got = pc.struct_field(pc.extract_regex(arr, r"^[A-Z]+-(?P<b>[A-Z]+)[0-9]"), [0])
-    enc = pc.dictionary_encode(got, null_encoding="encode").combine_chunks()
+    enc = pc.dictionary_encode(_letters(arr), null_encoding="encode").combine_chunks()
     letters = ["?" if b is None else b for b in enc.dictionary.to_pylist()]
     return enc.indices.to_numpy(zero_copy_only=False), pd.Index(letters, dtype="str")
 

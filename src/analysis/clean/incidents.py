@@ -90,11 +90,11 @@ def export_incidents(events: pd.DataFrame, cas: pd.DataFrame) -> tuple[pd.Series
     ev_id, ca_event = events["event_id"].astype("str"), cas["event_id"].astype("str")
     if ca_event.isna().any() or not arrow_lookup.isin(ca_event, ev_id).all():
         raise AssertionError("an imported casualty row that names no kept event")
-    return (_incident_ids(ev_id), pd.Series(EXPORT_EVENT, index=events.index, dtype="str"),
-            _incident_ids(ca_event), pd.Series(WITH_EVENT, index=cas.index, dtype="str"))
+    return (incident_ids(ev_id), pd.Series(EXPORT_EVENT, index=events.index, dtype="str"),
+            incident_ids(ca_event), pd.Series(WITH_EVENT, index=cas.index, dtype="str"))
 
 
-def _incident_ids(event_ids: pd.Series) -> pd.Series:
+def incident_ids(event_ids: pd.Series) -> pd.Series:
     """INC- + each event id, as text (concatenated in Arrow: a million ids, no Python strings)."""
     ids = pc.binary_join_element_wise(pa.scalar("INC-", type=pa.large_string()),
                                       arrow_lookup.arrow(event_ids).combine_chunks(),

@@ -158,22 +158,21 @@ INCIDENT_COLUMNS = {
 def incident_ids(event_ids: pd.Series) -> pd.Series:
     """The incident id of each event id (incidents.export_incidents: each export event its own incident), index
     0..n-1: worked out where read instead of held beside the event ids."""
-    events = pd.DataFrame({"event_id": event_ids}).reset_index(drop=True)
-    return incidents.export_incidents(events, events.iloc[:0])[0]
+    return incidents.incident_ids(event_ids.reset_index(drop=True))
 
 
 class CodedView:
-    """A frame of compact() (or a Streamed table: its columns as Streamed.column gives them) for integrity(),
-    which reads its columns by name only: a coded column comes as its distinct values (the dangling keys
-    integrity reports are a set: the same set, without decoding a million cells), any other as it is."""
+    """A Streamed table's columns (as Streamed.column gives them) for integrity(), which reads its columns by
+    name only: a coded column comes as its distinct values (the dangling keys integrity reports are a set: the
+    same set, without decoding a million cells), any other as it is."""
 
-    def __init__(self, df: pd.DataFrame | Streamed, alias: dict[str, str] | None = None):
-        self._df = df
+    def __init__(self, table: Streamed, alias: dict[str, str] | None = None):
+        self._table = table
         self._alias = alias or {}  # a column read as another: a DERIVED column as the one it is made of
 
     def __getitem__(self, column: str) -> pd.Series:
         column = self._alias.get(column, column)
-        s = self._df.column(column) if isinstance(self._df, Streamed) else self._df[column]
+        s = self._table.column(column)
         if not isinstance(s.dtype, pd.CategoricalDtype):
             return s
         used = np.unique(s.cat.codes.to_numpy())
@@ -183,13 +182,13 @@ class CodedView:
 
 @dataclass
 class ChunkedIncidents:
-    """The incidents table of an import (each export event its own incident: incidents.export_incidents), made,
-    validated and written CHUNK_ROWS events at a time (export_incidents_table of a chunk of events and their
-    casualty rows), never whole: held whole it was about 0.2 GiB at a million rows while the other tables were
-    written. The same table: its rows are the events' rows in the events' order (incident id = INC- + event id,
-    so the events' order is the incidents' order), each chunk's ids are checked against its events' ids as it
-    is made, and `narrow` is the events' incident ids (made when asked for: no incident id is held; the checks
-    before writing read the event ids they are made of, `checked`)."""
+    """The incidents table of an import (each export event its own incident: incidents.export_incidents), made
+    and validated INCIDENT_CHUNKS_MADE chunks of `rows` events at a time (export_incidents_table of those events
+    and their casualty rows) and written `rows` at a time, never whole: held whole it was about 0.2 GiB at a
+    million rows while the other tables were written. The same table: its rows are the events' rows in the
+    events' order (incident id = INC- + event id, so the events' order is the incidents' order), each chunk's
+    ids are checked against its events' ids as it is made; no incident id is held (the checks before writing
+    read the event ids they are made of, `checked`)."""
 
     events: Streamed  # the events, in event id order (incident ids DERIVED from their event ids)
     cas: Streamed  # the casualties (base: the events)
@@ -197,10 +196,6 @@ class ChunkedIncidents:
 
     def __len__(self) -> int:
         return len(self.events)
-
-    @property
-    def narrow(self) -> pd.DataFrame:
-        return pd.DataFrame({"incident_id": decoded(self.events.column("incident_id"))}, copy=False)
 
     def checked(self) -> pd.DataFrame:
         """The incidents' key as integrity() reads it: as the event ids the incident ids are made of (INC- + the

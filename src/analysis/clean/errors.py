@@ -97,7 +97,7 @@ def mark_bad(df: pd.DataFrame, bad: pd.Series, rejects: Rejects, column: str, re
     bad = bad.fillna(False).astype(bool) & alive if bad.dtype != bool else bad & alive
     if not bad.any():
         return df
-    r = reason.reindex(df.index)[bad] if isinstance(reason, pd.Series) else reason
+    r = reason.reindex(df.index[bad.to_numpy()]) if isinstance(reason, pd.Series) else reason  # the bad rows' only
     cols = list(dict.fromkeys(c for c in ("raw_line", column, id_col) if c and c in df.columns))
     rejects.add(df.loc[bad, cols], column, r, id_col)
     return df.assign(**{ALIVE: alive & ~bad})

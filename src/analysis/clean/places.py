@@ -268,7 +268,7 @@ def resolve(frame: pd.DataFrame, gaz: Gazetteer) -> pd.DataFrame:
 
 
 def resolve_distinct(frame: pd.DataFrame, gaz: Gazetteer) -> tuple[pd.DataFrame, np.ndarray]:
-    """resolve()'s columns once per distinct (place, raion, oblast) of frame (a RangeIndex), and each row's
+    """resolve()'s columns once per distinct (place, raion, oblast) of frame (on a RangeIndex), and each row's
     position among them: a caller that places the rows among others takes them once, not twice."""
     cols = ["place_reported", "raion_reported", "oblast_reported"]
     # one integer per distinct (place, raion, oblast): each column's factor code (0 = empty) combined

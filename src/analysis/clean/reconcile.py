@@ -117,12 +117,12 @@ def _replacements(c: pd.DataFrame, group: pd.Series, m: str) -> tuple[np.ndarray
     """_revised's answer as positions in c: the rows whose figure for m is replaced, and the row of the latest
     report replacing each."""
     gives = c[f"{m}_best"].notna().to_numpy(dtype=bool)
-    src = c["src"].to_numpy(dtype=np.int64) if "src" in c else pd.factorize(c["source_id"])[0]  # -1: none
+    src = c["src"].to_numpy(dtype=np.int64)  # -1: none (_ordered)
     g = group.to_numpy(dtype=np.int64)
     at = _last_of_source(g, src)
     pub = c["published"].to_numpy(dtype="datetime64[s]")
     fig = c[f"{m}_best"].astype("Float64").to_numpy(dtype="float64", na_value=np.nan)
-    wide = c["wide"].to_numpy(dtype=np.int64) if "wide" in c else np.zeros(len(c), dtype=np.int64)
+    wide = c["wide"].to_numpy(dtype=np.int64)
     i, j = _pairs_in_runs(np.flatnonzero(gives), g)
     ok = ((at[j] > at[i]) & (at[i] >= 0) & (src[j] != src[i]) & (wide[j] >= wide[i])
           & ((pub[j] > pub[i]) | (fig[j] >= fig[i])))

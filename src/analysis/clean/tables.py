@@ -176,8 +176,9 @@ def _placed(df: pd.DataFrame, t: Table, gaz: places.Gazetteer, rejects: Rejects)
     col = col.mask(p["place_error"].str.startswith("unknown oblast", na=False), "oblast_reported")
     col = col.mask(p["place_error"].str.startswith("raion ", na=False), "raion_reported")
     err = p["place_error"].notna()
+    reason = p.loc[err, "place_error"].astype("str")  # each failing row's reason, made once for the three columns
     for c in ("place_reported", "raion_reported", "oblast_reported"):
-        df = mark_bad(df, err & (col == c), rejects, c, p["place_error"].astype("str"), t.key)
+        df = mark_bad(df, err & (col == c), rejects, c, reason, t.key)
     return df.join(p.drop(columns="place_error"))
 
 

@@ -162,17 +162,17 @@ def incident_ids(event_ids: pd.Series) -> pd.Series:
 
 
 class CodedView:
-    """A Streamed table's columns (as Streamed.column gives them) for integrity(), which reads its columns by
-    name only: a coded column comes as its distinct values (the dangling keys integrity reports are a set: the
-    same set, without decoding a million cells), any other as it is."""
+    """A frame of compact() (or a Streamed table: its columns as Streamed.column gives them) for integrity(),
+    which reads its columns by name only: a coded column comes as its distinct values (the dangling keys
+    integrity reports are a set: the same set, without decoding a million cells), any other as it is."""
 
-    def __init__(self, table: Streamed, alias: dict[str, str] | None = None):
-        self._table = table
+    def __init__(self, df: pd.DataFrame | Streamed, alias: dict[str, str] | None = None):
+        self._df = df
         self._alias = alias or {}  # a column read as another: a DERIVED column as the one it is made of
 
     def __getitem__(self, column: str) -> pd.Series:
         column = self._alias.get(column, column)
-        s = self._table.column(column)
+        s = self._df.column(column) if isinstance(self._df, Streamed) else self._df[column]
         if not isinstance(s.dtype, pd.CategoricalDtype):
             return s
         used = np.unique(s.cat.codes.to_numpy())

@@ -433,7 +433,10 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
              "- *parsing and writing the same outputs alone*: a pyarrow-only process that parses the same "
              "file(s), then writes the command's own output tables (read into memory before its clock starts) as "
              "zstd Parquet and CSV, fsync'ed, two at a time, plus a pyarrow import's start-up, best of the runs: "
-             "no cleaning, checks or pandas. The target's time less this is what is left for the work itself.", "",
+             "no cleaning, checks or pandas. The target's time less this is what is left for the work itself.",
+             "- the clean is read two ways: issue 17 measures it against the parse alone (its row's verdict), the "
+             "developers' brief against parsing plus writing the promised outputs (\"that is the floor the clean is "
+             "measured against\"), shown on a row of its own; the import's target names the parse alone.", "",
              f"Load average (1, 5, 15 min) {load_start} at the start, {load()} at the end; whole processes, median "
              f"of {repeat} runs (start-up: of "
              f"{max(repeat, 5)}, interleaved). Peak RSS is the process's maximum resident set (`ru_maxrss` from "
@@ -466,6 +469,10 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
     lines.append(f"| `clean` of {n_clean:,} synthetic events | {clean_s:.1f} s | parse {floor_s:.2f} s | "
                  f"{ratio:.1f}x | within {CLEAN_RATIO:g}x | {verdict(ratio <= CLEAN_RATIO)} |")
     lines.append(io_row("the raw files", clean_io, floor_s, CLEAN_RATIO))
+    io_ratio = clean_s / clean_io  # the developers' brief: "parsing plus writing the promised outputs ... is the floor"
+    lines.append(f"| `clean` against parsing and writing its outputs (the developers' brief's floor) | "
+                 f"{clean_s:.1f} s | {clean_io:.1f} s | {io_ratio:.1f}x | within {CLEAN_RATIO:g}x | "
+                 f"{verdict(io_ratio <= CLEAN_RATIO)} on that reading |")
     lines.append(f"| peak RSS of that clean | {clean_rss / 2**30:.2f} GiB | | | | |")
     last = imports[-1]
     lines += ["", f"Where one `import acled` of {last['n']:,} rows spends its time and memory (one more run, "

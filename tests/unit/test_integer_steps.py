@@ -47,6 +47,11 @@ def test_lex_order_is_lexsort_packed_or_not():
     big = [rng.integers(0, 2 ** 40, 50), rng.integers(0, 2 ** 40, 50)]  # too wide to pack: np.lexsort
     assert (arrow_lookup.lex_order(*big) == np.lexsort(big[::-1])).all()
     assert len(arrow_lookup.lex_order(np.empty(0, dtype=np.int64))) == 0
+    # packed into one integer but too wide to hold the row too: sorted unstably when no key repeats, else stably
+    unique = [rng.permutation(2 ** 20)[:300] * 2 ** 33, rng.permutation(300)]
+    assert (arrow_lookup.lex_order(*unique) == np.lexsort(unique[::-1])).all()
+    ties = [rng.integers(0, 3, 300) * 2 ** 54, rng.integers(0, 2, 300)]
+    assert (arrow_lookup.lex_order(*ties) == np.lexsort(ties[::-1])).all()
 
 
 def test_sorted_codes_number_incidents_in_id_order():

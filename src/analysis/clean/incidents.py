@@ -449,9 +449,8 @@ def _first_of_pairs(code: np.ndarray, values: pd.Series) -> np.ndarray:
     """Positions of the first row of each distinct (code, value) pair, in row order (drop_duplicates on the
     two columns, a missing value equal to another)."""
     v = arrow_lookup.codes(values) + 1  # missing: 0
-    packed = code * (int(v.max(initial=0)) + 1) + v
-    order = np.argsort(packed, kind="stable")  # the first row of a pair comes first among its equals
-    return np.sort(order[_starts(packed[order])])
+    order = arrow_lookup.lex_order(code, v)  # stable: the first row of a pair comes first among its equals
+    return np.sort(order[_starts(code[order] * (int(v.max(initial=0)) + 1) + v[order])])
 
 
 def _per_group(values: np.ndarray, code: np.ndarray, k: int, how: str) -> np.ndarray:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pandas.testing import assert_series_equal
+from pandas.testing import assert_frame_equal, assert_series_equal
 
 from analysis.clean import arrow_lookup, incidents, reconcile
 
@@ -282,3 +282,17 @@ def test_text_ranks_order_as_the_texts_do(ids):
     arr = pa.array(ids, type=pa.large_string())
     want = np.asarray(pc.rank(arr, sort_keys="ascending", tiebreaker="dense"))
     assert linking._text_ranks(arr).tolist() == want.tolist()
+
+
+def test_linking_codes_are_the_incident_ids_ranks(processed):
+    """link_reports' IncidentCodes are _sorted_codes of the incident ids it gives (the shipped data, linked
+    again from its processed tables), and incidents_table given them is the table worked out from the text."""
+    from analysis.notebook.load import load
+
+    t = load(processed)
+    ev, cas, links = t["events"], t["casualties"], t["links"]
+    got = incidents.link_reports(ev, cas, links[links["target"] == "incident"])
+    code, ids = incidents._sorted_codes(pd.concat([got.ev_incident, got.cas_incident], ignore_index=True))
+    assert (got.codes.code == code).all() and got.codes.ids.equals(ids) and len(ids) > 100
+    ev, cas = ev.assign(incident_id=got.ev_incident), cas.assign(incident_id=got.cas_incident)
+    assert_frame_equal(incidents.incidents_table(ev, cas, codes=got.codes), incidents.incidents_table(ev, cas))

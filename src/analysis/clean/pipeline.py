@@ -112,7 +112,8 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     progress(f"cleaning tallies ({read['tallies']:,} rows)")
     final("tallies", tables.tallies(raw.pop("tallies"), src, gaz, rej["tallies"]))
     final("incidents", tables.finish(incidents.incidents_table(ev, cas, ordered=linked.ordered,
-                                                               victims=linked.victims), TABLES["incidents"]))
+                                                               victims=linked.victims, codes=linked.codes),
+                                     TABLES["incidents"]))
     linked = None  # let go of the order and the pairs
     final("coverage", designs.coverage(out))
     rejects = pd.concat([r.frame() for r in rej.values()] + ([ragged] if len(ragged) else []), ignore_index=True)
@@ -228,11 +229,12 @@ def _no_rows() -> pd.DataFrame:
 
 class Linked(NamedTuple):
     """What link_all gives besides the columns it fills: the review queue, and what the incidents table asks of
-    the same casualty rows again (incidents_table's ordered and victims), worked out here once."""
+    the same rows again (incidents_table's ordered, victims and codes), worked out here once."""
 
     queue: incidents.ReviewQueue
     ordered: reconcile.Ordered | None
     victims: pd.DataFrame
+    codes: incidents.IncidentCodes
 
 
 def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.DataFrame,
@@ -242,7 +244,7 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
     casualty rows' order and same-person pairs (Linked). on_pairs(pairs): called with the queue's incident
     rows as soon as they are known (the clean starts writing them: _EarlyQueue)."""
     ordered = None
-    ev_inc, ev_rule, cas_inc, cas_rule, cand = incidents.link_reports(
+    ev_inc, ev_rule, cas_inc, cas_rule, cand, codes = incidents.link_reports(
         ev, cas, links[links["target"] == "incident"])
     if on_pairs is not None:
         on_pairs(cand)
@@ -264,7 +266,8 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
     v_cand = pd.DataFrame({"kind": "victim", "id_a": apart["id_a"], "id_b": apart["id_b"],
                            "group_a": apart["incident_a"], "group_b": apart["incident_b"],
                            "rule": "one person reported killed in one incident and injured in another"})
-    return Linked(incidents.review_queue(pd.concat([st_cand, v_cand], ignore_index=True), cand), ordered, same)
+    return Linked(incidents.review_queue(pd.concat([st_cand, v_cand], ignore_index=True), cand), ordered, same,
+                  codes)
 
 
 def read_all(raw_dir: Path, clock: Clock | None = None

@@ -296,3 +296,17 @@ def test_linking_codes_are_the_incident_ids_ranks(processed):
     assert (got.codes.code == code).all() and got.codes.ids.equals(ids) and len(ids) > 100
     ev, cas = ev.assign(incident_id=got.ev_incident), cas.assign(incident_id=got.cas_incident)
     assert_frame_equal(incidents.incidents_table(ev, cas, codes=got.codes), incidents.incidents_table(ev, cas))
+
+
+def test_linking_gives_the_current_figures_incidents_table_reads(processed):
+    """link_all's `current` (the new figures among those still standing, from the rows it reconciles for the
+    disagreement flags) is current_new of the same casualty rows, which incidents_table would work out again."""
+    from analysis.clean import pipeline
+    from analysis.notebook.load import load
+
+    t = load(processed)
+    ev, cas, st = (t[n].copy() for n in ("events", "casualties", "statements"))
+    linked = pipeline.link_all(ev, cas, st, t["links"])
+    want = reconcile.current_new(cas[list(reconcile.COLUMNS)], linked.ordered)
+    assert_frame_equal(linked.current, want)
+    assert len(want) and (want["figure_type"] == "new").all()

@@ -544,12 +544,12 @@ def _both(events: pd.DataFrame, cas: pd.DataFrame, ev_col: str, cas_col: str | N
 
 def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconcile.DEFAULT_RULE,
                     ordered: reconcile.Ordered | None = None, victims: pd.DataFrame | None = None,
-                    codes: IncidentCodes | None = None) -> pd.DataFrame:
+                    codes: IncidentCodes | None = None, current: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per incident: its most precise place, most specific type and most precise dates, every report's
     id, and its casualty figures reconciled by `rule` (clean/reconcile.py). ordered: reconcile.order(cas),
-    victims: reconcile.same_victim(cas), and codes: link_reports' IncidentCodes of these events and casualty
-    rows, when the caller has them (the clean's linking works them out for the same rows: they are not worked
-    out again).
+    victims: reconcile.same_victim(cas), codes: link_reports' IncidentCodes of these events and casualty rows,
+    and current: reconcile.current_new(cas[list(reconcile.COLUMNS)], ordered), when the caller has them (the
+    clean's linking works them out for the same rows: they are not worked out again).
 
     Worked on integer codes column by column: the reports (events, then casualty reports) are numbered 0..n-1,
     each incident by its id's rank, and each per-incident column is a sort of integer keys or a reduction per
@@ -606,7 +606,9 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     out["links"] = pd.array(_joined_ids(by_link["link"], by_link["code"].to_numpy(), k), dtype="str")
     own = own_code = sharp = places = by_link = place_id = link_rule = None  # let go of before the tolls
     t = TABLES["incidents"]  # its reconciled measures (killed, injured) and their columns: the registry's
-    cur = reconcile.current_new(cas[list(reconcile.COLUMNS)], ordered)  # the columns it reads, not every one
+    if current is None:  # the columns it reads, not every one
+        current = reconcile.current_new(cas[list(reconcile.COLUMNS)], ordered)
+    cur = current
     cl = reconcile.claims(cur, t.measures)  # once for the tolls and the conflicts
     figures = reconcile.reconcile(cur, t.measures, rule=rule, cl=cl)
     at = arrow_lookup.positions(out["incident_id"], figures.index)

@@ -112,7 +112,8 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     progress(f"cleaning tallies ({read['tallies']:,} rows)")
     final("tallies", tables.tallies(raw.pop("tallies"), src, gaz, rej["tallies"]))
     final("incidents", tables.finish(incidents.incidents_table(ev, cas, ordered=linked.ordered,
-                                                               victims=linked.victims, codes=linked.codes),
+                                                               victims=linked.victims, codes=linked.codes,
+                                                               current=linked.current),
                                      TABLES["incidents"]))
     linked = None  # let go of the order and the pairs
     final("coverage", designs.coverage(out))
@@ -235,6 +236,7 @@ class Linked(NamedTuple):
     ordered: reconcile.Ordered | None
     victims: pd.DataFrame
     codes: incidents.IncidentCodes
+    current: pd.DataFrame | None  # reconcile.current_new(cas[list(reconcile.COLUMNS)], ordered)
 
 
 def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.DataFrame,
@@ -243,7 +245,7 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
     utterance_id and link_rule (statements) in place; return the review queue (link_candidates) and the
     casualty rows' order and same-person pairs (Linked). on_pairs(pairs): called with the queue's incident
     rows as soon as they are known (the clean starts writing them: _EarlyQueue)."""
-    ordered = None
+    ordered = current = None
     ev_inc, ev_rule, cas_inc, cas_rule, cand, codes = incidents.link_reports(
         ev, cas, links[links["target"] == "incident"])
     if on_pairs is not None:
@@ -258,6 +260,9 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
         # only the columns supersession and the claims read: in_force copies its frame (twice), not 50 columns
         standing = reconcile.in_force(cas[list(reconcile.COLUMNS)], ordered)
         cas.loc[cur, "disagreement"] = reconcile.disagreement(standing).to_numpy(dtype=bool)
+        # the figures the incidents' tolls are reconciled over: current_new, the new ones among those standing (a
+        # claimant's rows are all new or all cumulative: whole groups left out, the same as in_force of the new)
+        current = standing[standing["figure_type"] == "new"]
         cas["disagreement"] = cas["disagreement"].astype("boolean")
     st["utterance_id"], st["link_rule"], st_cand = utterances.link_statements(
         st, links[links["target"] == "utterance"])
@@ -267,7 +272,7 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
                            "group_a": apart["incident_a"], "group_b": apart["incident_b"],
                            "rule": "one person reported killed in one incident and injured in another"})
     return Linked(incidents.review_queue(pd.concat([st_cand, v_cand], ignore_index=True), cand), ordered, same,
-                  codes)
+                  codes, current)
 
 
 def read_all(raw_dir: Path, clock: Clock | None = None

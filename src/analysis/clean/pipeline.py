@@ -98,13 +98,20 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     # the review queue first: the largest table to write (millions of rows, its text made as it is written)
     # starts as soon as linking has its incident pairs, while the rest is linked and cleaned, not last
     early = _EarlyQueue(on_final) if on_final is not None else None
+
+    def events_linked(pairs: incidents.QueuePairs) -> None:
+        """The events are final once linked (link_all fills nothing more of them): written from here on, after
+        the queue's pairs, while the casualty reports are reconciled and the statements linked."""
+        if early is not None:
+            early.start(pairs)
+        final("events", ev)
+
     try:
-        linked = link_all(ev, cas, st, out["links"], on_pairs=early.start if early is not None else None)
+        linked = link_all(ev, cas, st, out["links"], on_pairs=events_linked)
         out["link_candidates"] = _final_queue(linked.queue, on_final, early)
     finally:
         if early is not None:
             early.close()  # a failed clean: the writer waiting for the queue's last rows stops (with an error)
-    final("events", ev)
     final("casualties", cas)
     final("statements", st)
     progress(f"cleaning control ({read['control']:,} rows)")
@@ -244,14 +251,15 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
     """Fill incident_id, link_rule, status, superseded_by and disagreement (events, casualties) and
     utterance_id and link_rule (statements) in place; return the review queue (link_candidates) and the
     casualty rows' order and same-person pairs (Linked). on_pairs(pairs): called with the queue's incident
-    rows as soon as they are known (the clean starts writing them: _EarlyQueue)."""
+    rows as soon as they are known, when the events are linked and nothing more of them is filled (the clean
+    starts writing both: _EarlyQueue)."""
     ordered = current = None
     ev_inc, ev_rule, cas_inc, cas_rule, cand, codes = incidents.link_reports(
         ev, cas, links[links["target"] == "incident"])
-    if on_pairs is not None:
-        on_pairs(cand)
     ev["incident_id"], ev["link_rule"] = ev_inc, ev_rule
     cas["incident_id"], cas["link_rule"] = cas_inc, cas_rule
+    if on_pairs is not None:
+        on_pairs(cand)
     if not cas.empty:
         ordered = reconcile.order(cas)  # once for supersession and what stays in force
         cas[["status", "superseded_by"]] = reconcile.supersede(cas, ordered)

@@ -7,7 +7,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
-from pandas.testing import assert_series_equal
+from pandas.testing import assert_frame_equal, assert_series_equal
 
 from analysis.clean import arrow_lookup, incidents, reconcile
 
@@ -47,6 +47,11 @@ def test_lex_order_is_lexsort_packed_or_not():
     big = [rng.integers(0, 2 ** 40, 50), rng.integers(0, 2 ** 40, 50)]  # too wide to pack: np.lexsort
     assert (arrow_lookup.lex_order(*big) == np.lexsort(big[::-1])).all()
     assert len(arrow_lookup.lex_order(np.empty(0, dtype=np.int64))) == 0
+    # packed into one integer but too wide to hold the row too: sorted unstably when no key repeats, else stably
+    unique = [rng.permutation(2 ** 20)[:300] * 2 ** 33, rng.permutation(300)]
+    assert (arrow_lookup.lex_order(*unique) == np.lexsort(unique[::-1])).all()
+    ties = [rng.integers(0, 3, 300) * 2 ** 54, rng.integers(0, 2, 300)]
+    assert (arrow_lookup.lex_order(*ties) == np.lexsort(ties[::-1])).all()
 
 
 def test_sorted_codes_number_incidents_in_id_order():
@@ -277,3 +282,31 @@ def test_text_ranks_order_as_the_texts_do(ids):
     arr = pa.array(ids, type=pa.large_string())
     want = np.asarray(pc.rank(arr, sort_keys="ascending", tiebreaker="dense"))
     assert linking._text_ranks(arr).tolist() == want.tolist()
+
+
+def test_linking_codes_are_the_incident_ids_ranks(processed):
+    """link_reports' IncidentCodes are _sorted_codes of the incident ids it gives (the shipped data, linked
+    again from its processed tables), and incidents_table given them is the table worked out from the text."""
+    from analysis.notebook.load import load
+
+    t = load(processed)
+    ev, cas, links = t["events"], t["casualties"], t["links"]
+    got = incidents.link_reports(ev, cas, links[links["target"] == "incident"])
+    code, ids = incidents._sorted_codes(pd.concat([got.ev_incident, got.cas_incident], ignore_index=True))
+    assert (got.codes.code == code).all() and got.codes.ids.equals(ids) and len(ids) > 100
+    ev, cas = ev.assign(incident_id=got.ev_incident), cas.assign(incident_id=got.cas_incident)
+    assert_frame_equal(incidents.incidents_table(ev, cas, codes=got.codes), incidents.incidents_table(ev, cas))
+
+
+def test_linking_gives_the_current_figures_incidents_table_reads(processed):
+    """link_all's `current` (the new figures among those still standing, from the rows it reconciles for the
+    disagreement flags) is current_new of the same casualty rows, which incidents_table would work out again."""
+    from analysis.clean import pipeline
+    from analysis.notebook.load import load
+
+    t = load(processed)
+    ev, cas, st = (t[n].copy() for n in ("events", "casualties", "statements"))
+    linked = pipeline.link_all(ev, cas, st, t["links"])
+    want = reconcile.current_new(cas[list(reconcile.COLUMNS)], linked.ordered)
+    assert_frame_equal(linked.current, want)
+    assert len(want) and (want["figure_type"] == "new").all()

@@ -163,3 +163,36 @@ def test_a_queue_with_a_missing_source_value_is_made_and_validated_whole():
                                rules)
     with pytest.raises(pandera.errors.SchemaErrors):
         pipeline._final_queue(incidents.review_queue(_rows("victim", [("C1", "C2")]), bad), handed.__setitem__)
+
+
+def test_a_queue_started_early_is_handed_in_the_chunks_of_the_whole_queue(monkeypatch):
+    """_EarlyQueue starts writing the incident pairs before the queue's other rows are known: its whole chunks of
+    pairs come at once, the rest once the queue is given, and together they are the whole queue's chunks; when
+    the clean stops first, the writer is let go with an error instead of waiting for ever."""
+    from analysis.clean import pipeline
+
+    a, b, why = (np.array(x, dtype="int64") for x in zip(*PAIRS, strict=True))
+    pairs = incidents._queue_pairs(pa.array(IDS, pa.large_string()), pa.array(NAMES, pa.large_string()), a, b, why,
+                                   pa.array(linking.PAIR_RULES, pa.large_string()))
+    for size in (1, 2, 3, len(pairs), len(pairs) + 1):
+        monkeypatch.setattr(pipeline, "QUEUE_CHUNK", size)
+        handed: dict = {}
+        early = pipeline._EarlyQueue(handed.__setitem__)
+        early.start(pairs)
+        chunks = handed["link_candidates"]()
+        got = [next(chunks) for _ in range(len(pairs) // size)]  # before the rest of the queue is known
+        final = pipeline._final_queue(incidents.review_queue(_rows("victim", [("C1", "C2")]), pairs),
+                                      handed.__setitem__, early)
+        got += list(chunks)
+        want = list(final.chunks(size))
+        assert len(got) == len(want)
+        for g, w in zip(got, want, strict=True):
+            assert_frame_equal(g, w)
+        stopped = pipeline._EarlyQueue(handed.__setitem__)
+        stopped.start(pairs)
+        chunks = handed["link_candidates"]()
+        head = [next(chunks) for _ in range(len(pairs) // size)]
+        stopped.close()  # the clean failed before the queue was complete
+        with pytest.raises(RuntimeError, match="before the queue was complete"):
+            list(chunks)
+        assert all(len(c) == size for c in head)

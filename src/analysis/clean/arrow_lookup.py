@@ -171,12 +171,19 @@ def lex_order(*keys: np.ndarray) -> np.ndarray:
     keys: packed into one integer and sorted once when they fit (a million rows: one sort, not one per key)."""
     if not len(keys) or not len(keys[0]):
         return np.empty(0, dtype=np.int64)
-    sizes = [int(k.max()) + 1 for k in keys]
+    sizes, n = [int(k.max()) + 1 for k in keys], len(keys[0])
     if np.prod([float(s) for s in sizes]) >= 2.0 ** 62:
         return np.lexsort(keys[::-1])
-    packed = np.zeros(len(keys[0]), dtype=np.int64)
+    packed = np.zeros(n, dtype=np.int64)
     for k, size in zip(keys, sizes, strict=True):
-        packed = packed * size + k
+        packed = packed * size + k.astype(np.int64, copy=False)  # unsigned keys too: integers, not floats
+    if np.prod([float(s) for s in sizes]) * n < 2.0 ** 62:
+        # the row as the last digit: keys unique, so numpy's vectorised sort of the values (5-15x faster than a
+        # stable argsort of random keys) gives the same order, and the rows are the last digit of the values
+        return np.sort(packed * n + np.arange(n)) % n
+    order = np.argsort(packed)  # vectorised but not stable: the same order when no key is there twice
+    if not len(order) or not (packed[order[1:]] == packed[order[:-1]]).any():
+        return order
     return np.argsort(packed, kind="stable")
 
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -32,13 +33,25 @@ def link_incidents(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame 
     The rules (clean/linking.py) place events and the casualty reports that name no event; a casualty report
     that names its event goes with it; then the coder's decisions in links.csv override both. An incident is
     named INC- + its most precisely dated, earliest event id, or casualty id when it has no event."""
-    *placed, pairs = link_reports(events, cas, links)
-    return (*placed, pairs.frame())
+    got = link_reports(events, cas, links)
+    return got.ev_incident, got.ev_rule, got.cas_incident, got.cas_rule, got.queue.frame()
 
 
-def link_reports(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame | None = None,
-                 ) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series, QueuePairs]:
-    """link_incidents with the review queue's rows as row numbers (QueuePairs), their text not yet taken."""
+class Reported(NamedTuple):
+    """link_reports' answer: link_incidents' with the review queue's rows as row numbers (QueuePairs), and the
+    incidents as codes for incidents_table (IncidentCodes)."""
+
+    ev_incident: pd.Series
+    ev_rule: pd.Series
+    cas_incident: pd.Series
+    cas_rule: pd.Series
+    queue: QueuePairs
+    codes: IncidentCodes
+
+
+def link_reports(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame | None = None) -> Reported:
+    """link_incidents with the review queue's rows as row numbers (QueuePairs), their text not yet taken, and
+    the incidents as codes (IncidentCodes)."""
     r = linking.reports(events, cas)
     got = linking.link(r)
     n_ev = len(events)
@@ -65,8 +78,10 @@ def link_reports(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame | 
             follow = ~np.isin(n_ev + with_event, list(moved))
             label[n_ev + with_event[follow]] = label[ev_pos[follow]]
     id_rank = _id_ranks(events["event_id"], cas["casualty_id"], rid)
-    names = _incident_names(label, rid, pd.concat([events["date_prec"], cas["date_prec"]], ignore_index=True),
-                            pd.concat([events["date_start"], cas["date_start"]], ignore_index=True), n_ev, id_rank)
+    groups, first = _leaders(label, rid, pd.concat([events["date_prec"], cas["date_prec"]], ignore_index=True),
+                             pd.concat([events["date_start"], cas["date_start"]], ignore_index=True), n_ev, id_rank)
+    in_group = _positions_in(groups, label)
+    names = _leader_names(rid, first).take(pa.array(in_group))  # _incident_names
     inc = pd.Series(pd.array(names, dtype="str"))
     rules = pd.Series(rule, dtype="str")
     cand = got.candidates
@@ -76,8 +91,9 @@ def link_reports(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame | 
     r_ids, r_names = arrow_lookup.arrow(rid).take(pa.array(at)), names.take(pa.array(at))
     queue = _queue_pairs(r_ids.combine_chunks(), r_names, a, b, cand["why"].to_numpy(),
                          pa.array(linking.PAIR_RULES, type=pa.large_string()), id_rank=id_rank[at], group=label[at])
-    return (inc[:n_ev].set_axis(events.index), rules[:n_ev].set_axis(events.index),
-            inc[n_ev:].set_axis(cas.index), rules[n_ev:].set_axis(cas.index), queue)
+    return Reported(inc[:n_ev].set_axis(events.index), rules[:n_ev].set_axis(events.index),
+                    inc[n_ev:].set_axis(cas.index), rules[n_ev:].set_axis(cas.index), queue,
+                    _incident_codes(rid, first, in_group, id_rank))
 
 
 def export_incidents(events: pd.DataFrame, cas: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
@@ -227,27 +243,25 @@ def _queue_pairs(ids: pa.Array, names: pa.Array, a: np.ndarray, b: np.ndarray, w
     id_rank = _dense(ids) if id_rank is None else id_rank
     name_rank = _dense(names) if group is None else group
     reason_rank = _dense(reasons)
-    apart = name_rank[a] != name_rank[b]  # pairs left in different groups: nearly all, then no copy of the rest
-    if not apart.all():
-        keep = np.flatnonzero(apart)
-        a, b, why = a[keep], b[keep], why[keep]
     m, n_reasons = len(ids), len(reasons)
     top = int(id_rank.max()) + 1  # ranks are below it (_id_ranks' leave gaps for the ids that are not reports)
     if (_each_once(id_rank, top) and len(np.unique(reason_rank)) == n_reasons
             and float(top) ** 2 * (n_reasons + 1) < 2.0 ** 62):
-        # every id once, every reason once: a pair is its ranks, packed in one integer, sorted and made unique as
-        # such (np.sort of integers, no argsort; np.unique hashes, many times slower), its rows follow from its ranks
-        ra, rb = id_rank[a], id_rank[b]  # each gathered once (six million pairs)
-        lo, hi = np.minimum(ra, rb), np.maximum(ra, rb)
-        ra = rb = None
-        u = np.sort((lo * top + hi) * (n_reasons + 1) + reason_rank[why])
-        u = u[_starts(u)]
+        # every id once, every reason once: a pair left in different groups is its ranks, packed in one integer,
+        # sorted and made unique as such (np.sort of integers, no argsort; np.unique hashes, many times slower),
+        # its rows follow from its ranks; packed and unpacked by compiled loops, a pass each over six million pairs
+        from analysis.clean import linking_kernel  # numba: loaded already when linking gave the pairs
+
+        u = linking_kernel.queue_keys(a, b, why, id_rank, name_rank, reason_rank, top, n_reasons + 1)
+        u.sort()
         row, reason = np.empty(top, dtype=np.int64), np.empty(n_reasons + 1, dtype=np.int64)
         row[id_rank], reason[reason_rank] = np.arange(m), np.arange(n_reasons)
-        pair, code = np.divmod(u, n_reasons + 1)
-        lo, hi = np.divmod(pair, top)
-        a, b, why = row[lo], row[hi], reason[code]
+        a, b, why = linking_kernel.queue_rows(u, row, reason, top, n_reasons + 1)
     else:
+        apart = name_rank[a] != name_rank[b]  # pairs left in different groups: nearly all, then no copy of the rest
+        if not apart.all():
+            keep = np.flatnonzero(apart)
+            a, b, why = a[keep], b[keep], why[keep]
         swap = id_rank[a] > id_rank[b]
         a, b = np.where(swap, b, a), np.where(swap, a, b)
         first = _first_of_each(id_rank[a], id_rank[b], reason_rank[why])
@@ -301,7 +315,41 @@ def _sort_key(s: pd.Series) -> np.ndarray:
 def _incident_names(label: np.ndarray, rid: pd.Series, prec: pd.Series, start: pd.Series, n_ev: int,
                     id_rank: np.ndarray | None = None) -> pa.Array:
     """INC- + the first event id of each group by (date precision, date, id): its most precisely dated
-    report, earliest first; groups without events: the same over their casualty reports. Sorted on integer
+    report, earliest first; groups without events: the same over their casualty reports (_leaders)."""
+    groups, first = _leaders(label, rid, prec, start, n_ev, id_rank)
+    return _leader_names(rid, first).take(pa.array(_positions_in(groups, label)))
+
+
+def _leader_names(rid: pd.Series, first: np.ndarray) -> pa.Array:
+    """INC- + the id of each group's first report (first: its row in rid)."""
+    text = pa.scalar("INC-", type=pa.large_string()), pa.scalar("", type=pa.large_string())
+    return pc.binary_join_element_wise(text[0], arrow_lookup.arrow(rid).combine_chunks().take(pa.array(first)),
+                                       text[1])
+
+
+class IncidentCodes(NamedTuple):
+    """What link_reports knows of the incidents and incidents_table works out again from their id text: each
+    report's incident (events, then casualty rows) as the rank of its id among the incident ids (code), and
+    those ids in order (ids): _sorted_codes of the reports' incident ids, without hashing or sorting the text."""
+
+    code: np.ndarray
+    ids: pa.Array
+
+
+def _incident_codes(rid: pd.Series, first: np.ndarray, at: np.ndarray, id_rank: np.ndarray) -> IncidentCodes:
+    """IncidentCodes of the groups led by the rows `first` (at: each report's group, by position in first), when
+    id_rank ranks rid in text order: an incident's id is INC- + its leader's id, so the ids sort as their
+    leaders' ranks (distinct: the ids are)."""
+    by_id = np.argsort(id_rank[first])
+    rank = np.empty(len(first), dtype=np.int64)
+    rank[by_id] = np.arange(len(first))
+    return IncidentCodes(rank[at], _leader_names(rid, first[by_id]))
+
+
+def _leaders(label: np.ndarray, rid: pd.Series, prec: pd.Series, start: pd.Series, n_ev: int,
+             id_rank: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The groups (distinct labels, sorted) and the row of each one's first report by (date precision, date,
+    id): its most precisely dated report, earliest first, events before casualty reports. Sorted on integer
     keys (a missing precision or date last, as pandas sorts them; ids by their rank), one sort of the rows:
     of the five keys packed in one integer when they fit (arrow_lookup.lex_order; precision and date as their
     dense codes), else a lexsort. id_rank: the ids' dense ranks (_id_ranks) when the caller has them."""
@@ -313,11 +361,7 @@ def _incident_names(label: np.ndarray, rid: pd.Series, prec: pd.Series, start: p
         order = np.lexsort((ids, _sort_key(start), _sort_key(prec), kind, label))
     g = label[order]
     first = order[_starts(g)]
-    groups = label[first]  # sorted, one per group
-    text = pa.scalar("INC-", type=pa.large_string()), pa.scalar("", type=pa.large_string())
-    names = pc.binary_join_element_wise(text[0], arrow_lookup.arrow(rid).combine_chunks().take(pa.array(first)),
-                                        text[1])
-    return names.take(pa.array(_positions_in(groups, label)))
+    return label[first], first  # the groups sorted, one each
 
 
 def _positions_in(groups: np.ndarray, label: np.ndarray) -> np.ndarray:
@@ -449,9 +493,8 @@ def _first_of_pairs(code: np.ndarray, values: pd.Series) -> np.ndarray:
     """Positions of the first row of each distinct (code, value) pair, in row order (drop_duplicates on the
     two columns, a missing value equal to another)."""
     v = arrow_lookup.codes(values) + 1  # missing: 0
-    packed = code * (int(v.max(initial=0)) + 1) + v
-    order = np.argsort(packed, kind="stable")  # the first row of a pair comes first among its equals
-    return np.sort(order[_starts(packed[order])])
+    order = arrow_lookup.lex_order(code, v)  # stable: the first row of a pair comes first among its equals
+    return np.sort(order[_starts(code[order] * (int(v.max(initial=0)) + 1) + v[order])])
 
 
 def _per_group(values: np.ndarray, code: np.ndarray, k: int, how: str) -> np.ndarray:
@@ -500,17 +543,22 @@ def _both(events: pd.DataFrame, cas: pd.DataFrame, ev_col: str, cas_col: str | N
 
 
 def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconcile.DEFAULT_RULE,
-                    ordered: reconcile.Ordered | None = None, victims: pd.DataFrame | None = None) -> pd.DataFrame:
+                    ordered: reconcile.Ordered | None = None, victims: pd.DataFrame | None = None,
+                    codes: IncidentCodes | None = None, current: pd.DataFrame | None = None) -> pd.DataFrame:
     """One row per incident: its most precise place, most specific type and most precise dates, every report's
-    id, and its casualty figures reconciled by `rule` (clean/reconcile.py). ordered: reconcile.order(cas), and
-    victims: reconcile.same_victim(cas), when the caller has them (the clean's linking works both out for the
-    same rows: they are not worked out again).
+    id, and its casualty figures reconciled by `rule` (clean/reconcile.py). ordered: reconcile.order(cas),
+    victims: reconcile.same_victim(cas), codes: link_reports' IncidentCodes of these events and casualty rows,
+    and current: reconcile.current_new(cas[list(reconcile.COLUMNS)], ordered), when the caller has them (the
+    clean's linking works them out for the same rows: they are not worked out again).
 
     Worked on integer codes column by column: the reports (events, then casualty reports) are numbered 0..n-1,
     each incident by its id's rank, and each per-incident column is a sort of integer keys or a reduction per
     code and one Arrow take of the rows it picks; no frame of every report's columns is built or sorted."""
     n_ev = len(events)
-    code, incident_ids = _sorted_codes(_both(events, cas, "incident_id"))  # code order is the incident ids' order
+    if codes is not None and len(codes.code) == n_ev + len(cas):
+        code, incident_ids = codes
+    else:
+        code, incident_ids = _sorted_codes(_both(events, cas, "incident_id"))  # code order: the incident ids' order
     k = len(incident_ids)
     is_ev = np.arange(len(code)) < n_ev
     # an incident's own rows: its events, or its casualty reports when it has no event
@@ -558,7 +606,9 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     out["links"] = pd.array(_joined_ids(by_link["link"], by_link["code"].to_numpy(), k), dtype="str")
     own = own_code = sharp = places = by_link = place_id = link_rule = None  # let go of before the tolls
     t = TABLES["incidents"]  # its reconciled measures (killed, injured) and their columns: the registry's
-    cur = reconcile.current_new(cas[list(reconcile.COLUMNS)], ordered)  # the columns it reads, not every one
+    if current is None:  # the columns it reads, not every one
+        current = reconcile.current_new(cas[list(reconcile.COLUMNS)], ordered)
+    cur = current
     cl = reconcile.claims(cur, t.measures)  # once for the tolls and the conflicts
     figures = reconcile.reconcile(cur, t.measures, rule=rule, cl=cl)
     at = arrow_lookup.positions(out["incident_id"], figures.index)

@@ -12,7 +12,7 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -95,11 +95,23 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     final("links", tables.links(raw.pop("links"), src, pd.Index(pd.concat([ev["event_id"], cas["casualty_id"]])),
                                 pd.Index(st["statement_id"]), rej["links"]))
     progress("linking incidents and utterances")
-    linked = link_all(ev, cas, st, out["links"])
     # the review queue first: the largest table to write (millions of rows, its text made as it is written)
-    # starts while the rest is cleaned, not last
-    out["link_candidates"] = _final_queue(linked.queue, on_final)
-    final("events", ev)
+    # starts as soon as linking has its incident pairs, while the rest is linked and cleaned, not last
+    early = _EarlyQueue(on_final) if on_final is not None else None
+
+    def events_linked(pairs: incidents.QueuePairs) -> None:
+        """The events are final once linked (link_all fills nothing more of them): written from here on, after
+        the queue's pairs, while the casualty reports are reconciled and the statements linked."""
+        if early is not None:
+            early.start(pairs)
+        final("events", ev)
+
+    try:
+        linked = link_all(ev, cas, st, out["links"], on_pairs=events_linked)
+        out["link_candidates"] = _final_queue(linked.queue, on_final, early)
+    finally:
+        if early is not None:
+            early.close()  # a failed clean: the writer waiting for the queue's last rows stops (with an error)
     final("casualties", cas)
     final("statements", st)
     progress(f"cleaning control ({read['control']:,} rows)")
@@ -107,7 +119,9 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     progress(f"cleaning tallies ({read['tallies']:,} rows)")
     final("tallies", tables.tallies(raw.pop("tallies"), src, gaz, rej["tallies"]))
     final("incidents", tables.finish(incidents.incidents_table(ev, cas, ordered=linked.ordered,
-                                                               victims=linked.victims), TABLES["incidents"]))
+                                                               victims=linked.victims, codes=linked.codes,
+                                                               current=linked.current),
+                                     TABLES["incidents"]))
     linked = None  # let go of the order and the pairs
     final("coverage", designs.coverage(out))
     rejects = pd.concat([r.frame() for r in rej.values()] + ([ragged] if len(ragged) else []), ignore_index=True)
@@ -134,16 +148,23 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
 QUEUE_CHUNK = 1 << 20
 
 
-def _final_queue(queue: incidents.ReviewQueue, on_final: Callable | None) -> pd.DataFrame | incidents.ReviewQueue:
+def _streamable(pairs: incidents.QueuePairs) -> bool:
+    """Can the queue's incident rows be validated by their sources (_final_queue): no missing value among them."""
+    return not (pairs.ids.null_count or pairs.names.null_count or pairs.reasons.null_count)
+
+
+def _final_queue(queue: incidents.ReviewQueue, on_final: Callable | None, early: _EarlyQueue | None = None,
+                 ) -> pd.DataFrame | incidents.ReviewQueue:
     """The review queue validated and handed to on_final, as a function giving its chunks (Publisher.add writes
     them as they come, on its thread): the text of its millions of incident rows is made there, a chunk at a
     time, not here. Validated without that text: the rows of other kinds and the columns by pandera, the
     incident rows by their sources (every cell is a report id, an incident name or a reason, taken by a valid
     row number: none missing when none of those is). Without on_final, or when a source has a missing value,
-    the whole frame is made and validated as every other table is."""
+    the whole frame is made and validated as every other table is. early: when its writing has started already
+    (_EarlyQueue.start), it is given the rest of the queue instead of on_final being called again."""
     t = TABLES["link_candidates"]
     p = queue.pairs
-    if on_final is None or p.ids.null_count or p.names.null_count or p.reasons.null_count:
+    if on_final is None or not _streamable(p):
         df = validate("link_candidates", tables.finish(queue.frame(), t))
         if on_final is not None:
             on_final("link_candidates", df)
@@ -151,28 +172,94 @@ def _final_queue(queue: incidents.ReviewQueue, on_final: Callable | None) -> pd.
     validate("link_candidates", tables.finish(queue.rows(0, 0), t))  # the columns and their types
     before, after = (validate("link_candidates", tables.finish(f, t)) for f in (queue.before, queue.after))
     queue = incidents.ReviewQueue(before, p, after)
-    on_final("link_candidates", lambda: queue.chunks(QUEUE_CHUNK))
+    if early is not None and early.started:
+        early.finish(queue)
+    else:
+        on_final("link_candidates", lambda: queue.chunks(QUEUE_CHUNK))
     return queue
+
+
+class _EarlyQueue:
+    """The review queue's writing started as soon as linking has its incident pairs (link_all's on_pairs), before
+    reconciliation, the statements and the queue's other rows: the writer's largest table then runs while the
+    clean's thread works and the writers would otherwise wait. In link_all every other row of the queue is of a
+    kind that sorts after 'incident' (utterance, victim), so the queue starts with the incident pairs and every
+    whole chunk of them is the same frame whatever follows; the chunk holding the last pairs and the rows after
+    them waits for the whole queue (finish), and the frames are ReviewQueue.chunks' own: the same bytes."""
+
+    def __init__(self, on_final: Callable[[str, object], None]):
+        self.on_final, self.started = on_final, False
+        self._queue: incidents.ReviewQueue | None = None
+        self._pairs: incidents.QueuePairs | None = None
+        self._ready = threading.Event()
+
+    def start(self, pairs: incidents.QueuePairs) -> None:
+        """Hand the writer the queue as chunks, the whole chunks of the incident pairs at once (validated first:
+        the columns and their types as _final_queue validates them)."""
+        if not len(pairs) or not _streamable(pairs):
+            return  # nothing to start early, or the whole frame is validated by pandera (_final_queue)
+        head = incidents.ReviewQueue(_no_rows(), pairs, _no_rows())
+        validate("link_candidates", tables.finish(head.rows(0, 0), TABLES["link_candidates"]))
+        self.started, self._pairs = True, pairs
+        self.on_final("link_candidates", lambda: self._chunks(head, QUEUE_CHUNK))
+
+    def finish(self, queue: incidents.ReviewQueue) -> None:
+        """The whole queue, validated: what the writer needs for the rest of its chunks."""
+        if len(queue.before) or queue.pairs is not self._pairs:
+            raise AssertionError("review queue: rows before the incident pairs, or other pairs, after its "
+                                 "writing started")
+        self._queue = queue
+        self._ready.set()
+
+    def close(self) -> None:
+        """Let the writer go on: with the rest of the queue, or, when the clean failed first, with an error."""
+        self._ready.set()
+
+    def _chunks(self, head: incidents.ReviewQueue, size: int) -> Iterator[pd.DataFrame]:
+        """ReviewQueue.chunks(size) of the whole queue: its whole chunks of incident pairs from head, the rest
+        once the queue is known."""
+        start = 0
+        while start + size <= len(head.pairs):
+            yield head.rows(start, start + size)
+            start += size
+        self._ready.wait()
+        queue = self._queue
+        if queue is None:
+            raise RuntimeError("review queue: the clean stopped before the queue was complete")
+        for at in range(start, max(len(queue), 1), size):
+            yield queue.rows(at, min(at + size, len(queue)))
+
+
+def _no_rows() -> pd.DataFrame:
+    """The review queue's columns without a row (its rows of other kinds, before they are known)."""
+    return pd.DataFrame({f.name: pd.Series(dtype=f.dtype) for f in TABLES["link_candidates"].processed})
 
 
 class Linked(NamedTuple):
     """What link_all gives besides the columns it fills: the review queue, and what the incidents table asks of
-    the same casualty rows again (incidents_table's ordered and victims), worked out here once."""
+    the same rows again (incidents_table's ordered, victims and codes), worked out here once."""
 
     queue: incidents.ReviewQueue
     ordered: reconcile.Ordered | None
     victims: pd.DataFrame
+    codes: incidents.IncidentCodes
+    current: pd.DataFrame | None  # reconcile.current_new(cas[list(reconcile.COLUMNS)], ordered)
 
 
-def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.DataFrame) -> Linked:
+def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.DataFrame,
+             on_pairs: Callable[[incidents.QueuePairs], None] | None = None) -> Linked:
     """Fill incident_id, link_rule, status, superseded_by and disagreement (events, casualties) and
     utterance_id and link_rule (statements) in place; return the review queue (link_candidates) and the
-    casualty rows' order and same-person pairs (Linked)."""
-    ordered = None
-    ev_inc, ev_rule, cas_inc, cas_rule, cand = incidents.link_reports(
+    casualty rows' order and same-person pairs (Linked). on_pairs(pairs): called with the queue's incident
+    rows as soon as they are known, when the events are linked and nothing more of them is filled (the clean
+    starts writing both: _EarlyQueue)."""
+    ordered = current = None
+    ev_inc, ev_rule, cas_inc, cas_rule, cand, codes = incidents.link_reports(
         ev, cas, links[links["target"] == "incident"])
     ev["incident_id"], ev["link_rule"] = ev_inc, ev_rule
     cas["incident_id"], cas["link_rule"] = cas_inc, cas_rule
+    if on_pairs is not None:
+        on_pairs(cand)
     if not cas.empty:
         ordered = reconcile.order(cas)  # once for supersession and what stays in force
         cas[["status", "superseded_by"]] = reconcile.supersede(cas, ordered)
@@ -181,6 +268,9 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
         # only the columns supersession and the claims read: in_force copies its frame (twice), not 50 columns
         standing = reconcile.in_force(cas[list(reconcile.COLUMNS)], ordered)
         cas.loc[cur, "disagreement"] = reconcile.disagreement(standing).to_numpy(dtype=bool)
+        # the figures the incidents' tolls are reconciled over: current_new, the new ones among those standing (a
+        # claimant's rows are all new or all cumulative: whole groups left out, the same as in_force of the new)
+        current = standing[standing["figure_type"] == "new"]
         cas["disagreement"] = cas["disagreement"].astype("boolean")
     st["utterance_id"], st["link_rule"], st_cand = utterances.link_statements(
         st, links[links["target"] == "utterance"])
@@ -189,7 +279,8 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
     v_cand = pd.DataFrame({"kind": "victim", "id_a": apart["id_a"], "id_b": apart["id_b"],
                            "group_a": apart["incident_a"], "group_b": apart["incident_b"],
                            "rule": "one person reported killed in one incident and injured in another"})
-    return Linked(incidents.review_queue(pd.concat([st_cand, v_cand], ignore_index=True), cand), ordered, same)
+    return Linked(incidents.review_queue(pd.concat([st_cand, v_cand], ignore_index=True), cand), ordered, same,
+                  codes, current)
 
 
 def read_all(raw_dir: Path, clock: Clock | None = None

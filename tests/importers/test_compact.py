@@ -14,7 +14,7 @@ import pytest
 from pandas.testing import assert_series_equal
 
 from analysis.importers.chunked import AT, EV, CodedView, Streamed
-from analysis.importers.common import _geo_prec, _positions, _sort_order, _spread_coded
+from analysis.importers.common import _geo_prec, _narrowed, _positions, _sort_order, _spread_coded
 from analysis.importers.spill import _SAMPLE, ROW, compact, decoded, joined, plain
 from analysis.importers.stream import Paced
 
@@ -179,3 +179,11 @@ def test_sort_order_puts_ids_in_order_and_none_when_they_are():
     assert _sort_order(pd.Series(["a", "b", "c"], dtype="str")) is None
     numbers = pd.Series([3, 1, 2], dtype="Int64")
     assert numbers.iloc[_sort_order(numbers)].tolist() == [1, 2, 3]
+
+
+def test_raw_lines_held_narrow_only_when_the_same_values_fit():
+    lines = pd.Series([2, 5, 2**31 - 1], dtype="Int64")
+    held = _narrowed(lines)
+    assert held.dtype == "int32" and held.astype("Int64").equals(lines)
+    for kept in (pd.Series([2, None], dtype="Int64"), pd.Series([2, 2**31], dtype="Int64"), lines.iloc[:0]):
+        assert _narrowed(kept) is kept

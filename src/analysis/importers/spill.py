@@ -334,8 +334,11 @@ def joined(parts: list[pd.DataFrame], consume: bool = False) -> pd.DataFrame:
     (the spill's narrow batches of an export of millions of rows)."""
     if len(parts) == 1:
         return parts[0].reset_index(drop=True)
+    columns = list(parts[0].columns)
+    if consume:  # each frame as its columns (DataFrame.pop rebuilds the frame's blocks on every call)
+        parts[:] = [{c: p[c] for c in p.columns} for p in parts]
     out = {}
-    for c in list(parts[0].columns):
+    for c in columns:
         cols = [p.pop(c) if consume else p[c] for p in parts]
         if any(isinstance(x.dtype, pd.CategoricalDtype) for x in cols):
             cats = [x.array if isinstance(x.dtype, pd.CategoricalDtype)

@@ -14,7 +14,7 @@ import pytest
 from pandas.testing import assert_series_equal
 
 from analysis.importers.chunked import AT, EV, CodedView, Streamed
-from analysis.importers.common import _geo_prec, _narrowed, _positions, _sort_order, _spread_coded
+from analysis.importers.common import _geo_prec, _narrowed, _positions, _repeats, _sort_order, _spread_coded
 from analysis.importers.spill import _SAMPLE, ROW, compact, decoded, joined, plain
 from analysis.importers.stream import Paced
 
@@ -187,3 +187,14 @@ def test_raw_lines_held_narrow_only_when_the_same_values_fit():
     assert held.dtype == "int32" and held.astype("Int64").equals(lines)
     for kept in (pd.Series([2, None], dtype="Int64"), pd.Series([2, 2**31], dtype="Int64"), lines.iloc[:0]):
         assert _narrowed(kept) is kept
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 50, 400])
+def test_repeated_ids_found_from_their_order_are_pandas_duplicated(n):
+    rng = np.random.default_rng(n)
+    ids = pd.Series([f"E{k}" for k in rng.integers(0, max(n // 2, 1), n)], dtype="str")
+    got = _repeats(ids, _sort_order(ids))
+    np.testing.assert_array_equal(got, ids.duplicated(keep="first").to_numpy())
+    in_order = pd.Series(sorted(ids), dtype="str")
+    np.testing.assert_array_equal(_repeats(in_order, _sort_order(in_order)), in_order.duplicated().to_numpy())
+    assert _repeats(pd.Series(["a", None], dtype="str"), None) is None  # missing ids: pandas' duplicated

@@ -366,12 +366,20 @@ def cited(mapped: pd.DataFrame) -> pd.DataFrame:
     return mapped.groupby("source_id").agg(published=("published", "min"), raw_line=("raw_line", "min"))
 
 
-def lean_finish(df: pd.DataFrame, name: str, leave=(), carry=()) -> pd.DataFrame:
+class Order(NamedTuple):
+    """The positions that put a frame's key in order (stable), None when it is in order already: found once
+    (_conclude finds the repeated event ids with it) and handed to lean_finish."""
+
+    positions: np.ndarray | None
+
+
+def lean_finish(df: pd.DataFrame, name: str, leave=(), carry=(), known: Order | None = None) -> pd.DataFrame:
     """tables.finish (processed dtypes, schema column order, sorted by the key) one column at a time,
     popping each column from df as it goes, so a million-row table is never held twice. `leave`: processed
-    columns left out (the spilled ones); `carry`: other columns of df kept, sorted alike."""
+    columns left out (the spilled ones); `carry`: other columns of df kept, sorted alike; `known`: the key's
+    order when already found."""
     table = TABLES[name]
-    order = _sort_order(df[table.key])
+    order = known.positions if known is not None else _sort_order(df[table.key])
     out = {}
     for f in table.processed:
         if f.name in leave:
@@ -406,6 +414,25 @@ def _narrowed(s: pd.Series) -> pd.Series:
     if lo < np.iinfo("int32").min or hi > np.iinfo("int32").max:
         return s
     return pd.Series(s.to_numpy(dtype="int32"), index=s.index, name=s.name)
+
+
+def _repeats(ids: pd.Series, order: np.ndarray | None) -> np.ndarray | None:
+    """ids.duplicated(keep="first") as a numpy mask, from the ids' stable sort order (None: in order): among
+    equal ids the first in file order sorts first, so a row repeats an earlier one exactly when its id equals
+    the one sorted before it. One comparison of neighbours instead of a hash of every id (pandas' duplicated of
+    two million ids: about 1 s and 0.2 GiB). None for anything but text without missing values."""
+    arr = arrow_lookup.arrow(ids) if ids.dtype == "str" else None
+    if arr is None or arr.null_count:
+        return None
+    dup = np.zeros(len(ids), dtype=bool)
+    if len(ids) < 2:
+        return dup
+    in_order = (arr if order is None else arr.take(order)).combine_chunks()
+    same = pc.equal(in_order.slice(1), in_order.slice(0, len(in_order) - 1)).to_numpy(zero_copy_only=False)
+    if same.any():
+        later = np.arange(1, len(ids)) if order is None else order[1:]
+        dup[later[same]] = True
+    return dup
 
 
 def _sort_order(key: pd.Series) -> np.ndarray | None:
@@ -463,12 +490,13 @@ def _missing(n: int, dtype: str) -> pd.Series:
 
 
 def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, sources: pd.DataFrame, gaz: pd.DataFrame,
-             rejects: pd.DataFrame, casualty_rows: pd.Series) -> dict[str, pd.DataFrame | Streamed]:
+             rejects: pd.DataFrame, casualty_rows: pd.Series, known: Order | None = None
+             ) -> dict[str, pd.DataFrame | Streamed]:
     """Processed tables from the mapped export rows: `mapped` their narrow columns (consumed: popped as they
     are used), the spill their wide text. Events and casualties come out as Streamed tables, incidents as
     ChunkedIncidents (made as they are written); every step across rows (incidents, coverage) works on their
     narrow columns, text columns of few values coded (compact). `casualty_rows` flags the rows with a
-    casualty figure."""
+    casualty figure; `known`: the order of their event ids, when already found."""
     ev = mapped
     pt = resolver.table(pd.Index(decoded(ev["place_id"]).unique()))
     at = _positions(ev["place_id"], pt.index)  # each row's place, found once for every place column
@@ -491,7 +519,7 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     ev[EV] = np.arange(len(ev), dtype=positions_dtype(len(ev)))
     out: dict[str, pd.DataFrame | Streamed] = {}
     leave = {*PLACE_TEXT, *PLACE_NUMBERS, *DERIVED}
-    events = lean_finish(ev, "events", leave | set(SPILLED["events"]) | set(filled["events"]), (ROW, AT, EV))
+    events = lean_finish(ev, "events", leave | set(SPILLED["events"]) | set(filled["events"]), (ROW, AT, EV), known)
     del ev
     give_back_memory()  # each sorted column was made while its unsorted one was held: the freed ones, back
     ca[EV] = _event_rows(events.pop(EV).to_numpy(), ca.index.to_numpy())
@@ -770,12 +798,16 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
         mapped = mapper.empty_mapped().drop(columns=WIDE).assign(**{ROW: pd.Series(dtype="int64")})
     # ids must be unique over the whole export, not only within a batch
     rej = Rejects(mapper.NAME, file)
-    dup = mapped["event_id"].duplicated(keep="first")
+    known = Order(_sort_order(mapped["event_id"]))  # found once: for the repeats here, the events' sort later
+    dup = _repeats(mapped["event_id"], known.positions)
+    if dup is None:
+        dup = mapped["event_id"].duplicated(keep="first").to_numpy()
     if dup.any():
         d = plain(mapped[dup], mapped.columns)
         rej.add(d.assign(**{mapper.ID: d["event_id"].str.removeprefix(mapper.PREFIX.upper() + "-")}),
                 mapper.ID, f"each {mapper.ID} once (an earlier row has this id)", mapper.ID)
         mapped = mapped[~dup].reset_index(drop=True)
+        known = None  # other rows now: lean_finish sorts them again
     rejects = pd.concat([*rejected, rej.frame()], ignore_index=True)
     if len(rag):
         rejects = pd.concat([rejects, ragged_rejects(mapper.NAME, file, rag["line"], rag["n"], rag["value"],
@@ -784,7 +816,7 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
     sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None,
                                    plain(mapped, ["source_id", "published", "raw_line"]))
     has_figure = mapper.has_figure(Decoding(mapped))
-    out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure)
+    out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure, known)
     del mapped
     for name in ("events", "casualties", "incidents"):
         out[name].rows = chunk_rows

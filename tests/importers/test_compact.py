@@ -10,10 +10,11 @@ import numpy as np
 import pandas as pd
 import pyarrow as pa
 import pyarrow.csv as pacsv
+import pytest
 from pandas.testing import assert_series_equal
 
 from analysis.importers.chunked import AT, EV, CodedView, Streamed
-from analysis.importers.common import _positions, _spread_coded
+from analysis.importers.common import _geo_prec, _narrowed, _positions, _repeats, _sort_order, _spread_coded
 from analysis.importers.spill import _SAMPLE, ROW, compact, decoded, joined, plain
 from analysis.importers.stream import Paced
 
@@ -146,3 +147,54 @@ def test_a_casualty_row_reads_its_events_columns_and_derives_its_incident_id():
     assert got["incident_id"].tolist() == ["INC-E-1", "INC-E-3"] and got[ROW].tolist() == [2, 1]
     assert cas.checked()["incident_id"].tolist() == ["E-1", "E-3"]  # integrity reads the ids they are made of
     assert cas.column("source_id").tolist() == ["s1", "s1"]
+
+
+def _geo_prec_as_before(row_prec: pd.Series, gaz_prec: pd.Series, at: np.ndarray) -> pd.Series:
+    """assemble's geo_prec as it was made for every row (the oracle of _geo_prec)."""
+    gaz = pd.Series(pd.to_numeric(gaz_prec, errors="coerce").astype("Float64").array.take(at, allow_fill=True),
+                    index=row_prec.index)
+    row = decoded(row_prec).astype("Float64")
+    return row.where(gaz.isna() | (row >= gaz), gaz).astype("Int64")
+
+
+@pytest.mark.parametrize("coded", [True, False])
+def test_geo_prec_worked_out_per_pair_is_the_per_row_result(coded):
+    rng = np.random.default_rng(7)
+    n = 500
+    row = pd.Series(pd.array(rng.choice([1, 2, 3, None], n), dtype="Int64"), index=pd.RangeIndex(3, 3 + n))
+    gaz = pd.Series(["1", "3", None, "2", "x"], dtype="str")  # a cell that is no number counts as missing
+    at = rng.integers(-1, len(gaz), n).astype("int32")
+    held = compact(pd.DataFrame({"p": row}), numbers=True)["p"] if coded else row
+    assert isinstance(held.dtype, pd.CategoricalDtype) == coded
+    got = _geo_prec(held, gaz, at)
+    assert isinstance(got.dtype, pd.CategoricalDtype) and got.cat.categories.dtype == "Int64"
+    assert_series_equal(decoded(got), _geo_prec_as_before(row, gaz, at), check_names=False)
+    assert len(_geo_prec(held.iloc[:0], gaz, at[:0])) == 0
+
+
+def test_sort_order_puts_ids_in_order_and_none_when_they_are():
+    ids = pd.Series(["b10", "a", "b9", "b1", None, "c"], dtype="str")
+    got = ids.iloc[_sort_order(ids)]
+    assert got.iloc[:-1].tolist() == sorted(ids.dropna()) and got.iloc[-1:].isna().all()  # missing last
+    assert _sort_order(pd.Series(["a", "b", "c"], dtype="str")) is None
+    numbers = pd.Series([3, 1, 2], dtype="Int64")
+    assert numbers.iloc[_sort_order(numbers)].tolist() == [1, 2, 3]
+
+
+def test_raw_lines_held_narrow_only_when_the_same_values_fit():
+    lines = pd.Series([2, 5, 2**31 - 1], dtype="Int64")
+    held = _narrowed(lines)
+    assert held.dtype == "int32" and held.astype("Int64").equals(lines)
+    for kept in (pd.Series([2, None], dtype="Int64"), pd.Series([2, 2**31], dtype="Int64"), lines.iloc[:0]):
+        assert _narrowed(kept) is kept
+
+
+@pytest.mark.parametrize("n", [0, 1, 2, 50, 400])
+def test_repeated_ids_found_from_their_order_are_pandas_duplicated(n):
+    rng = np.random.default_rng(n)
+    ids = pd.Series([f"E{k}" for k in rng.integers(0, max(n // 2, 1), n)], dtype="str")
+    got = _repeats(ids, _sort_order(ids))
+    np.testing.assert_array_equal(got, ids.duplicated(keep="first").to_numpy())
+    in_order = pd.Series(sorted(ids), dtype="str")
+    np.testing.assert_array_equal(_repeats(in_order, _sort_order(in_order)), in_order.duplicated().to_numpy())
+    assert _repeats(pd.Series(["a", None], dtype="str"), None) is None  # missing ids: pandas' duplicated

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
-from pandas.testing import assert_frame_equal
+from pandas.testing import assert_frame_equal, assert_series_equal
 
 from analysis.clean.write import stage_chunks, stage_table
 from analysis.importers import acled, common, ucdp
@@ -140,3 +140,38 @@ def test_an_import_of_no_kept_row_writes_empty_tables(gaz_dir, tmp_path):
         got = res.tables[name]
         assert len(got) == 0
         assert list(got.columns) == [f.name for f in common.TABLES[name].processed]
+
+
+def _with_casualties(ids: list[str], casualty_ids: list[str | None]) -> pd.DataFrame:
+    return pd.DataFrame({"event_id": pd.Series(ids, dtype="str"), "casualty_id": pd.Series(casualty_ids, dtype="str"),
+                         "coder_note": pd.Series(["n"] * len(ids), dtype="str"),
+                         "raw_line": pd.Series(range(2, 2 + len(ids)), dtype="Int64")})
+
+
+def test_casualty_ids_made_from_the_event_ids_are_not_held():
+    with Spill() as s:
+        s.add(_with_casualties(["ACLED-UKR1", "ACLED-UKR22"], ["ACLED-CA-UKR1", "ACLED-CA-UKR22"]))
+        s.add(_with_casualties(["ACLED-UKR3"], ["ACLED-CA-UKR3"]))
+        s.add(_with_casualties([], []))  # an empty batch takes the way of the others
+        narrow = s.narrow()
+        assert list(narrow.columns) == ["event_id", "raw_line", ROW]
+        made = s.derived.of(narrow["event_id"])
+    assert made.tolist() == ["ACLED-CA-UKR1", "ACLED-CA-UKR22", "ACLED-CA-UKR3"] and made.dtype == "str"
+
+
+@pytest.mark.parametrize("odd", [
+    ["ACLED-CA-UKR3", "ACLED-CA-UKR4x"],  # one casualty id not made from its event id
+    ["ACLED-CA-UKR3", None],  # one missing
+    ["X-UKR3", "X-UKR4"],  # made another way than the first batch's
+])
+def test_casualty_ids_not_all_made_alike_are_held_as_they_were(odd):
+    first = _with_casualties(["ACLED-UKR1", "ACLED-UKR2"], ["ACLED-CA-UKR1", "ACLED-CA-UKR2"])
+    second = _with_casualties(["ACLED-UKR3", "ACLED-UKR4"], odd)
+    with Spill() as s:
+        s.add(first)
+        s.add(second)
+        narrow = s.narrow()
+        assert s.derived is None
+    assert list(narrow.columns) == ["event_id", "casualty_id", "raw_line", ROW]
+    expected = pd.concat([first["casualty_id"], second["casualty_id"]], ignore_index=True)
+    assert_series_equal(narrow["casualty_id"], expected, check_names=False)

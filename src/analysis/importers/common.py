@@ -366,12 +366,20 @@ def cited(mapped: pd.DataFrame) -> pd.DataFrame:
     return mapped.groupby("source_id").agg(published=("published", "min"), raw_line=("raw_line", "min"))
 
 
-def lean_finish(df: pd.DataFrame, name: str, leave=(), carry=()) -> pd.DataFrame:
+class Order(NamedTuple):
+    """The positions that put a frame's key in order (stable), None when it is in order already: found once
+    (_conclude finds the repeated event ids with it) and handed to lean_finish."""
+
+    positions: np.ndarray | None
+
+
+def lean_finish(df: pd.DataFrame, name: str, leave=(), carry=(), known: Order | None = None) -> pd.DataFrame:
     """tables.finish (processed dtypes, schema column order, sorted by the key) one column at a time,
     popping each column from df as it goes, so a million-row table is never held twice. `leave`: processed
-    columns left out (the spilled ones); `carry`: other columns of df kept, sorted alike."""
+    columns left out (the spilled ones); `carry`: other columns of df kept, sorted alike; `known`: the key's
+    order when already found."""
     table = TABLES[name]
-    order = np.argsort(arrow_lookup.ranks(df[table.key]), kind="stable")  # ids are unique: their sort order
+    order = known.positions if known is not None else _sort_order(df[table.key])
     out = {}
     for f in table.processed:
         if f.name in leave:
@@ -382,11 +390,60 @@ def lean_finish(df: pd.DataFrame, name: str, leave=(), carry=()) -> pd.DataFrame
         s = df.pop(f.name)
         if not (isinstance(s.dtype, pd.CategoricalDtype) and s.cat.categories.dtype == f.dtype):
             s = tables.cast(decoded(s), f.dtype)  # a column coded over values of its processed dtype stays coded
-        out[f.name] = s.iloc[order].reset_index(drop=True)
+        if f.name in NARROWED:
+            s = _narrowed(s)
+        out[f.name] = (s if order is None else s.iloc[order]).reset_index(drop=True)
         del s
     for c in carry:
-        out[c] = df.pop(c).iloc[order].reset_index(drop=True)
+        s = df.pop(c)
+        out[c] = (s if order is None else s.iloc[order]).reset_index(drop=True)
     return pd.DataFrame(out, copy=False)
+
+
+#: processed Int64 columns that no step across rows reads, only the chunks written (Streamed casts each chunk's
+#: cells to the processed dtype): held as int32 when they fit, 4 bytes a row instead of 9, and not hashed whole
+#: by compact() to find that they are all distinct
+NARROWED = ("raw_line",)
+
+
+def _narrowed(s: pd.Series) -> pd.Series:
+    """An Int64 column as int32 when it has no missing cell and every value fits (the same values), else s."""
+    if s.dtype != "Int64" or s.hasnans or not len(s):
+        return s
+    lo, hi = s.min(), s.max()
+    if lo < np.iinfo("int32").min or hi > np.iinfo("int32").max:
+        return s
+    return pd.Series(s.to_numpy(dtype="int32"), index=s.index, name=s.name)
+
+
+def _repeats(ids: pd.Series, order: np.ndarray | None) -> np.ndarray | None:
+    """ids.duplicated(keep="first") as a numpy mask, from the ids' stable sort order (None: in order): among
+    equal ids the first in file order sorts first, so a row repeats an earlier one exactly when its id equals
+    the one sorted before it. One comparison of neighbours instead of a hash of every id (pandas' duplicated of
+    two million ids: about 1 s and 0.2 GiB). None for anything but text without missing values."""
+    arr = arrow_lookup.arrow(ids) if ids.dtype == "str" else None
+    if arr is None or arr.null_count:
+        return None
+    dup = np.zeros(len(ids), dtype=bool)
+    if len(ids) < 2:
+        return dup
+    in_order = (arr if order is None else arr.take(order)).combine_chunks()
+    same = pc.equal(in_order.slice(1), in_order.slice(0, len(in_order) - 1)).to_numpy(zero_copy_only=False)
+    if same.any():
+        later = np.arange(1, len(ids)) if order is None else order[1:]
+        dup[later[same]] = True
+    return dup
+
+
+def _sort_order(key: pd.Series) -> np.ndarray | None:
+    """The positions that put a table's key in order (stable), or None when it is in order already. Text keys
+    are sorted by Arrow directly (its sort_indices is stable): ranking them first, then sorting the ranks, held
+    two more arrays of a row each and copied the ids into one chunk (about 60 MB at two million rows)."""
+    if arrow_lookup.is_sorted(key):
+        return None
+    if key.dtype != "str":
+        return np.argsort(arrow_lookup.ranks(key), kind="stable")
+    return pc.sort_indices(arrow_lookup.arrow(key)).to_numpy().view(np.intp)  # below 2**63: the same values
 
 
 class Decoding:
@@ -433,23 +490,20 @@ def _missing(n: int, dtype: str) -> pd.Series:
 
 
 def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, sources: pd.DataFrame, gaz: pd.DataFrame,
-             rejects: pd.DataFrame, casualty_rows: pd.Series) -> dict[str, pd.DataFrame | Streamed]:
+             rejects: pd.DataFrame, casualty_rows: pd.Series, known: Order | None = None
+             ) -> dict[str, pd.DataFrame | Streamed]:
     """Processed tables from the mapped export rows: `mapped` their narrow columns (consumed: popped as they
     are used), the spill their wide text. Events and casualties come out as Streamed tables, incidents as
     ChunkedIncidents (made as they are written); every step across rows (incidents, coverage) works on their
     narrow columns, text columns of few values coded (compact). `casualty_rows` flags the rows with a
-    casualty figure."""
+    casualty figure; `known`: the order of their event ids, when already found."""
     ev = mapped
     pt = resolver.table(pd.Index(decoded(ev["place_id"]).unique()))
     at = _positions(ev["place_id"], pt.index)  # each row's place, found once for every place column
     for c in ("raion", "oblast"):
         ev[c] = _spread_coded(pt[c].astype("str"), at, ev.index)
-    gaz_prec = pd.Series(pd.to_numeric(pt["gaz_geo_prec"], errors="coerce").astype("Float64").array.take(
-        at, allow_fill=True), index=ev.index)
     ev[AT] = at
-    row_prec = decoded(ev.pop("row_geo_prec")).astype("Float64")
-    ev["geo_prec"] = row_prec.where(gaz_prec.isna() | (row_prec >= gaz_prec), gaz_prec).astype("Int64")
-    del row_prec, gaz_prec
+    ev["geo_prec"] = _geo_prec(ev.pop("row_geo_prec"), pt["gaz_geo_prec"], at)
     ev["claim_by"] = _constant("media", ev.index)
     filled = {name: {c: v for c, v in FILLED[name].items() if c not in ev.columns} for name in FILLED}
 
@@ -457,13 +511,17 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     # a casualty row holds only its own columns and its event's row (EV): the rest it has alike with its event
     cas_cols = [f.name for f in TABLES["casualties"].processed if f.name in ev.columns and f.name not in BORROWED]
     ca = ev.loc[figure, cas_cols]
+    if spill.derived is not None:  # the casualty ids were not held (Spill.narrow): made for these rows only
+        ca["casualty_id"] = spill.derived.of(ev.loc[figure, "event_id"])
     for c in ("casualty_id", "killed_low", "killed_best", "killed_high", "victim_group", "cause"):
-        del ev[c]  # in place: the caller's frame lets go of them too
+        if c in ev.columns:
+            del ev[c]  # in place: the caller's frame lets go of them too
     ev[EV] = np.arange(len(ev), dtype=positions_dtype(len(ev)))
     out: dict[str, pd.DataFrame | Streamed] = {}
     leave = {*PLACE_TEXT, *PLACE_NUMBERS, *DERIVED}
-    events = lean_finish(ev, "events", leave | set(SPILLED["events"]) | set(filled["events"]), (ROW, AT, EV))
+    events = lean_finish(ev, "events", leave | set(SPILLED["events"]) | set(filled["events"]), (ROW, AT, EV), known)
     del ev
+    give_back_memory()  # each sorted column was made while its unsorted one was held: the freed ones, back
     ca[EV] = _event_rows(events.pop(EV).to_numpy(), ca.index.to_numpy())
     ca["figure_type"] = "new"
     ca["status"] = "current"
@@ -471,6 +529,7 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     cas = lean_finish(ca, "casualties", leave | set(BORROWED) | set(SPILLED["casualties"]) | set(filled["casualties"]),
                       (EV,))
     del ca
+    give_back_memory()
     # every export event is its own incident (not linked: its coders consolidated its reports already), its
     # casualty row goes with it; no figure revises another (all stay 'current') and no incident holds two
     # figures, so none disagrees (disagreement stays False, as set above). The incident ids are not held
@@ -496,6 +555,27 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
         ["table", "line"], kind="stable").reset_index(drop=True)
     out["incidents"] = ChunkedIncidents(out["events"], out["casualties"])
     return out
+
+
+def _geo_prec(row_prec: pd.Series, gaz_prec: pd.Series, at: np.ndarray) -> pd.Series:
+    """Each row's geo_prec: its own precision (row_prec, maybe coded), or its gazetteer place's (gaz_prec, per
+    place; at: each row's place, -1 for none) when that is more precise. Worked out once per distinct pair of
+    the two (a few hundred) and coded (compact): four Float64 columns of every row made and dropped for it were
+    a tenth of a GiB at two million rows, and the Int64 result was coded again by Streamed anyway."""
+    if isinstance(row_prec.dtype, pd.CategoricalDtype):
+        codes, values = row_prec.cat.codes.to_numpy(), pd.Series(row_prec.cat.categories)
+    else:
+        codes, uniq = pd.factorize(row_prec)
+        values = pd.Series(uniq)
+    n_places = len(gaz_prec) + 1
+    pair, pairs = pd.factorize((codes.astype("int64") + 1) * n_places + (at.astype("int64") + 1))
+    row = pd.Series(values.astype("Float64").array.take(pairs // n_places - 1, allow_fill=True))
+    gaz = pd.Series(pd.to_numeric(gaz_prec, errors="coerce").astype("Float64").array.take(
+        pairs % n_places - 1, allow_fill=True))
+    per_pair = row.where(gaz.isna() | (row >= gaz), gaz).astype("Int64")
+    value, uniq = pd.factorize(per_pair)
+    return pd.Series(pd.Categorical.from_codes(value[pair],
+                                               categories=pd.Index(uniq, dtype="Int64")), index=row_prec.index)
 
 
 def _event_rows(sorted_from: np.ndarray, rows: np.ndarray) -> np.ndarray:
@@ -718,12 +798,16 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
         mapped = mapper.empty_mapped().drop(columns=WIDE).assign(**{ROW: pd.Series(dtype="int64")})
     # ids must be unique over the whole export, not only within a batch
     rej = Rejects(mapper.NAME, file)
-    dup = mapped["event_id"].duplicated(keep="first")
+    known = Order(_sort_order(mapped["event_id"]))  # found once: for the repeats here, the events' sort later
+    dup = _repeats(mapped["event_id"], known.positions)
+    if dup is None:
+        dup = mapped["event_id"].duplicated(keep="first").to_numpy()
     if dup.any():
         d = plain(mapped[dup], mapped.columns)
         rej.add(d.assign(**{mapper.ID: d["event_id"].str.removeprefix(mapper.PREFIX.upper() + "-")}),
                 mapper.ID, f"each {mapper.ID} once (an earlier row has this id)", mapper.ID)
         mapped = mapped[~dup].reset_index(drop=True)
+        known = None  # other rows now: lean_finish sorts them again
     rejects = pd.concat([*rejected, rej.frame()], ignore_index=True)
     if len(rag):
         rejects = pd.concat([rejects, ragged_rejects(mapper.NAME, file, rag["line"], rag["n"], rag["value"],
@@ -732,7 +816,7 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
     sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None,
                                    plain(mapped, ["source_id", "published", "raw_line"]))
     has_figure = mapper.has_figure(Decoding(mapped))
-    out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure)
+    out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure, known)
     del mapped
     for name in ("events", "casualties", "incidents"):
         out[name].rows = chunk_rows

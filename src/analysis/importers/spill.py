@@ -13,6 +13,7 @@ from __future__ import annotations
 import shutil
 import tempfile
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +29,59 @@ WIDE = ["coder_note", "actor", "place_reported", "raion_reported", "oblast_repor
         "figure_note", "weapon_detail", "date_rule"]
 ROW = "_row"  # a narrow row's number in the spill (file order of the mapped rows)
 KEYS = ("event_id", "casualty_id")  # narrow columns never coded (compact): the tables' keys
+EVENT, CASUALTY = KEYS
+
+
+@dataclass(frozen=True)
+class Derived:
+    """A batch's casualty ids made from its event ids: `prefix` + the event id without its first `cut`
+    characters (an ACLED export's ACLED-CA-X from ACLED-X). Every mapped row has a casualty id, held until the
+    rows with a figure are known: about 26 bytes per export row, the largest cell held, for a text that its event
+    id already says."""
+
+    prefix: str
+    cut: int
+
+    def of(self, event_ids: pd.Series) -> pd.Series:
+        """The casualty ids of these event ids (text, the same index)."""
+        return pd.Series(pd.array(self._made(arrow_lookup.arrow(event_ids)), dtype="str"), index=event_ids.index,
+                         name=CASUALTY)
+
+    def makes(self, event: pa.ChunkedArray, casualty: pa.ChunkedArray) -> bool:
+        """True when these casualty ids are exactly the ones made from these event ids (none missing)."""
+        return event.null_count == 0 and casualty.null_count == 0 and \
+            pc.all(pc.equal(self._made(event), casualty)).as_py()
+
+    def _made(self, event: pa.ChunkedArray) -> pa.ChunkedArray:
+        return pc.binary_join_element_wise(pa.scalar(self.prefix, pa.large_string()),
+                                           pc.utf8_slice_codeunits(event, self.cut), pa.scalar("", pa.large_string()))
+
+
+def derivation(mapped: pd.DataFrame, last: Derived | None) -> Derived | None:
+    """How the casualty ids of a mapped batch are made from its event ids (the previous batch's way first, else
+    the one its first row shows), or None when they are not all made one way (then they are held as text)."""
+    if CASUALTY not in mapped.columns or EVENT not in mapped.columns:
+        return None
+    if not len(mapped):  # nothing to hold: the way of the batches around it
+        return last
+    if mapped[CASUALTY].dtype != "str" or mapped[EVENT].dtype != "str":
+        return None
+    event, casualty = arrow_lookup.arrow(mapped[EVENT]), arrow_lookup.arrow(mapped[CASUALTY])
+    first_e, first_c = event[0].as_py(), casualty[0].as_py()
+    if first_e is None or first_c is None:
+        return None
+    same = 0  # the longest common ending of the first row's two ids: the part they share
+    while same < min(len(first_e), len(first_c)) and first_e[-1 - same] == first_c[-1 - same]:
+        same += 1
+    for way in (last, Derived(first_c[:len(first_c) - same], len(first_e) - same)):
+        if way is not None and way.makes(event, casualty):
+            return way
+    return None
+
+
+def _with_casualty_ids(part: pd.DataFrame, made: Derived, columns: list[str]) -> pd.DataFrame:
+    """A narrow batch held without its casualty ids, with them made again, in the batch's column order."""
+    return part.assign(**{CASUALTY: made.of(part[EVENT])})[columns]
 
 
 class Spill:
@@ -42,6 +96,9 @@ class Spill:
         self._sink: pa.NativeFile | None = None
         self._writer: pa.ipc.RecordBatchStreamWriter | None = None
         self._narrow: list[pd.DataFrame] = []
+        self._made: list[Derived | None] = []  # per batch: how its casualty ids are made, when not held
+        self._columns: list[str] | None = None  # a batch's narrow columns, casualty ids included
+        self.derived: Derived | None = None  # after narrow(): the casualty ids, when narrow() holds none
         self.n = 0
 
     @classmethod
@@ -76,19 +133,31 @@ class Spill:
             self._sink = pa.OSFile(str(self._path), "wb")
             self._writer = pa.ipc.new_stream(self._sink, table.schema)
         self._writer.write_table(table)
-        narrow = compact(mapped.drop(columns=[c for c in WIDE if c in mapped.columns]), keep=KEYS, numbers=True)
+        made = derivation(mapped, self._made[-1] if self._made else None)
+        if self._columns is None:
+            self._columns = [c for c in mapped.columns if c not in WIDE] + [ROW]
+        drop = [c for c in WIDE if c in mapped.columns] + ([CASUALTY] if made is not None else [])
+        narrow = compact(mapped.drop(columns=drop), keep=KEYS, numbers=True)
         narrow[ROW] = np.arange(self.n, self.n + len(mapped), dtype=positions_dtype(self.n + len(mapped)))
         self._narrow.append(narrow.reset_index(drop=True))
+        self._made.append(made)
         self.n += len(mapped)
 
     def narrow(self) -> pd.DataFrame | None:
         """Every narrow column of every row added, with ROW (None when no row was added); the batches are let
-        go of. Columns of few distinct values are coded (compact: `decoded` gives them back as they were)."""
+        go of as they are joined. Columns of few distinct values are coded (compact: `decoded` gives them back
+        as they were). When every batch's casualty ids were made alike from its event ids (`derivation`), the
+        casualty ids are not among the columns: `derived` then makes them (for the rows that need them)."""
         self._finish_writing()
         if not self._narrow:
             return None
-        parts, self._narrow = self._narrow, []
-        return joined(parts)
+        parts, made, self._narrow, self._made = self._narrow, self._made, [], []
+        if made[0] is not None and all(m == made[0] for m in made):
+            self.derived = made[0]
+        else:  # not all alike (or none made): the casualty ids held, as the mapper made them
+            parts = [p if m is None else _with_casualty_ids(p, m, self._columns)
+                     for p, m in zip(parts, made, strict=True)]
+        return joined(parts, consume=True)
 
     def _batches(self) -> Iterator[pa.RecordBatch]:
         self._finish_writing()
@@ -258,18 +327,24 @@ def plain(df: pd.DataFrame, columns) -> pd.DataFrame:
     return pd.DataFrame({c: decoded(df[c]) for c in columns}, index=df.index, copy=False)
 
 
-def joined(parts: list[pd.DataFrame]) -> pd.DataFrame:
+def joined(parts: list[pd.DataFrame], consume: bool = False) -> pd.DataFrame:
     """compact() frames with the same columns, one after the other (index 0..n-1): a column coded in some part
-    is coded in the result, over the union of the parts' categories (pd.concat would make it object)."""
+    is coded in the result, over the union of the parts' categories (pd.concat would make it object). consume:
+    each column is taken out of the parts as it is joined, so the parts and the whole are never all held at once
+    (the spill's narrow batches of an export of millions of rows)."""
     if len(parts) == 1:
         return parts[0].reset_index(drop=True)
+    columns = list(parts[0].columns)
+    if consume:  # each frame as its columns (DataFrame.pop rebuilds the frame's blocks on every call)
+        parts[:] = [{c: p[c] for c in p.columns} for p in parts]
     out = {}
-    for c in parts[0].columns:
-        cols = [p[c] for p in parts]
+    for c in columns:
+        cols = [p.pop(c) if consume else p[c] for p in parts]
         if any(isinstance(x.dtype, pd.CategoricalDtype) for x in cols):
             cats = [x.array if isinstance(x.dtype, pd.CategoricalDtype)
                     else pd.Categorical(x, categories=pd.Index(x.dropna().unique(), dtype=x.dtype)) for x in cols]
             out[c] = pd.Series(union_categoricals(cats), name=c)
         else:
             out[c] = pd.concat(cols, ignore_index=True)
+        del cols
     return pd.DataFrame(out, copy=False)

@@ -48,6 +48,7 @@ from analysis.registry.schema import PROCESSED_TABLES, TABLES
 
 if TYPE_CHECKING:
     from analysis.importers.registry import Importer
+    from analysis.importers.stream import Stream
 
 _ADMIN_WORD = re.compile(r"\b(?:raion|rayon|district|oblast|province)\b", re.IGNORECASE)
 MAX_KM = 25.0  # a gazetteer place further than this from the export's own coordinates is not the same place
@@ -637,12 +638,37 @@ class Digest:
         self._stop.set()
 
 
+class Ready(NamedTuple):
+    """One batch of the export checked up to place matching (_prepared): what it needs placed and completed."""
+
+    prepared: Prepared
+    rejects: Rejects  # the batch's rejects so far; complete() adds its own after them
+    read: int  # rows parsed in the batch
+
+
+def _prepared(mapper: Importer, stream: Stream, today: pd.Timestamp) -> Iterator[Ready]:
+    """The export's batches through the steps that hold no state across batches: the text checks (as the clean
+    checks raw text) and mapper.prepare, each batch with rejects of its own (their order across batches is the
+    order in which the caller takes them)."""
+    for batch in stream.batches(mapper.WANTED):
+        rej = Rejects(mapper.NAME, stream.name)
+        n = len(batch)
+        batch = kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID))
+        yield Ready(mapper.prepare(batch, rej, today), rej, n)
+
+
+def _nonempty(rejected: list[pd.DataFrame], table: str, file: str) -> list[pd.DataFrame]:
+    """The batches' reject frames that hold a row (one empty frame when none does): concatenated they are the
+    frame of one Rejects that every batch added to in turn."""
+    return [f for f in rejected if len(f)] or [Rejects(table, file).frame()]
+
+
 def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | None = None,
         write: bool = True, chunk_rows: int = CHUNK_ROWS) -> Result:
     """Stream the export through mapper (a registered Importer), assemble, validate and write. Each batch's
     wide text is spilled to a temporary file as it is mapped; events and casualties are written chunk_rows
     at a time."""
-    from analysis.importers.stream import BLOCK_SIZE, Stream
+    from analysis.importers.stream import BLOCK_SIZE, Stream, read_ahead
 
     t0, today = time.perf_counter(), rules.today()
     export = Path(export)
@@ -651,22 +677,24 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
     gaz = load_gazetteer(Path(gaz_dir))
     stream = Stream.open(export, block_size or BLOCK_SIZE)
     stream.require(mapper.REQUIRED, mapper.NAME)
-    rej = Rejects(mapper.NAME, export.name)
     resolver = PlaceResolver(gaz, mapper.PREFIX)
-    spill, srcs, n_read = Spill(), [], 0
+    spill, srcs, rejected, n_read = Spill(), [], [], 0
     digest = Digest(export) if write else None
     try:
-        for batch in stream.batches(mapper.WANTED):
-            n_read += len(batch)
-            batch = kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID))  # as the clean checks raw text
-            mapped_batch = mapper.map_batch(batch, resolver, rej, today)
-            del batch
+        # each batch checked up to place matching on a thread of its own while this one places, completes and
+        # spills the batch before it (_prepared); the places, the rejects' order and the spill's rows stay in
+        # file order, here
+        for ready in read_ahead(_prepared(mapper, stream, today), name="oskil-prepare"):
+            n_read += ready.read
+            mapped_batch = mapper.complete(ready.prepared, resolver.resolve(ready.prepared.frame), ready.rejects)
+            rejected.append(ready.rejects.frame())
+            del ready
             if mapped_batch is not None:  # None: every row of the batch was rejected
                 spill.add(mapped_batch[0])  # its wide text to a temporary file, the rest kept
                 srcs.append(mapped_batch[1])
             del mapped_batch
-        result = conclude(mapper, export.name, spill, srcs, [rej.frame()], stream.ragged_frame(),
-                          stream.expected_cells, n_read, resolver, gaz, chunk_rows)
+        result = conclude(mapper, export.name, spill, srcs, _nonempty(rejected, mapper.NAME, export.name),
+                          stream.ragged_frame(), stream.expected_cells, n_read, resolver, gaz, chunk_rows)
     except BaseException:
         spill.close()
         if digest is not None:

@@ -241,10 +241,11 @@ class Paced:
         return self._read
 
 
-def read_ahead(items: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """items in order, each made on a worker thread while the caller works on the one before (at most `depth`
-    made and waiting). An exception of items is raised here, at its place in the order. When the caller stops
-    early, the worker stops after the item it is making."""
+def read_ahead(items: Iterator[T], depth: int = 1, name: str = "oskil-read-ahead") -> Iterator[T]:
+    """items in order, each made on a worker thread (called `name`) while the caller works on the one before (at
+    most `depth` made and waiting). An exception of items is raised here, at its place in the order. When the
+    caller stops early, the worker stops after the item it is making and closes items: a chain of read_ahead
+    stages (one stage's items the read_ahead of the stage before) stops stage by stage."""
     box: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
@@ -265,8 +266,12 @@ def read_ahead(items: Iterator[T], depth: int = 1) -> Iterator[T]:
             put((_END, None))
         except BaseException as exc:  # handed to the caller, raised there
             put((None, exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
 
-    worker = threading.Thread(target=work, name="oskil-read-ahead", daemon=True)
+    worker = threading.Thread(target=work, name=name, daemon=True)
     worker.start()
     try:
         while True:

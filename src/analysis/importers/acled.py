@@ -171,8 +171,10 @@ def prepare(df: pd.DataFrame, rej: Rejects, today: pd.Timestamp) -> common.Prepa
     start, end = _date_range(when, tp)
     df = common.war_dates(df, start, end, "event_date", rej, ID, today)
     df = df.assign(place_reported=df["location"], raion_reported=df["admin2"], oblast_reported=df["admin1"])
-    return common.Prepared(df, {"known": known, "start": start, "end": end, "when": when, "tp": tp, "gp": gp,
-                                "fat": fat})
+    values = {"known": known, "start": start, "end": end, "when": when, "tp": tp, "gp": gp, "fat": fat}
+    mapped = _mapped(df, values)
+    sources = _sources(mapped["source_id"], df["source"].fillna("ACLED"), df["source_scale"])
+    return common.Prepared(df, {**values, "mapped": mapped, "sources": sources})
 
 
 #: victim_group of a row that ACLED codes as civilian targeting (position 1) or not (0): taken per row (Arrow),
@@ -207,13 +209,27 @@ def _date_range(when: pd.Series, tp: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Series],
              rej: Rejects) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """The mapped rows and partial sources of prepared rows, given their places (PlaceResolver.resolve)."""
+    """The mapped rows and partial sources of prepared rows, given their places (PlaceResolver.resolve): the
+    columns prepare() made (_mapped) with the places filled in, for the rows that have one."""
     pid, how, err = placed
     df = take_bad(ready.frame, err.notna(), rej, "admin1", err, ID)  # a known oblast always yields a place
     if df.empty:
         return None
     idx = df.index
-    known, start, end, when, tp, gp, fat = (common.at_rows(ready.values[k], idx)
+    m, src = ready.values["mapped"], ready.values["sources"]
+    if not m.index.equals(idx):  # rows without a place were rejected: the rest, and their sources again
+        m = m.loc[idx]
+        src = _sources(m["source_id"], df["source"].fillna("ACLED"), df["source_scale"])
+    m = m.assign(place_id=common.at_rows(pid, idx).astype("str"), place_match=common.at_rows(how, idx).astype("str"))
+    return m.reset_index(drop=True), src
+
+
+def _mapped(df: pd.DataFrame, values: dict[str, pd.Series]) -> pd.DataFrame:
+    """The mapped columns (common.MAPPED) of prepared rows, place_id and place_match left empty for complete():
+    nothing here depends on the places, so it is made with the row checks, off the thread that places the rows
+    (common.run's pipeline), and each value depends only on its own row (complete() may drop rows)."""
+    idx = df.index
+    known, start, end, when, tp, gp, fat = (common.at_rows(values[k], idx)
                                             for k in ("known", "start", "end", "when", "tp", "gp", "fat"))
     original = known.astype("str")
     source = df["source"].fillna("ACLED")
@@ -223,7 +239,8 @@ def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Seri
     note = _note(df["event_type"], original, df["notes"])
     civ = arrow_lookup.per_distinct(df["civilian_targeting"],
                                     lambda u: u.str.lower().str.contains("civilian", na=False)).astype(bool)
-    m = pd.DataFrame({
+    empty = pd.Series(None, index=idx, dtype="str")
+    return pd.DataFrame({
         "event_id": "ACLED-" + df[ID],
         "casualty_id": "ACLED-CA-" + df[ID],
         "source_id": source_id,
@@ -236,12 +253,12 @@ def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Seri
         "place_reported": df["place_reported"],
         "raion_reported": df["raion_reported"],
         "oblast_reported": df["oblast_reported"],
-        "place_id": common.at_rows(pid, idx).astype("str"),
-        "place_match": common.at_rows(how, idx).astype("str"),
+        "place_id": empty,  # complete()
+        "place_match": empty,  # complete()
         "row_geo_prec": arrow_lookup.per_distinct(gp, lambda u: u.map(GEO_PRECISION)).astype("Int64"),
         "event_type": types["event_type"],
         "weapon": types["weapon"],
-        "weapon_detail": pd.Series(None, index=idx, dtype="str"),
+        "weapon_detail": empty,
         "actor": df["actor1"],
         "claimant": "ACLED",
         "coder_note": note,
@@ -252,10 +269,13 @@ def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Seri
         "figure_note": pd.Series("ACLED fatalities of the event", index=idx, dtype="str"),
         "raw_line": df["raw_line"].astype("Int64"),
     }, index=idx)
-    src = pd.DataFrame({"source_id": source_id, "outlet": source, "source_scale": df["source_scale"]})
-    src = src.groupby("source_id", sort=False).agg(outlet=("outlet", "first"),
-                                                  source_scale=("source_scale", "first")).reset_index()
-    return m.reset_index(drop=True), src
+
+
+def _sources(source_id: pd.Series, outlet: pd.Series, scale: pd.Series) -> pd.DataFrame:
+    """The partial sources of mapped rows: each source id's first outlet and source_scale."""
+    src = pd.DataFrame({"source_id": source_id, "outlet": outlet, "source_scale": scale})
+    return src.groupby("source_id", sort=False).agg(outlet=("outlet", "first"),
+                                                   source_scale=("source_scale", "first")).reset_index()
 
 
 def source_type(outlet: pd.Series, scale: pd.Series) -> pd.Series:

@@ -124,22 +124,22 @@ def _canonical(sub_event_type: pd.Series) -> pd.Series:
 DATE_RULES = {1: "acled_day", 2: "acled_week", 3: "acled_month"}
 
 
-def _sub_event_columns(original: pd.Series) -> pd.DataFrame:
-    """Oskil event_type, weapon and cause of ACLED sub-event types (SUB_EVENT_TYPES), as text columns."""
-    return pd.DataFrame({col: original.map({k: v[i] for k, v in SUB_EVENT_TYPES.items()}).astype("str")
-                         for i, col in enumerate(("event_type", "weapon", "cause"))}, index=original.index)
-
-
-def _note(event_type: pd.Series, original: pd.Series, notes: pd.Series) -> pd.Series:
-    """coder_note: 'ACLED <event_type> / <sub_event_type>', then ': <notes>' where there are notes. The
-    prefix is made once per distinct pair of types; the one join per row is Arrow's."""
+def _note(event_type: pd.Series, co: np.ndarray, uo: pd.Index, notes: pd.Series) -> pd.Series:
+    """coder_note: 'ACLED <event_type> / <sub_event_type>', then ': <notes>' where there are notes (co, uo: the
+    rows' sub_event_types factorized). The prefix is made once per distinct pair of types; the one join per row
+    is Arrow's."""
     ce, ue = pd.factorize(event_type.fillna(""))
-    co, uo = pd.factorize(original)
     codes, pairs = pd.factorize(ce.astype("int64") * len(uo) + co)
     prefix = pd.Series([f"ACLED {ue[p // len(uo)]} / {uo[p % len(uo)]}" for p in pairs], dtype="str").array.take(codes)
     joined = pc.binary_join_element_wise(arrow_lookup.arrow(pd.Series(prefix)), arrow_lookup.arrow(notes),
                                          pa.scalar(": ", pa.large_string()), null_handling="skip")
     return pd.Series(pd.array(joined, dtype="str"), index=notes.index)
+
+
+def _per_code(values: list, codes: np.ndarray, index: pd.Index, dtype: str = "str") -> pd.Series:
+    """Each row's value of its code (values: one per code), as a column of `dtype`: a take of a few values
+    instead of a map (and a hash) of every row."""
+    return pd.Series(pd.array(values, dtype=dtype).take(codes), index=index)
 
 
 def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver, rej: Rejects,
@@ -231,14 +231,16 @@ def _mapped(df: pd.DataFrame, values: dict[str, pd.Series]) -> pd.DataFrame:
     idx = df.index
     known, start, end, when, tp, gp, fat = (common.at_rows(values[k], idx)
                                             for k in ("known", "start", "end", "when", "tp", "gp", "fat"))
-    original = known.astype("str")
+    co, uo = pd.factorize(known.astype("str"))  # every row's is in SUB_EVENT_TYPES (prepare rejected the rest)
+    types = {col: _per_code([SUB_EVENT_TYPES[u][i] for u in uo], co, idx)
+             for i, col in enumerate(("event_type", "weapon", "cause"))}
     source = df["source"].fillna("ACLED")
     source_id = arrow_lookup.per_distinct(source, lambda u: u.map(lambda s: "acled_" + common.short_hash(s)
                                                                   if isinstance(s, str) else None)).astype("str")
-    types = arrow_lookup.per_distinct(original, _sub_event_columns)
-    note = _note(df["event_type"], original, df["notes"])
-    civ = arrow_lookup.per_distinct(df["civilian_targeting"],
-                                    lambda u: u.str.lower().str.contains("civilian", na=False)).astype(bool)
+    note = _note(df["event_type"], co, uo, df["notes"])
+    civ = pc.match_substring(pc.utf8_lower(arrow_lookup.arrow(df["civilian_targeting"])), "civilian")
+    civ = pc.fill_null(civ, False).to_numpy(zero_copy_only=False).astype(np.intp)
+    p = tp.to_numpy(dtype=np.intp)  # time_precision and geo_precision: 1, 2 or 3 (prepare rejected the rest)
     empty = pd.Series(None, index=idx, dtype="str")
     return pd.DataFrame({
         "event_id": "ACLED-" + df[ID],
@@ -249,13 +251,14 @@ def _mapped(df: pd.DataFrame, values: dict[str, pd.Series]) -> pd.DataFrame:
         "date_start": start,
         "date_end": end,
         "date_prec": dates.precision(start, end),
-        "date_rule": arrow_lookup.per_distinct(tp, lambda u: u.map(DATE_RULES)).astype("str"),
+        "date_rule": _per_code([DATE_RULES.get(k) for k in range(4)], p, idx),
         "place_reported": df["place_reported"],
         "raion_reported": df["raion_reported"],
         "oblast_reported": df["oblast_reported"],
         "place_id": empty,  # complete()
         "place_match": empty,  # complete()
-        "row_geo_prec": arrow_lookup.per_distinct(gp, lambda u: u.map(GEO_PRECISION)).astype("Int64"),
+        "row_geo_prec": _per_code([GEO_PRECISION.get(k) for k in range(4)], gp.to_numpy(dtype=np.intp), idx,
+                                  "Int64"),
         "event_type": types["event_type"],
         "weapon": types["weapon"],
         "weapon_detail": empty,
@@ -264,7 +267,7 @@ def _mapped(df: pd.DataFrame, values: dict[str, pd.Series]) -> pd.DataFrame:
         "coder_note": note,
         "killed_reported": df["fatalities"],
         "killed_low": fat, "killed_best": fat, "killed_high": fat,
-        "victim_group": pd.Series(_VICTIM_GROUPS.take(civ.to_numpy(dtype=np.intp)), index=idx),
+        "victim_group": pd.Series(_VICTIM_GROUPS.take(civ), index=idx),
         "cause": types["cause"],
         "figure_note": pd.Series("ACLED fatalities of the event", index=idx, dtype="str"),
         "raw_line": df["raw_line"].astype("Int64"),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import threading
+import time
 
 import pytest
 
@@ -75,3 +76,21 @@ def test_an_error_of_the_first_stage_reaches_the_caller_through_the_second():
         for x in read_ahead(read_ahead(items()), name="oskil-prepare"):
             got.append(x)
     assert got == [1]
+
+
+def test_hold_makes_one_item_ahead_of_the_one_taken():
+    made = []
+
+    def items():
+        for i in range(100):
+            made.append(i)
+            yield i
+
+    it = read_ahead(items(), hold=True)
+    assert next(it) == 0
+    time.sleep(0.3)
+    assert made == [0, 1]  # the one taken and the one made ahead: no third
+    assert next(it) == 1
+    time.sleep(0.3)
+    assert made == [0, 1, 2]
+    assert list(it) == list(range(2, 100))

@@ -174,7 +174,14 @@ def prepare(df: pd.DataFrame, rej: Rejects, today: pd.Timestamp) -> common.Prepa
     values = {"known": known, "start": start, "end": end, "when": when, "tp": tp, "gp": gp, "fat": fat}
     mapped = _mapped(df, values)
     sources = _sources(mapped["source_id"], df["source"].fillna("ACLED"), df["source_scale"])
-    return common.Prepared(df, {**values, "mapped": mapped, "sources": sources})
+    # complete() and the resolver read only these; the export's other cells (its notes) are not held further
+    return common.Prepared(df[_PREPARED], {**values, "mapped": mapped, "sources": sources})
+
+
+#: the columns of a prepared frame: the place keys (common.place_keys, first_keys), what a reject names, and what
+#: complete() needs to make the sources again when a row could not be placed
+_PREPARED = [ID, "admin1", "raw_line", "source", "source_scale", "place_reported", "raion_reported",
+             "oblast_reported", "lat_f", "lon_f"]
 
 
 #: victim_group of a row that ACLED codes as civilian targeting (position 1) or not (0): taken per row (Arrow),

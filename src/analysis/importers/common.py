@@ -671,8 +671,9 @@ def _prepared(mapper: Importer, stream: Stream, today: pd.Timestamp) -> Iterator
     for batch in stream.batches(mapper.WANTED):
         rej = Rejects(mapper.NAME, stream.name)
         n = len(batch)
-        batch = kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID))
-        yield Ready(mapper.prepare(batch, rej, today), rej, n)
+        ready = mapper.prepare(kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID)), rej, today)
+        del batch  # the export's cells are not held while the caller works on this batch
+        yield Ready(ready, rej, n)
 
 
 def _nonempty(rejected: list[pd.DataFrame], table: str, file: str) -> list[pd.DataFrame]:
@@ -700,9 +701,9 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
     digest = Digest(export) if write else None
     try:
         # each batch checked up to place matching on a thread of its own while this one places, completes and
-        # spills the batch before it (_prepared); the places, the rejects' order and the spill's rows stay in
-        # file order, here
-        for ready in read_ahead(_prepared(mapper, stream, today), name="oskil-prepare"):
+        # spills the batch before it (_prepared; hold: one batch prepared ahead, not two, for memory); the places,
+        # the rejects' order and the spill's rows stay in file order, here
+        for ready in read_ahead(_prepared(mapper, stream, today), name="oskil-prepare", hold=True):
             n_read += ready.read
             mapped_batch = mapper.complete(ready.prepared, resolver.resolve(ready.prepared.frame), ready.rejects)
             rejected.append(ready.rejects.frame())

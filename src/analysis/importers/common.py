@@ -712,6 +712,7 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
                 spill.add(mapped_batch[0])  # its wide text to a temporary file, the rest kept
                 srcs.append(mapped_batch[1])
             del mapped_batch
+        give_back_memory()  # what the mapping threads freed (glibc keeps a heap per thread): not held to the end
         result = conclude(mapper, export.name, spill, srcs, _nonempty(rejected, mapper.NAME, export.name),
                           stream.ragged_frame(), stream.expected_cells, n_read, resolver, gaz, chunk_rows)
     except BaseException:

@@ -349,6 +349,30 @@ def test_one_name_two_places_stay_apart(gaz_dir, tmp_path):
     assert ev.loc["ACLED-UKR2", "latitude"] == 48.9
 
 
+def test_rows_without_a_place_are_rejected_after_the_rest_is_mapped(gaz_dir, tmp_path):
+    """prepare() maps every column but the places (off the placing thread); a row the resolver cannot place is
+    dropped in complete(): the rows kept and their sources are those of the export without it."""
+    ok, b = {"source": "Ukrinform", "source_scale": "National"}, {"source": "Suspilne"}
+    rows = [{"event_id_cnty": "UKR1", **ok},
+            {"event_id_cnty": "UKR2", **b, "source_scale": "Regional", "admin1": "Atlantis"},
+            {"event_id_cnty": "UKR3", **b, "source_scale": "Subnational", "admin1": "", "location": "Nowhere"},
+            {"event_id_cnty": "UKR4", **b, "source_scale": "Other"}]
+    res = common.run(acled, _export(tmp_path, rows), tmp_path / "out", gaz_dir)
+    (tmp_path / "b").mkdir()
+    alone = common.run(acled, _export(tmp_path / "b", [rows[0], rows[3]]), tmp_path / "out2", gaz_dir)
+    rej = res.tables["rejects"]
+    assert rej["row_id"].tolist() == ["UKR2", "UKR3"] and (rej["column"] == "admin1").all()
+    assert rej["reason"].tolist() == ["an oblast of Ukraine (the gazetteer does not know 'Atlantis')",
+                                      "an oblast (admin1) for a place that is not in the gazetteer"]
+    for name in ("events", "casualties", "sources"):
+        got, want = res.tables[name], alone.tables[name]
+        if "raw_line" in got:
+            assert sorted(got["raw_line"]) == [2, 5]
+            got, want = got.drop(columns="raw_line"), want.drop(columns="raw_line")
+        assert_frame_equal(got.reset_index(drop=True), want.reset_index(drop=True))
+    assert res.tables["sources"].set_index("source_id").loc[sid("Suspilne"), "notes"].count("source_scale: Other;") == 1
+
+
 def test_validating_without_a_copy_checks_the_frame_itself(acled_run):
     """validate(copy=False), as the import validates its tables: the same answer, on the frame itself,
     unchanged; a bad frame is still refused."""

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.clean import arrow_lookup, dates
-from analysis.clean.errors import Rejects, take_bad
+from analysis.clean.errors import Rejects
 from analysis.importers import common
 
 NAME = "acled"
@@ -124,22 +124,22 @@ def _canonical(sub_event_type: pd.Series) -> pd.Series:
 DATE_RULES = {1: "acled_day", 2: "acled_week", 3: "acled_month"}
 
 
-def _sub_event_columns(original: pd.Series) -> pd.DataFrame:
-    """Oskil event_type, weapon and cause of ACLED sub-event types (SUB_EVENT_TYPES), as text columns."""
-    return pd.DataFrame({col: original.map({k: v[i] for k, v in SUB_EVENT_TYPES.items()}).astype("str")
-                         for i, col in enumerate(("event_type", "weapon", "cause"))}, index=original.index)
-
-
-def _note(event_type: pd.Series, original: pd.Series, notes: pd.Series) -> pd.Series:
-    """coder_note: 'ACLED <event_type> / <sub_event_type>', then ': <notes>' where there are notes. The
-    prefix is made once per distinct pair of types; the one join per row is Arrow's."""
+def _note(event_type: pd.Series, co: np.ndarray, uo: pd.Index, notes: pd.Series) -> pd.Series:
+    """coder_note: 'ACLED <event_type> / <sub_event_type>', then ': <notes>' where there are notes (co, uo: the
+    rows' sub_event_types factorized). The prefix is made once per distinct pair of types; the one join per row
+    is Arrow's."""
     ce, ue = pd.factorize(event_type.fillna(""))
-    co, uo = pd.factorize(original)
     codes, pairs = pd.factorize(ce.astype("int64") * len(uo) + co)
     prefix = pd.Series([f"ACLED {ue[p // len(uo)]} / {uo[p % len(uo)]}" for p in pairs], dtype="str").array.take(codes)
     joined = pc.binary_join_element_wise(arrow_lookup.arrow(pd.Series(prefix)), arrow_lookup.arrow(notes),
                                          pa.scalar(": ", pa.large_string()), null_handling="skip")
     return pd.Series(pd.array(joined, dtype="str"), index=notes.index)
+
+
+def _per_code(values: list, codes: np.ndarray, index: pd.Index, dtype: str = "str") -> pd.Series:
+    """Each row's value of its code (values: one per code), as a column of `dtype`: a take of a few values
+    instead of a map (and a hash) of every row."""
+    return pd.Series(pd.array(values, dtype=dtype).take(codes), index=index)
 
 
 def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver, rej: Rejects,
@@ -153,16 +153,16 @@ def prepare(df: pd.DataFrame, rej: Rejects, today: pd.Timestamp) -> common.Prepa
     """The row checks up to place matching; the rows left, with their place columns and parsed values. today:
     the run's date (no event starts after it)."""
     df = common.with_columns(df, WANTED)
-    df = take_bad(df, df[ID].isna(), rej, ID, "an event_id_cnty", ID)
+    df = common.drop_bad(df, df[ID].isna(), rej, ID, "an event_id_cnty", ID)
     known = arrow_lookup.per_distinct(df["sub_event_type"], _canonical)
-    df = take_bad(df, known.isna(), rej, "sub_event_type",
+    df = common.drop_bad(df, known.isna(), rej, "sub_event_type",
                   "an ACLED sub_event_type from the codebook (e.g. 'Shelling/artillery/missile attack')", ID)
     known = common.at_rows(known, df.index)
     country = df["country"].str.lower()  # cells come trimmed from the stream
-    df = take_bad(df, country.notna() & (country != "ukraine"), rej, "country",
+    df = common.drop_bad(df, country.notna() & (country != "ukraine"), rej, "country",
                   "country Ukraine (Oskil covers Ukraine)", ID)
     when = _parse_dates(df["event_date"])
-    df = take_bad(df, when.isna(), rej, "event_date", "a date such as '18 September 2022' or 2022-09-18", ID)
+    df = common.drop_bad(df, when.isna(), rej, "event_date", "a date such as '18 September 2022' or 2022-09-18", ID)
     df, tp = common.integers(df, "time_precision", 1, 3, rej, ID, "time_precision 1, 2 or 3 (ACLED codebook)")
     df, gp = common.integers(df, "geo_precision", 1, 3, rej, ID, "geo_precision 1, 2 or 3 (ACLED codebook)")
     df, fat = common.integers(df, "fatalities", 0, None, rej, ID, "a whole number of fatalities, 0 or more")
@@ -171,8 +171,17 @@ def prepare(df: pd.DataFrame, rej: Rejects, today: pd.Timestamp) -> common.Prepa
     start, end = _date_range(when, tp)
     df = common.war_dates(df, start, end, "event_date", rej, ID, today)
     df = df.assign(place_reported=df["location"], raion_reported=df["admin2"], oblast_reported=df["admin1"])
-    return common.Prepared(df, {"known": known, "start": start, "end": end, "when": when, "tp": tp, "gp": gp,
-                                "fat": fat})
+    values = {"known": known, "start": start, "end": end, "when": when, "tp": tp, "gp": gp, "fat": fat}
+    mapped = _mapped(df, values)
+    sources = _sources(mapped["source_id"], df["source"].fillna("ACLED"), df["source_scale"])
+    # complete() and the resolver read only these; the export's other cells (its notes) are not held further
+    return common.Prepared(df[_PREPARED], {**values, "mapped": mapped, "sources": sources})
+
+
+#: the columns of a prepared frame: the place keys (common.place_keys, first_keys), what a reject names, and what
+#: complete() needs to make the sources again when a row could not be placed
+_PREPARED = [ID, "admin1", "raw_line", "source", "source_scale", "place_reported", "raion_reported",
+             "oblast_reported", "lat_f", "lon_f"]
 
 
 #: victim_group of a row that ACLED codes as civilian targeting (position 1) or not (0): taken per row (Arrow),
@@ -207,23 +216,40 @@ def _date_range(when: pd.Series, tp: pd.Series) -> tuple[pd.Series, pd.Series]:
 
 def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Series],
              rej: Rejects) -> tuple[pd.DataFrame, pd.DataFrame] | None:
-    """The mapped rows and partial sources of prepared rows, given their places (PlaceResolver.resolve)."""
+    """The mapped rows and partial sources of prepared rows, given their places (PlaceResolver.resolve): the
+    columns prepare() made (_mapped) with the places filled in, for the rows that have one."""
     pid, how, err = placed
-    df = take_bad(ready.frame, err.notna(), rej, "admin1", err, ID)  # a known oblast always yields a place
+    df = common.drop_bad(ready.frame, err.notna(), rej, "admin1", err, ID)  # a known oblast always yields a place
     if df.empty:
         return None
     idx = df.index
-    known, start, end, when, tp, gp, fat = (common.at_rows(ready.values[k], idx)
+    m, src = ready.values["mapped"], ready.values["sources"]
+    if not m.index.equals(idx):  # rows without a place were rejected: the rest, and their sources again
+        m = m.loc[idx]
+        src = _sources(m["source_id"], df["source"].fillna("ACLED"), df["source_scale"])
+    m = m.assign(place_id=common.at_rows(pid, idx).astype("str"), place_match=common.at_rows(how, idx).astype("str"))
+    return m.reset_index(drop=True), src
+
+
+def _mapped(df: pd.DataFrame, values: dict[str, pd.Series]) -> pd.DataFrame:
+    """The mapped columns (common.MAPPED) of prepared rows, place_id and place_match left empty for complete():
+    nothing here depends on the places, so it is made with the row checks, off the thread that places the rows
+    (common.run's pipeline), and each value depends only on its own row (complete() may drop rows)."""
+    idx = df.index
+    known, start, end, when, tp, gp, fat = (common.at_rows(values[k], idx)
                                             for k in ("known", "start", "end", "when", "tp", "gp", "fat"))
-    original = known.astype("str")
+    co, uo = pd.factorize(known.astype("str"))  # every row's is in SUB_EVENT_TYPES (prepare rejected the rest)
+    types = {col: _per_code([SUB_EVENT_TYPES[u][i] for u in uo], co, idx)
+             for i, col in enumerate(("event_type", "weapon", "cause"))}
     source = df["source"].fillna("ACLED")
     source_id = arrow_lookup.per_distinct(source, lambda u: u.map(lambda s: "acled_" + common.short_hash(s)
                                                                   if isinstance(s, str) else None)).astype("str")
-    types = arrow_lookup.per_distinct(original, _sub_event_columns)
-    note = _note(df["event_type"], original, df["notes"])
-    civ = arrow_lookup.per_distinct(df["civilian_targeting"],
-                                    lambda u: u.str.lower().str.contains("civilian", na=False)).astype(bool)
-    m = pd.DataFrame({
+    note = _note(df["event_type"], co, uo, df["notes"])
+    civ = pc.match_substring(pc.utf8_lower(arrow_lookup.arrow(df["civilian_targeting"])), "civilian")
+    civ = pc.fill_null(civ, False).to_numpy(zero_copy_only=False).astype(np.intp)
+    p = tp.to_numpy(dtype=np.intp)  # time_precision and geo_precision: 1, 2 or 3 (prepare rejected the rest)
+    empty = pd.Series(None, index=idx, dtype="str")
+    return pd.DataFrame({
         "event_id": "ACLED-" + df[ID],
         "casualty_id": "ACLED-CA-" + df[ID],
         "source_id": source_id,
@@ -232,30 +258,34 @@ def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Seri
         "date_start": start,
         "date_end": end,
         "date_prec": dates.precision(start, end),
-        "date_rule": arrow_lookup.per_distinct(tp, lambda u: u.map(DATE_RULES)).astype("str"),
+        "date_rule": _per_code([DATE_RULES.get(k) for k in range(4)], p, idx),
         "place_reported": df["place_reported"],
         "raion_reported": df["raion_reported"],
         "oblast_reported": df["oblast_reported"],
-        "place_id": common.at_rows(pid, idx).astype("str"),
-        "place_match": common.at_rows(how, idx).astype("str"),
-        "row_geo_prec": arrow_lookup.per_distinct(gp, lambda u: u.map(GEO_PRECISION)).astype("Int64"),
+        "place_id": empty,  # complete()
+        "place_match": empty,  # complete()
+        "row_geo_prec": _per_code([GEO_PRECISION.get(k) for k in range(4)], gp.to_numpy(dtype=np.intp), idx,
+                                  "Int64"),
         "event_type": types["event_type"],
         "weapon": types["weapon"],
-        "weapon_detail": pd.Series(None, index=idx, dtype="str"),
+        "weapon_detail": empty,
         "actor": df["actor1"],
         "claimant": "ACLED",
         "coder_note": note,
         "killed_reported": df["fatalities"],
         "killed_low": fat, "killed_best": fat, "killed_high": fat,
-        "victim_group": pd.Series(_VICTIM_GROUPS.take(civ.to_numpy(dtype=np.intp)), index=idx),
+        "victim_group": pd.Series(_VICTIM_GROUPS.take(civ), index=idx),
         "cause": types["cause"],
         "figure_note": pd.Series("ACLED fatalities of the event", index=idx, dtype="str"),
         "raw_line": df["raw_line"].astype("Int64"),
     }, index=idx)
-    src = pd.DataFrame({"source_id": source_id, "outlet": source, "source_scale": df["source_scale"]})
-    src = src.groupby("source_id", sort=False).agg(outlet=("outlet", "first"),
-                                                  source_scale=("source_scale", "first")).reset_index()
-    return m.reset_index(drop=True), src
+
+
+def _sources(source_id: pd.Series, outlet: pd.Series, scale: pd.Series) -> pd.DataFrame:
+    """The partial sources of mapped rows: each source id's first outlet and source_scale."""
+    src = pd.DataFrame({"source_id": source_id, "outlet": outlet, "source_scale": scale})
+    return src.groupby("source_id", sort=False).agg(outlet=("outlet", "first"),
+                                                   source_scale=("source_scale", "first")).reset_index()
 
 
 def source_type(outlet: pd.Series, scale: pd.Series) -> pd.Series:

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from analysis.clean import arrow_lookup, checks, dates, designs, incidents, places, rules, storage, tables
-from analysis.clean.errors import CleanError, Rejects, kept, ragged_rejects, take_bad
+from analysis.clean.errors import ALIVE, CleanError, Rejects, kept, ragged_rejects, take_bad
 from analysis.clean.files import claim_output
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
@@ -48,6 +48,7 @@ from analysis.registry.schema import PROCESSED_TABLES, TABLES
 
 if TYPE_CHECKING:
     from analysis.importers.registry import Importer
+    from analysis.importers.stream import Stream
 
 _ADMIN_WORD = re.compile(r"\b(?:raion|rayon|district|oblast|province)\b", re.IGNORECASE)
 MAX_KM = 25.0  # a gazetteer place further than this from the export's own coordinates is not the same place
@@ -89,6 +90,15 @@ def short_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
 
 
+def drop_bad(df: pd.DataFrame, bad: pd.Series, rejects: Rejects, column: str, reason: str | pd.Series,
+             id_col: str | None) -> pd.DataFrame:
+    """take_bad, returning df at once when no row is bad (nearly every check of nearly every batch): it
+    would build the rows in play, a mask and a copy of the frame's columns to find that nothing changes."""
+    if ALIVE not in df.columns and pd.api.types.is_bool_dtype(bad.dtype) and not bad.any():
+        return df
+    return take_bad(df, bad, rejects, column, reason, id_col)
+
+
 def numeric(raw: pd.Series) -> pd.Series:
     """pd.to_numeric(raw, errors="coerce") of a text column, parsed once per distinct cell (an export's
     counts, precisions and coordinates repeat a few thousand values over a million rows). The same numbers
@@ -115,7 +125,7 @@ def integers(df: pd.DataFrame, col: str, lo: int, hi: int | None, rejects: Rejec
         bad |= v > hi
     if optional:
         bad &= raw.notna()
-    df = take_bad(df, bad, rejects, col, reason, id_col)
+    df = drop_bad(df, bad, rejects, col, reason, id_col)
     return df, at_rows(v, df.index).round().astype("Int64")
 
 
@@ -124,27 +134,36 @@ def coordinates(df: pd.DataFrame, rejects: Rejects, id_col: str) -> pd.DataFrame
     lat = numeric(df["latitude"])
     lon = numeric(df["longitude"])
     la0, la1, lo0, lo1 = rules.UKRAINE_BOX
-    df = take_bad(df, lat.isna(), rejects, "latitude", "a number for 'latitude'", id_col)
-    df = take_bad(df, at_rows(lon, df.index).isna(), rejects, "longitude", "a number for 'longitude'", id_col)
+    if _inside(lat.to_numpy(dtype="float64"), la0, la1).all() and _inside(lon.to_numpy(dtype="float64"), lo0,
+                                                                          lo1).all():
+        # every row a number inside the box (nearly every batch): none of the checks below would reject one
+        return df.assign(lat_f=lat.astype("float64"), lon_f=lon.astype("float64"))
+    df = drop_bad(df, lat.isna(), rejects, "latitude", "a number for 'latitude'", id_col)
+    df = drop_bad(df, at_rows(lon, df.index).isna(), rejects, "longitude", "a number for 'longitude'", id_col)
     lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
-    df = take_bad(df, rules.swapped(lat, lon), rejects, "latitude", rules.SWAPPED, id_col)
+    df = drop_bad(df, rules.swapped(lat, lon), rejects, "latitude", rules.SWAPPED, id_col)
     lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
-    df = take_bad(df, ~lat.between(la0, la1), rejects, "latitude",
+    df = drop_bad(df, ~lat.between(la0, la1), rejects, "latitude",
                   f"a latitude inside Ukraine ({la0} to {la1})", id_col)
     lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
-    df = take_bad(df, ~lon.between(lo0, lo1), rejects, "longitude",
+    df = drop_bad(df, ~lon.between(lo0, lo1), rejects, "longitude",
                   f"a longitude inside Ukraine ({lo0} to {lo1})", id_col)
     lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
     return df.assign(lat_f=lat.astype("float64"), lon_f=lon.astype("float64"))
+
+
+def _inside(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
+    """lo <= x <= hi (Series.between), False where x is NaN."""
+    return (x >= lo) & (x <= hi)
 
 
 def war_dates(df: pd.DataFrame, start: pd.Series, end: pd.Series, col: str, rejects: Rejects,
               id_col: str, today: pd.Timestamp) -> pd.DataFrame:
     """Reject events that end before the full-scale invasion or start after `today`, the run's date
     (rules.today() when the import started), as `clean` does."""
-    df = take_bad(df, end < dates.WAR_START, rejects, col,
+    df = drop_bad(df, end < dates.WAR_START, rejects, col,
                   "an event on or after 2022-02-24 (the full-scale invasion), as in the hand-coded data", id_col)
-    return take_bad(df, at_rows(start, df.index) > today, rejects, col, "an event date not in the future", id_col)
+    return drop_bad(df, at_rows(start, df.index) > today, rejects, col, "an event date not in the future", id_col)
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:
@@ -717,12 +736,38 @@ class Digest:
         self._stop.set()
 
 
+class Ready(NamedTuple):
+    """One batch of the export checked up to place matching (_prepared): what it needs placed and completed."""
+
+    prepared: Prepared
+    rejects: Rejects  # the batch's rejects so far; complete() adds its own after them
+    read: int  # rows parsed in the batch
+
+
+def _prepared(mapper: Importer, stream: Stream, today: pd.Timestamp) -> Iterator[Ready]:
+    """The export's batches through the steps that hold no state across batches: the text checks (as the clean
+    checks raw text) and mapper.prepare, each batch with rejects of its own (their order across batches is the
+    order in which the caller takes them)."""
+    for batch in stream.batches(mapper.WANTED):
+        rej = Rejects(mapper.NAME, stream.name)
+        n = len(batch)
+        ready = mapper.prepare(kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID)), rej, today)
+        del batch  # the export's cells are not held while the caller works on this batch
+        yield Ready(ready, rej, n)
+
+
+def _nonempty(rejected: list[pd.DataFrame], table: str, file: str) -> list[pd.DataFrame]:
+    """The batches' reject frames that hold a row (one empty frame when none does): concatenated they are the
+    frame of one Rejects that every batch added to in turn."""
+    return [f for f in rejected if len(f)] or [Rejects(table, file).frame()]
+
+
 def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | None = None,
         write: bool = True, chunk_rows: int = CHUNK_ROWS) -> Result:
     """Stream the export through mapper (a registered Importer), assemble, validate and write. Each batch's
     wide text is spilled to a temporary file as it is mapped; events and casualties are written chunk_rows
     at a time."""
-    from analysis.importers.stream import BLOCK_SIZE, Stream
+    from analysis.importers.stream import BLOCK_SIZE, Stream, read_ahead
 
     t0, today = time.perf_counter(), rules.today()
     export = Path(export)
@@ -731,22 +776,25 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
     gaz = load_gazetteer(Path(gaz_dir))
     stream = Stream.open(export, block_size or BLOCK_SIZE)
     stream.require(mapper.REQUIRED, mapper.NAME)
-    rej = Rejects(mapper.NAME, export.name)
     resolver = PlaceResolver(gaz, mapper.PREFIX)
-    spill, srcs, n_read = Spill(), [], 0
+    spill, srcs, rejected, n_read = Spill(), [], [], 0
     digest = Digest(export) if write else None
     try:
-        for batch in stream.batches(mapper.WANTED):
-            n_read += len(batch)
-            batch = kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID))  # as the clean checks raw text
-            mapped_batch = mapper.map_batch(batch, resolver, rej, today)
-            del batch
+        # each batch checked up to place matching on a thread of its own while this one places, completes and
+        # spills the batch before it (_prepared; hold: one batch prepared ahead, not two, for memory); the places,
+        # the rejects' order and the spill's rows stay in file order, here
+        for ready in read_ahead(_prepared(mapper, stream, today), name="oskil-prepare", hold=True):
+            n_read += ready.read
+            mapped_batch = mapper.complete(ready.prepared, resolver.resolve(ready.prepared.frame), ready.rejects)
+            rejected.append(ready.rejects.frame())
+            del ready
             if mapped_batch is not None:  # None: every row of the batch was rejected
                 spill.add(mapped_batch[0])  # its wide text to a temporary file, the rest kept
                 srcs.append(mapped_batch[1])
             del mapped_batch
-        result = conclude(mapper, export.name, spill, srcs, [rej.frame()], stream.ragged_frame(),
-                          stream.expected_cells, n_read, resolver, gaz, chunk_rows)
+        give_back_memory()  # what the mapping threads freed (glibc keeps a heap per thread): not held to the end
+        result = conclude(mapper, export.name, spill, srcs, _nonempty(rejected, mapper.NAME, export.name),
+                          stream.ragged_frame(), stream.expected_cells, n_read, resolver, gaz, chunk_rows)
     except BaseException:
         spill.close()
         if digest is not None:

@@ -135,10 +135,11 @@ class Stream:
         and _lines counts only the rows skipped before each row."""
         n_valid = 0
         for rb in read_ahead(self._record_batches(wanted)):
-            df = rb.to_pandas()
-            df["raw_line"] = _lines(n_valid, len(df), self.ragged)
-            n_valid += len(df)
-            yield df
+            made = [rb.to_pandas()]
+            del rb
+            made[0]["raw_line"] = _lines(n_valid, len(made[0]), self.ragged)
+            n_valid += len(made[0])
+            yield made.pop()  # held by the caller only: a caller that lets go of columns frees them
 
     def _record_batches(self, wanted: list[str]) -> Iterator[pa.RecordBatch]:
         """The export's record batches, trimmed (_tidy); malformed rows recorded in self.ragged. A local file is
@@ -241,12 +242,16 @@ class Paced:
         return self._read
 
 
-def read_ahead(items: Iterator[T], depth: int = 1) -> Iterator[T]:
-    """items in order, each made on a worker thread while the caller works on the one before (at most `depth`
-    made and waiting). An exception of items is raised here, at its place in the order. When the caller stops
-    early, the worker stops after the item it is making."""
+def read_ahead(items: Iterator[T], depth: int = 1, name: str = "oskil-read-ahead", hold: bool = False
+               ) -> Iterator[T]:
+    """items in order, each made on a worker thread (called `name`) while the caller works on the one before (at
+    most `depth` made and waiting; hold: the next one is not started before the caller takes the one made, so
+    that no more than one item is held beside the caller's). An exception of items is raised here, at its place
+    in the order. When the caller stops early, the worker stops after the item it is making and closes items: a
+    chain of read_ahead stages (one stage's items the read_ahead of the stage before) stops stage by stage."""
     box: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()
+    taken = threading.Semaphore(0)
 
     def put(entry: tuple) -> bool:
         while not stop.is_set():
@@ -257,20 +262,34 @@ def read_ahead(items: Iterator[T], depth: int = 1) -> Iterator[T]:
                 continue
         return False
 
+    def wait_taken() -> bool:
+        while not stop.is_set():
+            if taken.acquire(timeout=0.1):
+                return True
+        return False
+
     def work() -> None:
         try:
             for item in items:
                 if not put((item, None)):
                     return
+                del item  # not held while the next is made: the caller's and the queued one are enough
+                if hold and not wait_taken():
+                    return
             put((_END, None))
         except BaseException as exc:  # handed to the caller, raised there
             put((None, exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
 
-    worker = threading.Thread(target=work, name="oskil-read-ahead", daemon=True)
+    worker = threading.Thread(target=work, name=name, daemon=True)
     worker.start()
     try:
         while True:
             item, exc = box.get()
+            taken.release()
             if exc is not None:
                 raise exc
             if item is _END:

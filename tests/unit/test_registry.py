@@ -117,6 +117,30 @@ def test_integrity_reports_every_dangling_key_of_the_registry():
     ]
 
 
+@pytest.mark.parametrize("dangling", [False, True])
+def test_integrity_checks_the_same_cells_against_the_same_keys_once(monkeypatch, dangling):
+    """An import's casualties name events and incidents by the same event ids, and the incidents' key is the
+    events' key: one check of those cells, unless it failed (then each reference reports)."""
+    from analysis.clean import arrow_lookup
+
+    ids = pd.Series(["EV-1", "EV-2", "EV-3"], dtype="str")
+    named = pd.Series(["EV-9" if dangling else "EV-2", "EV-3"], dtype="str")
+    tables = {"events": pd.DataFrame({"event_id": ids, "incident_id": ids}),
+              "casualties": pd.DataFrame({"casualty_id": ["CA-1", "CA-2"], "event_id": named, "incident_id": named,
+                                          "superseded_by": pd.Series([None, "CA-1"], dtype="str")}),
+              "incidents": pd.DataFrame({"incident_id": ids.iloc[:]})}
+    calls = []
+    covers = arrow_lookup.covers
+    monkeypatch.setattr(arrow_lookup, "covers", lambda k, s: calls.append(1) or covers(k, s))
+    got = validate.integrity(tables)
+    if dangling:
+        assert got == ["casualties: event_id values not in events: ['EV-9']",
+                       "casualties: incident_id values not in incidents: ['EV-9']"] and len(calls) == 4
+    else:  # events' incident ids, casualties' event ids (not again as incident ids), casualties' superseded_by
+        assert got == [] and len(calls) == 3
+    assert validate._cells(pd.Series([1, 2])) is None
+
+
 def _shipped(processed, name: str) -> pd.DataFrame:
     """A processed table of the shipped data in the registry's dtypes (as the clean validates it)."""
     from analysis.clean import tables

@@ -169,9 +169,16 @@ class CodedView:
     def __init__(self, df: pd.DataFrame | Streamed, alias: dict[str, str] | None = None):
         self._df = df
         self._alias = alias or {}  # a column read as another: a DERIVED column as the one it is made of
+        self._read: dict[str, pd.Series] = {}  # each column as given, once: an alias and its column are one Series
 
     def __getitem__(self, column: str) -> pd.Series:
         column = self._alias.get(column, column)
+        if column not in self._read:
+            self._read[column] = self._given(column)
+        return self._read[column]
+
+    def _given(self, column: str) -> pd.Series:
+        """The column as integrity() reads it (a coded one as its distinct values)."""
         s = self._df.column(column) if isinstance(self._df, Streamed) else self._df[column]
         if not isinstance(s.dtype, pd.CategoricalDtype):
             return s

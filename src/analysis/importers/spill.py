@@ -205,7 +205,7 @@ class Spill:
 
 #: most bytes of the spill file that gather() may read in place for one output chunk (_touched): above it for some
 #: chunk (rows of a chunk scattered over the spill), the bucket pass instead
-MAPPED_BYTES = 64 * 2**20
+MAPPED_BYTES = 32 * 2**20
 
 
 def _sources(rank: np.ndarray, wanted: np.ndarray, n_out: int) -> np.ndarray:

@@ -169,16 +169,14 @@ class CodedView:
     def __init__(self, df: pd.DataFrame | Streamed, alias: dict[str, str] | None = None):
         self._df = df
         self._alias = alias or {}  # a column read as another: a DERIVED column as the one it is made of
-        self._read: dict[str, pd.Series] = {}  # each column as given, once: an alias and its column are one Series
+
+    def source(self, column: str) -> tuple[int, str]:
+        """Which cells the column is (integrity checks the same cells against the same keys once): the table
+        read and the column read in it, an alias as the column it reads."""
+        return id(self._df), self._alias.get(column, column)
 
     def __getitem__(self, column: str) -> pd.Series:
         column = self._alias.get(column, column)
-        if column not in self._read:
-            self._read[column] = self._given(column)
-        return self._read[column]
-
-    def _given(self, column: str) -> pd.Series:
-        """The column as integrity() reads it (a coded one as its distinct values)."""
         s = self._df.column(column) if isinstance(self._df, Streamed) else self._df[column]
         if not isinstance(s.dtype, pd.CategoricalDtype):
             return s
@@ -204,11 +202,12 @@ class ChunkedIncidents:
     def __len__(self) -> int:
         return len(self.events)
 
-    def checked(self) -> pd.DataFrame:
+    def checked(self) -> CodedView:
         """The incidents' key as integrity() reads it: as the event ids the incident ids are made of (INC- + the
         event id, one to one), as the events and casualties give theirs (Streamed.checked), so that the checks
-        that every incident id named exists are made without two million ids made for them alone."""
-        return pd.DataFrame({"incident_id": self.events.column("event_id")}, copy=False)
+        that every incident id named exists are made without two million ids made for them alone; read from the
+        events, as their key is (CodedView.source: the same cells)."""
+        return CodedView(self.events, alias={"incident_id": "event_id"})
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         """The incidents in order, a chunk at a time, each validated (one empty chunk when there are none)."""

@@ -143,7 +143,8 @@ class Spill:
         from a memory map of the spill file; no bucket pass (each row's text was read whole, taken to its
         chunk's file, written, read back and taken in order: two copies more, about half the gather's CPU). The
         map is opened per chunk and let go of with it, so the mapped pages counted as ours are one chunk's
-        spans. sources: the spill row of each output position."""
+        spans (unmapped once they are copied out, before the take). sources: the spill row of each output
+        position."""
         first = np.full(len(starts) - 1, np.iinfo("int64").max, dtype="int64")
         for a in range(0, len(sources), rows):
             at = sources[a:a + rows]
@@ -154,12 +155,13 @@ class Spill:
             used = np.flatnonzero(hi >= 0)
             base = np.zeros_like(first)  # where each used batch's span starts in the spans one after the other
             base[used] = np.cumsum(hi[used] - lo[used] + 1) - (hi[used] - lo[used] + 1)
-            with pa.memory_map(str(self._path)) as src:
+            with pa.memory_map(str(self._path)) as src:  # the spans copied out, then the map let go of
                 batches = list(pa.ipc.open_stream(src))
-                spans = pa.Table.from_batches([batches[b].slice(lo[b] - starts[b], hi[b] - lo[b] + 1) for b in used])
+                spans = pa.Table.from_batches([batches[b].slice(lo[b] - starts[b], hi[b] - lo[b] + 1)
+                                               for b in used]).select(columns).combine_chunks()
                 del batches
-                table = spans.select(columns).take(pa.array(at - lo[batch] + base[batch]))
-                del spans
+            table = spans.take(pa.array(at - lo[batch] + base[batch]))
+            del spans
             yield table
             del table
 

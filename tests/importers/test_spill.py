@@ -42,10 +42,12 @@ def test_narrow_columns_stay_in_memory_and_wide_ones_are_spilled(spill):
     assert not set(WIDE) & set(narrow.columns)
 
 
-@pytest.mark.parametrize("in_place", [True, False])  # several chunks read in place, or through the bucket files
+# several chunks read in place (whole, or a row at a time), or through the bucket files
+@pytest.mark.parametrize(("in_place", "parts"), [(True, 8192), (True, 1), (False, 8192)])
 @pytest.mark.parametrize("rows", [2, 3, 100])  # 2 and 3: several chunks; 100: one
-def test_gather_gives_wide_text_in_output_order(spill, rows, in_place, monkeypatch):
+def test_gather_gives_wide_text_in_output_order(spill, rows, in_place, parts, monkeypatch):
     monkeypatch.setattr(spill_module, "MAPPED_BYTES", spill_module.MAPPED_BYTES if in_place else -1)
+    monkeypatch.setattr(spill_module, "MAPPED_PARTS", parts)
     rank = np.array([5, -1, 0, 4, 1, -1, 3, 2])  # rows 1 and 5 left out
     got = list(spill.gather(rank, ["coder_note"], rows))
     assert [t.num_rows for t in got] == [len(range(i, min(i + rows, 6))) for i in range(0, 6, rows)]

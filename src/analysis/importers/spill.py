@@ -129,6 +129,7 @@ class Spill:
     def _layout(self, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(the first spill row of each batch of the spill file, then the number of rows; the bytes of each
         batch's `columns`), from its message headers: the file is memory-mapped and its text not read."""
+        self._finish_writing()
         sizes, nbytes = [], []
         with pa.memory_map(str(self._path)) as src:
             for batch in pa.ipc.open_stream(src):
@@ -139,31 +140,32 @@ class Spill:
     def _mapped(self, sources: np.ndarray, starts: np.ndarray, columns: list[str],
                 rows: int) -> Iterator[pa.Table]:
         """gather() of more than one chunk whose rows lie close together in the spill (`_touched`): each chunk
-        taken, in one take, from the spans of the batches between its first and last row in each, read in place
+        taken MAPPED_PARTS rows at a time (a table of those parts, not copied into one: Arrow writes it as one
+        table), each part from the spans of the batches between its first and last row in each, read in place
         from a memory map of the spill file; no bucket pass (each row's text was read whole, taken to its
-        chunk's file, written, read back and taken in order: two copies more, about half the gather's CPU). The
-        map is opened per chunk and let go of with it, so the mapped pages counted as ours are one chunk's
-        spans (unmapped once they are copied out, before the take). sources: the spill row of each output
-        position."""
-        first = np.full(len(starts) - 1, np.iinfo("int64").max, dtype="int64")
+        chunk's file, written, read back and taken in order: two copies more, about half the gather's CPU).
+        sources: the spill row of each output position."""
         for a in range(0, len(sources), rows):
-            at = sources[a:a + rows]
-            batch = np.searchsorted(starts, at, side="right") - 1
-            lo, hi = first.copy(), np.full_like(first, -1)
-            np.minimum.at(lo, batch, at)
-            np.maximum.at(hi, batch, at)
-            used = np.flatnonzero(hi >= 0)
-            base = np.zeros_like(first)  # where each used batch's span starts in the spans one after the other
-            base[used] = np.cumsum(hi[used] - lo[used] + 1) - (hi[used] - lo[used] + 1)
-            with pa.memory_map(str(self._path)) as src:  # the spans copied out, then the map let go of
-                batches = list(pa.ipc.open_stream(src))
-                spans = pa.Table.from_batches([batches[b].slice(lo[b] - starts[b], hi[b] - lo[b] + 1)
-                                               for b in used]).select(columns).combine_chunks()
-                del batches
-            table = spans.take(pa.array(at - lo[batch] + base[batch]))
-            del spans
-            yield table
-            del table
+            yield pa.concat_tables([self._taken(sources[b:min(b + MAPPED_PARTS, a + rows)], starts, columns)
+                                    for b in range(a, min(a + rows, len(sources)), MAPPED_PARTS)])
+
+    def _taken(self, at: np.ndarray, starts: np.ndarray, columns: list[str]) -> pa.Table:
+        """The `columns` of the spill rows `at`, in that order: the spans of the batches that hold them, between
+        the first and last such row of each, copied out of a memory map of the spill file (the map is then let
+        go of: the mapped pages counted as ours are one part's spans), and taken in order."""
+        batch = np.searchsorted(starts, at, side="right") - 1
+        lo, hi = np.full(len(starts) - 1, np.iinfo("int64").max, dtype="int64"), np.full(len(starts) - 1, -1)
+        np.minimum.at(lo, batch, at)
+        np.maximum.at(hi, batch, at)
+        used = np.flatnonzero(hi >= 0)
+        base = np.zeros_like(lo)  # where each used batch's span starts in the spans one after the other
+        base[used] = np.cumsum(hi[used] - lo[used] + 1) - (hi[used] - lo[used] + 1)
+        with pa.memory_map(str(self._path)) as src:
+            batches = list(pa.ipc.open_stream(src))
+            spans = pa.Table.from_batches([batches[b].slice(lo[b] - starts[b], hi[b] - lo[b] + 1)
+                                           for b in used]).select(columns).combine_chunks()
+            del batches
+        return spans.take(pa.array(at - lo[batch] + base[batch]))
 
     def _bucketed(self, rank: np.ndarray, columns: list[str], rows: int, n_chunks: int,
                   schema: pa.Schema) -> Iterator[pa.Table]:
@@ -205,6 +207,10 @@ class Spill:
             shutil.rmtree(folder, ignore_errors=True)
 
 
+#: rows of an output chunk that gather() takes at a time when it reads in place (Spill._mapped): a chunk's spans,
+#: their copy and its rows taken whole were about 50 MB at once per writer thread (32,768 rows of events), and
+#: raised the 1,000,000-row import's peak by 10-40 MB; a multiple of the Parquet writer's batch of 1,024 values
+MAPPED_PARTS = 8192
 #: most bytes of the spill file that gather() may read in place for one output chunk (_touched): above it for some
 #: chunk (rows of a chunk scattered over the spill), the bucket pass instead
 MAPPED_BYTES = 32 * 2**20

@@ -239,3 +239,17 @@ def test_the_direct_checks_cover_every_check_pandera_is_given(name):
         assert len(col.checks) == bool(f.vocab) + bool(f.bounds), f.name
     dated = {"date_start", "date_end"} <= {f.name for f in t.processed}
     assert len(s.checks) == dated + len(t.measures)
+
+
+@pytest.mark.parametrize("cells", [["a", "a", "c"], ["a", "x"], ["b", "c", "c", "d"], ["0"], ["d", "e"], [],
+                                   ["a", None], ["b", "a"], ["a", "z", "z"], ["c", "d"]])
+def test_covers_of_sorted_cells_by_sorted_keys_is_pandas_isin(cells):
+    """Sorted cells against sorted distinct keys are checked by counting the keys found among the cells (the
+    shorter column hashed); anything else by the hash of the keys: both as pandas' isin."""
+    from analysis.clean import arrow_lookup
+
+    keys = pd.Series(["a", "b", "c", "d", "f"], dtype="str")
+    s = pd.Series(cells, dtype="str")
+    assert arrow_lookup.covers(keys, s) == bool(s.dropna().isin(keys).all())
+    unsorted = pd.Series(["b", "a", "c", "d", "f"], dtype="str")
+    assert arrow_lookup.covers(unsorted, s) == bool(s.dropna().isin(keys).all())

@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis.clean import incidents, tables
 from analysis.clean.validate import validate
-from analysis.importers.spill import ROW, Spill, compact, decoded, plain
+from analysis.importers.spill import ROW, Spill, compact, decoded, plain, positions_dtype
 from analysis.importers.spill import frame as spill_frame
 from analysis.registry.schema import TABLES
 
@@ -99,8 +99,8 @@ class Streamed:
     def chunks(self) -> Iterator[pd.DataFrame]:
         """The processed table in order, a chunk of rows at a time, each validated."""
         wide = SPILLED[self.name]
-        rank = np.full(self.spill.n, -1, dtype="int64")
-        rank[self.column(ROW).to_numpy()] = np.arange(len(self.narrow), dtype="int64")
+        rank = np.full(self.spill.n, -1, dtype=positions_dtype(self.spill.n))  # 4 bytes a spill row, not 8
+        rank[self.column(ROW).to_numpy()] = np.arange(len(self.narrow), dtype=rank.dtype)
         text = {c: self.places[c].astype("str").array for c in PLACE_TEXT}
         numbers = {c: pd.to_numeric(self.places[c], errors="coerce").astype("Float64").array for c in PLACE_NUMBERS}
         table = TABLES[self.name]

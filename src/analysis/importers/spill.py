@@ -219,7 +219,7 @@ MAPPED_BYTES = 32 * 2**20
 def _sources(rank: np.ndarray, wanted: np.ndarray, n_out: int) -> np.ndarray:
     """The spill row of each output position (rank inverted); raises unless the ranks of the wanted rows are
     0..n_out-1, each once."""
-    sources = np.full(n_out, -1, dtype="int64")
+    sources = np.full(n_out, -1, dtype=positions_dtype(len(rank)))  # held while the table is written
     at = rank[wanted]
     if len(at) and (at.min() < 0 or at.max() >= n_out):
         raise ValueError("Spill.gather: a rank outside the output")

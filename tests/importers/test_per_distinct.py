@@ -77,3 +77,13 @@ def test_formula_check_skipped_only_when_no_cell_needs_it(cells):
     assert write._may_start_with(arr, write._RISKY_FIRST) == risky
     assert write._may_start_with(arr.slice(1), write._RISKY_FIRST) == bool(
         pc.any(pc.is_in(first.slice(1), value_set=pa.array(list("=@\t\r'+-"), pa.large_string()))).as_py())
+
+
+@pytest.mark.parametrize("cells", [["a", "", "=b"], ["", "", "-x"], ["a", None, "@"]])
+def test_formula_check_of_empty_cells_reads_no_cell_after_the_slice(cells):
+    """An empty (or missing) cell starts where the next one does: the last one of a slice, where a cell outside
+    it does, which must not count."""
+    arr = pa.chunked_array([pa.array(cells, pa.large_string())])
+    assert write._may_start_with(arr, write._RISKY_FIRST)
+    assert not write._may_start_with(arr.slice(0, 2), write._RISKY_FIRST)
+    assert write._may_start_with(arr.slice(1), write._RISKY_FIRST)

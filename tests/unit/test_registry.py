@@ -117,6 +117,45 @@ def test_integrity_reports_every_dangling_key_of_the_registry():
     ]
 
 
+class _View:
+    """A table that says where its columns come from (as chunked.CodedView does): aliases read one column."""
+
+    def __init__(self, df: pd.DataFrame, alias: dict[str, str], table: str):
+        self.df, self.alias, self.table = df, alias, table
+
+    def source(self, column: str) -> tuple[str, str]:
+        return self.table, self.alias.get(column, column)
+
+    def __getitem__(self, column: str) -> pd.Series:
+        return self.df[self.alias.get(column, column)]
+
+
+@pytest.mark.parametrize("dangling", [False, True])
+def test_integrity_checks_the_same_cells_against_the_same_keys_once(monkeypatch, dangling):
+    """An import's casualties name events and incidents by the same event ids, and the incidents' key is the
+    events' key: one check of those cells, unless it failed (then each reference reports)."""
+    from analysis.clean import arrow_lookup
+
+    events = pd.DataFrame({"event_id": pd.Series(["EV-1", "EV-2", "EV-3"], dtype="str")})
+    cas = pd.DataFrame({"casualty_id": ["CA-1", "CA-2"], "superseded_by": pd.Series([None, "CA-1"], dtype="str"),
+                        "event_id": pd.Series(["EV-9" if dangling else "EV-2", "EV-3"], dtype="str")})
+    tables = {"events": _View(events, {"incident_id": "event_id"}, "events"),
+              "casualties": _View(cas, {"incident_id": "event_id"}, "casualties"),
+              "incidents": _View(events, {"incident_id": "event_id"}, "events")}
+    calls = []
+    covers = arrow_lookup.covers
+    monkeypatch.setattr(arrow_lookup, "covers", lambda k, s: calls.append(1) or covers(k, s))
+    got = validate.integrity(tables)
+    if dangling:
+        assert got == ["casualties: event_id values not in events: ['EV-9']",
+                       "casualties: incident_id values not in incidents: ['EV-9']"] and len(calls) == 4
+    else:  # events' incident ids, casualties' event ids (not again as incident ids), casualties' superseded_by
+        assert got == [] and len(calls) == 3
+    plain = {k: v.df.rename(columns={"event_id": "incident_id"}) if k == "incidents" else
+             v.df.assign(incident_id=v.df["event_id"]) for k, v in tables.items()}
+    assert validate.integrity(plain) == got  # frames that do not say: every reference checked, the same result
+
+
 def _shipped(processed, name: str) -> pd.DataFrame:
     """A processed table of the shipped data in the registry's dtypes (as the clean validates it)."""
     from analysis.clean import tables
@@ -200,3 +239,17 @@ def test_the_direct_checks_cover_every_check_pandera_is_given(name):
         assert len(col.checks) == bool(f.vocab) + bool(f.bounds), f.name
     dated = {"date_start", "date_end"} <= {f.name for f in t.processed}
     assert len(s.checks) == dated + len(t.measures)
+
+
+@pytest.mark.parametrize("cells", [["a", "a", "c"], ["a", "x"], ["b", "c", "c", "d"], ["0"], ["d", "e"], [],
+                                   ["a", None], ["b", "a"], ["a", "z", "z"], ["c", "d"]])
+def test_covers_of_sorted_cells_by_sorted_keys_is_pandas_isin(cells):
+    """Sorted cells against sorted distinct keys are checked by counting the keys found among the cells (the
+    shorter column hashed); anything else by the hash of the keys: both as pandas' isin."""
+    from analysis.clean import arrow_lookup
+
+    keys = pd.Series(["a", "b", "c", "d", "f"], dtype="str")
+    s = pd.Series(cells, dtype="str")
+    assert arrow_lookup.covers(keys, s) == bool(s.dropna().isin(keys).all())
+    unsorted = pd.Series(["b", "a", "c", "d", "f"], dtype="str")
+    assert arrow_lookup.covers(unsorted, s) == bool(s.dropna().isin(keys).all())

@@ -173,7 +173,9 @@ def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:
         return None
     missing = s.isna().to_numpy(dtype=bool)
     values = s.to_numpy(dtype="float64", na_value=np.nan)
-    return None if np.isnan(values[~missing]).any() else (values, missing)
+    if pd.api.types.is_integer_dtype(s.dtype):  # no NaN but the missing cells (0.3 ms a 32,768-row column)
+        return values, missing
+    return None if (np.isnan(values) & ~missing).any() else (values, missing)
 
 
 def _in_bounds(s: pd.Series, bounds: tuple[float | None, float | None]) -> bool:
@@ -209,17 +211,32 @@ def integrity(tables: dict[str, pd.DataFrame]) -> list[str]:
     whose target table is given too. One line per dangling key, with up to five of its values."""
     problems = []
     keys: dict[str, pd.Series] = {}  # each target table's key, taken once (an import's may be decoded per call)
+    covered: set[tuple] = set()  # (keys, column) found covered, by where their cells come from (_source)
     for name, df in tables.items():
         for fk in TABLES[name].foreign_keys:
             if fk.table not in tables:
+                continue
+            pair = (_source(tables[fk.table], TABLES[fk.table].key), _source(df, fk.column))
+            if pair in covered:  # the same cells checked against the same keys already
                 continue
             column = df[fk.column]
             if fk.table not in keys:
                 keys[fk.table] = tables[fk.table][TABLES[fk.table].key]
             if arrow_lookup.covers(keys[fk.table], column):  # the common case: nothing dangles
+                if None not in pair:
+                    covered.add(pair)
                 continue
             values = column.dropna()
             gone = sorted(set(values[~arrow_lookup.isin(values, keys[fk.table])]))
             if gone:
                 problems.append(f"{name}: {fk.column} values not in {fk.table}: {gone[:5]}")
     return problems
+
+
+def _source(df, column: str):
+    """Where df's column comes from, when df says (a view with a `source` method, as an import's streamed tables
+    give: chunked.CodedView), else None: two columns of one source are the same cells. An import's casualties
+    name their events and their incidents by the same event ids, and the incidents' key is the events' key read
+    as it: the second check of those ids against those keys (a hash of a million keys) would repeat the first."""
+    source = getattr(df, "source", None)
+    return source(column) if callable(source) else None

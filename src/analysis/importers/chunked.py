@@ -18,7 +18,7 @@ import pandas as pd
 
 from analysis.clean import incidents, tables
 from analysis.clean.validate import validate
-from analysis.importers.spill import ROW, Spill, compact, decoded, plain
+from analysis.importers.spill import ROW, Spill, compact, decoded, plain, positions_dtype
 from analysis.importers.spill import frame as spill_frame
 from analysis.registry.schema import TABLES
 
@@ -99,8 +99,8 @@ class Streamed:
     def chunks(self) -> Iterator[pd.DataFrame]:
         """The processed table in order, a chunk of rows at a time, each validated."""
         wide = SPILLED[self.name]
-        rank = np.full(self.spill.n, -1, dtype="int64")
-        rank[self.column(ROW).to_numpy()] = np.arange(len(self.narrow), dtype="int64")
+        rank = np.full(self.spill.n, -1, dtype=positions_dtype(self.spill.n))  # 4 bytes a spill row, not 8
+        rank[self.column(ROW).to_numpy()] = np.arange(len(self.narrow), dtype=rank.dtype)
         text = {c: self.places[c].astype("str").array for c in PLACE_TEXT}
         numbers = {c: pd.to_numeric(self.places[c], errors="coerce").astype("Float64").array for c in PLACE_NUMBERS}
         table = TABLES[self.name]
@@ -170,6 +170,11 @@ class CodedView:
         self._df = df
         self._alias = alias or {}  # a column read as another: a DERIVED column as the one it is made of
 
+    def source(self, column: str) -> tuple[int, str]:
+        """Which cells the column is (integrity checks the same cells against the same keys once): the table
+        read and the column read in it, an alias as the column it reads."""
+        return id(self._df), self._alias.get(column, column)
+
     def __getitem__(self, column: str) -> pd.Series:
         column = self._alias.get(column, column)
         s = self._df.column(column) if isinstance(self._df, Streamed) else self._df[column]
@@ -197,11 +202,12 @@ class ChunkedIncidents:
     def __len__(self) -> int:
         return len(self.events)
 
-    def checked(self) -> pd.DataFrame:
+    def checked(self) -> CodedView:
         """The incidents' key as integrity() reads it: as the event ids the incident ids are made of (INC- + the
         event id, one to one), as the events and casualties give theirs (Streamed.checked), so that the checks
-        that every incident id named exists are made without two million ids made for them alone."""
-        return pd.DataFrame({"incident_id": self.events.column("event_id")}, copy=False)
+        that every incident id named exists are made without two million ids made for them alone; read from the
+        events, as their key is (CodedView.source: the same cells)."""
+        return CodedView(self.events, alias={"incident_id": "event_id"})
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         """The incidents in order, a chunk at a time, each validated (one empty chunk when there are none)."""

@@ -13,7 +13,6 @@ from pandas.testing import assert_frame_equal, assert_series_equal
 
 from analysis.clean.write import stage_chunks, stage_table
 from analysis.importers import acled, common, ucdp
-from analysis.importers import spill as spill_module
 from analysis.importers.spill import ROW, WIDE, Spill, frame
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
@@ -42,28 +41,14 @@ def test_narrow_columns_stay_in_memory_and_wide_ones_are_spilled(spill):
     assert not set(WIDE) & set(narrow.columns)
 
 
-# several chunks read in place (whole, or a row at a time), or through the bucket files
-@pytest.mark.parametrize(("in_place", "parts"), [(True, 8192), (True, 1), (False, 8192)])
-@pytest.mark.parametrize("rows", [2, 3, 100])  # 2 and 3: several chunks; 100: one
-def test_gather_gives_wide_text_in_output_order(spill, rows, in_place, parts, monkeypatch):
-    monkeypatch.setattr(spill_module, "MAPPED_BYTES", spill_module.MAPPED_BYTES if in_place else -1)
-    monkeypatch.setattr(spill_module, "MAPPED_PARTS", parts)
+@pytest.mark.parametrize("rows", [2, 3, 100])  # 2 and 3: several chunks, through the bucket files; 100: one
+def test_gather_gives_wide_text_in_output_order(spill, rows):
     rank = np.array([5, -1, 0, 4, 1, -1, 3, 2])  # rows 1 and 5 left out
     got = list(spill.gather(rank, ["coder_note"], rows))
     assert [t.num_rows for t in got] == [len(range(i, min(i + rows, 6))) for i in range(0, 6, rows)]
     notes = pd.concat([frame(t) for t in got], ignore_index=True)["coder_note"]
     assert notes.tolist() == ["n2", "n4", "=n7", "n6", "n3", "n0"]
     assert notes.dtype == "str"
-
-
-def test_gather_reads_in_place_only_rows_that_lie_close_together(spill):
-    """Chunks whose rows lie in runs of the spill are read in place; a chunk drawing from all over it is not."""
-    starts, nbytes = spill._layout(["coder_note"])
-    assert starts.tolist() == [0, 3, 5, 8] and len(nbytes) == 3
-    in_runs = spill_module._touched(np.arange(8), starts, nbytes, 3)  # chunks of 3: the share of each batch spanned
-    np.testing.assert_allclose(in_runs, [nbytes[0], nbytes[1] + nbytes[2] / 3, nbytes[2] * 2 / 3])
-    spread = spill_module._touched(np.array([0, -1, 1, 3, -1, 2, -1, 4]), starts, nbytes, 3)  # rows 0, 2 and 5
-    np.testing.assert_allclose(spread, [nbytes[0] + nbytes[2] / 3, nbytes[1] / 2 + nbytes[2] / 3])
 
 
 @pytest.mark.parametrize("rank", [[0, 0, 1, 2, 3, 4, 5, 6], [0, 1, 2, 3, 4, 5, 6, 9]])

@@ -188,53 +188,8 @@ class Spill:
             table = pa.concat_tables(got) if got else schema.empty_table()
             yield _in_order(table, rank[wanted], 0)
             return
-        sources = _sources(rank, wanted, n_out)
-        starts, nbytes = self._layout(columns)
-        if _touched(rank, starts, nbytes, rows).max() <= MAPPED_BYTES:
-            yield from self._mapped(sources, starts, columns, rows)
-        else:
-            yield from self._bucketed(rank, columns, rows, n_chunks, schema)
-
-    def _layout(self, columns: list[str]) -> tuple[np.ndarray, np.ndarray]:
-        """(the first spill row of each batch of the spill file, then the number of rows; the bytes of each
-        batch's `columns`), from its message headers: the file is memory-mapped and its text not read."""
-        self._finish_writing()
-        sizes, nbytes = [], []
-        with pa.memory_map(str(self._path)) as src:
-            for batch in pa.ipc.open_stream(src):
-                sizes.append(batch.num_rows)
-                nbytes.append(sum(batch.column(c).get_total_buffer_size() for c in columns))
-        return np.cumsum([0, *sizes], dtype="int64"), np.asarray(nbytes, dtype="float64")
-
-    def _mapped(self, sources: np.ndarray, starts: np.ndarray, columns: list[str],
-                rows: int) -> Iterator[pa.Table]:
-        """gather() of more than one chunk whose rows lie close together in the spill (`_touched`): each chunk
-        taken MAPPED_PARTS rows at a time (a table of those parts, not copied into one: Arrow writes it as one
-        table), each part from the spans of the batches between its first and last row in each, read in place
-        from a memory map of the spill file; no bucket pass (each row's text was read whole, taken to its
-        chunk's file, written, read back and taken in order: two copies more, about half the gather's CPU).
-        sources: the spill row of each output position."""
-        for a in range(0, len(sources), rows):
-            yield pa.concat_tables([self._taken(sources[b:min(b + MAPPED_PARTS, a + rows)], starts, columns)
-                                    for b in range(a, min(a + rows, len(sources)), MAPPED_PARTS)])
-
-    def _taken(self, at: np.ndarray, starts: np.ndarray, columns: list[str]) -> pa.Table:
-        """The `columns` of the spill rows `at`, in that order: the spans of the batches that hold them, between
-        the first and last such row of each, copied out of a memory map of the spill file (the map is then let
-        go of: the mapped pages counted as ours are one part's spans), and taken in order."""
-        batch = np.searchsorted(starts, at, side="right") - 1
-        lo, hi = np.full(len(starts) - 1, np.iinfo("int64").max, dtype="int64"), np.full(len(starts) - 1, -1)
-        np.minimum.at(lo, batch, at)
-        np.maximum.at(hi, batch, at)
-        used = np.flatnonzero(hi >= 0)
-        base = np.zeros_like(lo)  # where each used batch's span starts in the spans one after the other
-        base[used] = np.cumsum(hi[used] - lo[used] + 1) - (hi[used] - lo[used] + 1)
-        with pa.memory_map(str(self._path)) as src:
-            batches = list(pa.ipc.open_stream(src))
-            spans = pa.Table.from_batches([batches[b].slice(lo[b] - starts[b], hi[b] - lo[b] + 1)
-                                           for b in used]).select(columns).combine_chunks()
-            del batches
-        return spans.take(pa.array(at - lo[batch] + base[batch]))
+        _check_ranks(rank, wanted, n_out)
+        yield from self._bucketed(rank, columns, rows, n_chunks, schema)
 
     def _bucketed(self, rank: np.ndarray, columns: list[str], rows: int, n_chunks: int,
                   schema: pa.Schema) -> Iterator[pa.Table]:
@@ -276,45 +231,15 @@ class Spill:
             shutil.rmtree(folder, ignore_errors=True)
 
 
-#: rows of an output chunk that gather() takes at a time when it reads in place (Spill._mapped): a chunk's spans,
-#: their copy and its rows taken whole were about 50 MB at once per writer thread (32,768 rows of events), and
-#: raised the 1,000,000-row import's peak by 10-40 MB; a multiple of the Parquet writer's batch of 1,024 values
-MAPPED_PARTS = 8192
-#: most bytes of the spill file that gather() may read in place for one output chunk (_touched): above it for some
-#: chunk (rows of a chunk scattered over the spill), the bucket pass instead
-MAPPED_BYTES = 32 * 2**20
-
-
-def _sources(rank: np.ndarray, wanted: np.ndarray, n_out: int) -> np.ndarray:
-    """The spill row of each output position (rank inverted); raises unless the ranks of the wanted rows are
-    0..n_out-1, each once."""
-    sources = np.full(n_out, -1, dtype=positions_dtype(len(rank)))  # held while the table is written
+def _check_ranks(rank: np.ndarray, wanted: np.ndarray, n_out: int) -> None:
+    """Raise unless the ranks of the wanted rows are 0..n_out-1, each once (gather's output positions)."""
     at = rank[wanted]
     if len(at) and (at.min() < 0 or at.max() >= n_out):
         raise ValueError("Spill.gather: a rank outside the output")
-    sources[at] = np.flatnonzero(wanted)
-    if (sources < 0).any():
+    seen = np.zeros(n_out, dtype=bool)
+    seen[at] = True
+    if not seen.all():
         raise ValueError("Spill.gather: two rows with one rank")
-    return sources
-
-
-def _touched(rank: np.ndarray, starts: np.ndarray, nbytes: np.ndarray, rows: int) -> np.ndarray:
-    """Per output chunk of `rows`, about how many bytes of the spill file reading its rows in place touches: for
-    each batch that holds some of them, the share of the batch's bytes between its first and last such row
-    (rows of even size assumed). An export whose output order follows its file order in runs (ids given in
-    order, dates in order) touches about one chunk's text; one shuffled touches the whole file per chunk."""
-    touched = np.zeros(-(-int((rank >= 0).sum()) // rows), dtype="float64")
-    for b in range(len(starts) - 1):
-        r = rank[starts[b]:starts[b + 1]]
-        at = np.flatnonzero(r >= 0)
-        if not len(at):
-            continue
-        chunk = r[at] // rows
-        first = np.unique(chunk, return_index=True)
-        last = np.unique(chunk[::-1], return_index=True)[1]
-        span = at[len(at) - 1 - last] - at[first[1]] + 1
-        touched[first[0]] += span / (starts[b + 1] - starts[b]) * nbytes[b]
-    return touched
 
 
 def positions_dtype(n: int) -> str:

@@ -53,17 +53,20 @@ def covers(keys: pd.Series | pd.Index, s: pd.Series) -> bool:
     k = arrow(keys)
     if arr.null_count == 0 and len(arr) == len(k) and arr.equals(k):
         return True
-    if arr.null_count == 0 and len(arr) < len(k) and _ascending(k, strict=True) and _ascending(arr):
+    if (arr.null_count == 0 and k.null_count == 0 and len(arr) < len(k) and _ascending(k, strict=True)
+            and _ascending(arr)):
         return _sorted_covers(k, arr)
     hit = pc.is_in(arr, value_set=k.combine_chunks())
     return bool(pc.all(pc.or_(hit, pc.is_null(arr))).as_py())
 
 
-def _ascending(arr: pa.ChunkedArray, strict: bool = False) -> bool:
-    """Each cell of a text column without missing cells >= the one before (strict: >), one Arrow comparison."""
-    arr = arr.combine_chunks()
+def _ascending(arr: pa.ChunkedArray | pa.Array, strict: bool = False) -> bool:
+    """Each cell of Arrow data without missing cells >= the one before (strict: >): one comparison of each cell
+    with the next (is_sorted's and covers' test)."""
+    if len(arr) < 2:
+        return True
     before = pc.less if strict else pc.less_equal
-    return arr.null_count == 0 and bool(pc.all(before(arr[:-1], arr[1:])).as_py() is not False)
+    return bool(pc.all(before(arr.slice(0, len(arr) - 1), arr.slice(1))).as_py())
 
 
 def _sorted_covers(keys: pa.ChunkedArray, arr: pa.ChunkedArray) -> bool:
@@ -108,8 +111,7 @@ def is_sorted(s: pd.Series, strict: bool = False) -> bool:
     native = getattr(getattr(s, "array", None), "_pa_array", None)
     if len(s) < 2 or native is None or not pa.types.is_large_string(native.type) or native.null_count:
         return bool(s.is_monotonic_increasing and (not strict or s.is_unique))
-    before = pc.less if strict else pc.less_equal
-    return bool(pc.all(before(native.slice(0, len(native) - 1), native.slice(1))).as_py())
+    return _ascending(native, strict)
 
 
 def codes(s: pd.Series) -> np.ndarray:

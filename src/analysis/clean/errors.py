@@ -120,5 +120,8 @@ def rows(df: pd.DataFrame | pd.Series, mask: pd.Series | np.ndarray) -> pd.DataF
 
 def take_bad(df: pd.DataFrame, bad: pd.Series, rejects: Rejects, column: str, reason: str | pd.Series,
              id_col: str | None) -> pd.DataFrame:
-    """Move the rows flagged in `bad` into `rejects` and return the rest."""
+    """Move the rows flagged in `bad` into `rejects` and return the rest: df itself when none is flagged and none
+    was marked before (nearly every check of nearly every import batch), without a mask of the rows in play."""
+    if ALIVE not in df.columns and pd.api.types.is_bool_dtype(bad.dtype) and not bad.any():
+        return df
     return kept(mark_bad(df, bad, rejects, column, reason, id_col))

@@ -11,7 +11,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.clean import arrow_lookup, dates
-from analysis.clean.errors import Rejects
+from analysis.clean.errors import Rejects, take_bad
 from analysis.importers import common
 
 NAME = "acled"
@@ -153,16 +153,16 @@ def prepare(df: pd.DataFrame, rej: Rejects, today: pd.Timestamp) -> common.Prepa
     """The row checks up to place matching; the rows left, with their place columns and parsed values. today:
     the run's date (no event starts after it)."""
     df = common.with_columns(df, WANTED)
-    df = common.drop_bad(df, df[ID].isna(), rej, ID, "an event_id_cnty", ID)
+    df = take_bad(df, df[ID].isna(), rej, ID, "an event_id_cnty", ID)
     known = arrow_lookup.per_distinct(df["sub_event_type"], _canonical)
-    df = common.drop_bad(df, known.isna(), rej, "sub_event_type",
+    df = take_bad(df, known.isna(), rej, "sub_event_type",
                   "an ACLED sub_event_type from the codebook (e.g. 'Shelling/artillery/missile attack')", ID)
     known = common.at_rows(known, df.index)
     country = df["country"].str.lower()  # cells come trimmed from the stream
-    df = common.drop_bad(df, country.notna() & (country != "ukraine"), rej, "country",
+    df = take_bad(df, country.notna() & (country != "ukraine"), rej, "country",
                   "country Ukraine (Oskil covers Ukraine)", ID)
     when = _parse_dates(df["event_date"])
-    df = common.drop_bad(df, when.isna(), rej, "event_date", "a date such as '18 September 2022' or 2022-09-18", ID)
+    df = take_bad(df, when.isna(), rej, "event_date", "a date such as '18 September 2022' or 2022-09-18", ID)
     df, tp = common.integers(df, "time_precision", 1, 3, rej, ID, "time_precision 1, 2 or 3 (ACLED codebook)")
     df, gp = common.integers(df, "geo_precision", 1, 3, rej, ID, "geo_precision 1, 2 or 3 (ACLED codebook)")
     df, fat = common.integers(df, "fatalities", 0, None, rej, ID, "a whole number of fatalities, 0 or more")
@@ -219,7 +219,7 @@ def complete(ready: common.Prepared, placed: tuple[pd.Series, pd.Series, pd.Seri
     """The mapped rows and partial sources of prepared rows, given their places (PlaceResolver.resolve): the
     columns prepare() made (_mapped) with the places filled in, for the rows that have one."""
     pid, how, err = placed
-    df = common.drop_bad(ready.frame, err.notna(), rej, "admin1", err, ID)  # a known oblast always yields a place
+    df = take_bad(ready.frame, err.notna(), rej, "admin1", err, ID)  # a known oblast always yields a place
     if df.empty:
         return None
     idx = df.index

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow.compute as pc
 
 from analysis.clean import arrow_lookup, checks, dates, designs, incidents, places, rules, storage, tables
-from analysis.clean.errors import ALIVE, CleanError, Rejects, kept, ragged_rejects, take_bad
+from analysis.clean.errors import CleanError, Rejects, kept, ragged_rejects, take_bad
 from analysis.clean.files import claim_output
 from analysis.clean.pipeline import Summary
 from analysis.clean.validate import integrity, validate
@@ -90,15 +90,6 @@ def short_hash(text: str) -> str:
     return hashlib.sha1(text.encode("utf-8")).hexdigest()[:10]
 
 
-def drop_bad(df: pd.DataFrame, bad: pd.Series, rejects: Rejects, column: str, reason: str | pd.Series,
-             id_col: str | None) -> pd.DataFrame:
-    """take_bad, returning df at once when no row is bad (nearly every check of nearly every batch): it
-    would build the rows in play, a mask and a copy of the frame's columns to find that nothing changes."""
-    if ALIVE not in df.columns and pd.api.types.is_bool_dtype(bad.dtype) and not bad.any():
-        return df
-    return take_bad(df, bad, rejects, column, reason, id_col)
-
-
 def numeric(raw: pd.Series) -> pd.Series:
     """pd.to_numeric(raw, errors="coerce") of a text column, parsed once per distinct cell (an export's
     counts, precisions and coordinates repeat a few thousand values over a million rows). The same numbers
@@ -125,7 +116,7 @@ def integers(df: pd.DataFrame, col: str, lo: int, hi: int | None, rejects: Rejec
         bad |= v > hi
     if optional:
         bad &= raw.notna()
-    df = drop_bad(df, bad, rejects, col, reason, id_col)
+    df = take_bad(df, bad, rejects, col, reason, id_col)
     return df, at_rows(v, df.index).round().astype("Int64")
 
 
@@ -134,36 +125,30 @@ def coordinates(df: pd.DataFrame, rejects: Rejects, id_col: str) -> pd.DataFrame
     lat = numeric(df["latitude"])
     lon = numeric(df["longitude"])
     la0, la1, lo0, lo1 = rules.UKRAINE_BOX
-    if _inside(lat.to_numpy(dtype="float64"), la0, la1).all() and _inside(lon.to_numpy(dtype="float64"), lo0,
-                                                                          lo1).all():
+    if rules.inside(lat, lon).fillna(False).all():
         # every row a number inside the box (nearly every batch): none of the checks below would reject one
         return df.assign(lat_f=lat.astype("float64"), lon_f=lon.astype("float64"))
-    df = drop_bad(df, lat.isna(), rejects, "latitude", "a number for 'latitude'", id_col)
-    df = drop_bad(df, at_rows(lon, df.index).isna(), rejects, "longitude", "a number for 'longitude'", id_col)
+    df = take_bad(df, lat.isna(), rejects, "latitude", "a number for 'latitude'", id_col)
+    df = take_bad(df, at_rows(lon, df.index).isna(), rejects, "longitude", "a number for 'longitude'", id_col)
     lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
-    df = drop_bad(df, rules.swapped(lat, lon), rejects, "latitude", rules.SWAPPED, id_col)
+    df = take_bad(df, rules.swapped(lat, lon), rejects, "latitude", rules.SWAPPED, id_col)
     lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
-    df = drop_bad(df, ~lat.between(la0, la1), rejects, "latitude",
+    df = take_bad(df, ~lat.between(la0, la1), rejects, "latitude",
                   f"a latitude inside Ukraine ({la0} to {la1})", id_col)
     lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
-    df = drop_bad(df, ~lon.between(lo0, lo1), rejects, "longitude",
+    df = take_bad(df, ~lon.between(lo0, lo1), rejects, "longitude",
                   f"a longitude inside Ukraine ({lo0} to {lo1})", id_col)
     lat, lon = at_rows(lat, df.index), at_rows(lon, df.index)
     return df.assign(lat_f=lat.astype("float64"), lon_f=lon.astype("float64"))
-
-
-def _inside(x: np.ndarray, lo: float, hi: float) -> np.ndarray:
-    """lo <= x <= hi (Series.between), False where x is NaN."""
-    return (x >= lo) & (x <= hi)
 
 
 def war_dates(df: pd.DataFrame, start: pd.Series, end: pd.Series, col: str, rejects: Rejects,
               id_col: str, today: pd.Timestamp) -> pd.DataFrame:
     """Reject events that end before the full-scale invasion or start after `today`, the run's date
     (rules.today() when the import started), as `clean` does."""
-    df = drop_bad(df, end < dates.WAR_START, rejects, col,
+    df = take_bad(df, end < dates.WAR_START, rejects, col,
                   "an event on or after 2022-02-24 (the full-scale invasion), as in the hand-coded data", id_col)
-    return drop_bad(df, at_rows(start, df.index) > today, rejects, col, "an event date not in the future", id_col)
+    return take_bad(df, at_rows(start, df.index) > today, rejects, col, "an event date not in the future", id_col)
 
 
 def haversine_km(lat1, lon1, lat2, lon2) -> np.ndarray:

@@ -1,8 +1,11 @@
-"""The numpy pre-check of checks.safe_text agrees with the regex it stands in for, character by character."""
+"""The pre-check of checks.safe_text (Arrow's regex kernel) agrees with the regex it stands in for, character by
+character."""
 
 from __future__ import annotations
 
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from analysis.clean import checks
@@ -39,3 +42,13 @@ def test_pre_check_looks_at_every_lead_byte_of_a_column():
         for at in (0, 7, len(safe)):
             cells = [*safe[:at], bad, *safe[at:]]
             assert not checks._clearly_safe(pd.Series(cells, dtype="str")), (repr(bad), at)
+
+
+def test_the_arrow_pattern_matches_exactly_the_code_points_of_the_python_one():
+    """_UNSAFE_RE2 (RE2's syntax, made from UNSAFE_TEXT) and UNSAFE_TEXT agree on every code point, alone and
+    between other characters."""
+    points = [cp for cp in range(0x110000) if not 0xD800 <= cp <= 0xDFFF]
+    cells = pa.array([f"a{chr(cp)}b" for cp in points], pa.large_string())
+    arrow = pc.match_substring_regex(cells, checks._UNSAFE_RE2).to_numpy(zero_copy_only=False)
+    python = [bool(checks.UNSAFE_TEXT.search(chr(cp))) for cp in points]
+    assert arrow.tolist() == python

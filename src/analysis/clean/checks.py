@@ -169,8 +169,8 @@ def safe_text(df: pd.DataFrame, columns: list[str], rejects: Rejects, id_col: st
 
 
 def _clearly_safe(s: pd.Series) -> bool:
-    """True when no cell of s can hold UNSAFE_TEXT or exceed MAX_CELL: a pass over the column's UTF-8 bytes
-    (_bytes_safe) instead of a regex per cell (the common case: a clean column costs a few milliseconds)."""
+    """True when no cell of s can hold UNSAFE_TEXT or exceed MAX_CELL, found by Arrow's kernels (_bytes_safe)
+    instead of a regex per cell in Python (the common case: a clean column costs a few milliseconds)."""
     try:
         arr = pa.chunked_array([pa.array(s.array)]) if not isinstance(s.array, pa.ChunkedArray) else s.array
     except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError):
@@ -179,45 +179,32 @@ def _clearly_safe(s: pd.Series) -> bool:
         return False
     if len(arr) and (pc.max(pc.binary_length(arr)).as_py() or 0) > MAX_CELL:
         return False
-    return all(_bytes_safe(chunk.buffers()[2]) for chunk in arr.chunks)
+    return _bytes_safe(arr)
 
 
-#: bytes that are safe wherever they stand: everything but C0 controls other than tab/LF/CR, DEL, and the lead
-#: bytes of the UTF-8 sequences UNSAFE_TEXT names (0xC2: C1 controls; 0xD8: U+061C; 0xE2: U+200B-200F,
-#: U+202A-202E, U+2060-2069; 0xEF: U+FEFF, U+FFF9-FFFB)
-_LEADS = b"\xc2\xd8\xe2\xef"
-_SAFE_BYTES = bytes(i for i in range(256)
-                    if not ((i < 0x20 and i not in (0x09, 0x0A, 0x0D)) or i == 0x7F or bytes([i]) in _LEADS))
+#: UNSAFE_TEXT in RE2's syntax (Arrow's regex engine), made from it: each character of its class as \x{hex}
+_UNSAFE_RE2 = "".join(c if c in "[]-" else f"\\x{{{ord(c):x}}}" for c in UNSAFE_TEXT.pattern)
 
 
-def _bytes_safe(buf: pa.Buffer | None) -> bool:
-    """True when a text column's UTF-8 data buffer holds no UNSAFE_TEXT character. bytes.translate deletes
-    every byte that is safe on its own in one C pass (a few times faster than numpy comparisons over the
-    buffer, which a million rows of notes made the import's largest text check); only when lead bytes of
-    unsafe sequences remain are their positions looked at, with numpy."""
-    if buf is None or not buf.size:
-        return True
-    left = buf.to_pybytes().translate(None, _SAFE_BYTES)
-    if not left:
-        return True
-    if left.translate(None, _LEADS):
-        return False  # a control character or DEL
-    b = np.frombuffer(buf, dtype=np.uint8)
-    for lead in set(left):
-        at = np.flatnonzero(b == lead)
-        n1, n2 = b[np.minimum(at + 1, b.size - 1)], b[np.minimum(at + 2, b.size - 1)]
-        if lead == 0xC2:
-            hit = (n1 >= 0x80) & (n1 <= 0x9F)  # C1 controls
-        elif lead == 0xD8:
-            hit = n1 == 0x9C  # U+061C
-        elif lead == 0xE2:
-            hit = ((n1 == 0x80) & (((n2 >= 0x8B) & (n2 <= 0x8F)) | ((n2 >= 0xAA) & (n2 <= 0xAE)))) | (
-                (n1 == 0x81) & (n2 >= 0xA0) & (n2 <= 0xA9))  # U+200B-200F, U+202A-202E, U+2060-2069
-        else:
-            hit = ((n1 == 0xBB) & (n2 == 0xBF)) | ((n1 == 0xBF) & (n2 >= 0xB9) & (n2 <= 0xBB))  # U+FEFF, FFF9-FFFB
-        if hit.any():
-            return False
-    return True
+def _bytes_safe(arr: pa.ChunkedArray | pa.Array) -> bool:
+    """True when no cell of a text column holds an UNSAFE_TEXT character: Arrow's regex kernel (RE2, a DFA over
+    the UTF-8 bytes), which runs without the GIL, once over each chunk's text as one cell (_as_one_cell: a call
+    per cell cost three times as much on short cells). The import checks each batch on a thread of its own while
+    the main thread places the batch before; bytes.translate over the data buffer (the C loop this replaces)
+    held the GIL for its whole pass, so the two threads took turns. A character never spans two cells' bytes
+    (each cell is whole UTF-8), so one search over their bytes finds what a search per cell finds."""
+    chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
+    return not any(pc.match_substring_regex(_as_one_cell(c), _UNSAFE_RE2)[0].as_py() for c in chunks if len(c))
+
+
+def _as_one_cell(chunk: pa.Array) -> pa.Array:
+    """A one-cell text array over the bytes of every cell of a text chunk, end to end (no copy; a missing cell
+    has none)."""
+    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
+    start, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+    data = chunk.buffers()[2]
+    body = data.slice(start, end - start) if data is not None else pa.py_buffer(b"")
+    return pa.Array.from_buffers(pa.large_string(), 1, [None, pa.py_buffer(np.array([0, end - start], np.int64)), body])
 
 
 def _reject_shown(df: pd.DataFrame, bad: pd.Series, rejects: Rejects, column: str, reason: str,

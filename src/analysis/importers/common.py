@@ -13,10 +13,10 @@ import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, MutableMapping
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -50,6 +50,7 @@ if TYPE_CHECKING:
     from analysis.importers.registry import Importer
     from analysis.importers.stream import Stream
 
+T = TypeVar("T")
 _ADMIN_WORD = re.compile(r"\b(?:raion|rayon|district|oblast|province)\b", re.IGNORECASE)
 MAX_KM = 25.0  # a gazetteer place further than this from the export's own coordinates is not the same place
 
@@ -213,6 +214,23 @@ def _spread(per_key: pd.Series, joint: np.ndarray, index: pd.Index) -> pd.Series
     return pd.Series(per_key.array.take(joint), index=index)
 
 
+class Placing(NamedTuple):
+    """A batch's place keys worked out before the batch is placed (placing(): on common.run's prepare thread):
+    what PlaceResolver.place needs besides what it has learnt."""
+
+    keys: pd.DataFrame  # place_keys()
+    found: tuple[np.ndarray, np.ndarray]  # _first_rows(keys)
+    firsts: pd.DataFrame  # first_keys(keys, frame, found)
+
+
+def placing(df: pd.DataFrame) -> Placing:
+    """The place keys of prepared rows (place_reported, raion_reported, oblast_reported, lat_f, lon_f): they
+    depend on the rows only, not on the places met before (PlaceResolver's state)."""
+    keys = place_keys(df)
+    found = _first_rows(keys)
+    return Placing(keys, found, first_keys(keys, df, found))
+
+
 class PlaceResolver:
     """Match export places to the gazetteer once per distinct (place, raion, oblast); keep the rest as
     import places ('<prefix>:<slug>') at the export's own coordinates."""
@@ -230,7 +248,8 @@ class PlaceResolver:
         self._lat = self.frame["latitude"].to_numpy(dtype="float64", na_value=np.nan)
         self._lon = self.frame["longitude"].to_numpy(dtype="float64", na_value=np.nan)
         self._settlement = ~self.frame["place_type"].isin(["raion", "oblast"]).to_numpy(dtype=bool)
-        self._oblast = self.frame["oblast"].to_numpy(dtype=object, na_value=None)
+        self._oblast_at = self.frame["oblast"].to_numpy(dtype=object, na_value=None)
+        self._oblasts: dict[str, str | None] = {}  # _oblast()'s answers
 
     def _near(self, pid: str, lat: float, lon: float) -> bool:
         i = self._pos[pid]
@@ -244,15 +263,22 @@ class PlaceResolver:
         at = np.array([self._pos[c] for c in sorted(cands)], dtype="int64")
         at = at[self._settlement[at]]
         if obl:
-            at = at[self._oblast[at] == obl]
+            at = at[self._oblast_at[at] == obl]
         if not len(at):
             return None
         km = haversine_km(self._lat[at], self._lon[at], lat, lon)
         i = int(np.argmin(km))
         return str(self.frame.index[at[i]]) if km[i] <= MAX_KM else None
 
+    def _oblast(self, reported: str) -> str | None:
+        """gaz.oblast(reported), worked out once per spelling (an export names a few dozen oblasts, in thousands
+        of distinct place keys)."""
+        if reported not in self._oblasts:
+            self._oblasts[reported] = self.gaz.oblast(reported)
+        return self._oblasts[reported]
+
     def _one(self, place, raion, oblast, lat, lon) -> tuple[str | None, str]:
-        obl = self.gaz.oblast(oblast) if oblast else None
+        obl = self._oblast(oblast) if oblast else None
         if oblast and obl is None:
             # an oblast the gazetteer's own rows use but admin_key() does not fold to it ('Kyiv City')
             obl = self.oblast_names.get(str(oblast).strip().casefold())
@@ -294,11 +320,12 @@ class PlaceResolver:
     def resolve(self, df: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
         """(place_id, place_match, error) per row of df (place_reported, raion_reported, oblast_reported,
         lat_f, lon_f)."""
-        keys = place_keys(df)
-        found = _first_rows(keys)
-        firsts = first_keys(keys, df, found)
-        self.learn(firsts)
-        return lookup(self.cache, keys, found, firsts)
+        return self.place(placing(df))
+
+    def place(self, at: Placing) -> tuple[pd.Series, pd.Series, pd.Series]:
+        """resolve() of the rows whose keys are `at` (placing(): found before, off the thread that places)."""
+        self.learn(at.firsts)
+        return lookup(self.cache, at.keys, at.found, at.firsts)
 
     def table(self, used: pd.Index) -> pd.DataFrame:
         """Place columns for every place id used, gazetteer places and imported ones."""
@@ -727,18 +754,28 @@ class Ready(NamedTuple):
     prepared: Prepared
     rejects: Rejects  # the batch's rejects so far; complete() adds its own after them
     read: int  # rows parsed in the batch
+    placing: Placing  # the place keys of prepared.frame
 
 
 def _prepared(mapper: Importer, stream: Stream, today: pd.Timestamp) -> Iterator[Ready]:
     """The export's batches through the steps that hold no state across batches: the text checks (as the clean
-    checks raw text) and mapper.prepare, each batch with rejects of its own (their order across batches is the
-    order in which the caller takes them)."""
+    checks raw text), mapper.prepare and the place keys (placing), each batch with rejects of its own (their
+    order across batches is the order in which the caller takes them)."""
     for batch in stream.batches(mapper.WANTED):
         rej = Rejects(mapper.NAME, stream.name)
         n = len(batch)
         ready = mapper.prepare(kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID)), rej, today)
         del batch  # the export's cells are not held while the caller works on this batch
-        yield Ready(ready, rej, n)
+        yield Ready(ready, rej, n, placing(ready.frame))
+
+
+def _made_aside(make: Callable[[], T], name: str) -> Future[T]:
+    """make() called on a thread of its own (named `name`), its result or error taken from the future."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix=name)
+    try:
+        return pool.submit(make)
+    finally:
+        pool.shutdown(wait=False)  # the thread ends when make() returns
 
 
 def _nonempty(rejected: list[pd.DataFrame], table: str, file: str) -> list[pd.DataFrame]:
@@ -761,7 +798,8 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
     gaz = load_gazetteer(Path(gaz_dir))
     stream = Stream.open(export, block_size or BLOCK_SIZE)
     stream.require(mapper.REQUIRED, mapper.NAME)
-    resolver = PlaceResolver(gaz, mapper.PREFIX)
+    # the gazetteer's lookup tables (a second of Python) are made while the first batches are read and prepared
+    made = _made_aside(lambda: PlaceResolver(gaz, mapper.PREFIX), "oskil-places")
     spill, srcs, rejected, n_read = Spill(), [], [], 0
     digest = Digest(export) if write else None
     try:
@@ -770,7 +808,8 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
         # the rejects' order and the spill's rows stay in file order, here
         for ready in read_ahead(_prepared(mapper, stream, today), name="oskil-prepare", hold=True):
             n_read += ready.read
-            mapped_batch = mapper.complete(ready.prepared, resolver.resolve(ready.prepared.frame), ready.rejects)
+            resolver = made.result()
+            mapped_batch = mapper.complete(ready.prepared, resolver.place(ready.placing), ready.rejects)
             rejected.append(ready.rejects.frame())
             del ready
             if mapped_batch is not None:  # None: every row of the batch was rejected
@@ -778,12 +817,16 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
                 srcs.append(mapped_batch[1])
             del mapped_batch
         give_back_memory()  # what the mapping threads freed (glibc keeps a heap per thread): not held to the end
+        resolver = made.result()
         result = conclude(mapper, export.name, spill, srcs, _nonempty(rejected, mapper.NAME, export.name),
                           stream.ragged_frame(), stream.expected_cells, n_read, resolver, gaz, chunk_rows)
     except BaseException:
         spill.close()
         if digest is not None:
             digest.cancel()
+        failed = made.exception()  # an error making the resolver came before the export's, when it was made first
+        if failed is not None:
+            raise failed from None
         raise
     if write:
         try:

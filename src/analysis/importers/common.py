@@ -214,23 +214,6 @@ def _spread(per_key: pd.Series, joint: np.ndarray, index: pd.Index) -> pd.Series
     return pd.Series(per_key.array.take(joint), index=index)
 
 
-class Placing(NamedTuple):
-    """A batch's place keys worked out before the batch is placed (placing(): on common.run's prepare thread):
-    what PlaceResolver.place needs besides what it has learnt."""
-
-    keys: pd.DataFrame  # place_keys()
-    found: tuple[np.ndarray, np.ndarray]  # _first_rows(keys)
-    firsts: pd.DataFrame  # first_keys(keys, frame, found)
-
-
-def placing(df: pd.DataFrame) -> Placing:
-    """The place keys of prepared rows (place_reported, raion_reported, oblast_reported, lat_f, lon_f): they
-    depend on the rows only, not on the places met before (PlaceResolver's state)."""
-    keys = place_keys(df)
-    found = _first_rows(keys)
-    return Placing(keys, found, first_keys(keys, df, found))
-
-
 class PlaceResolver:
     """Match export places to the gazetteer once per distinct (place, raion, oblast); keep the rest as
     import places ('<prefix>:<slug>') at the export's own coordinates."""
@@ -320,12 +303,11 @@ class PlaceResolver:
     def resolve(self, df: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
         """(place_id, place_match, error) per row of df (place_reported, raion_reported, oblast_reported,
         lat_f, lon_f)."""
-        return self.place(placing(df))
-
-    def place(self, at: Placing) -> tuple[pd.Series, pd.Series, pd.Series]:
-        """resolve() of the rows whose keys are `at` (placing(): found before, off the thread that places)."""
-        self.learn(at.firsts)
-        return lookup(self.cache, at.keys, at.found, at.firsts)
+        keys = place_keys(df)
+        found = _first_rows(keys)
+        firsts = first_keys(keys, df, found)
+        self.learn(firsts)
+        return lookup(self.cache, keys, found, firsts)
 
     def table(self, used: pd.Index) -> pd.DataFrame:
         """Place columns for every place id used, gazetteer places and imported ones."""
@@ -754,19 +736,18 @@ class Ready(NamedTuple):
     prepared: Prepared
     rejects: Rejects  # the batch's rejects so far; complete() adds its own after them
     read: int  # rows parsed in the batch
-    placing: Placing  # the place keys of prepared.frame
 
 
 def _prepared(mapper: Importer, stream: Stream, today: pd.Timestamp) -> Iterator[Ready]:
     """The export's batches through the steps that hold no state across batches: the text checks (as the clean
-    checks raw text), mapper.prepare and the place keys (placing), each batch with rejects of its own (their
-    order across batches is the order in which the caller takes them)."""
+    checks raw text) and mapper.prepare, each batch with rejects of its own (their order across batches is the
+    order in which the caller takes them)."""
     for batch in stream.batches(mapper.WANTED):
         rej = Rejects(mapper.NAME, stream.name)
         n = len(batch)
         ready = mapper.prepare(kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID)), rej, today)
         del batch  # the export's cells are not held while the caller works on this batch
-        yield Ready(ready, rej, n, placing(ready.frame))
+        yield Ready(ready, rej, n)
 
 
 def _made_aside(make: Callable[[], T], name: str) -> Future[T]:
@@ -809,7 +790,7 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
         for ready in read_ahead(_prepared(mapper, stream, today), name="oskil-prepare", hold=True):
             n_read += ready.read
             resolver = made.result()
-            mapped_batch = mapper.complete(ready.prepared, resolver.place(ready.placing), ready.rejects)
+            mapped_batch = mapper.complete(ready.prepared, resolver.resolve(ready.prepared.frame), ready.rejects)
             rejected.append(ready.rejects.frame())
             del ready
             if mapped_batch is not None:  # None: every row of the batch was rejected

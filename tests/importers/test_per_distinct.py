@@ -87,3 +87,24 @@ def test_formula_check_of_empty_cells_reads_no_cell_after_the_slice(cells):
     assert write._may_start_with(arr, write._RISKY_FIRST)
     assert not write._may_start_with(arr.slice(0, 2), write._RISKY_FIRST)
     assert write._may_start_with(arr.slice(1), write._RISKY_FIRST)
+
+
+def test_resolve_is_learn_then_lookup(gaz_dir):
+    """PlaceResolver.resolve (the first rows as tuples, learnt and looked up in one pass) gives the places, the
+    resolver's cache and its import places that learn(first_keys()) and lookup() give."""
+    gaz = common.load_gazetteer(gaz_dir)
+    df = pd.DataFrame({"place_reported": pd.array(["Izium", "Izium", None, "Nowhere", "Izium", None, "Kupiansk"],
+                                                  dtype="str"),
+                       "raion_reported": pd.array([None, None, "Iziumskyi", None, None, None, None], dtype="str"),
+                       "oblast_reported": pd.array(["Kharkiv", "Kharkiv", "Kharkiv", "Kharkiv", "Nowhere", None,
+                                                    "Kharkiv"], dtype="str"),
+                       "lat_f": [49.21, 49.212, 49.2, 49.5, 49.21, 48.0, 49.7],
+                       "lon_f": [37.25, 37.25, 37.2, 36.5, 37.25, 37.0, 37.6]}, index=np.arange(7) + 3)
+    new, old = common.PlaceResolver(gaz, "acled"), common.PlaceResolver(gaz, "acled")
+    got = new.resolve(df)
+    keys = common.place_keys(df)
+    old.learn(common.first_keys(keys, df))
+    for a, b in zip(got, common.lookup(old.cache, keys), strict=True):
+        assert_series_equal(a, b)
+    assert new.cache == old.cache and new.imported == old.imported
+    assert got[0].notna().any() and got[2].notna().any()  # some rows placed, some not

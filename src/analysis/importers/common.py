@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, NamedTuple, TypeVar
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.clean import arrow_lookup, checks, dates, designs, incidents, places, rules, storage, tables
@@ -203,9 +204,29 @@ def lookup(cache: dict[tuple, tuple[str | None, str]], keys: pd.DataFrame,
     the same keys and found, when already made."""
     joint, first = found or _first_rows(keys)
     uniq = (firsts if firsts is not None else _as_python(keys.iloc[first]))[KEY_COLS]
-    res = [cache[k] for k in uniq.itertuples(index=False, name=None)]
-    pid, how = (_spread(pd.Series([r[i] for r in res]), joint, keys.index) for i in (0, 1))
+    return _placed([cache[k] for k in uniq.itertuples(index=False, name=None)], joint, keys.index)
+
+
+def _placed(res: list[tuple[str | None, str]], joint: np.ndarray, index: pd.Index
+            ) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(place_id, place_match, error) per row from each key's (place_id, how) (res, in key code order)."""
+    pid, how = (_spread(pd.Series([r[i] for r in res]), joint, index) for i in (0, 1))
     return pid, how.where(pid.notna()), how.where(pid.isna())
+
+
+def _first_tuples(keys: pd.DataFrame, df: pd.DataFrame, first: np.ndarray) -> list[tuple]:
+    """first_keys()'s rows as tuples (place, raion, oblast, lat_key, lon_key, lat_f, lon_f): Python values, None
+    where a name is empty, made column by column from the first rows (PlaceResolver.resolve reads them twice,
+    where itertuples over a frame of object columns cost a few milliseconds a batch)."""
+    columns = [*(keys[c] for c in KEY_COLS), df["lat_f"], df["lon_f"]]
+    return list(zip(*(_python_values(c, first) for c in columns), strict=True))
+
+
+def _python_values(s: pd.Series, at: np.ndarray) -> list:
+    """s's values at positions `at` as Python objects: str (None where missing) or float."""
+    if pd.api.types.is_float_dtype(s.dtype):
+        return s.to_numpy(dtype="float64")[at].tolist()
+    return arrow_lookup.arrow(s).take(pa.array(at)).to_pylist()
 
 
 def _spread(per_key: pd.Series, joint: np.ndarray, index: pd.Index) -> pd.Series:
@@ -304,10 +325,13 @@ class PlaceResolver:
         """(place_id, place_match, error) per row of df (place_reported, raion_reported, oblast_reported,
         lat_f, lon_f)."""
         keys = place_keys(df)
-        found = _first_rows(keys)
-        firsts = first_keys(keys, df, found)
-        self.learn(firsts)
-        return lookup(self.cache, keys, found, firsts)
+        joint, first = _first_rows(keys)
+        rows = _first_tuples(keys, df, first)
+        cache = self.cache
+        for row in rows:  # learn(), on the rows as tuples
+            if row[:5] not in cache:
+                cache[row[:5]] = self._one(*row[:3], *row[5:])
+        return _placed([cache[row[:5]] for row in rows], joint, keys.index)
 
     def table(self, used: pd.Index) -> pd.DataFrame:
         """Place columns for every place id used, gazetteer places and imported ones."""

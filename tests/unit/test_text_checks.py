@@ -52,3 +52,16 @@ def test_the_arrow_pattern_matches_exactly_the_code_points_of_the_python_one():
     arrow = pc.match_substring_regex(cells, checks._UNSAFE_RE2).to_numpy(zero_copy_only=False)
     python = [bool(checks.UNSAFE_TEXT.search(chr(cp))) for cp in points]
     assert arrow.tolist() == python
+
+
+@pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
+def test_pre_check_reads_only_the_cells_of_a_slice(kind):
+    """The one-cell view of a chunk (_as_one_cell) spans its own cells' bytes: an unsafe character just outside a
+    slice does not count, one inside does; chunks of missing or empty cells are safe."""
+    arr = pa.array(["a\u202eb", "ok", "fine", "x\x00"], kind)
+    assert checks._bytes_safe(arr.slice(1, 2))
+    assert not checks._bytes_safe(arr.slice(0, 2)) and not checks._bytes_safe(arr.slice(2, 2))
+    assert checks._bytes_safe(pa.chunked_array([arr.slice(1, 1), arr.slice(2, 1)]))
+    assert not checks._bytes_safe(pa.chunked_array([arr.slice(1, 1), arr.slice(3, 1)]))
+    assert checks._bytes_safe(pa.array([None, None], kind)) and checks._bytes_safe(pa.array(["", None], kind))
+    assert checks._bytes_safe(pa.chunked_array([], kind))

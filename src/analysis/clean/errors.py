@@ -53,6 +53,10 @@ class Rejects:
             )
         )
 
+    def any(self) -> bool:
+        """Whether a row was recorded (frame() of none builds an empty frame: a few milliseconds)."""
+        return bool(self._parts)
+
     def frame(self) -> pd.DataFrame:
         from analysis.registry.schema import REJECTS
 

@@ -815,7 +815,8 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
             n_read += ready.read
             resolver = made.result()
             mapped_batch = mapper.complete(ready.prepared, resolver.resolve(ready.prepared.frame), ready.rejects)
-            rejected.append(ready.rejects.frame())
+            if ready.rejects.any():  # nearly every batch rejects none: no empty frame made for it (_nonempty)
+                rejected.append(ready.rejects.frame())
             del ready
             if mapped_batch is not None:  # None: every row of the batch was rejected
                 spill.add(mapped_batch[0])  # its wide text to a temporary file, the rest kept

@@ -39,3 +39,14 @@ def test_pre_check_looks_at_every_lead_byte_of_a_column():
         for at in (0, 7, len(safe)):
             cells = [*safe[:at], bad, *safe[at:]]
             assert not checks._clearly_safe(pd.Series(cells, dtype="str")), (repr(bad), at)
+
+
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_repeated_is_duplicated_keep_false(dtype):
+    """checks._repeated (the candidates same_report_twice compares) is df.duplicated(cols, keep=False): missing
+    cells equal to each other, across several columns."""
+    df = pd.DataFrame({"a": ["x", "x", None, None, "y", "x"], "b": ["1", "1", None, None, "1", "2"],
+                       "c": ["p", "p", "q", "q", None, "p"]}, dtype=dtype)
+    for cols in (["a"], ["a", "b"], ["a", "b", "c"]):
+        assert checks._repeated(df, cols).tolist() == df.duplicated(cols, keep=False).tolist()
+    assert checks._repeated(df.iloc[:0], ["a", "b"]).tolist() == []

@@ -463,13 +463,14 @@ def _no_pairs(pairs: QueuePairs) -> QueuePairs:
     return QueuePairs(pairs.ids, pairs.names, none, none, none, pairs.reasons)
 
 
-def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> pa.Array:
+def _joined_ids(ids: pd.Series, code: np.ndarray, k: int, rank: np.ndarray | None = None) -> pa.Array:
     """For each group 0..k-1 (code: each id's group), its ids sorted and joined with ';' ('' for none), as
     Arrow text: the ids sorted by (group, id) become one list per group and Arrow joins every list at once
-    (no Python string per id or per group)."""
+    (no Python string per id or per group). rank: the ids as integers in their text order (a missing id last),
+    when the caller has them and no id is twice in a group (ties are then never broken by position)."""
     if not len(ids):
         return pa.array(np.full(k, "", dtype=object), type=pa.large_string())
-    order = arrow_lookup.lex_order(code, arrow_lookup.ranks(ids))
+    order = arrow_lookup.lex_order(code, arrow_lookup.ranks(ids) if rank is None else rank)
     offsets = np.r_[0, np.cumsum(np.bincount(code, minlength=k))].astype(np.int64)
     values = arrow_lookup.arrow(ids).take(pa.array(order)).combine_chunks()
     lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), values)
@@ -495,10 +496,11 @@ def _distinct_per_group(values: pd.Series, code: np.ndarray, k: int) -> np.ndarr
     return np.bincount(pairs[_starts(pairs)] // (int(v.max(initial=0)) + 1), minlength=k)[:k]
 
 
-def _first_of_pairs(code: np.ndarray, values: pd.Series) -> np.ndarray:
+def _first_of_pairs(code: np.ndarray, values: pd.Series, value_codes: np.ndarray | None = None) -> np.ndarray:
     """Positions of the first row of each distinct (code, value) pair, in row order (drop_duplicates on the
-    two columns, a missing value equal to another)."""
-    v = arrow_lookup.codes(values) + 1  # missing: 0
+    two columns, a missing value equal to another). value_codes: non-negative integers, equal where the values
+    are (missing values one code), when the caller has them."""
+    v = arrow_lookup.codes(values) + 1 if value_codes is None else value_codes  # missing: 0
     order = arrow_lookup.lex_order(code, v)  # stable: the first row of a pair comes first among its equals
     return np.sort(order[_starts(code[order] * (int(v.max(initial=0)) + 1) + v[order])])
 
@@ -602,8 +604,11 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     cas_code = code[~is_ev]  # each casualty row's incident (the events' rows come first)
     out["event_ids"] = pd.array(_joined_ids(events["event_id"], code[is_ev], k), dtype="str")
     out["casualty_ids"] = pd.array(_joined_ids(cas["casualty_id"], cas_code, k), dtype="str")
-    places = _first_of_pairs(code, place_id)
-    out["place_ids"] = pd.array(_joined_ids(place_id.iloc[places], code[places], k), dtype="str")
+    # the places in text order by their dense ranks (a few thousand distinct texts sorted, not every row's);
+    # each place once per incident, so no tie is left to the rows' positions
+    place_rank = arrow_lookup.sort_codes(place_id)
+    places = _first_of_pairs(code, place_id, place_rank)
+    out["place_ids"] = pd.array(_joined_ids(place_id.iloc[places], code[places], k, place_rank[places]), dtype="str")
     link_rule = _both(events, cas, "link_rule")
     linked = np.flatnonzero(link_rule.str.startswith("links.csv ", na=False).to_numpy(dtype=bool))
     by_link = pd.DataFrame({"code": code[linked],

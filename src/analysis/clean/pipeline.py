@@ -261,13 +261,14 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
     if on_pairs is not None:
         on_pairs(cand)
     if not cas.empty:
-        ordered = reconcile.order(cas)  # once for supersession and what stays in force
+        # once for supersession, what stays in force and the disagreements; the incidents as linking numbered them
+        ordered = reconcile.order(cas, codes.code[len(ev):] if len(codes.code) == len(ev) + len(cas) else None)
         cas[["status", "superseded_by"]] = reconcile.supersede(cas, ordered)
         cur = cas["status"] != "superseded"
         cas["disagreement"] = False
         # only the columns supersession and the claims read: in_force copies its frame (twice), not 50 columns
         standing = reconcile.in_force(cas[list(reconcile.COLUMNS)], ordered)
-        cas.loc[cur, "disagreement"] = reconcile.disagreement(standing).to_numpy(dtype=bool)
+        cas.loc[cur, "disagreement"] = reconcile.disagreement(standing, ordered).to_numpy(dtype=bool)
         # the figures the incidents' tolls are reconciled over: current_new, the new ones among those standing (a
         # claimant's rows are all new or all cumulative: whole groups left out, the same as in_force of the new)
         current = standing[standing["figure_type"] == "new"]

@@ -17,7 +17,6 @@ from analysis.clean.linking import (
     _RULES,
     _VICTIMS,
     HOURS_APART,
-    LEAD,
     MAX_CANDIDATES,
     NEARBY_CAP,
     Linked,
@@ -178,7 +177,7 @@ def link(r: pd.DataFrame) -> Linked:
     and days. The review queue's pairs are one integer each until the end."""
     n = len(r)
     if n == 0:
-        return Linked(np.full(0, -1, dtype=np.int64), np.full(0, LEAD, dtype=object),
+        return Linked(np.full(0, -1, dtype=np.int64), np.zeros(0, dtype=np.int64),
                       _candidates(np.empty(0, dtype=np.int64), n))
     c = _prepare(r)
     label = [-1] * n
@@ -356,7 +355,7 @@ def link(r: pd.DataFrame) -> Linked:
         i_series.append(None if series < 0 else {series: s})
         if c_precise[i] and rule[i] != ambiguous:  # only a clear, precisely dated leader is joined
             index(k, i)
-    return Linked(np.array(label, dtype=np.int64), np.array(_RULES, dtype=object)[np.array(rule, dtype=np.int64)],
+    return Linked(np.array(label, dtype=np.int64), np.array(rule, dtype=np.int64),
                   _candidates(np.array(pairs, dtype=np.int64), n))
 
 

@@ -269,6 +269,39 @@ def test_disagreement_on_codes_is_the_text_rule_on_random_claims(seed):
     cur["claim_by"] = pd.Series(pick(["regional_admin", "media", "police"]), dtype="str")
     got, want = reconcile.disagreement(cur), _disagreement_by_text(cur)
     assert got.tolist() == want.tolist() and got.dtype == want.dtype
+    # the same from order()'s integer keys, the incidents hashed or numbered by the caller, of these rows or more
+    numbered = arrow_lookup.sort_codes(cur["incident_id"])
+    numbered = np.where(cur["incident_id"].isna().to_numpy(), -1, numbered)
+    for ordered in (reconcile.order(cur), reconcile.order(cur, numbered)):
+        assert reconcile.disagreement(cur, ordered).tolist() == want.tolist()
+        part = cur.iloc[::2]
+        assert reconcile.disagreement(part, ordered).tolist() == reconcile.disagreement(part).tolist()
+
+
+@pytest.mark.parametrize("seed", range(10))
+def test_supersession_with_the_callers_incident_numbers_is_the_same(seed):
+    """order() with the incidents numbered by the caller (as the clean's linking numbers them) reads the rows
+    in the same order within each claimant's group, so supersession and what stays in force are the same."""
+    rng = np.random.default_rng(seed)
+    n = int(rng.integers(0, 30))
+    rows = list(zip([f"INC-{i}" for i in rng.integers(0, 4, n)], [f"CA-{i:02d}" for i in rng.permutation(n)],
+                    [f"s{i}" for i in rng.integers(0, 4, n)],
+                    [["Governor", "Police"][i] for i in rng.integers(0, 2, n)],
+                    [None if x < 0 else int(x) for x in rng.integers(-1, 4, n)],
+                    [None if x < 0 else int(x) for x in rng.integers(-1, 4, n)], strict=True))
+    cas = _cas(rows)
+    cas["published"] = pd.to_datetime("2022-08-18") + pd.to_timedelta(rng.integers(0, 3, n), unit="D")
+    numbered = arrow_lookup.sort_codes(cas["incident_id"])
+    a, b = reconcile.order(cas), reconcile.order(cas, numbered)
+    assert_frame_equal(reconcile.supersede(cas, a), reconcile.supersede(cas, b))
+    for x in (a, b):  # each group's rows together, by publication then id
+        c, group = x[0], x[2].to_numpy()
+        runs = int(np.count_nonzero(np.r_[True, group[1:] != group[:-1]])) if n else 0
+        assert len(np.unique(group)) == runs  # no group in two places
+        key = list(zip(c["published"], c["casualty_id"], strict=True))
+        assert all(key[i] <= key[i + 1] for i in range(len(key) - 1) if group[i] == group[i + 1])
+    with_status = cas.assign(**reconcile.supersede(cas, a))
+    assert_frame_equal(reconcile.in_force(with_status, a), reconcile.in_force(with_status, b))
 
 
 @pytest.mark.parametrize("ids", [[], ["EV-1"], ["EV-1", "EV-2", "EV-3"], ["EV-1", "EV-3", "CA-1", "CA-2"],

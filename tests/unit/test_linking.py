@@ -4,6 +4,7 @@ properties that must hold for any input (order independence)."""
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -282,19 +283,35 @@ def test_the_morning_of_one_day_is_not_the_night_into_the_next():
 
 
 def test_the_warm_up_loads_the_loops_the_clean_then_calls(tmp_path):
-    """pipeline._load_kernels links a made-up event and statement while the raw files are read: it must reach
-    both compiled loops (it swallows its errors), with the argument types of a real clean's call: after it and a
-    clean of the shipped data (in a process of its own, where nothing else called the loops), one compiled
-    version of each, not a second one."""
+    """pipeline._load_kernels links a made-up event and statement and packs a made-up queue pair while the raw
+    files are read: it must reach the compiled loops (an error is raised here; clean() warns of it), with the
+    argument types of a real clean's call: after it and a clean of the shipped data (in a process of its own,
+    where nothing else called the loops), one compiled version of each, not a second one."""
     import subprocess
     import sys
     from pathlib import Path
 
     code = ("import sys; from pathlib import Path; from analysis.clean import linking_kernel as k, pipeline, "
-            "utterance_kernel as u; pipeline._load_kernels(); n = (len(k._run.signatures), "
-            "len(u._run.signatures)); pipeline.clean(Path(sys.argv[1]), Path(sys.argv[2])); "
-            "print(n, (len(k._run.signatures), len(u._run.signatures)))")
+            "utterance_kernel as u; pipeline._load_kernels(); loops = (k._run, u._run, k.queue_keys, k.queue_rows); "
+            "n = tuple(len(f.signatures) for f in loops); pipeline.clean(Path(sys.argv[1]), Path(sys.argv[2])); "
+            "print(n, tuple(len(f.signatures) for f in loops))")
     raw = Path(__file__).resolve().parents[2] / "data" / "raw"
     out = subprocess.run([sys.executable, "-c", code, str(raw), str(tmp_path / "out")], capture_output=True,
                          text=True, check=True).stdout
-    assert out.split("\n")[-2] == "(1, 1) (1, 1)"
+    assert out.split("\n")[-2] == "(1, 1, 1, 1) (1, 1, 1, 1)"
+
+
+def test_a_failed_warm_up_is_reported_not_swallowed(tmp_path, monkeypatch):
+    """The warm-up thread's error reaches the caller as a warning; the clean itself does not depend on it."""
+    from pathlib import Path
+
+    from analysis.clean import pipeline
+
+    def broken() -> None:
+        raise ValueError("no such loop")
+
+    monkeypatch.setattr(pipeline, "_load_kernels", broken)
+    raw = Path(__file__).resolve().parents[2] / "data" / "raw"
+    with pytest.warns(RuntimeWarning, match="no such loop"):
+        pipeline.clean(raw, tmp_path / "out")
+    assert (tmp_path / "out" / "events.csv").exists()

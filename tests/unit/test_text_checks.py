@@ -65,3 +65,14 @@ def test_pre_check_reads_only_the_cells_of_a_slice(kind):
     assert not checks._bytes_safe(pa.chunked_array([arr.slice(1, 1), arr.slice(3, 1)]))
     assert checks._bytes_safe(pa.array([None, None], kind)) and checks._bytes_safe(pa.array(["", None], kind))
     assert checks._bytes_safe(pa.chunked_array([], kind))
+
+
+@pytest.mark.parametrize("dtype", ["str", "object"])
+def test_repeated_is_duplicated_keep_false(dtype):
+    """checks._repeated (the candidates same_report_twice compares) is df.duplicated(cols, keep=False): missing
+    cells equal to each other, across several columns."""
+    df = pd.DataFrame({"a": ["x", "x", None, None, "y", "x"], "b": ["1", "1", None, None, "1", "2"],
+                       "c": ["p", "p", "q", "q", None, "p"]}, dtype=dtype)
+    for cols in (["a"], ["a", "b"], ["a", "b", "c"]):
+        assert checks._repeated(df, cols).tolist() == df.duplicated(cols, keep=False).tolist()
+    assert checks._repeated(df.iloc[:0], ["a", "b"]).tolist() == []

@@ -64,6 +64,8 @@ def required(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
 def unique_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFrame:
     """A repeated id is an error: the first row keeps it, later rows are rejected naming the first."""
     key = table.key
+    if df[key].notna().all() and arrow_lookup.is_sorted(df[key], strict=True):
+        return df  # every id rising (the raw files come in id order): none repeats, no hash of a million ids
     alive = live(df).to_numpy()
     code = arrow_lookup.codes(df[key])[alive]  # ids as integers: duplicates found by an integer hash, not on text
     dup = pd.Series(code).duplicated(keep="first").to_numpy()
@@ -90,9 +92,8 @@ def same_report_twice(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.Da
     cols = [c for c in table.raw_columns if c not in (table.key, "coder_note")]
     # copies can only be among rows that agree on the first few coded cells (source, date, ...): group those
     # cheaply, then compare every cell of the few candidates
-    probe = pd.Series(df.groupby(cols[:3], dropna=False, sort=False).ngroup().to_numpy(), index=df.index)
     alive = live(df)
-    cand = rows(df[cols], alive & probe.duplicated(keep=False))
+    cand = rows(df[cols], alive & _repeated(df, cols[:3]))
     group = pd.Series(cand.groupby(cols, dropna=False, sort=False).ngroup().to_numpy(), index=cand.index)
     dup = group.duplicated(keep="first")  # = df.duplicated(subset=cols) among the rows in play
     if dup.any():
@@ -101,6 +102,21 @@ def same_report_twice(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.Da
         reason = "a row that is not a copy of " + group[dup].map(key_of).astype("str") + " (same report coded twice)"
         df = mark_bad(df, dup, rejects, table.key, reason, table.key)
     return df
+
+
+def _repeated(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
+    """Mask of the rows whose values in cols another row has too (missing equal to missing):
+    df.duplicated(cols, keep=False), found on each column's integer codes (Arrow's hash) packed into one integer
+    when they fit, not on a grouping of the text columns."""
+    codes = [arrow_lookup.codes(df[c]) + 1 for c in cols]  # missing: 0
+    packed, size = np.zeros(len(df), dtype=np.int64), 1.0
+    for c in codes:
+        radix = int(c.max(initial=0)) + 1
+        size *= radix
+        if size >= 2.0 ** 62:
+            return df.duplicated(cols, keep=False).to_numpy(dtype=bool)
+        packed = packed * radix + c
+    return pd.Series(packed).duplicated(keep=False).to_numpy(dtype=bool)
 
 
 def references(df: pd.DataFrame, column: str, valid: pd.Index, what: str, table: Table,

@@ -58,22 +58,27 @@ def link_reports(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame | 
     # every event and every casualty row, in that order, with the rules' label and rule
     rid = pd.concat([events["event_id"], cas["casualty_id"]], ignore_index=True).astype("str")
     label = np.empty(len(rid), dtype=np.int64)
-    rule = np.empty(len(rid), dtype=object)
+    # each report's rule as a code into rule_text (linking's rules, WITH_EVENT, then one per link that moved a
+    # report), made text in one Arrow take: no Python string per report
+    rule_text = [*linking.RULES, WITH_EVENT]
+    rule = np.empty(len(rid), dtype=np.int64)
     is_ev = (r["kind"] == "event").to_numpy()
-    label[r.loc[is_ev, "pos"].to_numpy()] = got.label[is_ev]
-    rule[r.loc[is_ev, "pos"].to_numpy()] = got.rule[is_ev]
+    pos = r["pos"].to_numpy()
+    label[pos[is_ev]] = got.label[is_ev]
+    rule[pos[is_ev]] = got.rule_code[is_ev]
     alone = cas["event_id"].isna().to_numpy()
-    label[n_ev + r.loc[~is_ev, "pos"].to_numpy()] = got.label[~is_ev]
-    rule[n_ev + r.loc[~is_ev, "pos"].to_numpy()] = got.rule[~is_ev]
+    label[n_ev + pos[~is_ev]] = got.label[~is_ev]
+    rule[n_ev + pos[~is_ev]] = got.rule_code[~is_ev]
     with_event = np.flatnonzero(~alone)
     if len(with_event):
         ev_pos = arrow_lookup.positions(cas["event_id"].iloc[with_event], events["event_id"])
         label[n_ev + with_event] = label[ev_pos]
-        rule[n_ev + with_event] = WITH_EVENT
+        rule[n_ev + with_event] = len(linking.RULES)  # WITH_EVENT
     if links is not None and len(links):
         label, moved = overrides.apply(label, rid, links)
         for p, link_id in moved.items():
-            rule[p] = f"links.csv {link_id}"
+            rule[p] = len(rule_text)
+            rule_text.append(f"links.csv {link_id}")
         if len(with_event):  # a casualty report goes where a link moved its event, unless a link names it
             follow = ~np.isin(n_ev + with_event, list(moved))
             label[n_ev + with_event[follow]] = label[ev_pos[follow]]
@@ -81,19 +86,20 @@ def link_reports(events: pd.DataFrame, cas: pd.DataFrame, links: pd.DataFrame | 
     groups, first = _leaders(label, rid, pd.concat([events["date_prec"], cas["date_prec"]], ignore_index=True),
                              pd.concat([events["date_start"], cas["date_start"]], ignore_index=True), n_ev, id_rank)
     in_group = _positions_in(groups, label)
-    names = _leader_names(rid, first).take(pa.array(in_group))  # _incident_names
+    leader_names = _leader_names(rid, first)
+    names = leader_names.take(pa.array(in_group))  # _incident_names
     inc = pd.Series(pd.array(names, dtype="str"))
-    rules = pd.Series(rule, dtype="str")
+    rules = pd.Series(pd.array(pa.array(rule_text, type=pa.large_string()).take(pa.array(rule)), dtype="str"))
     cand = got.candidates
-    a, b = cand["a"].to_numpy(), cand["b"].to_numpy()
-    # each report's incident, by its row in r (its id's row in `names`: events first, then casualty rows)
-    at = r["pos"].to_numpy() + np.where(is_ev, 0, n_ev)
-    r_ids, r_names = arrow_lookup.arrow(rid).take(pa.array(at)), names.take(pa.array(at))
-    queue = _queue_pairs(r_ids.combine_chunks(), r_names, a, b, cand["why"].to_numpy(),
-                         pa.array(linking.PAIR_RULES, type=pa.large_string()), id_rank=id_rank[at], group=label[at])
+    # the pairs' reports by their rows in rid and `names` (events first, then casualty rows) instead of in r: the
+    # queue reads the ids and names of every report as they are, no copy of a million texts in r's order
+    at = pos + np.where(is_ev, 0, n_ev)
+    a, b = at[cand["a"].to_numpy()], at[cand["b"].to_numpy()]
+    queue = _queue_pairs(arrow_lookup.arrow(rid).combine_chunks(), names, a, b, cand["why"].to_numpy(),
+                         pa.array(linking.PAIR_RULES, type=pa.large_string()), id_rank=id_rank, group=label)
     return Reported(inc[:n_ev].set_axis(events.index), rules[:n_ev].set_axis(events.index),
                     inc[n_ev:].set_axis(cas.index), rules[n_ev:].set_axis(cas.index), queue,
-                    _incident_codes(rid, first, in_group, id_rank))
+                    _incident_codes(first, in_group, id_rank, leader_names))
 
 
 def export_incidents(events: pd.DataFrame, cas: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series, pd.Series]:
@@ -336,14 +342,14 @@ class IncidentCodes(NamedTuple):
     ids: pa.Array
 
 
-def _incident_codes(rid: pd.Series, first: np.ndarray, at: np.ndarray, id_rank: np.ndarray) -> IncidentCodes:
-    """IncidentCodes of the groups led by the rows `first` (at: each report's group, by position in first), when
-    id_rank ranks rid in text order: an incident's id is INC- + its leader's id, so the ids sort as their
-    leaders' ranks (distinct: the ids are)."""
+def _incident_codes(first: np.ndarray, at: np.ndarray, id_rank: np.ndarray, names: pa.Array) -> IncidentCodes:
+    """IncidentCodes of the groups led by the rows `first` of the reports (at: each report's group, by position
+    in first; names: _leader_names(rid, first)), when id_rank ranks the reports' ids in text order: an
+    incident's id is INC- + its leader's id, so the ids sort as their leaders' ranks (distinct: the ids are)."""
     by_id = np.argsort(id_rank[first])
     rank = np.empty(len(first), dtype=np.int64)
     rank[by_id] = np.arange(len(first))
-    return IncidentCodes(rank[at], _leader_names(rid, first[by_id]))
+    return IncidentCodes(rank[at], names.take(pa.array(by_id)))
 
 
 def _leaders(label: np.ndarray, rid: pd.Series, prec: pd.Series, start: pd.Series, n_ev: int,
@@ -457,13 +463,14 @@ def _no_pairs(pairs: QueuePairs) -> QueuePairs:
     return QueuePairs(pairs.ids, pairs.names, none, none, none, pairs.reasons)
 
 
-def _joined_ids(ids: pd.Series, code: np.ndarray, k: int) -> pa.Array:
+def _joined_ids(ids: pd.Series, code: np.ndarray, k: int, rank: np.ndarray | None = None) -> pa.Array:
     """For each group 0..k-1 (code: each id's group), its ids sorted and joined with ';' ('' for none), as
     Arrow text: the ids sorted by (group, id) become one list per group and Arrow joins every list at once
-    (no Python string per id or per group)."""
+    (no Python string per id or per group). rank: the ids as integers in their text order (a missing id last),
+    when the caller has them and no id is twice in a group (ties are then never broken by position)."""
     if not len(ids):
         return pa.array(np.full(k, "", dtype=object), type=pa.large_string())
-    order = arrow_lookup.lex_order(code, arrow_lookup.ranks(ids))
+    order = arrow_lookup.lex_order(code, arrow_lookup.ranks(ids) if rank is None else rank)
     offsets = np.r_[0, np.cumsum(np.bincount(code, minlength=k))].astype(np.int64)
     values = arrow_lookup.arrow(ids).take(pa.array(order)).combine_chunks()
     lists = pa.LargeListArray.from_arrays(pa.array(offsets, type=pa.int64()), values)
@@ -489,10 +496,11 @@ def _distinct_per_group(values: pd.Series, code: np.ndarray, k: int) -> np.ndarr
     return np.bincount(pairs[_starts(pairs)] // (int(v.max(initial=0)) + 1), minlength=k)[:k]
 
 
-def _first_of_pairs(code: np.ndarray, values: pd.Series) -> np.ndarray:
+def _first_of_pairs(code: np.ndarray, values: pd.Series, value_codes: np.ndarray | None = None) -> np.ndarray:
     """Positions of the first row of each distinct (code, value) pair, in row order (drop_duplicates on the
-    two columns, a missing value equal to another)."""
-    v = arrow_lookup.codes(values) + 1  # missing: 0
+    two columns, a missing value equal to another). value_codes: non-negative integers, equal where the values
+    are (missing values one code), when the caller has them."""
+    v = arrow_lookup.codes(values) + 1 if value_codes is None else value_codes  # missing: 0
     order = arrow_lookup.lex_order(code, v)  # stable: the first row of a pair comes first among its equals
     return np.sort(order[_starts(code[order] * (int(v.max(initial=0)) + 1) + v[order])])
 
@@ -596,8 +604,11 @@ def incidents_table(events: pd.DataFrame, cas: pd.DataFrame, rule: str = reconci
     cas_code = code[~is_ev]  # each casualty row's incident (the events' rows come first)
     out["event_ids"] = pd.array(_joined_ids(events["event_id"], code[is_ev], k), dtype="str")
     out["casualty_ids"] = pd.array(_joined_ids(cas["casualty_id"], cas_code, k), dtype="str")
-    places = _first_of_pairs(code, place_id)
-    out["place_ids"] = pd.array(_joined_ids(place_id.iloc[places], code[places], k), dtype="str")
+    # the places in text order by their dense ranks (a few thousand distinct texts sorted, not every row's);
+    # each place once per incident, so no tie is left to the rows' positions
+    place_rank = arrow_lookup.sort_codes(place_id)
+    places = _first_of_pairs(code, place_id, place_rank)
+    out["place_ids"] = pd.array(_joined_ids(place_id.iloc[places], code[places], k, place_rank[places]), dtype="str")
     link_rule = _both(events, cas, "link_rule")
     linked = np.flatnonzero(link_rule.str.startswith("links.csv ", na=False).to_numpy(dtype=bool))
     by_link = pd.DataFrame({"code": code[linked],

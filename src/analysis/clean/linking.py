@@ -59,11 +59,12 @@ LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS = (
     "unspecific type", "vague date inside the incident's dates", "several incidents fit: kept apart")
 
 
-def _series(r: pd.DataFrame, events: pd.DataFrame, cas: pd.DataFrame) -> np.ndarray:
+def _series(r: pd.DataFrame, events: pd.DataFrame, cas: pd.DataFrame) -> pd.Categorical:
     """Per report, the claimant of a daily summary's report as claim_by|folded name: a "past day" report (a
     two-day window ending on its publication day) or a "yesterday" one (the day before its publication day).
-    None for other reports and for reports without a named claimant (a frame without these columns, an
-    importer's or a test's, has none)."""
+    Missing for other reports and for reports without a named claimant (a frame without these columns, an
+    importer's or a test's, has none). A categorical of the distinct names: the text of a million reports is
+    never made, and link() codes it on integers (factorize numbers it as it would the text)."""
     w = pd.concat([f.reindex(columns=["published", "claim_by", "claimant"]) for f in (events, cas)],
                   ignore_index=True)
     # the claimant's key worked out once per distinct (claim_by, claimant), not per row: a million reports
@@ -75,8 +76,9 @@ def _series(r: pd.DataFrame, events: pd.DataFrame, cas: pd.DataFrame) -> np.ndar
     s, e, prec = r["s"].to_numpy(), r["e"].to_numpy(), r["prec"].to_numpy()
     window = ((prec == 2) & (e - s == 1) & (e == pub)) | ((prec == 1) & (s == e) & (e == pub - 1))
     past_day = window & folded.notna().to_numpy()[code]
-    key = (rep["claim_by"].astype("str") + "|" + folded.astype("str")).to_numpy(dtype=object)[code]
-    return np.where(past_day, key, None)
+    # each claimant group's name as a code among the distinct names (several spellings fold to one name)
+    name, names = pd.factorize(rep["claim_by"].astype("str") + "|" + folded.astype("str"))
+    return pd.Categorical.from_codes(np.where(past_day, name.astype(np.int64)[code], -1), categories=names)
 
 
 def reports(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
@@ -107,7 +109,7 @@ def reports(events: pd.DataFrame, cas: pd.DataFrame) -> pd.DataFrame:
     r["level"] = np.select([(gp <= 2) | village, gp == 3, gp == 4], [1, 2, 3], 4)
     r["precise"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64") <= 2
     r["prec"] = r["date_prec"].astype("Int64").fillna(5).to_numpy(dtype="int64")
-    r["series"] = pd.Series(_series(r, events, c), dtype="object")
+    r["series"] = _series(r, events, c)
     return r
 
 
@@ -145,12 +147,17 @@ class Linked:
     """The rules' answer: an integer incident per report, the rule that placed it, and the review queue."""
 
     label: np.ndarray
-    rule: np.ndarray
+    rule_code: np.ndarray  # the rule as its index in RULES: a million reports' text is made only where needed
     candidates: pd.DataFrame  # a, b: rows of the report and of the other incident's leader; why: PAIR_RULES index
 
+    @property
+    def rule(self) -> np.ndarray:
+        """The rule that placed each report, as text (object array)."""
+        return np.array(RULES, dtype=object)[self.rule_code]
 
-#: the rules link() records, by its codes
-_RULES = (LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS)
+
+#: the rules link() records, by its codes (Linked.rule_code)
+RULES = _RULES = (LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS)
 
 
 @dataclass(frozen=True)
@@ -253,7 +260,7 @@ def _order(r: pd.DataFrame) -> np.ndarray:
             r["prec"].to_numpy(), r["generic"].to_numpy(), r["level"].to_numpy(), ~r["precise"].to_numpy())
     low, high = _packed(keys[:3]), _packed(keys[3:])
     if low is not None and high is not None:
-        return np.lexsort((low, high)).astype(np.int64)
+        return arrow_lookup.lex_order(high, low)  # np.lexsort((low, high)), one sort when the two fit one integer
     return np.lexsort(keys).astype(np.int64)
 
 
@@ -304,7 +311,7 @@ def link(r: pd.DataFrame) -> Linked:
     n = len(r)
     if n == 0:
         none = np.empty(0, dtype=np.int64)
-        return Linked(none, np.full(0, LEAD, dtype=object), _candidates(none, none, none.astype(np.int8)))
+        return Linked(none, none, _candidates(none, none, none.astype(np.int8)))
     from analysis.clean import linking_kernel  # imports numba: only when linking runs, not for every command
 
     c = _prepare(r)
@@ -312,7 +319,7 @@ def link(r: pd.DataFrame) -> Linked:
         _order(r), c.place, c.place_key, c.raion_key, c.oblast_key, c.raion, c.oblast,
         c.level, c.type, c.hour, c.tod, c.part, c.victim, c.series, c.s, c.e, c.exact, c.precise, c.lo, c.hi,
         c.type_fit, c.generic, c.tclass, c.class_fits, max(c.n_series, 1), HOURS_APART, MAX_CANDIDATES, NEARBY_CAP)
-    return Linked(label, np.array(_RULES, dtype=object)[rule], _candidates(a, b, why))
+    return Linked(label, rule, _candidates(a, b, why))
 
 
 def rows(df: pd.DataFrame, cols: list[str]) -> list[tuple]:
@@ -351,4 +358,4 @@ PAIR_RULES = ("different type of attack", "times of day or victims apart", AMBIG
 def _candidates(a: np.ndarray, b: np.ndarray, why: np.ndarray) -> pd.DataFrame:
     """The review queue's frame from link()'s pairs: a, the report's row, b the row of the other incident's leader,
     why the reason's PAIR_RULES index (int8), named only for the rows kept (incidents.link_incidents)."""
-    return pd.DataFrame({"a": a, "b": b, "why": why})
+    return pd.DataFrame({"a": a, "b": b, "why": why}, copy=False)  # link()'s own arrays: millions of pairs, no copy

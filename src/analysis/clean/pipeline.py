@@ -12,12 +12,14 @@ import os
 import sys
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pandas as pd
 
 from analysis.clean import designs, incidents, linking, places, reconcile, rules, tables, utterances
@@ -261,13 +263,14 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
     if on_pairs is not None:
         on_pairs(cand)
     if not cas.empty:
-        ordered = reconcile.order(cas)  # once for supersession and what stays in force
+        # once for supersession, what stays in force and the disagreements; the incidents as linking numbered them
+        ordered = reconcile.order(cas, codes.code[len(ev):] if len(codes.code) == len(ev) + len(cas) else None)
         cas[["status", "superseded_by"]] = reconcile.supersede(cas, ordered)
         cur = cas["status"] != "superseded"
         cas["disagreement"] = False
         # only the columns supersession and the claims read: in_force copies its frame (twice), not 50 columns
         standing = reconcile.in_force(cas[list(reconcile.COLUMNS)], ordered)
-        cas.loc[cur, "disagreement"] = reconcile.disagreement(standing).to_numpy(dtype=bool)
+        cas.loc[cur, "disagreement"] = reconcile.disagreement(standing, ordered).to_numpy(dtype=bool)
         # the figures the incidents' tolls are reconciled over: current_new, the new ones among those standing (a
         # claimant's rows are all new or all cumulative: whole groups left out, the same as in_force of the new)
         current = standing[standing["figure_type"] == "new"]
@@ -326,21 +329,37 @@ def _one_row(name: str, **values: object) -> pd.DataFrame:
 
 
 def _load_kernels() -> None:
-    """Link one made-up event and one statement, for what the first linking in a process costs: importing numba
-    and loading the compiled loops from its cache (about 0.6 s; compiling them where there is no cache). Run on
-    a thread while the raw files are read, when the clean's own thread only waits for the readers; the loops are
-    then called with the same argument types and run at once. A warm-up only: if it fails, linking loads the
-    loops itself."""
+    """Link one made-up event and one statement, and pack one made-up pair of the review queue, for what the
+    first linking in a process costs: importing numba and loading the compiled loops from its cache (about
+    0.6 s, and up to 0.7 s more for the queue's loops, which a report without pairs never reaches; compiling
+    them where there is no cache). Run on a thread while the raw files are read, when the clean's own thread
+    only waits for the readers; the loops are then called with the same argument types (the queue's `why` a
+    read-only view, as pandas hands it over) and run at once. A warm-up only: if it fails, linking loads the
+    loops itself, and clean() warns with the error."""
     day = pd.Timestamp("2022-03-01")
+    ev = _one_row("events", event_id="EV-0", event_type="shelling", weapon="unknown", place_id="x:0",
+                  geo_prec=1, oblast="o", date_start=day, date_end=day, date_prec=1, source_id="src_0",
+                  claim_by="media", time_of_day="night")
+    linking.link(linking.reports(ev, _one_row("casualties").iloc[:0]))
+    utterances.link_statements(_one_row("statements", statement_id="ST-0", source_id="src_0", date_start=day,
+                                        date_end=day, date_prec=1))
+    from analysis.clean import linking_kernel  # loaded by the linking above
+
+    why = np.zeros(1, dtype=np.int8)
+    why.flags.writeable = False
+    one, two = np.zeros(1, dtype=np.int64), np.arange(2, dtype=np.int64)
+    keys = linking_kernel.queue_keys(one, one + 1, why, two, two, two, 2, 2)
+    linking_kernel.queue_rows(keys, two, two, 2, 2)
+
+
+def _warm_up(failed: list[BaseException]) -> None:
+    """_load_kernels on the warm-up thread, its error kept in `failed` for clean() to report (not swallowed: a
+    warm-up that fails, say after a change of the loops' argument types, would otherwise cost every clean the
+    loading on its own thread without a word)."""
     try:
-        ev = _one_row("events", event_id="EV-0", event_type="shelling", weapon="unknown", place_id="x:0",
-                      geo_prec=1, oblast="o", date_start=day, date_end=day, date_prec=1, source_id="src_0",
-                      claim_by="media", time_of_day="night")
-        linking.link(linking.reports(ev, _one_row("casualties").iloc[:0]))
-        utterances.link_statements(_one_row("statements", statement_id="ST-0", source_id="src_0", date_start=day,
-                                            date_end=day, date_prec=1))
-    except Exception:  # noqa: BLE001 - nothing of the clean depends on it
-        pass
+        _load_kernels()
+    except Exception as e:  # noqa: BLE001 - reported by clean(), which does not depend on it
+        failed.append(e)
 
 
 def clean(raw_dir: Path, out_dir: Path, reader=None) -> Summary:
@@ -349,12 +368,16 @@ def clean(raw_dir: Path, out_dir: Path, reader=None) -> Summary:
     reader(raw_dir, clock) -> (frames, files, notes) replaces read_all (clean/dask_engine.py reads in parallel).
     The compiled linking loops are loaded on a thread of their own meanwhile (_load_kernels)."""
     clock = Clock()
-    warm = threading.Thread(target=_load_kernels, name="oskil-kernels", daemon=True)
+    failed: list[BaseException] = []
+    warm = threading.Thread(target=_warm_up, args=(failed,), name="oskil-kernels", daemon=True)
     warm.start()
     try:
         return _clean(raw_dir, out_dir, reader, clock)
     finally:
         warm.join()  # long done when the clean ends; joined so that it never outlives a failed one
+        if failed:
+            warnings.warn(f"the warm-up of the compiled linking loops failed (linking loaded them itself): "
+                          f"{failed[0]!r}", RuntimeWarning, stacklevel=2)
 
 
 def _clean(raw_dir: Path, out_dir: Path, reader, clock: Clock) -> Summary:

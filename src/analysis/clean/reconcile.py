@@ -72,9 +72,13 @@ _MEASURE_COLUMNS = {m: [f"{p}{m}_{x}" for p in ("", "children_") for x in ("repo
                     for m in MEASURES}
 
 
-def _ordered(cas: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.Series], pd.Series]:
+def _ordered(cas: pd.DataFrame, incident: np.ndarray | None = None) -> tuple[pd.DataFrame, list[pd.Series], pd.Series]:
     """The rows in the order supersession reads them, the keys of a claimant's figures (incident, figure
-    type, claimant) and each row's group of those keys (worked out once here, not once per measure)."""
+    type, claimant) and each row's group of those keys (worked out once here, not once per measure).
+    incident: each row's incident as an integer (equal ids, equal integers; -1 none), when the caller has it
+    (the clean's linking numbers the incidents: their million ids are not hashed again). The frame also
+    holds each row's incident, claimant and source as integers (inc, who_code, src: -1 none), which
+    disagreement() reads instead of hashing the text keys again."""
     cols = ["incident_id", "figure_type", "published", "casualty_id", "source_id"]
     c = cas[cols + [f"{m}_best" for m in MEASURES]].assign(who=who(cas))
     # how wide the row's place is (1 settlement ... 6 unknown); a frame without places: all alike
@@ -85,12 +89,28 @@ def _ordered(cas: pd.DataFrame) -> tuple[pd.DataFrame, list[pd.Series], pd.Serie
     # order, as only rows of one group are compared and every result is aligned on the index, so their keys
     # are hashed (arrow_lookup.codes: a missing key one code of its own, as a sort puts them together) and
     # not sorted as text; the ids are ranked (no sort when they come in order, as processed tables do)
-    codes = [arrow_lookup.codes(c[col]) for col in ("incident_id", "figure_type", "who")]
-    order = np.lexsort((arrow_lookup.ranks(c["casualty_id"]), arrow_lookup.sort_codes(c["published"]),
-                        *codes[::-1]))
+    inc = arrow_lookup.codes(c["incident_id"]) if incident is None else np.asarray(incident, dtype=np.int64)
+    codes = [inc, *(arrow_lookup.codes(c[col]) for col in ("figure_type", "who"))]
+    c["inc"], c["who_code"] = codes[0], codes[2]
+    order = _group_order(codes, arrow_lookup.sort_codes(c["published"]), arrow_lookup.ranks(c["casualty_id"]))
     c = c.take(order)
     keys = [c["incident_id"], c["figure_type"], c["who"]]
     return c, keys, pd.Series(arrow_lookup.runs(*(k[order] for k in codes)), index=c.index)
+
+
+def _group_order(codes: list[np.ndarray], published: np.ndarray, rank: np.ndarray) -> np.ndarray:
+    """np.lexsort((rank, published, *codes[::-1])) up to the order of the groups of equal codes (any order of
+    groups will do, see _ordered): the codes (-1 and up) packed into one group number when they fit, and the
+    rows sorted on (group, published, rank) by arrow_lookup.lex_order, one sort of packed integers instead of a
+    lexsort of five keys."""
+    packed, size = np.zeros(len(rank), dtype=np.int64), 1.0
+    for code in codes:
+        radix = int(code.max(initial=-1)) + 2
+        size *= radix
+        if size >= 2.0 ** 62:
+            return np.lexsort((rank, published, *codes[::-1]))
+        packed = packed * radix + code + 1
+    return arrow_lookup.lex_order(pd.factorize(packed)[0].astype(np.int64), published, rank)
 
 
 def _revised(c: pd.DataFrame, group: pd.Series, m: str) -> tuple[pd.Series, pd.Series]:
@@ -175,10 +195,11 @@ def stale(cas: pd.DataFrame, ordered: Ordered | None = None) -> pd.DataFrame:
 Ordered = tuple[pd.DataFrame, list[pd.Series], pd.Series]
 
 
-def order(cas: pd.DataFrame) -> Ordered:
-    """The rows of cas in the order supersession reads them: to pass to supersede() and in_force() when both are
-    asked of one frame (the clean asks both), so that the rows are ordered once and not twice."""
-    return _ordered(cas)
+def order(cas: pd.DataFrame, incident: np.ndarray | None = None) -> Ordered:
+    """The rows of cas in the order supersession reads them: to pass to supersede(), in_force() and
+    disagreement() when they are asked of one frame (the clean asks all three), so that the rows are ordered
+    once and not thrice. incident: each row's incident as an integer, when the caller has it (see _ordered)."""
+    return _ordered(cas, incident)
 
 
 def supersede(cas: pd.DataFrame, ordered: Ordered | None = None) -> pd.DataFrame:
@@ -299,17 +320,25 @@ def reconcile(cur: pd.DataFrame, measures: tuple[str, ...] = ("killed", "injured
     return out.astype("Float64")
 
 
-def disagreement(cur: pd.DataFrame) -> pd.Series:
+def disagreement(cur: pd.DataFrame, ordered: Ordered | None = None) -> pd.Series:
     """For each current row: do its incident's current claims give different (killed, injured) best figures?
-    A missing figure counts as its own value.
+    A missing figure counts as its own value. ordered: order(x) of a frame x holding these rows (cur's index
+    unique), when the caller has it: its integer keys are read instead of the text keys hashed again.
 
     The claims (claims(): one per incident, claimant and report, its rows' bests added up, rows with a key
     missing left out) are worked out here on integer codes, only the two sums this needs: no text per claim,
     no sorted grouping on three text keys, no low, high or open columns."""
-    w = who(cur)
-    inc_all = arrow_lookup.codes(cur["incident_id"])  # -1: none
-    valid = (inc_all >= 0) & w.notna().to_numpy() & cur["source_id"].notna().to_numpy()
-    claim = arrow_lookup.group_codes(cur["incident_id"][valid], w[valid], cur["source_id"][valid])
+    if ordered is not None and cur.index.is_unique:
+        keys = ordered[0][["inc", "who_code", "src"]].reindex(cur.index)
+        inc_all, w_code, src = (keys[k].to_numpy(dtype=np.int64) for k in ("inc", "who_code", "src"))
+        valid = (inc_all >= 0) & (w_code >= 0) & (src >= 0)
+        span_w, span_s = int(w_code.max(initial=0)) + 1, int(src.max(initial=0)) + 1
+        claim = pd.factorize((inc_all[valid] * span_w + w_code[valid]) * span_s + src[valid])[0].astype(np.int64)
+    else:
+        w = who(cur)
+        inc_all = arrow_lookup.codes(cur["incident_id"])  # -1: none
+        valid = (inc_all >= 0) & w.notna().to_numpy() & cur["source_id"].notna().to_numpy()
+        claim = arrow_lookup.group_codes(cur["incident_id"][valid], w[valid], cur["source_id"][valid])
     n_claims = int(claim.max(initial=-1)) + 1
     killed, injured = (_factorized(_sum_per(cur[f"{m}_best"][valid], claim, n_claims)) for m in ("killed", "injured"))
     inc = inc_all[valid][arrow_lookup.first_of_codes(claim)]  # each claim's incident

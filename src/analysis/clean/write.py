@@ -28,7 +28,7 @@ import pyarrow.parquet as pq
 from analysis.clean.atomic import atomic_write, temp_beside
 from analysis.clean.files import claim_output, remember
 from analysis.registry.schema import SCHEMA_VERSION
-from analysis.support.checksum import HashedFile, sha256
+from analysis.support.checksum import sha256
 
 
 @contextmanager
@@ -205,40 +205,16 @@ class Staged:
     digest: str  # SHA-256 of its bytes, for the manifest
 
 
-#: rows of a table made into CSV text at once (_append_csv): a multiple of the CSV writer's own batch (1,024 rows),
-#: the text of one chunk of a streamed table (about 20 MB of events) in memory at a time
-CSV_ROWS = 32_768
-
-
-def _append_csv(out: HashedFile, table: pa.Table, header: bool) -> None:
-    """Append table's rows to a CSV twin being written (header: the column names first), CSV_ROWS at a time:
-    each block made in memory by Arrow's CSV writer, then hashed and written (HashedFile), the same bytes as
-    one CSVWriter given the tables in turn. An empty table with the header writes the header alone."""
-    for start in range(0, max(table.num_rows, 1 if header else 0), CSV_ROWS):
-        block = pa.BufferOutputStream()
-        pacsv.write_csv(table.slice(start, CSV_ROWS), block, pacsv.WriteOptions(include_header=header))
-        out.write(block.getvalue())
-        header = False
-
-
-def _write_csv(table: pa.Table, path: str) -> str:
-    """The CSV twin of a table held whole, written to path; its SHA-256 (hashed as written, not read back)."""
-    with HashedFile(path) as out:
-        _append_csv(out, table, header=True)
-    return out.hexdigest()
-
-
 def stage_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Staged]:
     """Write name.parquet and name.csv to temporary files in out_dir; nothing is visible yet."""
     pq_path, csv_path = out_dir / f"{name}.parquet", out_dir / f"{name}.csv"
     table = arrow_table(df)
     staged: list[Staged] = []
-    digest: list[str] = []
     try:
-        tmp = temp_beside(pq_path, lambda p: pq.write_table(table, p, compression="zstd", write_statistics=True))
-        staged.append(Staged(pq_path, tmp, sha256(tmp)))  # a tenth of the CSV's size: read back
-        tmp = temp_beside(csv_path, lambda p: digest.append(_write_csv(_csv_table(df, table), p)))
-        staged.append(Staged(csv_path, tmp, digest[0]))
+        for path, write in ((pq_path, lambda p: pq.write_table(table, p, compression="zstd", write_statistics=True)),
+                            (csv_path, lambda p: pacsv.write_csv(_csv_table(df, table), p))):
+            tmp = temp_beside(path, write)
+            staged.append(Staged(path, tmp, sha256(tmp)))
     except BaseException:
         for st in staged:
             st.tmp.unlink(missing_ok=True)
@@ -252,29 +228,25 @@ def stage_chunks(chunks: Iterable[pd.DataFrame | pa.Table], out_dir: Path, name:
     same bytes as stage_table writes. An empty table is one empty chunk."""
     pq_path, csv_path = out_dir / f"{name}.parquet", out_dir / f"{name}.csv"
     csv_tmp: list[Path] = []
-    csv_digest: list[str] = []
 
     def write_both(pq_tmp: str, csv_file: str) -> None:
         with ExitStack() as stack:
-            out = stack.enter_context(HashedFile(csv_file))
-            writer = None
+            writers: list = []
             for df in chunks:  # pandas frames, or Arrow tables already in the processed types (Streamed.tables)
                 if isinstance(df, pa.Table):
                     table, csv = df, _csv_of_arrow(df)
                 else:
                     table = arrow_table(df, threads=False)
                     csv = _csv_table(df, table)
-                if writer is None:
-                    writer = stack.enter_context(pq.ParquetWriter(pq_tmp, table.schema, compression="zstd",
-                                                                  write_statistics=True))
-                    header = True  # the first chunk's CSV text starts with the column names
-                writer.write_table(table)
-                _append_csv(out, csv, header=header)
-                header = False
+                if not writers:
+                    writers = [stack.enter_context(pq.ParquetWriter(pq_tmp, table.schema, compression="zstd",
+                                                                    write_statistics=True)),
+                               stack.enter_context(pacsv.CSVWriter(csv_file, csv.schema))]
+                writers[0].write_table(table)
+                writers[1].write_table(csv)
                 del table, csv
-            if writer is None:
+            if not writers:
                 raise ValueError(f"{name}: no chunk to write (an empty table is one empty chunk)")
-        csv_digest.append(out.hexdigest())
 
     try:
         pq_tmp = temp_beside(pq_path, lambda p: csv_tmp.append(temp_beside(csv_path, lambda c: write_both(p, c))))
@@ -282,7 +254,7 @@ def stage_chunks(chunks: Iterable[pd.DataFrame | pa.Table], out_dir: Path, name:
         for tmp in csv_tmp:
             tmp.unlink(missing_ok=True)
         raise
-    return [Staged(pq_path, pq_tmp, sha256(pq_tmp)), Staged(csv_path, csv_tmp[0], csv_digest[0])]
+    return [Staged(pq_path, pq_tmp, sha256(pq_tmp)), Staged(csv_path, csv_tmp[0], sha256(csv_tmp[0]))]
 
 
 def write_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:

@@ -10,8 +10,6 @@ wide text, `ChunkedIncidents` from the events' narrow columns), and each chunk i
 
 from __future__ import annotations
 
-import ctypes
-import functools
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -115,9 +113,9 @@ class Streamed:
         and converted again (about 1.1 s of an events writer thread's 7 s at a million rows). The first chunk
         goes the pandas way and its Arrow table is compared with the direct one: the direct way is taken only
         when they are equal, and each later chunk only when its schema is the first's; a chunk the Arrow checks
-        are not sure of goes the pandas way too (validate: pandera decides and reports). Same bytes. The C
-        heap's free pages are given back after each chunk (_trim): without it the writer threads' malloc arenas
-        kept 25-40 MB more resident than the pandas way at a million rows (0.57 against 0.53-0.55 GiB)."""
+        are not sure of goes the pandas way too (validate: pandera decides and reports). Same bytes. A coded
+        column's codes are read as the Categorical's own array (`.array.codes`): pandas 3's `.cat.codes` makes a
+        Series, which copies them (held per table, that was 40-60 MB more at two million rows)."""
         lay = self._layout()
         schema = None  # the first chunk's Arrow schema (with its pandas metadata), once the direct way matched it
         for k, (rows, got) in enumerate(self._pieces(lay)):
@@ -136,7 +134,6 @@ class Streamed:
             del direct, got  # only the chunk handed over is held while it is written
             yield out
             del out
-            _trim()
 
     def _layout(self) -> _Layout:
         """What every chunk of the table reads alike, made once: the processed fields by where their cells come
@@ -230,7 +227,7 @@ class Streamed:
             cats = cats.combine_chunks()
         if f.vocab and in_vocabulary(cats, f):
             lay.known_vocab.add(name)
-        return _Held(column, f.dtype, borrowed, column.cat.codes.to_numpy(), cats)
+        return _Held(column, f.dtype, borrowed, column.array.codes, cats)  # a view (.cat.codes copies)
 
     def _filled_columns(self, table) -> dict[str, pd.Series]:
         """Each FILLED column as one chunk's worth of cells, already in its processed dtype: made and cast
@@ -247,22 +244,6 @@ class Streamed:
     def frame(self) -> pd.DataFrame:
         """The whole table in memory (small imports, and `run(write=False)`)."""
         return pd.concat(list(self.chunks()), ignore_index=True)
-
-
-@functools.cache
-def _libc() -> ctypes.CDLL | None:
-    try:
-        return ctypes.CDLL("libc.so.6")
-    except OSError:
-        return None
-
-
-def _trim() -> None:
-    """Give the C heap's free pages back to the system (glibc's malloc_trim, as common.give_back_memory, which
-    this module cannot import: common imports it); nothing where there is no glibc."""
-    libc = _libc()
-    if libc is not None and hasattr(libc, "malloc_trim"):
-        libc.malloc_trim(0)
 
 
 @dataclass
@@ -344,7 +325,7 @@ class CodedView:
         s = self._df.column(column) if isinstance(self._df, Streamed) else self._df[column]
         if not isinstance(s.dtype, pd.CategoricalDtype):
             return s
-        used = np.unique(s.cat.codes.to_numpy())
+        used = np.unique(s.array.codes)  # the codes themselves (.cat.codes copies them)
         used = used[used >= 0]
         return pd.Series(s.cat.categories.array.take(used), name=column)
 

@@ -181,3 +181,31 @@ def test_casualty_ids_not_all_made_alike_are_held_as_they_were(odd):
     assert list(narrow.columns) == ["event_id", "casualty_id", "raw_line", ROW]
     expected = pd.concat([first["casualty_id"], second["casualty_id"]], ignore_index=True)
     assert_series_equal(narrow["casualty_id"], expected, check_names=False)
+
+
+def _files(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir()) if p.suffix in (".csv", ".parquet")}
+
+
+def test_chunks_built_in_arrow_are_the_pandas_way_chunks(gaz_dir, tmp_path, monkeypatch):
+    """Streamed.tables hands the writer Arrow tables built from the held columns (after the first chunk, which
+    goes the pandas way): the same files as when every chunk goes the pandas way (what it does when the Arrow
+    checks are not sure: passes_arrow False)."""
+    from analysis.importers import chunked
+
+    kinds: list[str] = []
+    real = chunked.Streamed.tables
+
+    def counted(self):
+        for t in real(self):
+            kinds.append(type(t).__name__)
+            yield t
+
+    monkeypatch.setattr(chunked.Streamed, "tables", counted)
+    common.run(acled, FIXTURES / "acled_sample.csv", tmp_path / "arrow", gaz_dir, chunk_rows=2)
+    assert kinds.count("Table") == len(kinds) > 2  # every chunk as an Arrow table (the first after comparing)
+    monkeypatch.setattr(chunked, "passes_arrow", lambda *a, **k: False)
+    kinds.clear()
+    common.run(acled, FIXTURES / "acled_sample.csv", tmp_path / "pandas", gaz_dir, chunk_rows=2)
+    assert "DataFrame" in kinds
+    assert _files(tmp_path / "arrow") == _files(tmp_path / "pandas")

@@ -5,10 +5,12 @@ analysis.registry.schema, so a column added there is validated without an edit h
 from __future__ import annotations
 
 import functools
+from collections.abc import Collection
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.clean import arrow_lookup
@@ -158,11 +160,78 @@ def _in_vocabulary(s: pd.Series, f: Field) -> bool:
     column), tested once per distinct cell; a column that is not text: False (pandera decides)."""
     if s.dtype != "str":
         return False
+    return in_vocabulary(pc.unique(arrow_lookup.arrow(s)), f)
+
+
+def in_vocabulary(cells: pa.Array | pa.ChunkedArray, f: Field) -> bool:
+    """Every non-missing text value in `cells` (the distinct cells of a column, or a coded column's categories)
+    in f's vocabulary, each ';'-separated word of them for a multi-valued column; not text: False."""
+    if not (pa.types.is_string(cells.type) or pa.types.is_large_string(cells.type)):
+        return False
     allowed = set(VOCABULARIES[f.vocab])
-    cells = pc.unique(arrow_lookup.arrow(s)).drop_null().to_pylist()
+    values = cells.drop_null().to_pylist()
     if f.name in MULTI_VALUED:
-        return all(w in allowed for cell in cells for w in cell.split(";"))
-    return all(cell in allowed for cell in cells)
+        return all(w in allowed for cell in values for w in cell.split(";"))
+    return all(cell in allowed for cell in values)
+
+
+def passes_arrow(name: str, table: pa.Table, known: Collection[str] = ()) -> bool:
+    """_passes for a chunk built directly in Arrow (an import's streamed tables, chunked.Streamed.tables):
+    True only when every check of schema_for(TABLES[name], typed=True) holds. `known`: columns whose vocabulary
+    is already known to hold for every cell (a coded column's categories, checked once for the table). False
+    means "not sure" (a column of another kind, or a failure): the caller then validates the chunk as a pandas
+    frame (validate), which decides and reports as before."""
+    t = TABLES[name]
+    if table.column_names != [f.name for f in t.processed]:
+        return False
+    for f in t.processed:
+        col = table.column(f.name)
+        if f.required and col.null_count:
+            return False
+        if f.unique and not _strictly_ascending(col):
+            return False
+        if f.vocab and f.name not in known and not in_vocabulary(pc.unique(col), f):
+            return False
+        if f.bounds and not _arrow_in_bounds(col, f.bounds):
+            return False
+    names = set(table.column_names)
+    if {"date_start", "date_end"} <= names:
+        start, end = table.column("date_start"), table.column("date_end")
+        if start.null_count or end.null_count or not pc.all(pc.less_equal(start, end)).as_py():
+            return False
+    for m in t.measures:
+        low, best, high = (table.column(t.count_column(m, p)) for p in ("low", "best", "high"))
+        if not all(pa.types.is_integer(c.type) for c in (low, best, high)):
+            return False
+        if pc.any(pc.greater(low, best)).as_py() or pc.any(pc.greater(best, high)).as_py():  # nulls skipped
+            return False
+    return True
+
+
+def _strictly_ascending(col: pa.ChunkedArray) -> bool:
+    """Each cell greater than the one before (so unique), none missing; fewer than two cells: True."""
+    if col.null_count:
+        return False
+    if len(col) < 2:
+        return True
+    arr = col.combine_chunks() if isinstance(col, pa.ChunkedArray) else col
+    return bool(pc.all(pc.greater(arr[1:], arr[:-1])).as_py())
+
+
+def _arrow_in_bounds(col: pa.ChunkedArray, bounds: tuple[float | None, float | None]) -> bool:
+    """_in_bounds for an Arrow integer or float column (missing cells skipped); a float NaN or another type:
+    False (not sure)."""
+    if pa.types.is_floating(col.type):
+        if pc.any(pc.is_nan(col)).as_py():
+            return False
+    elif not pa.types.is_integer(col.type):
+        return False
+    got = pc.min_max(col)
+    lo_seen, hi_seen = got["min"].as_py(), got["max"].as_py()
+    if lo_seen is None:  # every cell missing
+        return True
+    lo, hi = bounds
+    return (lo is None or lo_seen >= lo) and (hi is None or hi_seen <= hi)
 
 
 def _numbers(s: pd.Series) -> tuple[np.ndarray, np.ndarray] | None:

@@ -57,7 +57,7 @@ def fsync_dir(folder: Path) -> None:
         os.close(fd)
 
 
-def _arrow(df: pd.DataFrame, threads: bool = True) -> pa.Table:
+def arrow_table(df: pd.DataFrame, threads: bool = True) -> pa.Table:
     """df as the Arrow table its files are written from (the schema version in its metadata). threads=False: its
     columns converted on the calling thread; pyarrow otherwise starts a pool of threads per call for a frame of
     more than 100 rows a column, which for a chunk of already-Arrow columns doubled the conversion's CPU (events,
@@ -181,6 +181,21 @@ def _csv_table(df: pd.DataFrame, table: pa.Table) -> pa.Table:
     return table.replace_schema_metadata(None)
 
 
+def _csv_of_arrow(table: pa.Table) -> pa.Table:
+    """_csv_table of a chunk given as its Arrow table (chunked.Streamed.tables), judged on the Arrow types as
+    _csv_table judges on the dtypes they come from: timestamps (datetime64) as YYYY-MM-DD, text (str)
+    neutralised, the rest as is. Only tables of those types come this way."""
+    for i, f in enumerate(table.schema):
+        if pa.types.is_timestamp(f.type):
+            arr = _date_text(table.column(i))
+        elif pa.types.is_large_string(f.type) or pa.types.is_string(f.type):
+            arr = _neutralise_arrow(table.column(i).cast(pa.large_string()))
+        else:
+            continue
+        table = table.set_column(i, pa.field(f.name, arr.type), arr)
+    return table.replace_schema_metadata(None)
+
+
 @dataclass(frozen=True)
 class Staged:
     """A file written to a temporary name, waiting to be renamed to `path`."""
@@ -193,7 +208,7 @@ class Staged:
 def stage_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Staged]:
     """Write name.parquet and name.csv to temporary files in out_dir; nothing is visible yet."""
     pq_path, csv_path = out_dir / f"{name}.parquet", out_dir / f"{name}.csv"
-    table = _arrow(df)
+    table = arrow_table(df)
     staged: list[Staged] = []
     try:
         for path, write in ((pq_path, lambda p: pq.write_table(table, p, compression="zstd", write_statistics=True)),
@@ -207,7 +222,7 @@ def stage_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Staged]:
     return staged
 
 
-def stage_chunks(chunks: Iterable[pd.DataFrame], out_dir: Path, name: str) -> list[Staged]:
+def stage_chunks(chunks: Iterable[pd.DataFrame | pa.Table], out_dir: Path, name: str) -> list[Staged]:
     """stage_table of a table given as consecutive chunks (never whole in memory): each chunk is appended to
     the Parquet file (one row group per chunk) and to the CSV twin as it comes. A table of one chunk is the
     same bytes as stage_table writes. An empty table is one empty chunk."""
@@ -217,9 +232,12 @@ def stage_chunks(chunks: Iterable[pd.DataFrame], out_dir: Path, name: str) -> li
     def write_both(pq_tmp: str, csv_file: str) -> None:
         with ExitStack() as stack:
             writers: list = []
-            for df in chunks:
-                table = _arrow(df, threads=False)
-                csv = _csv_table(df, table)
+            for df in chunks:  # pandas frames, or Arrow tables already in the processed types (Streamed.tables)
+                if isinstance(df, pa.Table):
+                    table, csv = df, _csv_of_arrow(df)
+                else:
+                    table = arrow_table(df, threads=False)
+                    csv = _csv_table(df, table)
                 if not writers:
                     writers = [stack.enter_context(pq.ParquetWriter(pq_tmp, table.schema, compression="zstd",
                                                                     write_statistics=True)),

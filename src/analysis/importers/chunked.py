@@ -15,12 +15,15 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
 
 from analysis.clean import incidents, tables
-from analysis.clean.validate import validate
+from analysis.clean.validate import in_vocabulary, passes_arrow, validate
+from analysis.clean.write import arrow_table
 from analysis.importers.spill import ROW, Spill, compact, decoded, plain, positions_dtype
 from analysis.importers.spill import frame as spill_frame
-from analysis.registry.schema import TABLES
+from analysis.registry.schema import TABLES, Table
 
 #: rows of events and casualties built, validated and written at a time (a table of at most this many rows is
 #: one Parquet row group, as stage_table writes it)
@@ -98,33 +101,133 @@ class Streamed:
 
     def chunks(self) -> Iterator[pd.DataFrame]:
         """The processed table in order, a chunk of rows at a time, each validated."""
+        lay = self._layout()
+        for rows, got in self._pieces(lay):
+            yield validate(self.name, self._frame(rows, got, lay), copy=False)
+
+    def tables(self) -> Iterator[pd.DataFrame | pa.Table]:
+        """chunks() as the writer takes them (write.stage_chunks): the same rows, each chunk built as the Arrow
+        table its files are written from, straight from the held columns (a coded column is its categories'
+        Arrow array taken by its codes; the spilled text as gathered) and checked there (validate.passes_arrow,
+        a coded column's vocabulary once on its categories), instead of decoded to pandas text, cast, checked
+        and converted again (about 1.1 s of an events writer thread's 7 s at a million rows). The first chunk
+        goes the pandas way and its Arrow table is compared with the direct one: the direct way is taken only
+        when they are equal, and each later chunk only when its schema is the first's; a chunk the Arrow checks
+        are not sure of goes the pandas way too (validate: pandera decides and reports). Same bytes. A coded
+        column's codes are read as the Categorical's own array (`.array.codes`): pandas 3's `.cat.codes` makes a
+        Series, which copies them (held per table, that was 40-60 MB more at two million rows)."""
+        lay = self._layout()
+        schema = None  # the first chunk's Arrow schema (with its pandas metadata), once the direct way matched it
+        for k, (rows, got) in enumerate(self._pieces(lay)):
+            direct = self._table(rows, got, lay) if k == 0 or schema is not None else None
+            if k == 0:
+                out = validate(self.name, self._frame(rows, got, lay), copy=False)
+                first = arrow_table(out, threads=False)
+                if direct is not None and direct.schema.equals(first.schema) and direct.equals(first):
+                    schema, out = first.schema, first
+                del first
+            elif direct is not None and direct.schema.equals(schema) and \
+                    passes_arrow(self.name, direct, lay.known_vocab):
+                out = direct.replace_schema_metadata(schema.metadata)
+            else:
+                out = validate(self.name, self._frame(rows, got, lay), copy=False)
+            del direct, got  # only the chunk handed over is held while it is written
+            yield out
+            del out
+
+    def _layout(self) -> _Layout:
+        """What every chunk of the table reads alike, made once: the processed fields by where their cells come
+        from (spilled text, FILLED, the place table, held narrow columns), in pandas and in Arrow."""
+        table = TABLES[self.name]
         wide = SPILLED[self.name]
-        rank = np.full(self.spill.n, -1, dtype=positions_dtype(self.spill.n))  # 4 bytes a spill row, not 8
-        rank[self.column(ROW).to_numpy()] = np.arange(len(self.narrow), dtype=rank.dtype)
         text = {c: self.places[c].astype("str").array for c in PLACE_TEXT}
         numbers = {c: pd.to_numeric(self.places[c], errors="coerce").astype("Float64").array for c in PLACE_NUMBERS}
-        table = TABLES[self.name]
         filled = self._filled_columns(table)
         held = [AT, *(f.name for f in table.processed if f.name not in wide and f.name not in filled
                       and f.name not in text and f.name not in numbers)]
-        for k, got in enumerate(self.spill.gather(rank, list(dict.fromkeys(wide.values())), self.rows)):
-            part = self.columns(slice(k * self.rows, k * self.rows + got.num_rows), held)
-            spilled = spill_frame(got)
-            at = part[AT].to_numpy()
-            cols = {}
-            for f in table.processed:
-                if f.name in wide:
-                    s = spilled[wide[f.name]]
-                elif f.name in filled:
-                    cols[f.name] = filled[f.name].iloc[:len(part)]
-                    continue
-                elif f.name in text or f.name in numbers:
-                    s = pd.Series({**text, **numbers}[f.name].take(at, allow_fill=True))
-                else:
-                    s = decoded(part[f.name])
-                cols[f.name] = tables.cast(s, f.dtype)
-            del part, spilled
-            yield validate(self.name, pd.DataFrame(cols, copy=False), copy=False)
+        places = {**text, **numbers}
+        ev = None if self.base is None else self.narrow[EV].to_numpy()
+        at_borrowed = AT not in self.narrow.columns and self.base is not None
+        at = (self.base.narrow if at_borrowed else self.narrow)[AT].to_numpy()
+        return _Layout(table, wide, filled, places, held, ev, at, at_borrowed,
+                       filled_arrow={c: pa.array(s, from_pandas=True) for c, s in filled.items()},
+                       places_arrow={c: pa.array(a, from_pandas=True) for c, a in places.items()})
+
+    def _pieces(self, lay: _Layout) -> Iterator[tuple[slice, pa.Table]]:
+        """Per chunk, in order: its rows (in the narrow columns) and its spilled text."""
+        rank = np.full(self.spill.n, -1, dtype=positions_dtype(self.spill.n))  # 4 bytes a spill row, not 8
+        rank[self.column(ROW).to_numpy()] = np.arange(len(self.narrow), dtype=rank.dtype)
+        for k, got in enumerate(self.spill.gather(rank, list(dict.fromkeys(lay.wide.values())), self.rows)):
+            yield slice(k * self.rows, k * self.rows + got.num_rows), got
+
+    def _frame(self, rows: slice, got: pa.Table, lay: _Layout) -> pd.DataFrame:
+        """One chunk as a pandas frame in the processed dtypes (not yet validated)."""
+        part = self.columns(rows, lay.held)
+        spilled = spill_frame(got)
+        at = part[AT].to_numpy()
+        cols = {}
+        for f in lay.table.processed:
+            if f.name in lay.wide:
+                s = spilled[lay.wide[f.name]]
+            elif f.name in lay.filled:
+                cols[f.name] = lay.filled[f.name].iloc[:len(part)]
+                continue
+            elif f.name in lay.places:
+                s = pd.Series(lay.places[f.name].take(at, allow_fill=True))
+            else:
+                s = decoded(part[f.name])
+            cols[f.name] = tables.cast(s, f.dtype)
+        return pd.DataFrame(cols, copy=False)
+
+    def _table(self, rows: slice, got: pa.Table, lay: _Layout) -> pa.Table | None:
+        """One chunk as an Arrow table in the processed types, built from the held columns without pandas text
+        (see tables()); None when a column is of a kind it does not build (the pandas way is then taken)."""
+        ev = None if lay.ev is None else lay.ev[rows]  # a casualty row's event: its BORROWED columns' row
+        at = _held_codes(lay.at, rows, ev if lay.at_borrowed else None)
+        if at.dtype.kind not in "iu":
+            return None
+        where = pa.array(at, mask=at < 0)  # a row at no place (-1): its place columns missing
+        cols = {}
+        for f in lay.table.processed:
+            if f.name in lay.wide:
+                cols[f.name] = got.column(lay.wide[f.name])
+            elif f.name in lay.filled_arrow:
+                cols[f.name] = lay.filled_arrow[f.name].slice(0, rows.stop - rows.start)
+            elif f.name in lay.places_arrow:
+                cols[f.name] = pc.take(lay.places_arrow[f.name], where)
+            elif f.name in DERIVED:
+                cols[f.name] = incident_ids_arrow(self._held_arrow("event_id", rows, ev, lay))
+            else:
+                cols[f.name] = self._held_arrow(f.name, rows, ev, lay)
+        return pa.table(cols)
+
+    def _held_arrow(self, name: str, rows: slice, ev: np.ndarray | None, lay: _Layout) -> pa.Array:
+        """A held narrow column's cells of one chunk in Arrow, in its processed type: a coded column as its
+        categories (cast and converted once per table: _Held) taken by its codes, -1 missing; any other cast
+        as the pandas way casts it and converted as pyarrow converts a pandas column."""
+        held = lay.held_columns.get(name)
+        if held is None:
+            held = lay.held_columns[name] = self._held(name, lay)
+        if held.categories is not None:
+            codes = _held_codes(held.codes, rows, ev if held.borrowed else None)
+            return pc.take(held.categories, pa.array(codes, mask=codes < 0))
+        s = held.column.iloc[ev if held.borrowed else rows]
+        return pa.array(tables.cast(s, held.dtype), from_pandas=True)
+
+    def _held(self, name: str, lay: _Layout) -> _Held:
+        """How one held narrow column is read per chunk (its own or, BORROWED, its event's): a coded column's
+        codes as numpy and its categories in Arrow, their vocabulary checked once (lay.known_vocab)."""
+        f = next(f for f in lay.table.processed if f.name == name)
+        borrowed = name not in self.narrow.columns and self.base is not None and name in BORROWED
+        column = (self.base.narrow if borrowed else self.narrow)[name]
+        if not isinstance(column.dtype, pd.CategoricalDtype):
+            return _Held(column, f.dtype, borrowed)
+        cats = pa.array(tables.cast(pd.Series(column.cat.categories.array), f.dtype), from_pandas=True)
+        if isinstance(cats, pa.ChunkedArray):
+            cats = cats.combine_chunks()
+        if f.vocab and in_vocabulary(cats, f):
+            lay.known_vocab.add(name)
+        return _Held(column, f.dtype, borrowed, column.array.codes, cats)  # a view (.cat.codes copies)
 
     def _filled_columns(self, table) -> dict[str, pd.Series]:
         """Each FILLED column as one chunk's worth of cells, already in its processed dtype: made and cast
@@ -141,6 +244,48 @@ class Streamed:
     def frame(self) -> pd.DataFrame:
         """The whole table in memory (small imports, and `run(write=False)`)."""
         return pd.concat(list(self.chunks()), ignore_index=True)
+
+
+@dataclass
+class _Held:
+    """A held narrow column as Streamed._table reads it per chunk."""
+
+    column: pd.Series  # the whole column, the table's own or (borrowed) its events'
+    dtype: str  # the processed dtype
+    borrowed: bool  # read at each row's event (EV), not at the row
+    codes: np.ndarray | None = None  # a coded column: its codes (-1 missing) ...
+    categories: pa.Array | None = None  # ... and its categories in the processed type
+
+
+@dataclass
+class _Layout:
+    """Streamed._layout: where each processed field's cells come from, made once per table."""
+
+    table: Table
+    wide: dict[str, str]  # field -> the spilled column it is read from
+    filled: dict[str, pd.Series]  # FILLED fields: a chunk's worth of cells, processed dtype
+    places: dict[str, pd.api.extensions.ExtensionArray]  # place-table fields by place position
+    held: list[str]  # narrow columns read per chunk (AT first)
+    ev: np.ndarray | None  # casualties: each row's event (its row in the events' narrow columns)
+    at: np.ndarray  # each row's place (AT), or its event's (at_borrowed)
+    at_borrowed: bool
+    filled_arrow: dict[str, pa.Array]
+    places_arrow: dict[str, pa.Array]
+    held_columns: dict[str, _Held] = field(default_factory=dict)  # made as first read (Streamed._held)
+    known_vocab: set[str] = field(default_factory=set)  # coded columns whose categories are all in vocabulary
+
+
+def _held_codes(values: np.ndarray, rows: slice, ev: np.ndarray | None) -> np.ndarray:
+    """One chunk's cells of a whole held numpy column: its rows, or (ev given) its rows' events'."""
+    return values[rows] if ev is None else values[ev]
+
+
+def incident_ids_arrow(event_ids: pa.Array | pa.ChunkedArray) -> pa.Array:
+    """incident_ids in Arrow: INC- + each event id (incidents.incident_ids' own concatenation)."""
+    if isinstance(event_ids, pa.ChunkedArray):
+        event_ids = event_ids.combine_chunks()
+    return pc.binary_join_element_wise(pa.scalar("INC-", type=pa.large_string()), event_ids,
+                                       pa.scalar("", type=pa.large_string()))
 
 
 #: the columns of events and casualties that designs.coverage reads (designs._rows)
@@ -180,7 +325,7 @@ class CodedView:
         s = self._df.column(column) if isinstance(self._df, Streamed) else self._df[column]
         if not isinstance(s.dtype, pd.CategoricalDtype):
             return s
-        used = np.unique(s.cat.codes.to_numpy())
+        used = np.unique(s.array.codes)  # the codes themselves (.cat.codes copies them)
         used = used[used >= 0]
         return pd.Series(s.cat.categories.array.take(used), name=column)
 

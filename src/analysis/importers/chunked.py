@@ -10,7 +10,7 @@ wide text, `ChunkedIncidents` from the events' narrow columns), and each chunk i
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,6 +61,8 @@ class Streamed:
     filled: dict[str, str | None] = field(default_factory=dict)  # FILLED columns the mapped rows do not have
     rows: int = CHUNK_ROWS
     base: Streamed | None = None  # the events, for casualties: BORROWED columns are read from its rows (EV)
+    #: columns not held, made from another where read: name -> (the column read, how its cells are made)
+    made: dict[str, tuple[str, Callable[[pd.Series], pd.Series]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.narrow = compact(self.narrow, keep=(TABLES[self.name].key, ROW, AT, EV), numbers=True)
@@ -76,10 +78,12 @@ class Streamed:
         for c in names:
             if c in DERIVED:
                 continue
-            if c in self.narrow.columns:
+            if c in self.made:
+                out[c] = self.made[c][1](self.columns(rows, [self.made[c][0]])[self.made[c][0]])
+            elif c in self.narrow.columns:
                 out[c] = self.narrow[c].iloc[rows].reset_index(drop=True)
             elif at is not None and c in BORROWED:
-                out[c] = self.base.narrow[c].iloc[at].reset_index(drop=True)
+                out[c] = self.base.columns(at, [c])[c]
             else:
                 raise KeyError(f"{self.name}: no narrow column {c!r}")
         if "incident_id" in names:

@@ -43,7 +43,7 @@ from analysis.importers.chunked import (
     ChunkedIncidents,
     Streamed,
 )
-from analysis.importers.spill import ROW, WIDE, Spill, decoded, plain, positions_dtype
+from analysis.importers.spill import NUMBER, ROW, WIDE, Numbered, Spill, decoded, plain, positions_dtype
 from analysis.registry.schema import PROCESSED_TABLES, TABLES
 
 if TYPE_CHECKING:
@@ -420,19 +420,37 @@ def _narrowed(s: pd.Series) -> pd.Series:
     return pd.Series(s.to_numpy(dtype="int32"), index=s.index, name=s.name)
 
 
+def _event_order(ids: pd.Series, numbered: Numbered | None) -> np.ndarray | None:
+    """_sort_order of the event ids, held as text or (numbered) as numbers: their order as text, from
+    Numbered.sort_key (stable: among equal ids, file order)."""
+    if numbered is None:
+        return _sort_order(ids)
+    key = Numbered.sort_key(ids.to_numpy())
+    if len(key) < 2 or bool((key[1:] >= key[:-1]).all()):
+        return None
+    return np.argsort(key, kind="stable")
+
+
 def _repeats(ids: pd.Series, order: np.ndarray | None) -> np.ndarray | None:
     """ids.duplicated(keep="first") as a numpy mask, from the ids' stable sort order (None: in order): among
     equal ids the first in file order sorts first, so a row repeats an earlier one exactly when its id equals
     the one sorted before it. One comparison of neighbours instead of a hash of every id (pandas' duplicated of
     two million ids: about 1 s and 0.2 GiB). None for anything but text without missing values."""
-    arr = arrow_lookup.arrow(ids) if ids.dtype == "str" else None
-    if arr is None or arr.null_count:
-        return None
-    dup = np.zeros(len(ids), dtype=bool)
-    if len(ids) < 2:
-        return dup
-    in_order = (arr if order is None else arr.take(order)).combine_chunks()
-    same = pc.equal(in_order.slice(1), in_order.slice(0, len(in_order) - 1)).to_numpy(zero_copy_only=False)
+    if isinstance(ids.dtype, np.dtype) and ids.dtype.kind == "i":  # event ids held as numbers (Numbered)
+        dup = np.zeros(len(ids), dtype=bool)
+        values = ids.to_numpy()
+        in_order = values if order is None else values[order]
+        same = in_order[1:] == in_order[:-1]
+        del in_order
+    else:
+        arr = arrow_lookup.arrow(ids) if ids.dtype == "str" else None
+        if arr is None or arr.null_count:
+            return None
+        dup = np.zeros(len(ids), dtype=bool)
+        if len(ids) < 2:
+            return dup
+        in_order = (arr if order is None else arr.take(order)).combine_chunks()
+        same = pc.equal(in_order.slice(1), in_order.slice(0, len(in_order) - 1)).to_numpy(zero_copy_only=False)
     if same.any():
         later = np.arange(1, len(ids)) if order is None else order[1:]
         dup[later[same]] = True
@@ -515,23 +533,31 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     # a casualty row holds only its own columns and its event's row (EV): the rest it has alike with its event
     cas_cols = [f.name for f in TABLES["casualties"].processed if f.name in ev.columns and f.name not in BORROWED]
     ca = ev.loc[figure, cas_cols]
-    if spill.derived is not None:  # the casualty ids were not held (Spill.narrow): made for these rows only
-        ca["casualty_id"] = spill.derived.of(ev.loc[figure, "event_id"])
+    numbered, derived = spill.numbered, spill.derived
+    # casualty ids made per chunk (not held) when their order is their events' (the part of the event ids they
+    # leave out is the same for all: within the numbers' prefix)
+    cas_made = numbered is not None and derived is not None and derived.cut <= len(numbered.prefix)
+    if derived is not None and not cas_made:  # the casualty ids were not held (Spill.narrow): made for these rows
+        ca["casualty_id"] = derived.of(ev.loc[figure, "event_id"] if numbered is None
+                                       else numbered.text(ev.loc[figure, NUMBER]))
     for c in ("casualty_id", "killed_low", "killed_best", "killed_high", "victim_group", "cause"):
         if c in ev.columns:
             del ev[c]  # in place: the caller's frame lets go of them too
     ev[EV] = np.arange(len(ev), dtype=positions_dtype(len(ev)))
     out: dict[str, pd.DataFrame | Streamed] = {}
     leave = {*PLACE_TEXT, *PLACE_NUMBERS, *DERIVED}
-    events = lean_finish(ev, "events", leave | set(SPILLED["events"]) | set(filled["events"]), (ROW, AT, EV), known)
+    ids = set() if numbered is None else {"event_id"}  # held as NUMBER, carried sorted alike
+    events = lean_finish(ev, "events", leave | ids | set(SPILLED["events"]) | set(filled["events"]),
+                         (ROW, AT, EV, *((NUMBER,) if numbered is not None else ())), known)
     del ev
     give_back_memory()  # each sorted column was made while its unsorted one was held: the freed ones, back
     ca[EV] = _event_rows(events.pop(EV).to_numpy(), ca.index.to_numpy())
     ca["figure_type"] = "new"
     ca["status"] = "current"
     ca["disagreement"] = False
-    cas = lean_finish(ca, "casualties", leave | set(BORROWED) | set(SPILLED["casualties"]) | set(filled["casualties"]),
-                      (EV,))
+    cas = lean_finish(ca, "casualties", leave | set(BORROWED) | set(SPILLED["casualties"]) | set(filled["casualties"])
+                      | ({"casualty_id"} if cas_made else set()), (EV,),
+                      Order(_sort_order(ca[EV])) if cas_made else None)
     del ca
     give_back_memory()
     # every export event is its own incident (not linked: its coders consolidated its reports already), its
@@ -541,8 +567,10 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     # the link rules are export_incidents' two constants (made here, they cost 1.4 million ids made and dropped)
     events["link_rule"] = _constant(incidents.EXPORT_EVENT, events.index)
     cas["link_rule"] = _constant(incidents.WITH_EVENT, cas.index)
-    out["events"] = events = Streamed("events", events, spill, pt, filled["events"])
-    out["casualties"] = Streamed("casualties", cas, spill, pt, filled["casualties"], base=events)
+    out["events"] = events = Streamed("events", events, spill, pt, filled["events"],
+                                      made={"event_id": (NUMBER, numbered.text)} if numbered is not None else {})
+    out["casualties"] = Streamed("casualties", cas, spill, pt, filled["casualties"], base=events,
+                                 made={"casualty_id": ("event_id", derived.of)} if cas_made else {})
     del cas
     out["sources"] = tables.finish(sources, TABLES["sources"])
     out["gazetteer"] = gaz
@@ -831,16 +859,22 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
         mapped = mapper.empty_mapped().drop(columns=WIDE).assign(**{ROW: pd.Series(dtype="int64")})
     # ids must be unique over the whole export, not only within a batch
     rej = Rejects(mapper.NAME, file)
-    known = Order(_sort_order(mapped["event_id"]))  # found once: for the repeats here, the events' sort later
-    dup = _repeats(mapped["event_id"], known.positions)
+    numbered = spill.numbered  # the event ids held as numbers (NUMBER), or as text (event_id) when None
+    ids = mapped["event_id"] if numbered is None else mapped[NUMBER]
+    known = Order(_event_order(ids, numbered))  # found once: for the repeats here, the events' sort later
+    dup = _repeats(ids, known.positions)
     if dup is None:
-        dup = mapped["event_id"].duplicated(keep="first").to_numpy()
+        dup = ids.duplicated(keep="first").to_numpy()
+    del ids
     if dup.any():
         d = plain(mapped[dup], mapped.columns)
+        if numbered is not None:
+            d["event_id"] = numbered.text(d[NUMBER])
         rej.add(d.assign(**{mapper.ID: d["event_id"].str.removeprefix(mapper.PREFIX.upper() + "-")}),
                 mapper.ID, f"each {mapper.ID} once (an earlier row has this id)", mapper.ID)
         mapped = mapped[~dup].reset_index(drop=True)
-        known = None  # other rows now: lean_finish sorts them again
+        # other rows now: lean_finish sorts text ids again; numbers are sorted here (lean_finish knows no key)
+        known = None if numbered is None else Order(_event_order(mapped[NUMBER], numbered))
     rejects = pd.concat([*rejected, rej.frame()], ignore_index=True)
     if len(rag):
         rejects = pd.concat([rejects, ragged_rejects(mapper.NAME, file, rag["line"], rag["n"], rag["value"],

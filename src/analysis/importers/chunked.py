@@ -70,25 +70,28 @@ class Streamed:
     def __len__(self) -> int:
         return len(self.narrow)
 
-    def columns(self, rows: slice | np.ndarray, names) -> pd.DataFrame:
+    def columns(self, rows: slice | np.ndarray, names, held: bool = False) -> pd.DataFrame:
         """The narrow columns `names` of the rows at `rows` (a slice or positions; index 0..n-1), as held (coded
-        ones coded): a column of its own, a BORROWED one from its event's row in `base`, a DERIVED one made."""
+        ones coded): a column of its own, a BORROWED one from its event's row in `base`, a DERIVED or made one
+        made. held: a made or DERIVED column (ids, one to one with what they are made of) as what it is made of,
+        for checks that compare ids only with ids made alike (CodedView): no text made for every row."""
         at = self.narrow[EV].iloc[rows].to_numpy() if self.base is not None else None
         out = {}
         for c in names:
             if c in DERIVED:
                 continue
             if c in self.made:
-                out[c] = self.made[c][1](self.columns(rows, [self.made[c][0]])[self.made[c][0]])
+                src = self.columns(rows, [self.made[c][0]], held)[self.made[c][0]]
+                out[c] = src if held else self.made[c][1](src)
             elif c in self.narrow.columns:
                 out[c] = self.narrow[c].iloc[rows].reset_index(drop=True)
             elif at is not None and c in BORROWED:
-                out[c] = self.base.columns(at, [c])[c]
+                out[c] = self.base.columns(at, [c], held)[c]
             else:
                 raise KeyError(f"{self.name}: no narrow column {c!r}")
         if "incident_id" in names:
-            ids = out["event_id"] if "event_id" in out else self.columns(rows, ["event_id"])["event_id"]
-            out["incident_id"] = incident_ids(ids)
+            ids = out["event_id"] if "event_id" in out else self.columns(rows, ["event_id"], held)["event_id"]
+            out["incident_id"] = ids if held else incident_ids(ids)
         return pd.DataFrame({c: out[c] for c in names}, copy=False)
 
     def column(self, name: str) -> pd.Series:
@@ -181,7 +184,8 @@ class CodedView:
 
     def __getitem__(self, column: str) -> pd.Series:
         column = self._alias.get(column, column)
-        s = self._df.column(column) if isinstance(self._df, Streamed) else self._df[column]
+        s = self._df.columns(slice(None), [column], held=True)[column] if isinstance(self._df, Streamed) \
+            else self._df[column]
         if not isinstance(s.dtype, pd.CategoricalDtype):
             return s
         used = np.unique(s.cat.codes.to_numpy())

@@ -569,6 +569,7 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     cas["link_rule"] = _constant(incidents.WITH_EVENT, cas.index)
     out["events"] = events = Streamed("events", events, spill, pt, filled["events"],
                                       made={"event_id": (NUMBER, numbered.text)} if numbered is not None else {})
+    _places_made(events, pt.index)
     out["casualties"] = Streamed("casualties", cas, spill, pt, filled["casualties"], base=events,
                                  made={"casualty_id": ("event_id", derived.of)} if cas_made else {})
     del cas
@@ -587,6 +588,25 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
         ["table", "line"], kind="stable").reset_index(drop=True)
     out["incidents"] = ChunkedIncidents(out["events"], out["casualties"])
     return out
+
+
+def _places_made(events: Streamed, places: pd.Index) -> None:
+    """The events' place positions (AT) made per chunk from their place ids instead of held (4 bytes a row),
+    when the place ids are held coded (compact): each category's position is found once, here, and a chunk's
+    positions are its codes looked up in that (the same positions: the same place ids looked up)."""
+    ids = events.narrow["place_id"]
+    if not isinstance(ids.dtype, pd.CategoricalDtype):
+        return
+    per = arrow_lookup.positions(pd.Series(ids.cat.categories), places)
+    if not len(per):
+        return
+
+    def at(place_ids: pd.Series) -> pd.Series:
+        codes = place_ids.cat.codes.to_numpy()
+        return pd.Series(np.where(codes < 0, -1, per[np.maximum(codes, 0)]).astype(per.dtype))
+
+    events.made[AT] = ("place_id", at)
+    del events.narrow[AT]
 
 
 def _geo_prec(row_prec: pd.Series, gaz_prec: pd.Series, at: np.ndarray) -> pd.Series:

@@ -392,7 +392,9 @@ def lean_finish(df: pd.DataFrame, name: str, leave=(), carry=(), known: Order | 
             out[f.name] = _missing(len(df), f.dtype)
             continue
         s = df.pop(f.name)
-        if not (isinstance(s.dtype, pd.CategoricalDtype) and s.cat.categories.dtype == f.dtype):
+        if f.name in NARROWED and s.dtype == "int32":
+            pass  # narrowed already (spill.int32): the values _narrowed would give, without an Int64 copy
+        elif not (isinstance(s.dtype, pd.CategoricalDtype) and s.cat.categories.dtype == f.dtype):
             s = tables.cast(decoded(s), f.dtype)  # a column coded over values of its processed dtype stays coded
         if f.name in NARROWED:
             s = _narrowed(s)
@@ -660,11 +662,12 @@ def _repeated(one: pd.Series) -> Callable[[pd.Series], pd.Series]:
 def _twin(twin: pd.Series, s: pd.Series) -> Callable[[pd.Series], pd.Series] | None:
     """How to make s from twin when they hold the same cells (coded alike or each over its own categories: an
     export's one date read as four dates), else None."""
-    if twin.dtype == s.dtype:
-        return _copied if twin.equals(s) else None
-    if not (isinstance(s.dtype, pd.CategoricalDtype) and isinstance(twin.dtype, pd.CategoricalDtype)) or \
-            s.cat.categories.dtype != twin.cat.categories.dtype or \
-            len(s.cat.categories) != len(twin.cat.categories):
+    coded = isinstance(s.dtype, pd.CategoricalDtype) and isinstance(twin.dtype, pd.CategoricalDtype)
+    if not coded:
+        return _copied if twin.dtype == s.dtype and twin.equals(s) else None
+    if s.cat.categories.equals(twin.cat.categories) and s.dtype == twin.dtype:  # in the same order too
+        return _copied if np.array_equal(s.cat.codes.to_numpy(), twin.cat.codes.to_numpy()) else None
+    if s.cat.categories.dtype != twin.cat.categories.dtype or len(s.cat.categories) != len(twin.cat.categories):
         return None
     back = s.cat.categories.get_indexer(twin.cat.categories)  # each of twin's codes as s's code
     if (back < 0).any():
@@ -975,8 +978,10 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
         rejects = pd.concat([rejects, ragged_rejects(mapper.NAME, file, rag["line"], rag["n"], rag["value"],
                                                      expected_cells)], ignore_index=True)
         n_read += len(rag)
-    sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None,
-                                   plain(mapped, ["source_id", "published", "raw_line"]))
+    cited = plain(mapped, ["source_id", "published", "raw_line"])
+    cited["raw_line"] = cited["raw_line"].astype("Int64")  # as mapped (held as int32: spill.int32)
+    sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None, cited)
+    del cited
     has_figure = mapper.has_figure(Decoding(mapped))
     out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure, known)
     del mapped

@@ -76,23 +76,27 @@ class Streamed:
         made. held: a made or DERIVED column (ids, one to one with what they are made of) as what it is made of,
         for checks that compare ids only with ids made alike (CodedView): no text made for every row."""
         at = self.narrow[EV].iloc[rows].to_numpy() if self.base is not None else None
-        out = {}
-        for c in names:
-            if c in DERIVED:
-                continue
-            if c in self.made:
-                src = self.columns(rows, [self.made[c][0]], held)[self.made[c][0]]
-                out[c] = src if held else self.made[c][1](src)
-            elif c in self.narrow.columns:
-                out[c] = self.narrow[c].iloc[rows].reset_index(drop=True)
-            elif at is not None and c in BORROWED:
-                out[c] = self.base.columns(at, [c], held)[c]
-            else:
-                raise KeyError(f"{self.name}: no narrow column {c!r}")
+        memo: dict[str, pd.Series] = {}  # each column read once per call (a made one's source too)
+        out = {c: self._cells(c, rows, at, held, memo) for c in names if c not in DERIVED}
         if "incident_id" in names:
-            ids = out["event_id"] if "event_id" in out else self.columns(rows, ["event_id"], held)["event_id"]
+            ids = self._cells("event_id", rows, at, held, memo)
             out["incident_id"] = ids if held else incident_ids(ids)
         return pd.DataFrame({c: out[c] for c in names}, copy=False)
+
+    def _cells(self, c: str, rows, at: np.ndarray | None, held: bool, memo: dict[str, pd.Series]) -> pd.Series:
+        """One column of columns() (index 0..n-1); `at`: the rows' events in `base`, for a BORROWED column."""
+        if c not in memo:
+            if c in self.made:
+                source, make = self.made[c]
+                cells = self._cells(source, rows, at, held, memo)
+                memo[c] = cells if held else make(cells)
+            elif c in self.narrow.columns:
+                memo[c] = self.narrow[c].iloc[rows].reset_index(drop=True)
+            elif at is not None and c in BORROWED:
+                memo[c] = self.base._cells(c, at, None, held, {})
+            else:
+                raise KeyError(f"{self.name}: no narrow column {c!r}")
+        return memo[c]
 
     def column(self, name: str) -> pd.Series:
         """One narrow column of every row (columns())."""

@@ -14,16 +14,8 @@ import pytest
 from pandas.testing import assert_series_equal
 
 from analysis.importers.chunked import AT, EV, CodedView, Streamed
-from analysis.importers.common import (
-    _alike_made,
-    _geo_prec,
-    _narrowed,
-    _positions,
-    _repeats,
-    _sort_order,
-    _spread_coded,
-)
-from analysis.importers.spill import _SAMPLE, NUMBER, ROW, Numbered, compact, decoded, joined, plain
+from analysis.importers.common import _geo_prec, _narrowed, _positions, _repeats, _sort_order, _spread_coded
+from analysis.importers.spill import _SAMPLE, ROW, compact, decoded, joined, plain
 from analysis.importers.stream import Paced
 
 
@@ -206,30 +198,3 @@ def test_repeated_ids_found_from_their_order_are_pandas_duplicated(n):
     in_order = pd.Series(sorted(ids), dtype="str")
     np.testing.assert_array_equal(_repeats(in_order, _sort_order(in_order)), in_order.duplicated().to_numpy())
     assert _repeats(pd.Series(["a", None], dtype="str"), None) is None  # missing ids: pandas' duplicated
-
-
-def test_columns_made_per_chunk_read_as_the_held_ones_did():
-    n = 6
-    narrow = pd.DataFrame({
-        NUMBER: np.array([3, 10, 7, 2, 1, 5], dtype="int32"),
-        "source_id": pd.Series(["s1"] * n, dtype="str"),  # a foreign key of one value: stays held
-        "date_start": pd.Series(pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01"] * 2)),
-        "date_end": pd.Series(pd.to_datetime(["2024-01-01", "2024-01-02", "2024-01-01"] * 2)),
-        "event_type": pd.Series(["a"] * n, dtype="str"),
-        "weapon": pd.Series([None] * n, dtype="str"),
-        ROW: np.arange(n, dtype="int32"),
-    })
-    before = compact(narrow.drop(columns=[NUMBER]), keep=(ROW,), numbers=True)
-    # date_end coded over its own categories (in another order): the same cells all the same
-    before["date_end"] = before["date_end"].cat.reorder_categories(before["date_end"].cat.categories[::-1])
-    events = Streamed("events", before.assign(**{NUMBER: narrow[NUMBER]}), spill=None, places=pd.DataFrame(),
-                      made={"event_id": (NUMBER, Numbered("E-").text)})
-    _alike_made(events, ROW)
-    assert set(events.made) == {"event_id", "date_end", "event_type", "weapon"}
-    assert "source_id" in events.narrow.columns and "date_start" in events.narrow.columns
-    for rows in (slice(None), slice(2, 5), np.array([4, 0, 0])):
-        got = events.columns(rows, list(before.columns))
-        for c in before.columns:
-            assert_series_equal(got[c], before[c].iloc[rows].reset_index(drop=True), check_names=False)
-    assert events.column("event_id").tolist() == ["E-3", "E-10", "E-7", "E-2", "E-1", "E-5"]
-    assert events.checked()["event_id"].tolist() == [3, 10, 7, 2, 1, 5]  # the checks read the numbers

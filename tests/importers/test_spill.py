@@ -13,7 +13,7 @@ from pandas.testing import assert_frame_equal, assert_series_equal
 
 from analysis.clean.write import stage_chunks, stage_table
 from analysis.importers import acled, common, ucdp
-from analysis.importers.spill import NUMBER, ROW, WIDE, Numbered, Spill, frame
+from analysis.importers.spill import ROW, WIDE, Spill, frame
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -34,8 +34,8 @@ def spill():
 
 def test_narrow_columns_stay_in_memory_and_wide_ones_are_spilled(spill):
     narrow = spill.narrow()
-    assert list(narrow.columns) == [NUMBER, "raw_line", ROW]  # e + a number: the ids held as numbers
-    assert spill.numbered.text(narrow[NUMBER]).tolist() == [f"e{i}" for i in range(8)]
+    assert list(narrow.columns) == ["event_id", "raw_line", ROW]
+    assert narrow["event_id"].tolist() == [f"e{i}" for i in range(8)]
     assert narrow[ROW].tolist() == list(range(8))
     assert spill.n == 8
     assert not set(WIDE) & set(narrow.columns)
@@ -160,8 +160,8 @@ def test_casualty_ids_made_from_the_event_ids_are_not_held():
         s.add(_with_casualties(["ACLED-UKR3"], ["ACLED-CA-UKR3"]))
         s.add(_with_casualties([], []))  # an empty batch takes the way of the others
         narrow = s.narrow()
-        assert list(narrow.columns) == [NUMBER, "raw_line", ROW]  # the event ids as numbers (Numbered)
-        made = s.derived.of(s.numbered.text(narrow[NUMBER]))
+        assert list(narrow.columns) == ["event_id", "raw_line", ROW]
+        made = s.derived.of(narrow["event_id"])
     assert made.tolist() == ["ACLED-CA-UKR1", "ACLED-CA-UKR22", "ACLED-CA-UKR3"] and made.dtype == "str"
 
 
@@ -178,43 +178,6 @@ def test_casualty_ids_not_all_made_alike_are_held_as_they_were(odd):
         s.add(second)
         narrow = s.narrow()
         assert s.derived is None
-    assert list(narrow.columns) == [NUMBER, "casualty_id", "raw_line", ROW]
+    assert list(narrow.columns) == ["event_id", "casualty_id", "raw_line", ROW]
     expected = pd.concat([first["casualty_id"], second["casualty_id"]], ignore_index=True)
     assert_series_equal(narrow["casualty_id"], expected, check_names=False)
-
-
-@pytest.mark.parametrize("ids", [
-    ["ACLED-UKR1", "ACLED-UKR10", "ACLED-UKR9", "ACLED-UKR100", "ACLED-UKR11", "ACLED-UKR0", "ACLED-UKR19"],
-    ["UCDP-500001", "UCDP-7", "UCDP-2147483648", "UCDP-1000", "UCDP-999999999999999"],
-    ["ÄB-3", "ÄB-30", "ÄB-4", "ÄB-300", "ÄB-31"],
-])
-def test_numbered_ids_give_back_their_text_and_sort_as_it(ids):
-    numbered, numbers = Numbered.find(pd.Series(ids, dtype="str"))
-    assert numbered.text(pd.Series(numbers)).tolist() == ids
-    key = Numbered.sort_key(numbers)
-    assert [ids[i] for i in np.argsort(key, kind="stable")] == sorted(ids)
-
-
-@pytest.mark.parametrize("ids", [
-    ["ACLED-UKR1", "ACLED-UKR01"],  # a leading zero: two texts, one number
-    ["ACLED-UKR1", "ACLED-RUS2"],  # two prefixes
-    ["ACLED-UKR1", None],  # missing
-    ["ACLED-UKR1", "ACLED-UKR2x"],  # not digits
-    ["ACLED-UKR1", "ACLED-UKR1234567890123456"],  # more digits than the key holds
-    ["ACLED-UKR", "ACLED-UKR1"],  # no digits
-])
-def test_ids_not_all_numbered_alike_are_not_numbered(ids):
-    assert Numbered.find(pd.Series(ids, dtype="str")) is None
-
-
-def test_event_ids_not_numbered_in_every_batch_are_held_as_text():
-    first = _with_casualties(["ACLED-UKR1", "ACLED-UKR2"], ["ACLED-CA-UKR1", "ACLED-CA-UKR2"])
-    second = _with_casualties(["ACLED-UKR03", "ACLED-UKR4"], ["ACLED-CA-UKR03", "ACLED-CA-UKR4"])
-    with Spill() as s:
-        s.add(first)
-        s.add(second)
-        narrow = s.narrow()
-        assert s.numbered is None and s.derived is not None
-    assert list(narrow.columns) == ["event_id", "raw_line", ROW]
-    assert narrow["event_id"].tolist() == ["ACLED-UKR1", "ACLED-UKR2", "ACLED-UKR03", "ACLED-UKR4"]
-    assert narrow["event_id"].dtype == "str"

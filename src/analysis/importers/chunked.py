@@ -10,7 +10,7 @@ wide text, `ChunkedIncidents` from the events' narrow columns), and each chunk i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -61,8 +61,6 @@ class Streamed:
     filled: dict[str, str | None] = field(default_factory=dict)  # FILLED columns the mapped rows do not have
     rows: int = CHUNK_ROWS
     base: Streamed | None = None  # the events, for casualties: BORROWED columns are read from its rows (EV)
-    #: columns not held, made from another where read: name -> (the column read, how its cells are made)
-    made: dict[str, tuple[str, Callable[[pd.Series], pd.Series]]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.narrow = compact(self.narrow, keep=(TABLES[self.name].key, ROW, AT, EV), numbers=True)
@@ -70,33 +68,24 @@ class Streamed:
     def __len__(self) -> int:
         return len(self.narrow)
 
-    def columns(self, rows: slice | np.ndarray, names, held: bool = False) -> pd.DataFrame:
+    def columns(self, rows: slice | np.ndarray, names) -> pd.DataFrame:
         """The narrow columns `names` of the rows at `rows` (a slice or positions; index 0..n-1), as held (coded
-        ones coded): a column of its own, a BORROWED one from its event's row in `base`, a DERIVED or made one
-        made. held: a made or DERIVED column (ids, one to one with what they are made of) as what it is made of,
-        for checks that compare ids only with ids made alike (CodedView): no text made for every row."""
+        ones coded): a column of its own, a BORROWED one from its event's row in `base`, a DERIVED one made."""
         at = self.narrow[EV].iloc[rows].to_numpy() if self.base is not None else None
-        memo: dict[str, pd.Series] = {}  # each column read once per call (a made one's source too)
-        out = {c: self._cells(c, rows, at, held, memo) for c in names if c not in DERIVED}
-        if "incident_id" in names:
-            ids = self._cells("event_id", rows, at, held, memo)
-            out["incident_id"] = ids if held else incident_ids(ids)
-        return pd.DataFrame({c: out[c] for c in names}, copy=False)
-
-    def _cells(self, c: str, rows, at: np.ndarray | None, held: bool, memo: dict[str, pd.Series]) -> pd.Series:
-        """One column of columns() (index 0..n-1); `at`: the rows' events in `base`, for a BORROWED column."""
-        if c not in memo:
-            if c in self.made:
-                source, make = self.made[c]
-                cells = self._cells(source, rows, at, held, memo)
-                memo[c] = cells if held else make(cells)
-            elif c in self.narrow.columns:
-                memo[c] = self.narrow[c].iloc[rows].reset_index(drop=True)
+        out = {}
+        for c in names:
+            if c in DERIVED:
+                continue
+            if c in self.narrow.columns:
+                out[c] = self.narrow[c].iloc[rows].reset_index(drop=True)
             elif at is not None and c in BORROWED:
-                memo[c] = self.base._cells(c, at, None, held, {})
+                out[c] = self.base.narrow[c].iloc[at].reset_index(drop=True)
             else:
                 raise KeyError(f"{self.name}: no narrow column {c!r}")
-        return memo[c]
+        if "incident_id" in names:
+            ids = out["event_id"] if "event_id" in out else self.columns(rows, ["event_id"])["event_id"]
+            out["incident_id"] = incident_ids(ids)
+        return pd.DataFrame({c: out[c] for c in names}, copy=False)
 
     def column(self, name: str) -> pd.Series:
         """One narrow column of every row (columns())."""
@@ -188,8 +177,7 @@ class CodedView:
 
     def __getitem__(self, column: str) -> pd.Series:
         column = self._alias.get(column, column)
-        s = self._df.columns(slice(None), [column], held=True)[column] if isinstance(self._df, Streamed) \
-            else self._df[column]
+        s = self._df.column(column) if isinstance(self._df, Streamed) else self._df[column]
         if not isinstance(s.dtype, pd.CategoricalDtype):
             return s
         used = np.unique(s.cat.codes.to_numpy())

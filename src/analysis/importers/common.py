@@ -43,7 +43,7 @@ from analysis.importers.chunked import (
     ChunkedIncidents,
     Streamed,
 )
-from analysis.importers.spill import NUMBER, ROW, WIDE, Numbered, Spill, decoded, plain, positions_dtype
+from analysis.importers.spill import ROW, WIDE, Spill, decoded, plain, positions_dtype
 from analysis.registry.schema import PROCESSED_TABLES, TABLES
 
 if TYPE_CHECKING:
@@ -392,9 +392,7 @@ def lean_finish(df: pd.DataFrame, name: str, leave=(), carry=(), known: Order | 
             out[f.name] = _missing(len(df), f.dtype)
             continue
         s = df.pop(f.name)
-        if f.name in NARROWED and s.dtype == "int32":
-            pass  # narrowed already (spill.int32): the values _narrowed would give, without an Int64 copy
-        elif not (isinstance(s.dtype, pd.CategoricalDtype) and s.cat.categories.dtype == f.dtype):
+        if not (isinstance(s.dtype, pd.CategoricalDtype) and s.cat.categories.dtype == f.dtype):
             s = tables.cast(decoded(s), f.dtype)  # a column coded over values of its processed dtype stays coded
         if f.name in NARROWED:
             s = _narrowed(s)
@@ -422,37 +420,19 @@ def _narrowed(s: pd.Series) -> pd.Series:
     return pd.Series(s.to_numpy(dtype="int32"), index=s.index, name=s.name)
 
 
-def _event_order(ids: pd.Series, numbered: Numbered | None) -> np.ndarray | None:
-    """_sort_order of the event ids, held as text or (numbered) as numbers: their order as text, from
-    Numbered.sort_key (stable: among equal ids, file order)."""
-    if numbered is None:
-        return _sort_order(ids)
-    key = Numbered.sort_key(ids.to_numpy())
-    if len(key) < 2 or bool((key[1:] >= key[:-1]).all()):
-        return None
-    return np.argsort(key, kind="stable")
-
-
 def _repeats(ids: pd.Series, order: np.ndarray | None) -> np.ndarray | None:
     """ids.duplicated(keep="first") as a numpy mask, from the ids' stable sort order (None: in order): among
     equal ids the first in file order sorts first, so a row repeats an earlier one exactly when its id equals
     the one sorted before it. One comparison of neighbours instead of a hash of every id (pandas' duplicated of
     two million ids: about 1 s and 0.2 GiB). None for anything but text without missing values."""
-    if isinstance(ids.dtype, np.dtype) and ids.dtype.kind == "i":  # event ids held as numbers (Numbered)
-        dup = np.zeros(len(ids), dtype=bool)
-        values = ids.to_numpy()
-        in_order = values if order is None else values[order]
-        same = in_order[1:] == in_order[:-1]
-        del in_order
-    else:
-        arr = arrow_lookup.arrow(ids) if ids.dtype == "str" else None
-        if arr is None or arr.null_count:
-            return None
-        dup = np.zeros(len(ids), dtype=bool)
-        if len(ids) < 2:
-            return dup
-        in_order = (arr if order is None else arr.take(order)).combine_chunks()
-        same = pc.equal(in_order.slice(1), in_order.slice(0, len(in_order) - 1)).to_numpy(zero_copy_only=False)
+    arr = arrow_lookup.arrow(ids) if ids.dtype == "str" else None
+    if arr is None or arr.null_count:
+        return None
+    dup = np.zeros(len(ids), dtype=bool)
+    if len(ids) < 2:
+        return dup
+    in_order = (arr if order is None else arr.take(order)).combine_chunks()
+    same = pc.equal(in_order.slice(1), in_order.slice(0, len(in_order) - 1)).to_numpy(zero_copy_only=False)
     if same.any():
         later = np.arange(1, len(ids)) if order is None else order[1:]
         dup[later[same]] = True
@@ -535,31 +515,23 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     # a casualty row holds only its own columns and its event's row (EV): the rest it has alike with its event
     cas_cols = [f.name for f in TABLES["casualties"].processed if f.name in ev.columns and f.name not in BORROWED]
     ca = ev.loc[figure, cas_cols]
-    numbered, derived = spill.numbered, spill.derived
-    # casualty ids made per chunk (not held) when their order is their events' (the part of the event ids they
-    # leave out is the same for all: within the numbers' prefix)
-    cas_made = numbered is not None and derived is not None and derived.cut <= len(numbered.prefix)
-    if derived is not None and not cas_made:  # the casualty ids were not held (Spill.narrow): made for these rows
-        ca["casualty_id"] = derived.of(ev.loc[figure, "event_id"] if numbered is None
-                                       else numbered.text(ev.loc[figure, NUMBER]))
+    if spill.derived is not None:  # the casualty ids were not held (Spill.narrow): made for these rows only
+        ca["casualty_id"] = spill.derived.of(ev.loc[figure, "event_id"])
     for c in ("casualty_id", "killed_low", "killed_best", "killed_high", "victim_group", "cause"):
         if c in ev.columns:
             del ev[c]  # in place: the caller's frame lets go of them too
     ev[EV] = np.arange(len(ev), dtype=positions_dtype(len(ev)))
     out: dict[str, pd.DataFrame | Streamed] = {}
     leave = {*PLACE_TEXT, *PLACE_NUMBERS, *DERIVED}
-    ids = set() if numbered is None else {"event_id"}  # held as NUMBER, carried sorted alike
-    events = lean_finish(ev, "events", leave | ids | set(SPILLED["events"]) | set(filled["events"]),
-                         (ROW, AT, EV, *((NUMBER,) if numbered is not None else ())), known)
+    events = lean_finish(ev, "events", leave | set(SPILLED["events"]) | set(filled["events"]), (ROW, AT, EV), known)
     del ev
     give_back_memory()  # each sorted column was made while its unsorted one was held: the freed ones, back
     ca[EV] = _event_rows(events.pop(EV).to_numpy(), ca.index.to_numpy())
     ca["figure_type"] = "new"
     ca["status"] = "current"
     ca["disagreement"] = False
-    cas = lean_finish(ca, "casualties", leave | set(BORROWED) | set(SPILLED["casualties"]) | set(filled["casualties"])
-                      | ({"casualty_id"} if cas_made else set()), (EV,),
-                      Order(_sort_order(ca[EV])) if cas_made else None)
+    cas = lean_finish(ca, "casualties", leave | set(BORROWED) | set(SPILLED["casualties"]) | set(filled["casualties"]),
+                      (EV,))
     del ca
     give_back_memory()
     # every export event is its own incident (not linked: its coders consolidated its reports already), its
@@ -569,14 +541,9 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     # the link rules are export_incidents' two constants (made here, they cost 1.4 million ids made and dropped)
     events["link_rule"] = _constant(incidents.EXPORT_EVENT, events.index)
     cas["link_rule"] = _constant(incidents.WITH_EVENT, cas.index)
-    out["events"] = events = Streamed("events", events, spill, pt, filled["events"],
-                                      made={"event_id": (NUMBER, numbered.text)} if numbered is not None else {})
-    _places_made(events, pt.index)
-    out["casualties"] = Streamed("casualties", cas, spill, pt, filled["casualties"], base=events,
-                                 made={"casualty_id": ("event_id", derived.of)} if cas_made else {})
+    out["events"] = events = Streamed("events", events, spill, pt, filled["events"])
+    out["casualties"] = Streamed("casualties", cas, spill, pt, filled["casualties"], base=events)
     del cas
-    for name, rows in (("events", ROW), ("casualties", EV)):
-        _alike_made(out[name], rows)
     out["sources"] = tables.finish(sources, TABLES["sources"])
     out["gazetteer"] = gaz
     for name in ("statements", "control", "tallies", "links"):
@@ -592,99 +559,6 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
         ["table", "line"], kind="stable").reset_index(drop=True)
     out["incidents"] = ChunkedIncidents(out["events"], out["casualties"])
     return out
-
-
-def _places_made(events: Streamed, places: pd.Index) -> None:
-    """The events' place positions (AT) made per chunk from their place ids instead of held (4 bytes a row),
-    when the place ids are held coded (compact): each category's position is found once, here, and a chunk's
-    positions are its codes looked up in that (the same positions: the same place ids looked up)."""
-    ids = events.narrow["place_id"]
-    if not isinstance(ids.dtype, pd.CategoricalDtype):
-        return
-    per = arrow_lookup.positions(pd.Series(ids.cat.categories), places)
-    if not len(per):
-        return
-
-    def at(place_ids: pd.Series) -> pd.Series:
-        codes = place_ids.cat.codes.to_numpy()
-        return pd.Series(np.where(codes < 0, -1, per[np.maximum(codes, 0)]).astype(per.dtype))
-
-    events.made[AT] = ("place_id", at)
-    del events.narrow[AT]
-
-
-def _alike_made(table: Streamed, rows: str) -> None:
-    """A Streamed table's coded columns that hold one value in every row (the link rules, claim_by, figures no
-    export gives), or the same cells as a column before them (an export's one date as four dates, its one figure
-    as low, best and high), made per chunk instead of held: one byte a row each (two for a boolean), about 11 of
-    the 40 bytes held per export row by an ACLED import. `rows`: a column held for every row (its length is a
-    chunk's). The keys and the columns the checks across tables read (foreign keys) stay held: those checks read
-    a made column as what it is made of (Streamed.columns(held=True))."""
-    spec = TABLES[table.name]
-    kept = {spec.key, *(fk.column for fk in spec.foreign_keys), ROW, AT, EV, NUMBER}
-    narrow = table.narrow
-    seen: list[str] = []
-    for c in list(narrow.columns):
-        s = narrow[c]
-        if c in kept or not len(s) or not isinstance(s.dtype, pd.CategoricalDtype | pd.BooleanDtype):
-            continue
-        if _one_value(s):
-            table.made[c] = (rows, _repeated(s.iloc[:1].reset_index(drop=True)))
-            del narrow[c]
-            continue
-        twin = next((t for t in seen if (way := _twin(narrow[t], s)) is not None), None)
-        if twin is not None:
-            table.made[c] = (twin, way)
-            del narrow[c]
-        else:
-            seen.append(c)
-
-
-def _one_value(s: pd.Series) -> bool:
-    """True when every cell of a coded or boolean column is the first one (missing ones too)."""
-    if isinstance(s.dtype, pd.CategoricalDtype):
-        codes = s.cat.codes.to_numpy()
-        return bool(codes.min() == codes.max())
-    missing = s.isna().to_numpy()
-    if missing.any():
-        return bool(missing.all())
-    values = s.to_numpy(dtype=bool)
-    return bool(values.all() or not values.any())
-
-
-def _repeated(one: pd.Series) -> Callable[[pd.Series], pd.Series]:
-    """Cells of a column of one value, as many as a chunk's rows (its dtype: the same categories)."""
-    def made(rows: pd.Series) -> pd.Series:
-        return pd.Series(one.array.take(np.zeros(len(rows), dtype="intp")), name=one.name)
-    return made
-
-
-def _twin(twin: pd.Series, s: pd.Series) -> Callable[[pd.Series], pd.Series] | None:
-    """How to make s from twin when they hold the same cells (coded alike or each over its own categories: an
-    export's one date read as four dates), else None."""
-    coded = isinstance(s.dtype, pd.CategoricalDtype) and isinstance(twin.dtype, pd.CategoricalDtype)
-    if not coded:
-        return _copied if twin.dtype == s.dtype and twin.equals(s) else None
-    if s.cat.categories.equals(twin.cat.categories) and s.dtype == twin.dtype:  # in the same order too
-        return _copied if np.array_equal(s.cat.codes.to_numpy(), twin.cat.codes.to_numpy()) else None
-    if s.cat.categories.dtype != twin.cat.categories.dtype or len(s.cat.categories) != len(twin.cat.categories):
-        return None
-    back = s.cat.categories.get_indexer(twin.cat.categories)  # each of twin's codes as s's code
-    if (back < 0).any():
-        return None
-    back = np.append(back, -1).astype(s.cat.codes.dtype)  # code -1 (missing) stays -1
-    if not np.array_equal(back[twin.cat.codes.to_numpy()], s.cat.codes.to_numpy()):
-        return None
-    dtype = s.dtype
-
-    def made(cells: pd.Series) -> pd.Series:
-        return pd.Series(pd.Categorical.from_codes(back[cells.cat.codes.to_numpy()], dtype=dtype))
-    return made
-
-
-def _copied(twin: pd.Series) -> pd.Series:
-    """A column made of the same cells as another (the twin's, as read)."""
-    return twin
 
 
 def _geo_prec(row_prec: pd.Series, gaz_prec: pd.Series, at: np.ndarray) -> pd.Series:
@@ -957,31 +831,23 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
         mapped = mapper.empty_mapped().drop(columns=WIDE).assign(**{ROW: pd.Series(dtype="int64")})
     # ids must be unique over the whole export, not only within a batch
     rej = Rejects(mapper.NAME, file)
-    numbered = spill.numbered  # the event ids held as numbers (NUMBER), or as text (event_id) when None
-    ids = mapped["event_id"] if numbered is None else mapped[NUMBER]
-    known = Order(_event_order(ids, numbered))  # found once: for the repeats here, the events' sort later
-    dup = _repeats(ids, known.positions)
+    known = Order(_sort_order(mapped["event_id"]))  # found once: for the repeats here, the events' sort later
+    dup = _repeats(mapped["event_id"], known.positions)
     if dup is None:
-        dup = ids.duplicated(keep="first").to_numpy()
-    del ids
+        dup = mapped["event_id"].duplicated(keep="first").to_numpy()
     if dup.any():
         d = plain(mapped[dup], mapped.columns)
-        if numbered is not None:
-            d["event_id"] = numbered.text(d[NUMBER])
         rej.add(d.assign(**{mapper.ID: d["event_id"].str.removeprefix(mapper.PREFIX.upper() + "-")}),
                 mapper.ID, f"each {mapper.ID} once (an earlier row has this id)", mapper.ID)
         mapped = mapped[~dup].reset_index(drop=True)
-        # other rows now: lean_finish sorts text ids again; numbers are sorted here (lean_finish knows no key)
-        known = None if numbered is None else Order(_event_order(mapped[NUMBER], numbered))
+        known = None  # other rows now: lean_finish sorts them again
     rejects = pd.concat([*rejected, rej.frame()], ignore_index=True)
     if len(rag):
         rejects = pd.concat([rejects, ragged_rejects(mapper.NAME, file, rag["line"], rag["n"], rag["value"],
                                                      expected_cells)], ignore_index=True)
         n_read += len(rag)
-    cited = plain(mapped, ["source_id", "published", "raw_line"])
-    cited["raw_line"] = cited["raw_line"].astype("Int64")  # as mapped (held as int32: spill.int32)
-    sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None, cited)
-    del cited
+    sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None,
+                                   plain(mapped, ["source_id", "published", "raw_line"]))
     has_figure = mapper.has_figure(Decoding(mapped))
     out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure, known)
     del mapped
@@ -997,6 +863,6 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
         result.rejected[name] = 0
     result.notes.append(f"{file}: {n_read:,} {mapper.NAME} rows read = {len(out['events']):,} events kept "
                         f"+ {n_rej:,} rejected (see rejects); {len(out['casualties']):,} with a casualty figure; "
-                        f"{int((out['events'].column('place_match') == 'import').sum()):,} events at places not in the "
+                        f"{int((out['events'].narrow['place_match'] == 'import').sum()):,} events at places not in the "
                         "gazetteer")
     return result

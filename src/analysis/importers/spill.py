@@ -10,7 +10,6 @@ and put in order. Nothing holds the whole export's text at once.
 
 from __future__ import annotations
 
-import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -31,64 +30,6 @@ WIDE = ["coder_note", "actor", "place_reported", "raion_reported", "oblast_repor
 ROW = "_row"  # a narrow row's number in the spill (file order of the mapped rows)
 KEYS = ("event_id", "casualty_id")  # narrow columns never coded (compact): the tables' keys
 EVENT, CASUALTY = KEYS
-LINE = "raw_line"  # held as int32 when it fits (int32)
-NUMBER = "_id"  # a narrow row's event id held as its number (Numbered), in place of EVENT
-#: the most digits a Numbered id may have: its sort key (Numbered.sort_key) packs the digits padded to this many
-#: and their count into one int64
-_DIGITS = 15
-_TENS = 10 ** np.arange(1, _DIGITS + 1, dtype="int64")
-
-
-@dataclass(frozen=True)
-class Numbered:
-    """Event ids held as numbers: every id of the export is `prefix` + a decimal number without a leading zero
-    (ACLED-UKR123, UCDP-4567). The id, as text, was the largest cell held per export row from the mapping to the
-    last chunk written (about 22 bytes: an offset and its characters); its number is 4 bytes (8 from 2**31 on),
-    and the text is made again, the same characters, only for the rows being written or checked (`text`). Its
-    order is the text's (`sort_key`), so the tables sort as they did."""
-
-    prefix: str
-
-    @staticmethod
-    def find(ids: pd.Series, prefix: str | None = None) -> tuple[Numbered, np.ndarray] | None:
-        """(the way, the numbers) when every id is `prefix` (when given, else the first id's text before its
-        last digits) + a number as Numbered holds it; None when any is not (or is missing): then held as text."""
-        if not len(ids):  # no row: held as the batches around it are (when known)
-            return None if prefix is None else (Numbered(prefix), np.empty(0, dtype="int32"))
-        if ids.dtype != "str":
-            return None
-        arr = arrow_lookup.arrow(ids)
-        if arr.null_count:
-            return None
-        if prefix is None:
-            found = re.fullmatch(r"(.*?)(0|[1-9][0-9]*)", arr[0].as_py(), flags=re.DOTALL)
-            if found is None:
-                return None
-            prefix = found.group(1)
-        if not pc.all(pc.starts_with(arr, prefix)).as_py():
-            return None
-        digits = pc.utf8_slice_codeunits(arr, len(prefix))
-        if not pc.all(pc.match_substring_regex(digits, f"^(0|[1-9][0-9]{{0,{_DIGITS - 1}}})$")).as_py():
-            return None
-        numbers = pc.cast(digits, pa.int64()).to_numpy()
-        if numbers.max() < 2**31:
-            numbers = numbers.astype("int32")
-        return Numbered(prefix), numbers
-
-    def text(self, numbers: pd.Series) -> pd.Series:
-        """The ids of these numbers, as text (dtype str, the same index): the characters they were read as."""
-        digits = pc.cast(pa.array(numbers.to_numpy(), pa.int64()), pa.large_string())
-        ids = pc.binary_join_element_wise(pa.scalar(self.prefix, pa.large_string()), digits,
-                                          pa.scalar("", pa.large_string()))
-        return pd.Series(pd.array(ids, dtype="str"), index=numbers.index, name=EVENT)
-
-    @staticmethod
-    def sort_key(numbers: np.ndarray) -> np.ndarray:
-        """An int64 per number that sorts as the ids' text does (equal ids equal keys): the digits padded on the
-        right with zeros to _DIGITS, then their count ('1' < '10' < '100' < '11' < '9' as text)."""
-        n = np.asarray(numbers, dtype="int64")
-        count = 1 + np.searchsorted(_TENS, n, side="right")
-        return n * np.take(np.append(1, _TENS), _DIGITS - count) * 16 + count
 
 
 @dataclass(frozen=True)
@@ -138,20 +79,9 @@ def derivation(mapped: pd.DataFrame, last: Derived | None) -> Derived | None:
     return None
 
 
-def _with_casualty_ids(part: pd.DataFrame, made: Derived, columns: list[str], numbered: Numbered | None = None
-                       ) -> pd.DataFrame:
-    """A narrow batch held without its casualty ids, with them made again, in the batch's column order (its
-    event ids as numbers when `numbered`: NUMBER in EVENT's place)."""
-    if numbered is None:
-        return part.assign(**{CASUALTY: made.of(part[EVENT])})[columns]
-    ids = made.of(numbered.text(part[NUMBER]))
-    return part.assign(**{CASUALTY: ids})[[NUMBER if c == EVENT else c for c in columns]]
-
-
-def _with_event_ids(part: pd.DataFrame, numbered: Numbered) -> pd.DataFrame:
-    """A narrow batch whose event ids were held as numbers, with them as text again, in EVENT's place."""
-    part[NUMBER] = numbered.text(part[NUMBER])
-    return part.rename(columns={NUMBER: EVENT})
+def _with_casualty_ids(part: pd.DataFrame, made: Derived, columns: list[str]) -> pd.DataFrame:
+    """A narrow batch held without its casualty ids, with them made again, in the batch's column order."""
+    return part.assign(**{CASUALTY: made.of(part[EVENT])})[columns]
 
 
 class Spill:
@@ -167,10 +97,8 @@ class Spill:
         self._writer: pa.ipc.RecordBatchStreamWriter | None = None
         self._narrow: list[pd.DataFrame] = []
         self._made: list[Derived | None] = []  # per batch: how its casualty ids are made, when not held
-        self._ids: list[Numbered | None] = []  # per batch: how its event ids are held as numbers (NUMBER), if so
         self._columns: list[str] | None = None  # a batch's narrow columns, casualty ids included
         self.derived: Derived | None = None  # after narrow(): the casualty ids, when narrow() holds none
-        self.numbered: Numbered | None = None  # after narrow(): the event ids, when held as numbers (NUMBER)
         self.n = 0
 
     @classmethod
@@ -209,19 +137,10 @@ class Spill:
         if self._columns is None:
             self._columns = [c for c in mapped.columns if c not in WIDE] + [ROW]
         drop = [c for c in WIDE if c in mapped.columns] + ([CASUALTY] if made is not None else [])
-        narrow = mapped.drop(columns=drop)
-        if LINE in narrow.columns:  # int32 before compact: never coded (a batch of a few rows would code it)
-            narrow[LINE] = int32(narrow[LINE])
-        narrow = compact(narrow, keep=KEYS, numbers=True)
+        narrow = compact(mapped.drop(columns=drop), keep=KEYS, numbers=True)
         narrow[ROW] = np.arange(self.n, self.n + len(mapped), dtype=positions_dtype(self.n + len(mapped)))
-        last = next((i for i in reversed(self._ids) if i is not None), None)
-        found = Numbered.find(narrow[EVENT], last.prefix if last else None) if EVENT in narrow.columns else None
-        if found is not None:  # the ids as numbers, in the ids' place
-            narrow[EVENT] = found[1]
-            narrow = narrow.rename(columns={EVENT: NUMBER})
         self._narrow.append(narrow.reset_index(drop=True))
         self._made.append(made)
-        self._ids.append(None if found is None else found[0])
         self.n += len(mapped)
 
     def narrow(self) -> pd.DataFrame | None:
@@ -232,15 +151,11 @@ class Spill:
         self._finish_writing()
         if not self._narrow:
             return None
-        parts, made, ids, self._narrow, self._made, self._ids = self._narrow, self._made, self._ids, [], [], []
-        if ids[0] is not None and all(i == ids[0] for i in ids):
-            self.numbered = ids[0]
-        else:  # not all held alike (or none as numbers): every event id held as text
-            parts = [p if i is None else _with_event_ids(p, i) for p, i in zip(parts, ids, strict=True)]
+        parts, made, self._narrow, self._made = self._narrow, self._made, [], []
         if made[0] is not None and all(m == made[0] for m in made):
             self.derived = made[0]
         else:  # not all alike (or none made): the casualty ids held, as the mapper made them
-            parts = [p if m is None else _with_casualty_ids(p, m, self._columns, self.numbered)
+            parts = [p if m is None else _with_casualty_ids(p, m, self._columns)
                      for p, m in zip(parts, made, strict=True)]
         return joined(parts, consume=True)
 
@@ -325,16 +240,6 @@ def _check_ranks(rank: np.ndarray, wanted: np.ndarray, n_out: int) -> None:
     seen[at] = True
     if not seen.all():
         raise ValueError("Spill.gather: two rows with one rank")
-
-
-def int32(s: pd.Series) -> pd.Series:
-    """An Int64 column as int32 when it has no missing cell and every value fits (the same values), else s: 4
-    bytes a row instead of 9 (a mapped row's raw line, held from the mapping to the last chunk written)."""
-    if s.dtype != "Int64" or not len(s) or s.hasnans:
-        return s
-    if s.min() < np.iinfo("int32").min or s.max() > np.iinfo("int32").max:
-        return s
-    return pd.Series(s.to_numpy(dtype="int32"), index=s.index, name=s.name)
 
 
 def positions_dtype(n: int) -> str:

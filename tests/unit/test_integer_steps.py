@@ -343,3 +343,16 @@ def test_linking_gives_the_current_figures_incidents_table_reads(processed):
     want = reconcile.current_new(cas[list(reconcile.COLUMNS)], linked.ordered)
     assert_frame_equal(linked.current, want)
     assert len(want) and (want["figure_type"] == "new").all()
+
+
+def test_joint_codes_number_combinations_in_order_of_first_appearance():
+    """arrow_lookup.joint_codes is the first-appearance numbering of the rows' code tuples (-1 a value of its
+    own), also when the codes' spans together pass 2**62 and the fold is numbered afresh on the way."""
+    rng = np.random.default_rng(0)
+    small = [rng.integers(-1, 4, 500) for _ in range(3)]
+    wide = [np.where(rng.random(500) < 0.5, rng.integers(0, 3, 500), 2**40 + rng.integers(0, 2, 500))
+            for _ in range(3)]  # spans of 2**40: the second fold would not fit
+    for codes in (small, wide):
+        expected = pd.factorize(pd.Series(list(zip(*(c.tolist() for c in codes), strict=True))))[0]
+        assert arrow_lookup.joint_codes(*codes).tolist() == expected.tolist()
+    assert arrow_lookup.joint_codes(np.empty(0, dtype=np.int64)).tolist() == []

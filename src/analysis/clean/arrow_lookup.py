@@ -171,12 +171,25 @@ def trimmed(col: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
 def group_codes(*columns: pd.Series) -> np.ndarray:
     """One integer per row for its combination of values across the columns (missing values equal to each
     other, as groupby(dropna=False), drop_duplicates and merge treat them), numbered in order of first
-    appearance: each column factorized and folded into the running code, with no Python tuple per row."""
-    joint = np.zeros(len(columns[0]), dtype=np.int64)
-    for col in columns:
-        codes, uniq = pd.factorize(col, use_na_sentinel=False)
-        joint = pd.factorize(joint * (len(uniq) + 1) + codes)[0].astype(np.int64)
-    return joint
+    appearance: each column factorized and the codes folded (joint_codes), with no Python tuple per row."""
+    return joint_codes(*(pd.factorize(col, use_na_sentinel=False)[0] for col in columns))
+
+
+def joint_codes(*codes: np.ndarray) -> np.ndarray:
+    """group_codes of integer code columns (each -1 and up; -1, a missing value, is a value of its own): one
+    integer per row for its combination, numbered 0, 1, ... in order of first appearance. The codes are folded
+    into one int64 (code * span of the next + next) while the product of their spans fits, numbered afresh
+    (factorize) only when the next fold would not fit, and at the end: one hash of a million rows in the usual
+    case, never an overflow."""
+    joint, span = np.zeros(len(codes[0]) if codes else 0, dtype=np.int64), 1
+    for code in codes:
+        radix = int(code.max(initial=-1)) + 2
+        if float(span) * radix >= 2.0 ** 62:
+            joint = pd.factorize(joint)[0].astype(np.int64)
+            span = int(joint.max(initial=-1)) + 1
+        joint = joint * radix + (np.asarray(code, dtype=np.int64) + 1)
+        span *= radix
+    return pd.factorize(joint)[0].astype(np.int64)
 
 
 def first_of_codes(codes: np.ndarray) -> np.ndarray:

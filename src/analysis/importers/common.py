@@ -222,6 +222,23 @@ def _first_tuples(keys: pd.DataFrame, df: pd.DataFrame, first: np.ndarray) -> li
     return list(zip(*(_python_values(c, first) for c in columns), strict=True))
 
 
+class BatchKeys(NamedTuple):
+    """A batch's place keys as PlaceResolver.resolve reads them: each row's key code, the first row of each key
+    as a tuple (_first_tuples), and the batch's index."""
+
+    joint: np.ndarray
+    rows: list[tuple]
+    index: pd.Index
+
+
+def batch_keys(df: pd.DataFrame) -> BatchKeys:
+    """The place keys of a batch (rows with place_reported, raion_reported, oblast_reported, lat_f, lon_f): a
+    function of the batch alone, so it can be worked out away from the resolver."""
+    keys = place_keys(df)
+    joint, first = _first_rows(keys)
+    return BatchKeys(joint, _first_tuples(keys, df, first), keys.index)
+
+
 def _python_values(s: pd.Series, at: np.ndarray) -> list:
     """s's values at positions `at` as Python objects: str (None where missing) or float."""
     if pd.api.types.is_float_dtype(s.dtype):
@@ -321,14 +338,13 @@ class PlaceResolver:
             if k not in self.cache:
                 self.cache[k] = self._one(*row[:3], *row[5:])
 
-    def resolve(self, df: pd.DataFrame) -> tuple[pd.Series, pd.Series, pd.Series]:
+    def resolve(self, df: pd.DataFrame, found: BatchKeys | None = None) -> tuple[pd.Series, pd.Series, pd.Series]:
         """(place_id, place_match, error) per row of df (place_reported, raion_reported, oblast_reported,
-        lat_f, lon_f)."""
-        keys = place_keys(df)
-        joint, first = _first_rows(keys)
-        rows = _first_tuples(keys, df, first)
-        self.learn(rows)
-        return _placed([self.cache[row[:5]] for row in rows], joint, keys.index)
+        lat_f, lon_f). found: batch_keys(df), when already worked out (the import does it on the thread that
+        prepares the batch; only the lookups, which hold the resolver's state, are made here)."""
+        found = found or batch_keys(df)
+        self.learn(found.rows)
+        return _placed([self.cache[row[:5]] for row in found.rows], found.joint, found.index)
 
     def table(self, used: pd.Index) -> pd.DataFrame:
         """Place columns for every place id used, gazetteer places and imported ones."""
@@ -794,18 +810,20 @@ class Ready(NamedTuple):
     prepared: Prepared
     rejects: Rejects  # the batch's rejects so far; complete() adds its own after them
     read: int  # rows parsed in the batch
+    keys: BatchKeys  # its place keys (batch_keys), for the resolver
 
 
 def _prepared(mapper: Importer, stream: Stream, today: pd.Timestamp) -> Iterator[Ready]:
     """The export's batches through the steps that hold no state across batches: the text checks (as the clean
     checks raw text) and mapper.prepare, each batch with rejects of its own (their order across batches is the
-    order in which the caller takes them)."""
+    order in which the caller takes them) and the place keys (batch_keys: the resolver's lookups are left to
+    the caller, whose thread holds its state)."""
     for batch in stream.batches(mapper.WANTED):
         rej = Rejects(mapper.NAME, stream.name)
         n = len(batch)
         ready = mapper.prepare(kept(checks.safe_text(batch, mapper.WANTED, rej, mapper.ID)), rej, today)
         del batch  # the export's cells are not held while the caller works on this batch
-        yield Ready(ready, rej, n)
+        yield Ready(ready, rej, n, batch_keys(ready.frame))
 
 
 def _made_aside(make: Callable[[], T], name: str) -> Future[T]:
@@ -852,7 +870,7 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
                 for ready in read_ahead(_prepared(mapper, stream, today), name="oskil-prepare", hold=True):
                     n_read += ready.read
                     resolver = made.result()
-                    mapped_batch = mapper.complete(ready.prepared, resolver.resolve(ready.prepared.frame),
+                    mapped_batch = mapper.complete(ready.prepared, resolver.resolve(ready.prepared.frame, ready.keys),
                                                    ready.rejects)
                     if ready.rejects.any():  # nearly every batch rejects none: no empty frame made (_nonempty)
                         rejected.append(ready.rejects.frame())

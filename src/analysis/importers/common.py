@@ -835,6 +835,29 @@ def _made_aside(make: Callable[[], T], name: str) -> Future[T]:
         pool.shutdown(wait=False)  # the thread ends when make() returns
 
 
+@contextlib.contextmanager
+def one_at_a_time(name: str) -> Iterator[Callable[..., None]]:
+    """A function that calls fn(*args) on a thread of its own (named `name`), in the order called and one call
+    at a time: it first waits for the call before (and raises its error), so at most one is pending and its
+    argument held. On leaving, the last call is waited for (its error raised, unless one is on its way out).
+    The import spills each batch (Spill.add, which codes its narrow columns: a third of the main thread's work)
+    while the main thread places the next."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix=name)
+    pending: list[Future] = []
+
+    def call(fn: Callable[..., object], *args) -> None:
+        if pending:
+            pending.pop().result()
+        pending.append(pool.submit(fn, *args))
+
+    try:
+        yield call
+        if pending:
+            pending.pop().result()
+    finally:
+        pool.shutdown(wait=True)
+
+
 def _nonempty(rejected: list[pd.DataFrame], table: str, file: str) -> list[pd.DataFrame]:
     """The batches' reject frames that hold a row (one empty frame when none does): concatenated they are the
     frame of one Rejects that every batch added to in turn."""
@@ -864,21 +887,24 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
         # write ended or stopped, before the spill they read is closed)
         with publishing(Path(out_dir)) if write else contextlib.nullcontext() as pub:
             try:
-                # each batch checked up to place matching on a thread of its own while this one places,
-                # completes and spills the batch before it (_prepared; hold: one batch prepared ahead, not two,
-                # for memory); the places, the rejects' order and the spill's rows stay in file order, here
-                for ready in read_ahead(_prepared(mapper, stream, today), name="oskil-prepare", hold=True):
-                    n_read += ready.read
-                    resolver = made.result()
-                    mapped_batch = mapper.complete(ready.prepared, resolver.resolve(ready.prepared.frame, ready.keys),
-                                                   ready.rejects)
-                    if ready.rejects.any():  # nearly every batch rejects none: no empty frame made (_nonempty)
-                        rejected.append(ready.rejects.frame())
-                    del ready
-                    if mapped_batch is not None:  # None: every row of the batch was rejected
-                        spill.add(mapped_batch[0])  # its wide text to a temporary file, the rest kept
-                        srcs.append(mapped_batch[1])
-                    del mapped_batch
+                # each batch checked up to place matching (and its place keys found) on a thread of its own
+                # while this one places and completes the batch before it, and a third spills the one before
+                # that (_prepared, hold: one batch prepared ahead, not two, for memory; one_at_a_time: one
+                # spilled at a time); the places, the rejects' order and the spill's rows stay in file order
+                with one_at_a_time("oskil-spill") as aside:  # each batch spilled while the next is placed
+                    for ready in read_ahead(_prepared(mapper, stream, today), name="oskil-prepare", hold=True):
+                        n_read += ready.read
+                        resolver = made.result()
+                        mapped_batch = mapper.complete(ready.prepared,
+                                                       resolver.resolve(ready.prepared.frame, ready.keys),
+                                                       ready.rejects)
+                        if ready.rejects.any():  # nearly every batch rejects none: no empty frame (_nonempty)
+                            rejected.append(ready.rejects.frame())
+                        del ready
+                        if mapped_batch is not None:  # None: every row of the batch was rejected
+                            aside(spill.add, mapped_batch[0])  # its wide text to a temporary file, the rest kept
+                            srcs.append(mapped_batch[1])
+                        del mapped_batch
                 give_back_memory()  # what the mapping threads freed (glibc keeps a heap per thread)
                 resolver = made.result()
                 result = conclude(mapper, export.name, spill, srcs, _nonempty(rejected, mapper.NAME, export.name),

@@ -10,6 +10,7 @@ and put in order. Nothing holds the whole export's text at once.
 
 from __future__ import annotations
 
+import itertools
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -210,12 +211,13 @@ class Spill:
                 chunk_of = r[at] // rows
                 by_chunk = np.argsort(chunk_of, kind="stable")
                 at, chunk_of = at[by_chunk], chunk_of[by_chunk]
-                cuts = np.flatnonzero(np.diff(chunk_of)) + 1
-                table = pa.Table.from_batches([batch]).select(columns)
-                for piece in np.split(np.arange(len(at)), cuts):
-                    k = int(chunk_of[piece[0]])
-                    part = table.take(at[piece]).append_column("_rank", pa.array(r[at[piece]], pa.int64()))
-                    writers[k].write_table(part)
+                # the batch's wanted rows taken once, grouped by chunk, and each chunk's rows written as a slice
+                # (no copy): a take per chunk was a few dozen small takes of every batch
+                table = pa.Table.from_batches([batch]).select(columns).take(at)
+                table = table.append_column("_rank", pa.array(r[at], pa.int64()))
+                cuts = [0, *(np.flatnonzero(np.diff(chunk_of)) + 1).tolist(), len(at)]
+                for a, b in itertools.pairwise(cuts):
+                    writers[int(chunk_of[a])].write_table(table.slice(a, b - a))
         finally:
             for w, s in zip(writers, sinks, strict=True):
                 w.close()

@@ -938,14 +938,15 @@ def conclude(mapper: Importer, file: str, parts: list[pd.DataFrame] | Spill, src
     parts: the mapped batches, or a Spill they were added to (the pandas import's: their wide text is not in
     memory). n_read counts the rows parsed, rag the malformed rows skipped. The Result holds the spill until
     finish() has written events and casualties from it. start: see assemble (the chunked tables' writes begin
-    as each is made)."""
+    as each is made; the caller then closes the spill, on failure too, once the writes have stopped)."""
     spill = parts if isinstance(parts, Spill) else Spill.of(parts)
     del parts
     try:
         result = _conclude(mapper, file, spill, srcs, rejected, rag, expected_cells, n_read, resolver, gaz,
                            chunk_rows, start)
     except BaseException:
-        spill.close()
+        if start is None:  # else writes may be reading it: the caller closes it once they have stopped
+            spill.close()
         raise
     result.spill = spill
     return result

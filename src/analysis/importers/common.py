@@ -654,7 +654,7 @@ def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Pat
             # the streamed tables are the longest writes: they start before the tables held whole are validated
             # and the keys checked across tables (a failure there still publishes nothing)
             for name in streamed:
-                pub.add(name, out[name].tables if isinstance(out[name], Streamed) else out[name].chunks)
+                pub.add(name, out[name].tables)  # Streamed and ChunkedIncidents: chunks built in Arrow
             rest = [name for name in out if name not in streamed]
             for name in rest:
                 out[name] = validate(name, out[name], copy=False)

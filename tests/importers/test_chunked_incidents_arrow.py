@@ -9,6 +9,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 
 from analysis.clean import incidents
@@ -88,6 +89,14 @@ def test_casualty_rows_with_a_place_and_a_source_of_their_own(gaz_dir, tmp_path,
     assert whole.column("n_sources").to_pylist().count(2) == 1
 
 
+def test_no_casualty_row(gaz_dir, tmp_path, monkeypatch):
+    inc = _assembled(acled, "acled_sample.csv", gaz_dir, tmp_path, 2, monkeypatch)
+    inc.cas.narrow = inc.cas.narrow.iloc[:0]
+    got = list(inc.tables())
+    assert all(isinstance(t, pa.Table) for t in got)
+    _same_chunks(got, _pandas_way(inc))
+
+
 def test_a_chunk_the_arrow_checks_are_not_sure_of_goes_the_pandas_way(gaz_dir, tmp_path, monkeypatch):
     inc = _assembled(acled, "acled_sample.csv", gaz_dir, tmp_path, 1, monkeypatch)
     calls = []
@@ -143,3 +152,27 @@ def test_two_sorted_in_arrow_is_two_sorted(a, b):
 def test_sources_differ_only_where_both_are_present_and_differ():
     got = chunked._differ(pa.array(["s1", "s2", None, "s1"]), pa.array(["s1", "s1", "s1", None]))
     assert got.tolist() == [False, True, False, False]
+
+
+@pytest.mark.parametrize("categories", [
+    pa.array([3, 5, 7], pa.int64()), pa.array(["a", "bb", ""], pa.large_string()), pa.array([True, False, True]),
+    pa.array(np.array([1, 2, 3], dtype="datetime64[s]")),
+])
+@pytest.mark.parametrize("codes", [[0, -1, 2, 1, -1, -1, 0, 2, 1, 0], [0, 1, 2], [-1, -1], []])
+def test_coded_cells_are_the_take_with_missing_codes(categories, codes):
+    codes = np.array(codes, dtype=np.int8)
+    want = pc.take(categories, pa.array(codes, mask=codes < 0))
+    got = chunked.coded_cells(categories, codes)
+    got.validate(full=True)
+    assert got.equals(want) and got.null_count == want.null_count
+
+
+def test_with_validity_keeps_the_cells_missing_already_and_an_offset():
+    arr = pa.array([1, None, 3, 4, None], pa.int64()).slice(1)
+    got = chunked.with_validity(arr, np.array([True, True, False, True]))
+    got.validate(full=True)
+    assert got.to_pylist() == [None, 3, None, None] and got.null_count == 3
+    text = chunked.with_validity(pa.array(["x", None, "zz", "w"], pa.large_string()).slice(1),
+                                 np.array([True, True, False]))
+    assert text.to_pylist() == [None, "zz", None]
+    assert chunked.coded_cells(pa.array([], pa.int64()), np.array([-1, -1], np.int8)).to_pylist() == [None, None]

@@ -138,6 +138,19 @@ def test_a_shape_the_arrow_way_does_not_build_is_reported_the_pandas_way(gaz_dir
         list(inc.tables())
 
 
+@pytest.mark.parametrize("cell", [pd.NA, "cumulative"])
+def test_a_figure_not_new_after_the_first_chunk_is_reported_the_pandas_way(cell, gaz_dir, tmp_path, monkeypatch):
+    """A casualty row whose figure is not new (or not known to be), as text or coded: not an export's shape."""
+    inc = _assembled(acled, "acled_sample.csv", gaz_dir, tmp_path, 2, monkeypatch)
+    later = np.flatnonzero(inc.cas.narrow[EV].to_numpy() >= inc.rows)
+    for coded in (False, True):
+        figure_type = inc.cas.column("figure_type").astype("str")
+        figure_type.iloc[later[0]] = cell
+        inc.cas.narrow["figure_type"] = figure_type.astype("category") if coded else figure_type
+        with pytest.raises(AssertionError, match="not new and current"):
+            list(inc.tables())
+
+
 @pytest.mark.parametrize(("a", "b"), [
     (["p1", "p2", "p3", "p1", None, None, "b"], ["p1", "p1", None, "p9", "x", None, "a"]),
 ])

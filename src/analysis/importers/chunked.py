@@ -478,7 +478,7 @@ class _IncidentColumns:
     def of(cls, events: Streamed, cas: Streamed, pos: np.ndarray) -> _IncidentColumns | None:
         """The columns of these events and casualties (pos: each casualty row's event), or None when their shape
         is not the one export_incidents_table builds (the pandas way then decides and reports)."""
-        cas_of = np.full(len(events), -1, dtype=np.int64)
+        cas_of = np.full(len(events), -1, dtype=positions_dtype(len(pos)))  # 4 bytes an event, not 8
         cas_of[pos] = np.arange(len(pos))
         if len(pos) and int((cas_of >= 0).sum()) != len(pos):  # an event with several casualty rows
             return None
@@ -506,12 +506,12 @@ class _IncidentColumns:
             """The casualty row's `name` per incident (missing for an incident without one)."""
             return self._cas_arrow(name, read)
 
-        event_id, place_id, source_id = ev("event_id"), ev("place_id"), ev("source_id")
+        event_id, place_id = ev("event_id"), ev("place_id")
         none = pa.nulls(n, pa.large_string())
         # a casualty row's source and place BORROWED from its event (as an import holds them) are the event's
         # own: one source, one place (what the comparisons below give for them, without making them)
         other_source = np.zeros(n, dtype=bool) if self._borrowed("source_id") else \
-            _differ(its("source_id"), source_id)
+            _differ(its("source_id"), ev("source_id"))
         cols = {"incident_id": incident_ids_arrow(event_id), "place_id": place_id, "event_type": ev("event_type"),
                 "date_start": ev("date_start"), "date_end": ev("date_end"),
                 "n_reports": pa.array(1 + has, type=pa.int64()),
@@ -581,8 +581,13 @@ def _reading(s: Streamed) -> _Layout:
 def _export_shape(cas: Streamed) -> bool:
     """The casualty rows' part of export_incidents_table's shape (_check_export_shape), checked once for the
     table: every figure new and current, no sex or ages."""
-    return (bool(cas.column("figure_type").eq("new").all()) and bool(cas.column("status").eq("current").all())
+    return (_all_are(cas.column("figure_type"), "new") and _all_are(cas.column("status"), "current")
             and bool(cas.column("sex").isna().all()) and bool(cas.column("ages").isna().all()))
+
+
+def _all_are(s: pd.Series, value: str) -> bool:
+    """Every cell of s is value (a missing one is not: pandas' all() would skip it)."""
+    return bool(s.eq(value).fillna(False).all())
 
 
 def _whole(arr: pa.Array | pa.ChunkedArray) -> pa.Array:

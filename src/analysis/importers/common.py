@@ -618,13 +618,7 @@ Start = Callable[[str, Callable[[], Iterator]], None]
 
 def _start(start: Start | None, name: str, table: Streamed | ChunkedIncidents) -> None:
     if start is not None:
-        start(name, _chunks_of(table))
-
-
-def _chunks_of(table: Streamed | ChunkedIncidents) -> Callable[[], Iterator]:
-    """What the Publisher writes a chunked table from: its chunks as Arrow tables where it makes them
-    (`tables`), else as frames (`chunks`)."""
-    return table.tables if hasattr(table, "tables") else table.chunks
+        start(name, table.tables)  # its chunks built in Arrow
 
 
 def _geo_prec(row_prec: pd.Series, gaz_prec: pd.Series, at: np.ndarray) -> pd.Series:
@@ -707,7 +701,7 @@ def publish_into(pub: Publisher, out: dict[str, pd.DataFrame | Streamed], result
     streamed = sorted(name for name in out if isinstance(out[name], CHUNKED))
     for name in streamed:
         if name not in pub:  # the longest writes: started before the tables held whole are validated
-            pub.add(name, _chunks_of(out[name]))
+            pub.add(name, out[name].tables)  # Streamed and ChunkedIncidents: chunks built in Arrow
     for name in streamed:  # each key as integrity() reads it (the incidents' as the event ids they are made of)
         key = TABLES[name].key
         if not _distinct(out[name].checked()[key]):

@@ -54,6 +54,19 @@ def test_the_arrow_pattern_matches_exactly_the_code_points_of_the_python_one():
     assert arrow.tolist() == python
 
 
+def test_the_printable_ascii_shortcut_passes_no_unsafe_code_point():
+    """_one_cell_safe passes a chunk at once when all its bytes are printable ASCII (0x20-0x7E), without the
+    regex: no code point whose UTF-8 bytes are all in that range is UNSAFE_TEXT, and a chunk with any other byte
+    goes to the regex (whose agreement with UNSAFE_TEXT is checked above)."""
+    for cp in range(0x110000):
+        if not 0xD800 <= cp <= 0xDFFF and all(0x20 <= b <= 0x7E for b in chr(cp).encode()):
+            assert not checks.UNSAFE_TEXT.search(chr(cp)), hex(cp)
+    for bad in ("\x00", "\x1f", "\x7f", "\u0085", "\u200b", "\u202e", "\ufeff", "\t"):
+        cell = pa.array([f"plain ascii {bad} text"], pa.large_string())
+        assert checks._bytes_safe(cell) == (not checks.UNSAFE_TEXT.search(bad)), repr(bad)
+    assert checks._bytes_safe(pa.array(["plain ascii ~ text", "\u00e9t\u00e9 \u2013 ok"], pa.large_string()))
+
+
 @pytest.mark.parametrize("kind", [pa.string(), pa.large_string()])
 def test_pre_check_reads_only_the_cells_of_a_slice(kind):
     """The one-cell view of a chunk (_as_one_cell) spans its own cells' bytes: an unsafe character just outside a

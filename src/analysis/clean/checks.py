@@ -203,7 +203,20 @@ def _bytes_safe(arr: pa.ChunkedArray | pa.Array) -> bool:
     held the GIL for its whole pass, so the two threads took turns. A character never spans two cells' bytes
     (each cell is whole UTF-8), so one search over their bytes finds what a search per cell finds."""
     chunks = arr.chunks if isinstance(arr, pa.ChunkedArray) else [arr]
-    return not any(pc.match_substring_regex(_as_one_cell(c), _UNSAFE_RE2)[0].as_py() for c in chunks if len(c))
+    return all(_one_cell_safe(_as_one_cell(c)) for c in chunks if len(c))
+
+
+def _one_cell_safe(one: pa.Array) -> bool:
+    """No UNSAFE_TEXT character in the one-cell view of a chunk: at once when every byte is printable ASCII (0x20
+    to 0x7E, where UNSAFE_TEXT has none; two numpy reductions, also without the GIL, about a tenth of the regex's
+    cost: nine chunks in ten of an ACLED export), else by the regex."""
+    data = one.buffers()[2]
+    if data is None or data.size == 0:
+        return True
+    body = np.frombuffer(data, dtype=np.uint8)
+    if body.min() >= 0x20 and body.max() <= 0x7E:
+        return True
+    return not pc.match_substring_regex(one, _UNSAFE_RE2)[0].as_py()
 
 
 def _as_one_cell(chunk: pa.Array) -> pa.Array:

@@ -21,9 +21,9 @@ FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
 def _assembled(mapper, export: str, gaz_dir: Path, tmp_path: Path, rows: int, monkeypatch) -> ChunkedIncidents:
-    """The incidents of an import as publish_into() is handed them (nothing published)."""
+    """The incidents of an import as finish() is handed them (nothing written)."""
     got = {}
-    monkeypatch.setattr(common, "publish_into", lambda pub, out, result, *a, **k: got.setdefault("out", out) and result)
+    monkeypatch.setattr(common, "finish", lambda out, result, *a, **k: got.setdefault("out", out) and result)
     common.run(mapper, FIXTURES / export, tmp_path / "unused", gaz_dir, chunk_rows=rows)
     monkeypatch.undo()
     return got["out"]["incidents"]

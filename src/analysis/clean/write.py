@@ -336,10 +336,6 @@ class Publisher:
         self._published = False
         self._closing = threading.Event()  # set on exit: a chunked write still running stops at its next chunk
 
-    def __contains__(self, name: str) -> bool:
-        """True once the table `name` has been added."""
-        return name in self._staged
-
     def __enter__(self) -> Publisher:
         return self
 

@@ -541,14 +541,12 @@ def _missing(n: int, dtype: str) -> pd.Series:
 
 def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, sources: pd.DataFrame, gaz: pd.DataFrame,
              rejects: pd.DataFrame, casualty_rows: pd.Series, known: Order | None = None,
-             chunk_rows: int = CHUNK_ROWS, start: Start | None = None) -> dict[str, pd.DataFrame | Streamed]:
+             chunk_rows: int = CHUNK_ROWS) -> dict[str, pd.DataFrame | Streamed]:
     """Processed tables from the mapped export rows: `mapped` their narrow columns (consumed: popped as they
     are used), the spill their wide text. Events and casualties come out as Streamed tables, incidents as
     ChunkedIncidents (made as they are written, `chunk_rows` at a time); every step across rows (incidents,
     coverage) works on their narrow columns, text columns of few values coded (compact). `casualty_rows` flags
-    the rows with a casualty figure; `known`: the order of their event ids, when already found. `start`, when
-    given, is handed each of those three tables as soon as it is made (finish: its write starts while the
-    tables after it are assembled); nothing assembled later changes them."""
+    the rows with a casualty figure; `known`: the order of their event ids, when already found."""
     ev = mapped
     pt = resolver.table(pd.Index(decoded(ev["place_id"]).unique()))
     at = _positions(ev["place_id"], pt.index)  # each row's place, found once for every place column
@@ -590,9 +588,7 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     events["link_rule"] = _constant(incidents.EXPORT_EVENT, events.index)
     cas["link_rule"] = _constant(incidents.WITH_EVENT, cas.index)
     out["events"] = events = Streamed("events", events, spill, pt, filled["events"], rows=chunk_rows)
-    _start(start, "events", events)
     out["casualties"] = Streamed("casualties", cas, spill, pt, filled["casualties"], rows=chunk_rows, base=events)
-    _start(start, "casualties", out["casualties"])
     del cas
     out["sources"] = tables.finish(sources, TABLES["sources"])
     out["gazetteer"] = gaz
@@ -608,17 +604,7 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     out["rejects"] = tables.finish(rejects, TABLES["rejects"]).sort_values(
         ["table", "line"], kind="stable").reset_index(drop=True)
     out["incidents"] = ChunkedIncidents(out["events"], out["casualties"], rows=chunk_rows)
-    _start(start, "incidents", out["incidents"])
     return out
-
-
-#: how assemble hands a chunked table over as soon as it is made: its name, and the function giving its chunks
-Start = Callable[[str, Callable[[], Iterator]], None]
-
-
-def _start(start: Start | None, name: str, table: Streamed | ChunkedIncidents) -> None:
-    if start is not None:
-        start(name, table.tables)  # its chunks built in Arrow
 
 
 def _geo_prec(row_prec: pd.Series, gaz_prec: pd.Series, at: np.ndarray) -> pd.Series:
@@ -665,63 +651,46 @@ def load_gazetteer(gaz_dir: Path) -> pd.DataFrame:
 
 def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Path, export: str, kind: str,
            digest: str | None = None) -> Result:
-    """Validate, check integrity, write every processed table and the manifest (last), into a Publisher of its
-    own (publish_into does the work); the spill is closed once every write has ended. digest: the export's
-    SHA-256 when already known (the Dask import has a worker compute it)."""
-    try:
-        with publishing(Path(out_dir)) as pub:
-            return publish_into(pub, out, result, out_dir, export, kind, digest)
-    finally:
-        if result.spill is not None:
-            result.spill.close()
-
-
-@contextlib.contextmanager
-def publishing(out_dir: Path) -> Iterator[Publisher]:
-    """The Publisher of an import's folder (the same all-or-nothing publication as the clean's). An --out folder
-    that this import created is removed again when the import fails: its writes start before the last checks,
-    and a failed import leaves no folder, as when every check came first (_remove_if_bare)."""
+    """Validate, check integrity, write every processed table and the manifest (last). digest: the export's
+    SHA-256 when already known (the Dask import has a worker compute it). A Streamed table is validated chunk
+    by chunk as it is written, its ids checked for repeats on its narrow columns first; its writes start before
+    the other tables are validated and the keys checked across tables, which overlap them; nothing is published
+    unless all pass. Afterwards result.tables reads a Streamed table back from its Parquet file when asked for."""
+    streamed = sorted(name for name in out if isinstance(out[name], CHUNKED))
     created = storage.local_path(out_dir) is not None and not Path(out_dir).exists()
     try:
-        with Publisher(out_dir) as pub:
-            yield pub
+        for name in streamed:  # each key as integrity() reads it (the incidents' as the event ids they are made of)
+            key = TABLES[name].key
+            if not _distinct(out[name].checked()[key]):
+                raise AssertionError(f"{name}: {key} values are not unique")
+        missing = {t.name for t in PROCESSED_TABLES} - set(out)
+        if missing:
+            raise AssertionError(f"tables not produced: {sorted(missing)}")
+        with Publisher(out_dir) as pub:  # the same all-or-nothing publication as the clean's
+            # the streamed tables are the longest writes: they start before the tables held whole are validated
+            # and the keys checked across tables (a failure there still publishes nothing)
+            for name in streamed:
+                pub.add(name, out[name].tables)  # Streamed and ChunkedIncidents: chunks built in Arrow
+            rest = [name for name in out if name not in streamed]
+            for name in rest:
+                out[name] = validate(name, out[name], copy=False)
+            problems = integrity({k: v.checked() if isinstance(v, CHUNKED) else v for k, v in out.items()})
+            if problems:
+                raise AssertionError("referential integrity: " + "; ".join(problems))
+            for name in sorted(rest):
+                pub.add(name, _in_chunks(out[name]))
+            pub.publish({
+                "rows": {k: len(v) for k, v in sorted(out.items())},
+                "import": {"kind": kind, "file": storage.name(str(export)), "sha256": digest or sha256(export),
+                           "read": result.read.get("events", 0), "rejected": result.rejected.get("events", 0)},
+            })
     except BaseException:
         if created:
             _remove_if_bare(Path(out_dir))
         raise
-
-
-def publish_into(pub: Publisher, out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Path,
-                 export: str, kind: str, digest: str | None = None) -> Result:
-    """finish() into a Publisher that may already be writing some of the chunked tables (run: assemble hands
-    each over as it is made). A chunked table is validated chunk by chunk as it is written, its ids checked for
-    repeats on its narrow columns; its write starts (here, if it has not yet) before the other tables are
-    validated and the keys checked across tables, which overlap it; nothing is published unless all pass.
-    Afterwards result.tables reads a chunked table back from its Parquet file when asked for."""
-    streamed = sorted(name for name in out if isinstance(out[name], CHUNKED))
-    for name in streamed:
-        if name not in pub:  # the longest writes: started before the tables held whole are validated
-            pub.add(name, out[name].tables)  # Streamed and ChunkedIncidents: chunks built in Arrow
-    for name in streamed:  # each key as integrity() reads it (the incidents' as the event ids they are made of)
-        key = TABLES[name].key
-        if not _distinct(out[name].checked()[key]):
-            raise AssertionError(f"{name}: {key} values are not unique")
-    missing = {t.name for t in PROCESSED_TABLES} - set(out)
-    if missing:
-        raise AssertionError(f"tables not produced: {sorted(missing)}")
-    rest = [name for name in out if name not in streamed]
-    for name in rest:
-        out[name] = validate(name, out[name], copy=False)
-    problems = integrity({k: v.checked() if isinstance(v, CHUNKED) else v for k, v in out.items()})
-    if problems:
-        raise AssertionError("referential integrity: " + "; ".join(problems))
-    for name in sorted(rest):
-        pub.add(name, _in_chunks(out[name]))
-    pub.publish({
-        "rows": {k: len(v) for k, v in sorted(out.items())},
-        "import": {"kind": kind, "file": storage.name(str(export)), "sha256": digest or sha256(export),
-                   "read": result.read.get("events", 0), "rejected": result.rejected.get("events", 0)},
-    })
+    finally:
+        if result.spill is not None:
+            result.spill.close()
     result.tables = Tables({k: Path(out_dir) / f"{k}.parquet" if isinstance(v, CHUNKED) else v
                             for k, v in out.items()})
     return result
@@ -877,70 +846,68 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
     spill, srcs, rejected, n_read = Spill(), [], [], 0
     digest = Digest(export) if write else None
     try:
-        # written: the chunked tables' writes start in assemble, as each is made (the Publisher is closed, every
-        # write ended or stopped, before the spill they read is closed)
-        with publishing(Path(out_dir)) if write else contextlib.nullcontext() as pub:
-            try:
-                # each batch checked up to place matching (and its place keys found) on a thread of its own
-                # while this one places and completes the batch before it, and a third spills the one before
-                # that (_prepared, hold: one batch prepared ahead, not two, for memory; one_at_a_time: one
-                # spilled at a time); the places, the rejects' order and the spill's rows stay in file order
-                with one_at_a_time("oskil-spill") as aside:  # each batch spilled while the next is placed
-                    for ready in read_ahead(_prepared(mapper, stream, today), name="oskil-prepare", hold=True):
-                        n_read += ready.read
-                        resolver = made.result()
-                        mapped_batch = mapper.complete(ready.prepared,
-                                                       resolver.resolve(ready.prepared.frame, ready.keys),
-                                                       ready.rejects)
-                        if ready.rejects.any():  # nearly every batch rejects none: no empty frame (_nonempty)
-                            rejected.append(ready.rejects.frame())
-                        del ready
-                        if mapped_batch is not None:  # None: every row of the batch was rejected
-                            aside(spill.add, mapped_batch[0])  # its wide text to a temporary file, the rest kept
-                            srcs.append(mapped_batch[1])
-                        del mapped_batch
-                give_back_memory()  # what the mapping threads freed (glibc keeps a heap per thread)
+        # each batch checked up to place matching (and its place keys found) on a thread of its own while this
+        # one places and completes the batch before it, and a third spills the one before that (_prepared, hold:
+        # one batch prepared ahead, not two, for memory; one_at_a_time: one spilled at a time); the places, the
+        # rejects' order and the spill's rows stay in file order
+        with one_at_a_time("oskil-spill") as aside:
+            for ready in read_ahead(_prepared(mapper, stream, today), name="oskil-prepare", hold=True):
+                n_read += ready.read
                 resolver = made.result()
-                result = conclude(mapper, export.name, spill, srcs, _nonempty(rejected, mapper.NAME, export.name),
-                                  stream.ragged_frame(), stream.expected_cells, n_read, resolver, gaz, chunk_rows,
-                                  start=None if pub is None else pub.add)
-            except BaseException:
-                if digest is not None:
-                    digest.cancel()
-                failed = made.exception()  # an error making the resolver came before the export's, if first
-                if failed is not None:
-                    raise failed from None
-                raise
-            if pub is not None:
-                publish_into(pub, result.tables, result, Path(out_dir), str(export), mapper.NAME,
-                             digest=digest.result())
-            else:
-                for name in result.tables:
-                    value = result.tables[name]
-                    result.tables[name] = value.frame() if isinstance(value, CHUNKED) else validate(name, value)
-    finally:
+                mapped_batch = mapper.complete(ready.prepared, resolver.resolve(ready.prepared.frame, ready.keys),
+                                               ready.rejects)
+                if ready.rejects.any():  # nearly every batch rejects none: no empty frame made for it (_nonempty)
+                    rejected.append(ready.rejects.frame())
+                del ready
+                if mapped_batch is not None:  # None: every row of the batch was rejected
+                    aside(spill.add, mapped_batch[0])  # its wide text to a temporary file, the rest kept
+                    srcs.append(mapped_batch[1])
+                del mapped_batch
+        give_back_memory()  # what the mapping threads freed (glibc keeps a heap per thread): not held to the end
+        resolver = made.result()
+        result = conclude(mapper, export.name, spill, srcs, _nonempty(rejected, mapper.NAME, export.name),
+                          stream.ragged_frame(), stream.expected_cells, n_read, resolver, gaz, chunk_rows)
+    except BaseException:
         spill.close()
+        if digest is not None:
+            digest.cancel()
+        failed = made.exception()  # an error making the resolver came before the export's, when it was made first
+        if failed is not None:
+            raise failed from None
+        raise
+    if write:
+        try:
+            known = digest.result()
+        except BaseException:
+            spill.close()
+            raise
+        finish(result.tables, result, Path(out_dir), str(export), mapper.NAME, digest=known)
+    else:
+        try:
+            for name in result.tables:
+                value = result.tables[name]
+                result.tables[name] = value.frame() if isinstance(value, CHUNKED) else validate(name, value)
+        finally:
+            spill.close()
     result.seconds = time.perf_counter() - t0
     return result
 
 
 def conclude(mapper: Importer, file: str, parts: list[pd.DataFrame] | Spill, srcs: list[pd.DataFrame],
              rejected: list[pd.DataFrame], rag: pd.DataFrame, expected_cells: int, n_read: int, resolver: PlaceResolver,
-             gaz: pd.DataFrame, chunk_rows: int = CHUNK_ROWS, start: Start | None = None) -> Result:
+             gaz: pd.DataFrame, chunk_rows: int = CHUNK_ROWS) -> Result:
     """The processed tables from the mapped batches in file order, however they were mapped: ids made unique
     over the whole export, rejects gathered, sources, places and incidents assembled, rows accounted for.
     parts: the mapped batches, or a Spill they were added to (the pandas import's: their wide text is not in
     memory). n_read counts the rows parsed, rag the malformed rows skipped. The Result holds the spill until
-    finish() has written events and casualties from it. start: see assemble (the chunked tables' writes begin
-    as each is made; the caller then closes the spill, on failure too, once the writes have stopped)."""
+    finish() has written events and casualties from it."""
     spill = parts if isinstance(parts, Spill) else Spill.of(parts)
     del parts
     try:
         result = _conclude(mapper, file, spill, srcs, rejected, rag, expected_cells, n_read, resolver, gaz,
-                           chunk_rows, start)
+                           chunk_rows)
     except BaseException:
-        if start is None:  # else writes may be reading it: the caller closes it once they have stopped
-            spill.close()
+        spill.close()
         raise
     result.spill = spill
     return result
@@ -948,7 +915,7 @@ def conclude(mapper: Importer, file: str, parts: list[pd.DataFrame] | Spill, src
 
 def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame], rejected: list[pd.DataFrame],
               rag: pd.DataFrame, expected_cells: int, n_read: int, resolver: PlaceResolver, gaz: pd.DataFrame,
-              chunk_rows: int, start: Start | None) -> Result:
+              chunk_rows: int) -> Result:
     mapped = spill.narrow()
     if mapped is None:
         mapped = mapper.empty_mapped().drop(columns=WIDE).assign(**{ROW: pd.Series(dtype="int64")})
@@ -972,7 +939,7 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
     sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None,
                                    plain(mapped, ["source_id", "published", "raw_line"]))
     has_figure = mapper.has_figure(Decoding(mapped))
-    out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure, known, chunk_rows, start)
+    out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure, known, chunk_rows)
     del mapped
     result = Result(tables=out)
     n_rej = len(rejects)

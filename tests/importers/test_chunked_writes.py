@@ -1,7 +1,7 @@
-"""The import's chunked tables (events, casualties, incidents) start writing as soon as each is assembled,
-before the rest of the import is; a failure after that still publishes nothing, stops the writes and leaves
-neither the --out folder it created nor the spill behind. A table written in several row groups gets the
-Parquet layout of `write.several_groups`: the same table, statistics and dictionaries only where they serve."""
+"""The import's chunked tables (events, casualties, incidents) start writing before the last checks; a failure
+there publishes nothing, stops the writes at their next chunk and leaves neither the --out folder the import
+created nor the spill behind. A table written in several row groups gets the Parquet layout of
+`write.several_groups`: the same table, statistics and dictionaries only where they serve."""
 
 from __future__ import annotations
 
@@ -14,16 +14,15 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from analysis.clean import designs
 from analysis.clean.write import Publisher, several_groups, stage_chunks, stage_table
 from analysis.importers import acled, common
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
 
-def test_the_chunked_writes_start_while_the_import_is_assembled(gaz_dir, tmp_path, monkeypatch):
-    """Fault injected at the coverage table, the step after events and casualties are made: by then their
-    writes have been handed to the Publisher; the import fails whole (no folder, no spill)."""
+def test_a_failed_check_after_the_chunked_writes_started_leaves_nothing(gaz_dir, tmp_path, monkeypatch):
+    """Fault injected at the checks across tables, which run while the chunked tables are being written: the
+    import fails whole (no folder, no spill), the writes stopped."""
     started: list[str] = []
     add = Publisher.add
 
@@ -32,33 +31,18 @@ def test_the_chunked_writes_start_while_the_import_is_assembled(gaz_dir, tmp_pat
         return add(self, name, df)
 
     def broken(*_a, **_k):
-        raise RuntimeError("coverage broke")
+        raise RuntimeError("integrity broke")
 
     monkeypatch.setattr(Publisher, "add", recording)
-    monkeypatch.setattr(designs, "coverage", broken)
+    monkeypatch.setattr(common, "integrity", broken)
     temp = tmp_path / "temp"  # the spill's folder is made here
     temp.mkdir()
     monkeypatch.setattr(tempfile, "tempdir", str(temp))
-    with pytest.raises(RuntimeError, match="coverage broke"):
+    with pytest.raises(RuntimeError, match="integrity broke"):
         common.run(acled, FIXTURES / "acled_sample.csv", tmp_path / "out", gaz_dir, chunk_rows=2)
-    assert started == ["events", "casualties"]
+    assert started == ["casualties", "events", "incidents"]
     assert not (tmp_path / "out").exists()
     assert not list(temp.iterdir())
-
-
-def test_an_import_hands_each_chunked_table_over_once(gaz_dir, tmp_path, monkeypatch):
-    started: list[str] = []
-    add = Publisher.add
-
-    def recording(self, name, df):
-        started.append(name)
-        return add(self, name, df)
-
-    monkeypatch.setattr(Publisher, "add", recording)
-    common.run(acled, FIXTURES / "acled_sample.csv", tmp_path / "out", gaz_dir, chunk_rows=2)
-    assert started[:3] == ["events", "casualties", "incidents"]  # in assemble, before the tables held whole
-    assert len(started) == len(set(started))
-    assert (tmp_path / "out" / "manifest.json").exists()
 
 
 def test_an_unpublished_set_stops_a_chunked_write_at_its_next_chunk(tmp_path):

@@ -173,20 +173,26 @@ def trimmed(col: pa.Array | pa.ChunkedArray) -> pa.Array | pa.ChunkedArray:
     return pc.if_else(pc.equal(s, pa.scalar("", s.type)), pa.scalar(None, s.type), s)
 
 
-def _edge_bytes(first: bytes, last: bytes) -> tuple[np.ndarray, np.ndarray]:
-    """Lookup tables of the bytes that may begin, and end, a cell that starts or ends with whitespace as
-    utf8_trim_whitespace sees it (ASCII 9-13 and 28-32; U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028,
-    U+2029, U+202F, U+205F, U+3000): their lead bytes, and their last bytes; a superset, checked by test."""
-    tables = []
-    for extra in (first, last):
-        t = np.zeros(256, dtype=bool)
-        t[[*range(9, 14), *range(28, 33)]] = True
-        t[list(extra)] = True
-        tables.append(t)
-    return tables[0], tables[1]
+def _byte_table(values: list[int]) -> np.ndarray:
+    """A lookup table of 256 flags, set for the byte values given."""
+    table = np.zeros(256, dtype=bool)
+    table[values] = True
+    return table
 
 
-_FIRST_WS, _LAST_WS = _edge_bytes(b"\xc2\xe1\xe2\xe3", bytes([*range(0x80, 0x8B), 0x9F, 0xA0, 0xA8, 0xA9, 0xAF]))
+#: the bytes that may begin, and end, a cell starting or ending with whitespace as utf8_trim_whitespace sees it
+#: (ASCII 9-13 and 28-32; U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F, U+205F, U+3000): their
+#: lead bytes, and their last bytes; a superset, checked by test
+_ASCII_WS = [*range(9, 14), *range(28, 33)]
+_FIRST_WS = _byte_table([*_ASCII_WS, 0xC2, 0xE1, 0xE2, 0xE3])
+_LAST_WS = _byte_table([*_ASCII_WS, *range(0x80, 0x8B), 0x9F, 0xA0, 0xA8, 0xA9, 0xAF])
+
+
+def text_offsets(chunk: pa.Array) -> np.ndarray:
+    """The len + 1 offsets of a text chunk's cells into its data buffer (int32 for string, int64 for
+    large_string), from its own first cell: read in place, no copy."""
+    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
+    return np.frombuffer(chunk.buffers()[1], dtype=width)[chunk.offset:chunk.offset + len(chunk) + 1]
 
 
 def _untouched(chunk: pa.Array) -> bool:
@@ -198,16 +204,14 @@ def _untouched(chunk: pa.Array) -> bool:
         return True
     if not (pa.types.is_string(chunk.type) or pa.types.is_large_string(chunk.type)):
         return False
-    _, offsets_buf, data_buf = chunk.buffers()
-    width = np.int64 if pa.types.is_large_string(chunk.type) else np.int32
-    offsets = np.frombuffer(offsets_buf, dtype=width)[chunk.offset:chunk.offset + n + 1]
+    offsets = text_offsets(chunk)
     full = offsets[1:] != offsets[:-1]
     if not full.all():  # empty cells: each must be missing (a blank present cell becomes missing)
         if chunk.null_count == 0 or (~full & chunk.is_valid().to_numpy(zero_copy_only=False)).any():
             return False
         if not full.any():
             return True
-    data = np.frombuffer(data_buf, dtype=np.uint8)
+    data = np.frombuffer(chunk.buffers()[2], dtype=np.uint8)
     starts, ends = offsets[:-1][full], offsets[1:][full] - 1
     return not (_FIRST_WS[data[starts]].any() or _LAST_WS[data[ends]].any())
 

@@ -222,8 +222,8 @@ def _one_cell_safe(one: pa.Array) -> bool:
 def _as_one_cell(chunk: pa.Array) -> pa.Array:
     """A one-cell text array over the bytes of every cell of a text chunk, end to end (no copy; a missing cell
     has none)."""
-    offsets = np.frombuffer(chunk.buffers()[1], dtype=np.int64 if pa.types.is_large_string(chunk.type) else np.int32)
-    start, end = int(offsets[chunk.offset]), int(offsets[chunk.offset + len(chunk)])
+    offsets = arrow_lookup.text_offsets(chunk)
+    start, end = int(offsets[0]), int(offsets[-1])
     data = chunk.buffers()[2]
     body = data.slice(start, end - start) if data is not None else pa.py_buffer(b"")
     return pa.Array.from_buffers(pa.large_string(), 1, [None, pa.py_buffer(np.array([0, end - start], np.int64)), body])

@@ -26,6 +26,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
+from analysis.clean import arrow_lookup
 from analysis.clean.atomic import atomic_write, temp_beside
 from analysis.clean.files import claim_output, remember
 from analysis.registry.schema import SCHEMA_VERSION, TABLES
@@ -104,10 +105,10 @@ def _may_start_with(arr: pa.ChunkedArray, first: np.ndarray) -> bool:
     for chunk in arr.chunks:
         if len(chunk) == 0:
             continue
-        _, offsets_buf, data_buf = chunk.buffers()
+        data_buf = chunk.buffers()[2]
         if data_buf is None or data_buf.size == 0:
             continue
-        offsets = np.frombuffer(offsets_buf, dtype=np.int64)[chunk.offset:chunk.offset + len(chunk) + 1]
+        offsets = arrow_lookup.text_offsets(chunk)
         # an empty cell starts where the next cell does (whose first byte is looked at anyway), so only the empty
         # cells at the end, starting at the chunk's end, are left out: no mask of the empty cells
         starts = offsets[:np.searchsorted(offsets[:-1], offsets[-1])]

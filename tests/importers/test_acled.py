@@ -21,6 +21,7 @@ from analysis.importers import acled, common
 from analysis.notebook import shelling
 from analysis.notebook.load import load
 from analysis.registry.schema import PROCESSED_TABLES
+from analysis.support.checksum import Digest
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -389,11 +390,11 @@ def test_validating_without_a_copy_checks_the_frame_itself(acled_run):
 
 
 def test_the_export_digest_is_worked_out_beside_the_reading(tmp_path):
-    """common.Digest: the file's SHA-256, from blocks of any size; cancel() stops it without a digest."""
+    """checksum.Digest: the file's SHA-256, from blocks of any size; cancel() stops it without a digest."""
     data = bytes(range(256)) * 5000
     (tmp_path / "x.csv").write_bytes(data)
-    assert common.Digest(tmp_path / "x.csv", block=4096).result() == hashlib.sha256(data).hexdigest()
-    d = common.Digest(tmp_path / "x.csv", block=1)
+    assert Digest(tmp_path / "x.csv", block=4096).result() == hashlib.sha256(data).hexdigest()
+    d = Digest(tmp_path / "x.csv", block=1)
     d.cancel()
     assert d.result() in (None, hashlib.sha256(data).hexdigest())
 

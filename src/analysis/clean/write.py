@@ -30,7 +30,7 @@ from analysis.clean import arrow_lookup
 from analysis.clean.atomic import atomic_write, temp_beside
 from analysis.clean.files import claim_output, remember
 from analysis.registry.schema import SCHEMA_VERSION, TABLES
-from analysis.support.checksum import sha256
+from analysis.support.checksum import Digest, sha256
 
 
 @contextmanager
@@ -204,7 +204,17 @@ class Staged:
 
     path: Path
     tmp: Path
-    digest: str  # SHA-256 of its bytes, for the manifest
+    hashing: Digest  # its SHA-256, worked out on a thread of its own while the writer goes on
+
+    @property
+    def digest(self) -> str:
+        """SHA-256 of its bytes, for the manifest (waits for the hashing)."""
+        return self.hashing.result()
+
+    def drop(self) -> None:
+        """Remove the temporary file (not published), its hashing stopped."""
+        self.hashing.cancel()
+        self.tmp.unlink(missing_ok=True)
 
 
 def stage_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Staged]:
@@ -216,10 +226,10 @@ def stage_table(df: pd.DataFrame, out_dir: Path, name: str) -> list[Staged]:
         for path, write in ((pq_path, lambda p: pq.write_table(table, p, compression="zstd", write_statistics=True)),
                             (csv_path, lambda p: pacsv.write_csv(_csv_table(df, table), p))):
             tmp = temp_beside(path, write)
-            staged.append(Staged(path, tmp, sha256(tmp)))
+            staged.append(Staged(path, tmp, Digest(tmp)))
     except BaseException:
         for st in staged:
-            st.tmp.unlink(missing_ok=True)
+            st.drop()
         raise
     return staged
 
@@ -231,8 +241,10 @@ def stage_chunks(chunks: Iterable[pd.DataFrame | pa.Table], out_dir: Path, name:
     table, other bytes). An empty table is one empty chunk."""
     pq_path, csv_path = out_dir / f"{name}.parquet", out_dir / f"{name}.csv"
     csv_tmp: list[Path] = []
+    hashing: list[Digest] = []  # the Parquet file's and the CSV twin's, each following its file as it is written
 
     def write_both(pq_tmp: str, csv_file: str) -> None:
+        hashing.extend(Digest(p, follow=True) for p in (pq_tmp, csv_file))
         with ExitStack() as stack:
             writers: list = []
             # pandas frames, or Arrow tables already in the processed types (Streamed.tables)
@@ -249,16 +261,22 @@ def stage_chunks(chunks: Iterable[pd.DataFrame | pa.Table], out_dir: Path, name:
                 writers[0].write_table(table)
                 writers[1].write_table(csv)
                 del table, csv
+                for d in hashing:
+                    d.grew()
             if not writers:
                 raise ValueError(f"{name}: no chunk to write (an empty table is one empty chunk)")
+        for d in hashing:  # the writers closed: the files are complete
+            d.written()
 
     try:
         pq_tmp = temp_beside(pq_path, lambda p: csv_tmp.append(temp_beside(csv_path, lambda c: write_both(p, c))))
     except BaseException:
+        for d in hashing:
+            d.cancel()
         for tmp in csv_tmp:
             tmp.unlink(missing_ok=True)
         raise
-    return [Staged(pq_path, pq_tmp, sha256(pq_tmp)), Staged(csv_path, csv_tmp[0], sha256(csv_tmp[0]))]
+    return [Staged(pq_path, pq_tmp, hashing[0]), Staged(csv_path, csv_tmp[0], hashing[1])]
 
 
 #: how every Parquet file is written (stage_table; stage_chunks of a table of one chunk)
@@ -394,7 +412,7 @@ class Publisher:
                 for f in self._staged.values():  # not renamed (failed or unpublished): sweep them
                     if f.done() and not f.cancelled() and f.exception() is None:
                         for st in f.result():
-                            st.tmp.unlink(missing_ok=True)
+                            st.drop()
         finally:
             self._stack.close()
 

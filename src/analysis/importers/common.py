@@ -9,7 +9,6 @@ import contextlib
 import ctypes
 import hashlib
 import re
-import threading
 import time
 import unicodedata
 from collections.abc import Callable, Iterator, MutableMapping
@@ -46,6 +45,7 @@ from analysis.importers.chunked import (
 )
 from analysis.importers.spill import ROW, WIDE, Spill, decoded, plain, positions_dtype
 from analysis.registry.schema import PROCESSED_TABLES, TABLES
+from analysis.support.checksum import Digest
 
 if TYPE_CHECKING:
     from analysis.importers.registry import Importer
@@ -735,36 +735,6 @@ def check_out(out_dir: str | Path, gaz_dir: str | Path) -> None:
     local = storage.local_path(out_dir)
     if local is not None:
         claim_output(local, command="import")
-
-
-class Digest:
-    """The SHA-256 of an export (for the manifest), worked out on a thread of its own while the export is read
-    and mapped, when the second core has little else to do; it was computed at the end, beside the two threads
-    writing the tables. hashlib lets go of the GIL while it hashes a block."""
-
-    def __init__(self, path: Path, block: int = 1 << 20):
-        self._stop = threading.Event()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="oskil-sha256")
-        self._future = self._pool.submit(self._hash, path, block)
-        self._pool.shutdown(wait=False)  # the thread ends with the hash (or at cancel())
-
-    def _hash(self, path: Path, block: int) -> str | None:
-        h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            while not self._stop.is_set():
-                data = fh.read(block)
-                if not data:
-                    return h.hexdigest()
-                h.update(data)
-        return None
-
-    def result(self) -> str:
-        """The hex digest (waits for it; raises what reading the file raised)."""
-        return self._future.result()
-
-    def cancel(self) -> None:
-        """Stop hashing (the import failed): the thread stops at its next block."""
-        self._stop.set()
 
 
 class Ready(NamedTuple):

@@ -57,6 +57,7 @@ def prepare(kind: str, stream: Stream, block: blocks.Block, today: pd.Timestamp)
 
 
 def first_keys(held: Held) -> list[tuple]:
+    """On a worker: the first row of each place key of a block, as tuples (BatchKeys.rows), for the driver."""
     return held.keys.rows
 
 

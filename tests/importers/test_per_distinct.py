@@ -35,20 +35,28 @@ def _keys() -> tuple[pd.DataFrame, pd.DataFrame]:
     return df, common.place_keys(df)
 
 
-def test_first_keys_are_the_first_row_of_each_key_in_row_order():
-    df, keys = _keys()
+def _first_rows_by_frame(df: pd.DataFrame, keys: pd.DataFrame) -> list[tuple]:
+    """The first row of each distinct key, with its exact coordinates, the way of a frame: missing names as
+    None, drop_duplicates keeping the first."""
     old = keys.astype({c: "object" for c in common.KEY_NAMES})
     old[common.KEY_NAMES] = old[common.KEY_NAMES].where(keys[common.KEY_NAMES].notna(), None)
-    expected = old.assign(lat_f=df["lat_f"], lon_f=df["lon_f"]).drop_duplicates(common.KEY_COLS)
-    assert_frame_equal(common.first_keys(keys, df), expected)
+    first = old.assign(lat_f=df["lat_f"], lon_f=df["lon_f"]).drop_duplicates(common.KEY_COLS)
+    return list(first.itertuples(index=False, name=None))
+
+
+def test_batch_keys_are_the_first_row_of_each_key_in_row_order():
+    df, keys = _keys()
+    found = common.batch_keys(df)
+    assert found.rows == _first_rows_by_frame(df, keys)
+    assert found.joint.tolist() == [0, 0, 1, 2, 3, 1, 4]  # row 5 rounds to row 2's key
+    assert found.index.equals(df.index)
 
 
 def test_lookup_spreads_each_keys_result_to_its_rows():
     df, keys = _keys()
-    cache = {tuple(r[:5]): (f"p{i}" if i % 2 == 0 else None, f"how{i}")
-             for i, r in enumerate(common.first_keys(keys, df).itertuples(index=False, name=None))}
-    pid, how, err = common.lookup(cache, keys)
-    assert common._key_codes(keys).tolist() == [0, 0, 1, 2, 3, 1, 4]  # row 5 rounds to row 2's key
+    found = common.batch_keys(df)
+    cache = {tuple(r[:5]): (f"p{i}" if i % 2 == 0 else None, f"how{i}") for i, r in enumerate(found.rows)}
+    pid, how, err = common.lookup(cache, found)
     rows = [(None if pd.isna(p) else p, None if pd.isna(r) else r, o, la, lo) for p, r, o, la, lo in
             keys[common.KEY_COLS].itertuples(index=False, name=None)]
     assert pid.index.equals(df.index)
@@ -89,9 +97,10 @@ def test_formula_check_of_empty_cells_reads_no_cell_after_the_slice(cells):
     assert write._may_start_with(arr.slice(1), write._RISKY_FIRST)
 
 
-def test_resolve_is_learn_then_lookup(gaz_dir):
-    """PlaceResolver.resolve (the first rows as tuples, learnt and looked up in one pass) gives the places, the
-    resolver's cache and its import places that learn(first_keys()) and lookup() give."""
+def test_resolve_is_each_first_row_resolved_in_order(gaz_dir):
+    """PlaceResolver.resolve (the first rows as tuples, learnt and looked up in one pass) gives each row what
+    resolving the first row of its key gives, the keys taken in row order (an import place's id depends on the
+    import places met before it): the resolver's own _one, driven the way of a frame."""
     gaz = common.load_gazetteer(gaz_dir)
     df = pd.DataFrame({"place_reported": pd.array(["Izium", "Izium", None, "Nowhere", "Izium", None, "Kupiansk"],
                                                   dtype="str"),
@@ -103,8 +112,12 @@ def test_resolve_is_learn_then_lookup(gaz_dir):
     new, old = common.PlaceResolver(gaz, "acled"), common.PlaceResolver(gaz, "acled")
     got = new.resolve(df)
     keys = common.place_keys(df)
-    old.learn(common.first_keys(keys, df))
-    for a, b in zip(got, common.lookup(old.cache, keys), strict=True):
-        assert_series_equal(a, b)
-    assert new.cache == old.cache and new.imported == old.imported
+    by_key = {row[:5]: old._one(*row[:3], *row[5:]) for row in _first_rows_by_frame(df, keys)}
+    rows = [(None if pd.isna(p) else p, None if pd.isna(r) else r, None if pd.isna(o) else o, la, lo)
+            for p, r, o, la, lo in keys[common.KEY_COLS].itertuples(index=False, name=None)]
+    placed = [by_key[k] for k in rows]
+    assert [None if pd.isna(v) else v for v in got[0]] == [pid for pid, _ in placed]
+    assert [None if pd.isna(v) else v for v in got[1]] == [how if pid else None for pid, how in placed]
+    assert [None if pd.isna(v) else v for v in got[2]] == [None if pid else how for pid, how in placed]
+    assert new.cache == by_key and new.imported == old.imported
     assert got[0].notna().any() and got[2].notna().any()  # some rows placed, some not

@@ -178,7 +178,7 @@ def prepare(df: pd.DataFrame, rej: Rejects, today: pd.Timestamp) -> common.Prepa
     return common.Prepared(df[_PREPARED], {**values, "mapped": mapped, "sources": sources})
 
 
-#: the columns of a prepared frame: the place keys (common.place_keys, first_keys), what a reject names, and what
+#: the columns of a prepared frame: the place keys (common.place_keys, batch_keys), what a reject names, and what
 #: complete() needs to make the sources again when a row could not be placed
 _PREPARED = [ID, "admin1", "raw_line", "source", "source_scale", "place_reported", "raion_reported",
              "oblast_reported", "lat_f", "lon_f"]

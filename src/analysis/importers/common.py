@@ -11,7 +11,7 @@ import hashlib
 import re
 import time
 import unicodedata
-from collections.abc import Callable, Iterator, MutableMapping
+from collections.abc import Callable, Iterable, Iterator, MutableMapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -164,7 +164,7 @@ KEY_COLS = [*KEY_NAMES, "lat_key", "lon_key"]  # coordinates to ~1 km: one name 
 
 def place_keys(df: pd.DataFrame) -> pd.DataFrame:
     """Each row's place key: its three place names (missing where empty) and coordinates rounded to ~1 km.
-    The names stay text columns: only the first row of each key becomes Python values (first_keys, lookup)."""
+    The names stay text columns: only the first row of each key becomes Python values (batch_keys)."""
     keys = df[KEY_NAMES].copy()
     keys["lat_key"], keys["lon_key"] = df["lat_f"].round(2), df["lon_f"].round(2)
     return keys
@@ -182,29 +182,10 @@ def _first_rows(keys: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return joint, np.unique(joint, return_index=True)[1]
 
 
-def _as_python(keys: pd.DataFrame) -> pd.DataFrame:
-    """A few rows of keys with their names as Python values, None where empty (what the resolver's cache is
-    keyed on and PlaceResolver._one receives)."""
-    return keys.assign(**{c: keys[c].astype("object").where(keys[c].notna(), None) for c in KEY_NAMES})
-
-
-def first_keys(keys: pd.DataFrame, df: pd.DataFrame, found: tuple[np.ndarray, np.ndarray] | None = None
-               ) -> pd.DataFrame:
-    """The first row of each distinct key, with its exact coordinates (what PlaceResolver.learn resolves).
-    found: _first_rows(keys) when already known."""
-    first = _as_python(keys.iloc[(found or _first_rows(keys))[1]])
-    return first.assign(lat_f=df["lat_f"], lon_f=df["lon_f"])
-
-
-def lookup(cache: dict[tuple, tuple[str | None, str]], keys: pd.DataFrame,
-           found: tuple[np.ndarray, np.ndarray] | None = None, firsts: pd.DataFrame | None = None
-           ) -> tuple[pd.Series, pd.Series, pd.Series]:
-    """(place_id, place_match, error) per row, from resolved keys: looked up once per distinct key and
-    spread to the rows by the key's code. found: _first_rows(keys) when already known; firsts: first_keys() of
-    the same keys and found, when already made."""
-    joint, first = found or _first_rows(keys)
-    uniq = (firsts if firsts is not None else _as_python(keys.iloc[first]))[KEY_COLS]
-    return _placed([cache[k] for k in uniq.itertuples(index=False, name=None)], joint, keys.index)
+def lookup(cache: dict[tuple, tuple[str | None, str]], found: BatchKeys) -> tuple[pd.Series, pd.Series, pd.Series]:
+    """(place_id, place_match, error) per row of a batch whose keys the cache holds (PlaceResolver.learn of
+    found.rows): looked up once per distinct key and spread to the rows by the key's code."""
+    return _placed([cache[row[:5]] for row in found.rows], found.joint, found.index)
 
 
 def _placed(res: list[tuple[str | None, str]], joint: np.ndarray, index: pd.Index
@@ -215,9 +196,10 @@ def _placed(res: list[tuple[str | None, str]], joint: np.ndarray, index: pd.Inde
 
 
 def _first_tuples(keys: pd.DataFrame, df: pd.DataFrame, first: np.ndarray) -> list[tuple]:
-    """first_keys()'s rows as tuples (place, raion, oblast, lat_key, lon_key, lat_f, lon_f): Python values, None
-    where a name is empty, made column by column from the first rows (PlaceResolver.resolve reads them twice,
-    where itertuples over a frame of object columns cost a few milliseconds a batch)."""
+    """The first row of each distinct key with its exact coordinates, as tuples (place, raion, oblast, lat_key,
+    lon_key, lat_f, lon_f): Python values, None where a name is empty (what the resolver's cache is keyed on and
+    PlaceResolver._one receives), made column by column from the first rows (itertuples over a frame of object
+    columns cost a few milliseconds a batch)."""
     columns = [*(keys[c] for c in KEY_COLS), df["lat_f"], df["lon_f"]]
     return list(zip(*(_python_values(c, first) for c in columns), strict=True))
 
@@ -330,10 +312,10 @@ class PlaceResolver:
                                        "longitude": lon, "gaz_geo_prec": pd.NA})
         return pid, "import"
 
-    def learn(self, first: pd.DataFrame | list[tuple]) -> None:
-        """Resolve the keys of first_keys() (a frame, or its rows as tuples: _first_tuples) not seen before, in
-        order (an import place's id depends on the import places met before it)."""
-        for row in first.itertuples(index=False, name=None) if isinstance(first, pd.DataFrame) else first:
+    def learn(self, first: Iterable[tuple]) -> None:
+        """Resolve the keys of first rows (BatchKeys.rows, of one batch or of several in file order) not seen
+        before, in order (an import place's id depends on the import places met before it)."""
+        for row in first:
             k = row[:5]
             if k not in self.cache:
                 self.cache[k] = self._one(*row[:3], *row[5:])
@@ -344,7 +326,7 @@ class PlaceResolver:
         prepares the batch; only the lookups, which hold the resolver's state, are made here)."""
         found = found or batch_keys(df)
         self.learn(found.rows)
-        return _placed([self.cache[row[:5]] for row in found.rows], found.joint, found.index)
+        return lookup(self.cache, found)
 
     def table(self, used: pd.Index) -> pd.DataFrame:
         """Place columns for every place id used, gazetteer places and imported ones."""

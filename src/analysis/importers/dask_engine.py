@@ -39,7 +39,7 @@ class Held:
     """A block checked up to place matching, kept on its worker until the places are known."""
 
     ready: common.Prepared
-    keys: pd.DataFrame
+    keys: common.BatchKeys
     rejects: Rejects
     ragged: list[tuple[int, str, int]] = field(default_factory=list)
     parsed: int = 0  # rows parsed (the malformed ones are in ragged)
@@ -53,11 +53,12 @@ def prepare(kind: str, stream: Stream, block: blocks.Block, today: pd.Timestamp)
     rej, parsed = Rejects(mapper.NAME, stream.name), len(df)
     df = kept(checks.safe_text(df, mapper.WANTED, rej, mapper.ID))  # the text checks of the pandas import
     ready = mapper.prepare(df, rej, today)
-    return Held(ready, common.place_keys(ready.frame), rej, ragged, parsed)
+    return Held(ready, common.batch_keys(ready.frame), rej, ragged, parsed)
 
 
-def first_keys(held: Held) -> pd.DataFrame:
-    return common.first_keys(held.keys, held.ready.frame)
+def first_keys(held: Held) -> list[tuple]:
+    """On a worker: the first row of each place key of a block, as tuples (BatchKeys.rows), for the driver."""
+    return held.keys.rows
 
 
 def records(held: Held) -> int:
@@ -106,8 +107,7 @@ def run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None =
         held = [client.submit(prepare, kind, stream, b, today, pure=False) for b in plan.blocks]
         resolver = common.PlaceResolver(gaz, mapper.PREFIX)
         firsts = gather(client, client.map(first_keys, held, pure=False), export)
-        if firsts:
-            resolver.learn(pd.concat(firsts).drop_duplicates(common.KEY_COLS))
+        resolver.learn(row for rows in firsts for row in rows)  # in file order; a key seen before is skipped
         counts = gather(client, client.map(records, held, pure=False), export)
         before = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int).tolist() if counts else []
         [cache] = client.scatter([resolver.cache], broadcast=True, hash=False)

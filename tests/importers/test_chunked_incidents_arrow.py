@@ -14,8 +14,9 @@ import pytest
 
 from analysis.clean import incidents
 from analysis.clean.write import arrow_table
-from analysis.importers import acled, chunked, common, ucdp
-from analysis.importers.chunked import EV, ChunkedIncidents
+from analysis.importers import acled, chunked, common, incident_chunks, ucdp
+from analysis.importers.chunked import EV
+from analysis.importers.incident_chunks import ChunkedIncidents
 
 FIXTURES = Path(__file__).resolve().parent / "fixtures"
 
@@ -105,7 +106,7 @@ def test_a_chunk_the_arrow_checks_are_not_sure_of_goes_the_pandas_way(gaz_dir, t
         calls.append(name)
         return len(calls) != 2
 
-    monkeypatch.setattr(chunked, "passes_arrow", unsure_of_the_second)
+    monkeypatch.setattr(incident_chunks, "passes_arrow", unsure_of_the_second)
     got = list(inc.tables())
     assert [type(t).__name__ for t in got][:4] == ["Table", "Table", "DataFrame", "Table"]
     _same_chunks(got, _pandas_way(inc))
@@ -113,13 +114,13 @@ def test_a_chunk_the_arrow_checks_are_not_sure_of_goes_the_pandas_way(gaz_dir, t
 
 def test_a_first_chunk_unlike_the_pandas_one_sends_every_chunk_the_pandas_way(gaz_dir, tmp_path, monkeypatch):
     inc = _assembled(acled, "acled_sample.csv", gaz_dir, tmp_path, 2, monkeypatch)
-    real = chunked._IncidentColumns.table
+    real = incident_chunks._IncidentColumns.table
 
     def off_by_one(self, rows):
         t = real(self, rows)
         return t.set_column(5, "n_reports", pa.array(np.asarray(t.column("n_reports")) + 1))
 
-    monkeypatch.setattr(chunked._IncidentColumns, "table", off_by_one)
+    monkeypatch.setattr(incident_chunks._IncidentColumns, "table", off_by_one)
     got = list(inc.tables())
     assert all(isinstance(t, pd.DataFrame) for t in got)
     _same_chunks(got, _pandas_way(inc))
@@ -157,13 +158,13 @@ def test_a_figure_not_new_after_the_first_chunk_is_reported_the_pandas_way(cell,
 def test_two_sorted_in_arrow_is_two_sorted(a, b):
     sa, sb = pd.Series(a, dtype="str"), pd.Series(b, dtype="str")
     want = incidents._two_sorted(sa, sb)
-    got = chunked._two_sorted_arrow(pa.array(a, pa.large_string()), pa.array(b, pa.large_string()))
+    got = incident_chunks._two_sorted_arrow(pa.array(a, pa.large_string()), pa.array(b, pa.large_string()))
     assert got.to_pylist() == [None if pd.isna(x) else x for x in want]
     assert got.to_pylist() == ["p1", "p1;p2", "p3", "p1;p9", None, None, "a;b"]
 
 
 def test_sources_differ_only_where_both_are_present_and_differ():
-    got = chunked._differ(pa.array(["s1", "s2", None, "s1"]), pa.array(["s1", "s1", "s1", None]))
+    got = incident_chunks._differ(pa.array(["s1", "s2", None, "s1"]), pa.array(["s1", "s1", "s1", None]))
     assert got.tolist() == [False, True, False, False]
 
 

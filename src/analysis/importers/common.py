@@ -32,7 +32,6 @@ from analysis.importers.chunked import (
     AT,
     BORROWED,
     CHUNK_ROWS,
-    CHUNKED,
     COVERAGE_COLUMNS,
     DERIVED,
     EV,
@@ -40,9 +39,9 @@ from analysis.importers.chunked import (
     PLACE_NUMBERS,
     PLACE_TEXT,
     SPILLED,
-    ChunkedIncidents,
     Streamed,
 )
+from analysis.importers.incident_chunks import CHUNKED, ChunkedIncidents
 from analysis.importers.spill import ROW, WIDE, Spill, decoded, plain, positions_dtype
 from analysis.registry.schema import PROCESSED_TABLES, TABLES
 from analysis.support.checksum import Digest

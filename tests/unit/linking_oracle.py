@@ -14,11 +14,11 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.clean.linking import (
-    _RULES,
     _VICTIMS,
     HOURS_APART,
     MAX_CANDIDATES,
     NEARBY_CAP,
+    RULES,
     Linked,
     _codes,
     _fitting_tclasses,
@@ -181,8 +181,8 @@ def link(r: pd.DataFrame) -> Linked:
                       _candidates(np.empty(0, dtype=np.int64), n))
     c = _prepare(r)
     label = [-1] * n
-    rule = [0] * n  # _RULES index
-    lead, same, area, unspecific, vague, ambiguous = range(len(_RULES))
+    rule = [0] * n  # RULES index
+    lead, same, area, unspecific, vague, ambiguous = range(len(RULES))
     # the incidents, one list per column: the leader's place, level, raion, oblast, dates and exactness (fixed),
     # and the type, clock time, time of day, part of the day, victims and daily summaries (filled in by members)
     i_leader: list[int] = []

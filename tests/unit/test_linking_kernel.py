@@ -99,7 +99,7 @@ def test_the_frames_reach_every_rule_and_pair_reason():
                                  villages=300 if seed % 8 == 0 else 0))
         rules |= set(want.rule.tolist())
         why |= set(want.candidates["why"].tolist())
-    assert rules == set(linking._RULES)
+    assert rules == set(linking.RULES)
     assert why == {0, 1, 2}
 
 

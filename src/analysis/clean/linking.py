@@ -157,7 +157,7 @@ class Linked:
 
 
 #: the rules link() records, by its codes (Linked.rule_code)
-RULES = _RULES = (LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS)
+RULES = (LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS)
 
 
 @dataclass(frozen=True)

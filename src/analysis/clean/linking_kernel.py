@@ -20,7 +20,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
-LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS = range(6)  # linking._RULES' codes
+LEAD, SAME, AREA, UNSPECIFIC, VAGUE, AMBIGUOUS = range(6)  # linking.RULES' codes
 # the indexes an incident is entered in, the last digit (base 5) of a key
 AT_PLACE, BY_OBLAST, OBLAST_WIDE, BY_RAION, RAION_WIDE = range(5)
 

@@ -162,9 +162,9 @@ def text_and_ids(df: pd.DataFrame, table: Table, rejects: Rejects) -> pd.DataFra
 def safe_text(df: pd.DataFrame, columns: list[str], rejects: Rejects, id_col: str | None) -> pd.DataFrame:
     """Reject rows with a cell over MAX_CELL characters or holding UNSAFE_TEXT, in the text columns listed
     (the clean's raw tables and the importers' export batches alike)."""
-    for col in [c for c in columns if c in df.columns]:
+    for col in _text_columns(df, columns):
         s = df[col]
-        if not pd.api.types.is_string_dtype(s) or _clearly_safe(s):
+        if _clearly_safe(s):
             continue
         alive = live(df)
         long = s.str.len().gt(MAX_CELL).fillna(False).astype(bool) & alive
@@ -180,7 +180,12 @@ def safe_text(df: pd.DataFrame, columns: list[str], rejects: Rejects, id_col: st
 def clearly_safe(df: pd.DataFrame, columns: list[str]) -> bool:
     """True when safe_text(df, columns, ...) would reject nothing and return df as it is, found by the Arrow
     kernels alone (_clearly_safe of each text column listed): the case of nearly every batch of an export."""
-    return all(_clearly_safe(df[c]) for c in columns if c in df.columns and pd.api.types.is_string_dtype(df[c]))
+    return all(_clearly_safe(df[c]) for c in _text_columns(df, columns))
+
+
+def _text_columns(df: pd.DataFrame, columns: list[str]) -> list[str]:
+    """The columns listed that df has as text: the ones safe_text and clearly_safe look at."""
+    return [c for c in columns if c in df.columns and pd.api.types.is_string_dtype(df[c])]
 
 
 def _clearly_safe(s: pd.Series) -> bool:

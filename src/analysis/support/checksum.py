@@ -69,7 +69,7 @@ class Digest:
         self._complete.set()
         self._grew.set()
 
-    def result(self) -> str:
+    def result(self) -> str | None:
         """The hex digest (waits for it; raises what reading the file raised; None after cancel())."""
         self._thread.join()
         if self._error is not None:

@@ -31,9 +31,9 @@ def _compiled(func):
     cache (RuntimeError when the module is imported): then compiled anew in every process, a few seconds,
     rather than failing the clean."""
     try:
-        return njit(cache=True)(func)
+        return njit(cache=True, nogil=True)(func)
     except RuntimeError:
-        return njit(func)
+        return njit(func, nogil=True)
 
 
 # an incident's columns, one row per incident (a comparison reads one row, a cache line or two, not a cell of a

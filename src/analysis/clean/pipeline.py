@@ -14,7 +14,8 @@ import threading
 import time
 import warnings
 from collections.abc import Callable, Iterator
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor, ThreadPoolExecutor
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
@@ -70,8 +71,32 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     while the next one is cleaned); the review queue, when on_final is given, as a function giving its frame in
     chunks, and in the frames returned as an incidents.ReviewQueue (its rows made only as they are written:
     _final_queue). Each raw table is dropped from `raw` once cleaned, to free its cells.
-    clock: the run's (by default one started now)."""
-    clock = clock or Clock()
+    clock: the run's (by default one started now).
+
+    The tables that cite neither events nor casualties (statements, control, tallies) are cleaned, and the
+    statements linked, on a second thread (_beside) while the events and casualties are cleaned and linked on
+    this one: Arrow's kernels and the compiled linking loop release the GIL, and this thread was the clean's
+    only busy core until the large writes began. Each is taken where it was cleaned before, so the tables, their
+    rejects and the first error raised are those of the same steps one after the other."""
+    with _beside() as side:
+        return _clean_frames(raw, files, on_final, clock or Clock(), side)
+
+
+@contextmanager
+def _beside() -> Iterator[ThreadPoolExecutor]:
+    """clean_frames' second thread. On the way out (a failed clean too) its queued steps are cancelled and the
+    one running is waited for: no step outlives the clean."""
+    pool = ThreadPoolExecutor(1, thread_name_prefix="oskil-beside")
+    try:
+        yield pool
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
+                  on_final: Callable[[str, pd.DataFrame], None] | None, clock: Clock, side: Executor,
+                  ) -> tuple[dict[str, pd.DataFrame], Summary]:
+    """clean_frames with its second thread, `side`."""
     progress = clock.progress
     rej = {t.name: Rejects(t.name, files.get(t.name, f"{t.name}.csv")) for t in RAW_TABLES}
     read = {t.name: len(raw[t.name]) for t in RAW_TABLES}
@@ -88,12 +113,16 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     progress(f"cleaning sources ({read['sources']:,} rows)")
     final("sources", tables.sources(raw.pop("sources"), rej["sources"], clock.today))
     src = out["sources"]
+    progress(f"cleaning statements, control and tallies ({sum(read[t] for t in _BESIDE):,} rows) on a second "
+             "thread")
+    beside = {"statements": side.submit(tables.statements, raw.pop("statements"), src, rej["statements"]),
+              "control": side.submit(tables.control, raw.pop("control"), src, gaz, rej["control"]),
+              "tallies": side.submit(tables.tallies, raw.pop("tallies"), src, gaz, rej["tallies"])}
     progress(f"cleaning events ({read['events']:,} rows)")
     ev = tables.events(raw.pop("events"), src, gaz, rej["events"])
     progress(f"cleaning casualties ({read['casualties']:,} rows)")
     cas = tables.casualties(raw.pop("casualties"), src, gaz, ev, rej["casualties"])
-    progress(f"cleaning statements ({read['statements']:,} rows)")
-    st = tables.statements(raw.pop("statements"), src, rej["statements"])
+    st = beside.pop("statements").result()
     final("links", tables.links(raw.pop("links"), src, pd.Index(pd.concat([ev["event_id"], cas["casualty_id"]])),
                                 pd.Index(st["statement_id"]), rej["links"]))
     progress("linking incidents and utterances")
@@ -109,17 +138,16 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
         final("events", ev)
 
     try:
-        linked = link_all(ev, cas, st, out["links"], on_pairs=events_linked)
+        linked = link_all(ev, cas, st, out["links"], on_pairs=events_linked, side=side)
         out["link_candidates"] = _final_queue(linked.queue, on_final, early)
     finally:
         if early is not None:
             early.close()  # a failed clean: the writer waiting for the queue's last rows stops (with an error)
     final("casualties", cas)
     final("statements", st)
-    progress(f"cleaning control ({read['control']:,} rows)")
-    final("control", tables.control(raw.pop("control"), src, gaz, rej["control"]))
-    progress(f"cleaning tallies ({read['tallies']:,} rows)")
-    final("tallies", tables.tallies(raw.pop("tallies"), src, gaz, rej["tallies"]))
+    final("control", beside.pop("control").result())
+    final("tallies", beside.pop("tallies").result())
+    progress("building the incidents table and the coverage table")
     final("incidents", tables.finish(incidents.incidents_table(ev, cas, ordered=linked.ordered,
                                                                victims=linked.victims, codes=linked.codes,
                                                                current=linked.current),
@@ -143,6 +171,10 @@ def clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
         raise AssertionError("referential integrity: " + "; ".join(problems))
     final("rejects", rejects.reset_index(drop=True))
     return out, summary
+
+
+#: the tables clean_frames cleans on its second thread: they cite the sources and the gazetteer only
+_BESIDE = ("statements", "control", "tallies")
 
 
 #: rows per chunk of the review queue handed to the writer: a multiple of pyarrow's Parquet row group size
@@ -249,13 +281,17 @@ class Linked(NamedTuple):
 
 
 def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.DataFrame,
-             on_pairs: Callable[[incidents.QueuePairs], None] | None = None) -> Linked:
+             on_pairs: Callable[[incidents.QueuePairs], None] | None = None, side: Executor | None = None,
+             ) -> Linked:
     """Fill incident_id, link_rule, status, superseded_by and disagreement (events, casualties) and
     utterance_id and link_rule (statements) in place; return the review queue (link_candidates) and the
     casualty rows' order and same-person pairs (Linked). on_pairs(pairs): called with the queue's incident
     rows as soon as they are known, when the events are linked and nothing more of them is filled (the clean
-    starts writing both: _EarlyQueue)."""
+    starts writing both: _EarlyQueue). side: where the statements are linked meanwhile (by default here, after
+    the reports): neither linking reads what the other fills."""
     ordered = current = None
+    st_links = links[links["target"] == "utterance"]
+    uttered = side.submit(utterances.link_statements, st, st_links) if side is not None else None
     ev_inc, ev_rule, cas_inc, cas_rule, cand, codes = incidents.link_reports(
         ev, cas, links[links["target"] == "incident"])
     ev["incident_id"], ev["link_rule"] = ev_inc, ev_rule
@@ -275,8 +311,8 @@ def link_all(ev: pd.DataFrame, cas: pd.DataFrame, st: pd.DataFrame, links: pd.Da
         # claimant's rows are all new or all cumulative: whole groups left out, the same as in_force of the new)
         current = standing[standing["figure_type"] == "new"]
         cas["disagreement"] = cas["disagreement"].astype("boolean")
-    st["utterance_id"], st["link_rule"], st_cand = utterances.link_statements(
-        st, links[links["target"] == "utterance"])
+    st["utterance_id"], st["link_rule"], st_cand = (
+        uttered.result() if uttered is not None else utterances.link_statements(st, st_links))
     same = reconcile.same_victim(cas)
     apart = same[same["incident_a"] != same["incident_b"]]
     v_cand = pd.DataFrame({"kind": "victim", "id_a": apart["id_a"], "id_b": apart["id_b"],

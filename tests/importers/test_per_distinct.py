@@ -15,7 +15,7 @@ import pytest
 from pandas.testing import assert_frame_equal, assert_series_equal
 
 from analysis.clean import write
-from analysis.importers import common
+from analysis.importers import common, place_match
 from analysis.importers.stream import _tidy
 
 
@@ -32,21 +32,21 @@ def _keys() -> tuple[pd.DataFrame, pd.DataFrame]:
                        "oblast_reported": pd.array(["O", "O", "O", "O", "O", "O", "P"], dtype="str"),
                        "lat_f": [48.001, 48.002, 48.0, 47.0, 48.3, 48.0, 48.001],
                        "lon_f": [37.0, 37.0, 37.0, 36.0, 37.0, 37.001, 37.0]}, index=np.arange(7) + 10)
-    return df, common.place_keys(df)
+    return df, place_match.place_keys(df)
 
 
 def _first_rows_by_frame(df: pd.DataFrame, keys: pd.DataFrame) -> list[tuple]:
     """The first row of each distinct key, with its exact coordinates, the way of a frame: missing names as
     None, drop_duplicates keeping the first."""
-    old = keys.astype({c: "object" for c in common.KEY_NAMES})
-    old[common.KEY_NAMES] = old[common.KEY_NAMES].where(keys[common.KEY_NAMES].notna(), None)
-    first = old.assign(lat_f=df["lat_f"], lon_f=df["lon_f"]).drop_duplicates(common.KEY_COLS)
+    old = keys.astype({c: "object" for c in place_match.KEY_NAMES})
+    old[place_match.KEY_NAMES] = old[place_match.KEY_NAMES].where(keys[place_match.KEY_NAMES].notna(), None)
+    first = old.assign(lat_f=df["lat_f"], lon_f=df["lon_f"]).drop_duplicates(place_match.KEY_COLS)
     return list(first.itertuples(index=False, name=None))
 
 
 def test_batch_keys_are_the_first_row_of_each_key_in_row_order():
     df, keys = _keys()
-    found = common.batch_keys(df)
+    found = place_match.batch_keys(df)
     assert found.rows == _first_rows_by_frame(df, keys)
     assert found.joint.tolist() == [0, 0, 1, 2, 3, 1, 4]  # row 5 rounds to row 2's key
     assert found.index.equals(df.index)
@@ -54,11 +54,11 @@ def test_batch_keys_are_the_first_row_of_each_key_in_row_order():
 
 def test_lookup_spreads_each_keys_result_to_its_rows():
     df, keys = _keys()
-    found = common.batch_keys(df)
+    found = place_match.batch_keys(df)
     cache = {tuple(r[:5]): (f"p{i}" if i % 2 == 0 else None, f"how{i}") for i, r in enumerate(found.rows)}
-    pid, how, err = common.lookup(cache, found)
+    pid, how, err = place_match.lookup(cache, found)
     rows = [(None if pd.isna(p) else p, None if pd.isna(r) else r, o, la, lo) for p, r, o, la, lo in
-            keys[common.KEY_COLS].itertuples(index=False, name=None)]
+            keys[place_match.KEY_COLS].itertuples(index=False, name=None)]
     assert pid.index.equals(df.index)
     assert [None if pd.isna(v) else v for v in pid] == [cache[k][0] for k in rows]
     assert [None if pd.isna(v) else v for v in how] == [cache[k][1] if cache[k][0] else None for k in rows]
@@ -109,12 +109,12 @@ def test_resolve_is_each_first_row_resolved_in_order(gaz_dir):
                                                     "Kharkiv"], dtype="str"),
                        "lat_f": [49.21, 49.212, 49.2, 49.5, 49.21, 48.0, 49.7],
                        "lon_f": [37.25, 37.25, 37.2, 36.5, 37.25, 37.0, 37.6]}, index=np.arange(7) + 3)
-    new, old = common.PlaceResolver(gaz, "acled"), common.PlaceResolver(gaz, "acled")
+    new, old = place_match.PlaceResolver(gaz, "acled"), place_match.PlaceResolver(gaz, "acled")
     got = new.resolve(df)
-    keys = common.place_keys(df)
+    keys = place_match.place_keys(df)
     by_key = {row[:5]: old._one(*row[:3], *row[5:]) for row in _first_rows_by_frame(df, keys)}
     rows = [(None if pd.isna(p) else p, None if pd.isna(r) else r, None if pd.isna(o) else o, la, lo)
-            for p, r, o, la, lo in keys[common.KEY_COLS].itertuples(index=False, name=None)]
+            for p, r, o, la, lo in keys[place_match.KEY_COLS].itertuples(index=False, name=None)]
     placed = [by_key[k] for k in rows]
     assert [None if pd.isna(v) else v for v in got[0]] == [pid for pid, _ in placed]
     assert [None if pd.isna(v) else v for v in got[1]] == [how if pid else None for pid, how in placed]

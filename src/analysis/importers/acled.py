@@ -12,7 +12,7 @@ import pyarrow.compute as pc
 
 from analysis.clean import arrow_lookup, dates
 from analysis.clean.errors import Rejects, take_bad
-from analysis.importers import common
+from analysis.importers import common, place_match
 
 NAME = "acled"
 PREFIX = "acled"
@@ -142,7 +142,7 @@ def _per_code(values: list, codes: np.ndarray, index: pd.Index, dtype: str = "st
     return pd.Series(pd.array(values, dtype=dtype).take(codes), index=index)
 
 
-def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver, rej: Rejects,
+def map_batch(df: pd.DataFrame, resolver: place_match.PlaceResolver, rej: Rejects,
               today: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Map one batch of export rows; bad rows go to rej. Returns (mapped rows, partial sources)."""
     ready = prepare(df, rej, today)
@@ -178,7 +178,7 @@ def prepare(df: pd.DataFrame, rej: Rejects, today: pd.Timestamp) -> common.Prepa
     return common.Prepared(df[_PREPARED], {**values, "mapped": mapped, "sources": sources})
 
 
-#: the columns of a prepared frame: the place keys (common.place_keys, batch_keys), what a reject names, and what
+#: the columns of a prepared frame: the place keys (place_match.place_keys, batch_keys), what a reject names, and what
 #: complete() needs to make the sources again when a row could not be placed
 _PREPARED = [ID, "admin1", "raw_line", "source", "source_scale", "place_reported", "raion_reported",
              "oblast_reported", "lat_f", "lon_f"]

@@ -29,7 +29,7 @@ from analysis.clean import blocks, checks, rules, storage
 from analysis.clean.cluster import cluster
 from analysis.clean.dask_engine import gather, output_names
 from analysis.clean.errors import CleanError, Rejects, kept
-from analysis.importers import common
+from analysis.importers import common, place_match
 from analysis.importers.registry import importer
 from analysis.importers.stream import Stream, ragged_frame
 
@@ -39,7 +39,7 @@ class Held:
     """A block checked up to place matching, kept on its worker until the places are known."""
 
     ready: common.Prepared
-    keys: common.BatchKeys
+    keys: place_match.BatchKeys
     rejects: Rejects
     ragged: list[tuple[int, str, int]] = field(default_factory=list)
     parsed: int = 0  # rows parsed (the malformed ones are in ragged)
@@ -53,7 +53,7 @@ def prepare(kind: str, stream: Stream, block: blocks.Block, today: pd.Timestamp)
     rej, parsed = Rejects(mapper.NAME, stream.name), len(df)
     df = kept(checks.safe_text(df, mapper.WANTED, rej, mapper.ID))  # the text checks of the pandas import
     ready = mapper.prepare(df, rej, today)
-    return Held(ready, common.batch_keys(ready.frame), rej, ragged, parsed)
+    return Held(ready, place_match.batch_keys(ready.frame), rej, ragged, parsed)
 
 
 def first_keys(held: Held) -> list[tuple]:
@@ -68,7 +68,7 @@ def records(held: Held) -> int:
 def complete(kind: str, held: Held, before: int, cache: dict) -> tuple:
     """On a worker: finish a block with its places resolved; rows renumbered by the `before` records of the
     blocks before it. (mapped rows or None, partial sources or None, rejects, malformed rows, rows parsed)."""
-    out = importer(kind).complete(held.ready, common.lookup(cache, held.keys), held.rejects)
+    out = importer(kind).complete(held.ready, place_match.lookup(cache, held.keys), held.rejects)
     rejected = held.rejects.frame()
     rejected["line"] = rejected["line"] + before
     ragged = [(line + before if line >= 0 else line, text, n) for line, text, n in held.ragged]
@@ -105,7 +105,7 @@ def run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None =
         plan = blocks.plan_all(client, [loc], size)[loc]
         digest = client.submit(storage.sha256, loc, pure=False)
         held = [client.submit(prepare, kind, stream, b, today, pure=False) for b in plan.blocks]
-        resolver = common.PlaceResolver(gaz, mapper.PREFIX)
+        resolver = place_match.PlaceResolver(gaz, mapper.PREFIX)
         firsts = gather(client, client.map(first_keys, held, pure=False), export)
         resolver.learn(row for rows in firsts for row in rows)  # in file order; a key seen before is skipped
         counts = gather(client, client.map(records, held, pure=False), export)

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.clean.errors import Rejects, take_bad
-from analysis.importers import common
+from analysis.importers import common, place_match
 
 NAME = "ucdp"
 PREFIX = "ucdp"
@@ -45,7 +45,7 @@ def _first_date(s: pd.Series) -> pd.Series:
     return pd.to_datetime(s.map(uniq), format="%Y-%m-%d", errors="coerce").astype("datetime64[s]")
 
 
-def map_batch(df: pd.DataFrame, resolver: common.PlaceResolver, rej: Rejects,
+def map_batch(df: pd.DataFrame, resolver: place_match.PlaceResolver, rej: Rejects,
               today: pd.Timestamp) -> tuple[pd.DataFrame, pd.DataFrame] | None:
     """Map one batch of export rows; bad rows go to rej. Returns (mapped rows, partial sources)."""
     ready = prepare(df, rej, today)

@@ -119,7 +119,10 @@ def test_the_kernel_is_compiled_without_a_cache_where_none_is_writable(monkeypat
     # numba raises RuntimeError when asked to cache a function with nowhere to write (read-only package and home)
     from analysis.clean import linking_kernel
 
-    def njit(func=None, *, cache=False):
+    asked = []
+
+    def njit(func=None, *, cache=False, nogil=False):
+        asked.append(nogil)
         if func is not None:
             return ("compiled", func)
 
@@ -129,3 +132,13 @@ def test_the_kernel_is_compiled_without_a_cache_where_none_is_writable(monkeypat
 
     monkeypatch.setattr(linking_kernel, "njit", njit)
     assert linking_kernel._compiled(len) == ("compiled", len)
+    assert asked == [True, True]  # both ways release the GIL (the clean's second thread runs meanwhile)
+
+
+def test_the_compiled_loops_release_the_gil():
+    """The loops run while the clean's second thread cleans and links the statements (pipeline._beside): a loop
+    that held the GIL would stop that thread for its seconds."""
+    from analysis.clean import linking_kernel, utterance_kernel
+
+    for loop in (linking_kernel._run, utterance_kernel._run):
+        assert loop.targetoptions.get("nogil") is True

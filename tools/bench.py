@@ -357,8 +357,11 @@ def paired(cmd: list[str], floor_cmd: list[str], repeat: int) -> dict:
     for i in range(repeat):
         first, second = (cmd, floor_cmd) if i % 2 == 0 else (floor_cmd, cmd)
         a, b = run(first), run(second)
-        (w, r), (f, fr) = (a, b) if i % 2 == 0 else (b, a)
-        walls.append(w), floors.append(f), peaks.append(r), floor_peaks.append(fr)
+        (wall, peak), (floor, floor_peak) = (a, b) if i % 2 == 0 else (b, a)
+        walls.append(wall)
+        floors.append(floor)
+        peaks.append(peak)
+        floor_peaks.append(floor_peak)
     return {"s": statistics.median(walls), "rss": max(peaks), "floor": statistics.median(floors),
             "floor_rss": max(floor_peaks), "ratios": [w / f for w, f in zip(walls, floors, strict=True)]}
 

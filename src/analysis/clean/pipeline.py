@@ -113,11 +113,11 @@ def _clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
     progress(f"cleaning sources ({read['sources']:,} rows)")
     final("sources", tables.sources(raw.pop("sources"), rej["sources"], clock.today))
     src = out["sources"]
-    progress(f"cleaning statements, control and tallies ({sum(read[t] for t in _BESIDE):,} rows) on a second "
-             "thread")
+    # the tables that cite the sources and the gazetteer only, cleaned on the second thread
     beside = {"statements": side.submit(tables.statements, raw.pop("statements"), src, rej["statements"]),
               "control": side.submit(tables.control, raw.pop("control"), src, gaz, rej["control"]),
               "tallies": side.submit(tables.tallies, raw.pop("tallies"), src, gaz, rej["tallies"])}
+    progress(f"cleaning {', '.join(beside)} ({sum(read[t] for t in beside):,} rows) on a second thread")
     progress(f"cleaning events ({read['events']:,} rows)")
     ev = tables.events(raw.pop("events"), src, gaz, rej["events"])
     progress(f"cleaning casualties ({read['casualties']:,} rows)")
@@ -171,10 +171,6 @@ def _clean_frames(raw: dict[str, pd.DataFrame], files: dict[str, str],
         raise AssertionError("referential integrity: " + "; ".join(problems))
     final("rejects", rejects.reset_index(drop=True))
     return out, summary
-
-
-#: the tables clean_frames cleans on its second thread: they cite the sources and the gazetteer only
-_BESIDE = ("statements", "control", "tallies")
 
 
 #: rows per chunk of the review queue handed to the writer: a multiple of pyarrow's Parquet row group size

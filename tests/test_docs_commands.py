@@ -113,8 +113,9 @@ def test_the_documented_commands_run_as_written(tmp_path, subprocess_env):
             continue
         if command in ELSEWHERE:
             continue
-        shell = (command.replace(".venv/bin/python", sys.executable)
-                 .replace(".venv/bin/papermill", f"{sys.executable} -m papermill").replace("/tmp/", f"{tmp}/"))
+        # /tmp/ first: the interpreter's own path may hold /tmp/ too (a checkout under /tmp)
+        shell = (command.replace("/tmp/", f"{tmp}/").replace(".venv/bin/python", sys.executable)
+                 .replace(".venv/bin/papermill", f"{sys.executable} -m papermill"))
         shell = re.sub(r"^oskil ", f"{sys.executable} -m analysis ", shell)  # the console script's module
         done = subprocess.run(["bash", "-c", shell], cwd=project, env=env, capture_output=True, text=True,
                               timeout=600, check=False)

@@ -392,13 +392,15 @@ class Publisher:
         self._raise_failed()
         staged = [st for name in sorted(self._staged) for st in self._staged[name].result()]
         remember(self.out_dir, [st.path.name for st in staged])
+        # every digest before the first rename: a file whose hashing failed is not published
+        digests = {st.path.name: st.digest for st in staged}
         # a run that dies while renaming must leave no manifest rather than the old one over a mixed set
         (self.out_dir / "manifest.json").unlink(missing_ok=True)
         self._published = True  # from here on the temporary files are renamed, not swept
         for st in staged:
             os.replace(st.tmp, st.path)
         fsync_dir(self.out_dir)
-        write_manifest(self.out_dir, [st.path for st in staged], extra, {st.path.name: st.digest for st in staged})
+        write_manifest(self.out_dir, [st.path for st in staged], extra, digests)
         fsync_dir(self.out_dir)
         return [st.path for st in staged]
 

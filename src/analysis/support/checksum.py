@@ -8,6 +8,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from pathlib import Path
+from typing import BinaryIO
 
 
 def sha256(path: Path | str) -> str:
@@ -28,7 +29,8 @@ class Digest:
     it). follow=True: a file still being written, hashed as it grows: the writer calls grew() after each append
     and written() when the file is complete (until then, catching up with the writer means waiting for grew(),
     not the end). A million-row import's 640 MB events CSV was read back and hashed on its writer's thread,
-    after the writing, for about a second."""
+    after the writing, for about a second. The file is opened here, on the caller's thread: a temporary file
+    renamed into place or swept away before the hashing thread first ran was otherwise not found by it."""
 
     def __init__(self, path: Path | str, block: int = 1 << 20, follow: bool = False):
         self._stop, self._grew, self._complete = threading.Event(), threading.Event(), threading.Event()
@@ -36,28 +38,29 @@ class Digest:
             self._complete.set()
         self._digest: str | None = None
         self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._run, args=(path, block), name="oskil-sha256", daemon=True)
+        fh = open(path, "rb")  # noqa: SIM115 - closed by the hashing thread (_run)
+        self._thread = threading.Thread(target=self._run, args=(fh, block), name="oskil-sha256", daemon=True)
         self._thread.start()
 
-    def _run(self, path: Path | str, block: int) -> None:
+    def _run(self, fh: BinaryIO, block: int) -> None:
         try:
-            self._digest = self._hash(path, block)
+            with fh:
+                self._digest = self._hash(fh, block)
         except BaseException as exc:  # raised by result()
             self._error = exc
 
-    def _hash(self, path: Path | str, block: int) -> str | None:
+    def _hash(self, fh: BinaryIO, block: int) -> str | None:
         h = hashlib.sha256()
-        with open(path, "rb") as fh:
-            while not self._stop.is_set():
-                complete = self._complete.is_set()  # before the read: an empty read after it is the end
-                self._grew.clear()  # before the read: an append after it sets it again
-                data = fh.read(block)
-                if data:
-                    h.update(data)
-                elif complete:
-                    return h.hexdigest()
-                else:
-                    self._grew.wait()
+        while not self._stop.is_set():
+            complete = self._complete.is_set()  # before the read: an empty read after it is the end
+            self._grew.clear()  # before the read: an append after it sets it again
+            data = fh.read(block)
+            if data:
+                h.update(data)
+            elif complete:
+                return h.hexdigest()
+            else:
+                self._grew.wait()
         return None
 
     def grew(self) -> None:

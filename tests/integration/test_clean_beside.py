@@ -4,7 +4,6 @@ after the other, the same first error, and no thread left behind."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from concurrent.futures import Executor, Future
 from contextlib import contextmanager
@@ -14,6 +13,7 @@ import pytest
 
 from analysis.clean import pipeline, tables, utterances
 from analysis.clean.errors import CleanError
+from analysis.support.checksum import sha256
 
 BESIDE = ((tables, "statements"), (tables, "control"), (tables, "tallies"), (utterances, "link_statements"))
 
@@ -36,7 +36,7 @@ def inline():
 
 
 def snapshot(out: Path) -> dict[str, str]:
-    return {p.name: hashlib.sha256(p.read_bytes()).hexdigest() for p in sorted(out.iterdir()) if p.is_file()}
+    return {p.name: sha256(p) for p in sorted(out.iterdir()) if p.is_file()}
 
 
 def beside_threads() -> list[str]:

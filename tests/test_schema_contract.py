@@ -77,15 +77,27 @@ def test_released_versions_are_distinct():
     assert len(set(released.values())) == len(released), "two schema versions share one fingerprint"
 
 
-def test_processed_parquet_carries_the_schema_version():
-    files = sorted(PROCESSED.glob("*.parquet"))
-    if not files:
-        pytest.skip("no processed Parquet files in data/processed (run `python -m analysis clean`)")
+def _wrong_version(folder: Path) -> dict[str, bytes | None]:
+    """The Parquet files in folder not written under the current SCHEMA_VERSION, with the version they carry."""
     wrong = {}
-    for path in files:
-        meta = pq.read_schema(path).metadata or {}
-        got = meta.get(b"oskil.schema_version")
+    for path in sorted(folder.glob("*.parquet")):
+        got = (pq.read_schema(path).metadata or {}).get(b"oskil.schema_version")
         if got != schema.SCHEMA_VERSION.encode():
             wrong[path.name] = got
+    return wrong
+
+
+def test_the_clean_writes_the_schema_version(processed):
+    """A fresh clean of data/raw (the session's private one: it runs on a clean clone too) stamps every Parquet
+    file it writes with the current schema version."""
+    assert sorted(processed.glob("*.parquet")), "the clean wrote no Parquet file"
+    assert not _wrong_version(processed)
+
+
+def test_processed_parquet_carries_the_schema_version():
+    """A developer's data/processed, when there is one, was written under the current schema (else stale)."""
+    if not sorted(PROCESSED.glob("*.parquet")):
+        pytest.skip("no processed Parquet files in data/processed (run `python -m analysis clean`)")
+    wrong = _wrong_version(PROCESSED)
     assert not wrong, (f"processed files not written under schema {schema.SCHEMA_VERSION}: {wrong}; "
                        "run `python -m analysis clean` again")

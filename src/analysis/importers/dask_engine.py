@@ -11,14 +11,17 @@ Same tables, byte for byte, as the pandas import (common.run), which maps batche
    it, so this step cannot be split. The resolved keys are scattered to the workers once.
 4. Each worker finishes its blocks (complete(): place rejects, the mapped rows, partial sources), numbering
    rows by the records of the blocks before (known once every block has been parsed).
-5. This process gathers the mapped rows in file order and concludes as the pandas import does (common.conclude:
-   unique ids, sources, places, incidents, validation), then writes. A worker computes the export's SHA-256
+5. This process gathers the mapped rows in file order, one block at a time, spilling each block's wide text to
+   a temporary file as the pandas import spills each batch (so it never holds the whole export's text), and
+   concludes as the pandas import does (common.conclude: unique ids, sources, places, incidents, validation),
+   then writes. A worker computes the export's SHA-256
    for the manifest meanwhile, so this process reads only the header line of the export.
 """
 
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -31,6 +34,7 @@ from analysis.clean.dask_engine import gather, output_names
 from analysis.clean.errors import CleanError, Rejects, kept
 from analysis.importers import common, place_match
 from analysis.importers.registry import importer
+from analysis.importers.spill import Spill
 from analysis.importers.stream import Stream, ragged_frame
 
 
@@ -79,6 +83,16 @@ def complete(kind: str, held: Held, before: int, cache: dict) -> tuple:
     return mapped, src, rejected, ragged, held.parsed
 
 
+def spilled(client, done: list, where: str) -> Iterator[tuple]:
+    """complete()'s results of the blocks, in file order, gathered one block at a time and let go of as the next
+    is asked for (each future dropped once gathered, so its worker frees it too): this process holds one
+    block's mapped rows at a time, not the whole export's (with their text: 1.2 GiB more at a million rows)."""
+    for k in range(len(done)):
+        got, done[k] = gather(client, done[k], where), None
+        yield got
+        del got
+
+
 def head(location: str) -> bytes:
     """The export's first line (the header), read here; nothing else of the export is."""
     data = storage.read(location, 0, min(storage.size(location), 1 << 20))
@@ -111,14 +125,25 @@ def run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None =
         counts = gather(client, client.map(records, held, pure=False), export)
         before = np.concatenate([[0], np.cumsum(counts)[:-1]]).astype(int).tolist() if counts else []
         [cache] = client.scatter([resolver.cache], broadcast=True, hash=False)
-        done = gather(client, [client.submit(complete, kind, h, b, cache, pure=False)
-                               for h, b in zip(held, before, strict=True)], export)
+        done = [client.submit(complete, kind, h, b, cache, pure=False) for h, b in zip(held, before, strict=True)]
         del held
-        parts = [d[0] for d in done if d[0] is not None]
-        srcs = [d[1] for d in done if d[1] is not None]
-        result = common.conclude(mapper, stream.name, parts, srcs, [d[2] for d in done],
-                                 ragged_frame([r for d in done for r in d[3]]), stream.expected_cells,
-                                 sum(d[4] for d in done), resolver, gaz)
+        spill, srcs, rejected, ragged, parsed = Spill(), [], [], [], 0
+        try:
+            with common.one_at_a_time("oskil-spill") as aside:
+                for mapped, src, rej, rag, n in spilled(client, done, export):
+                    if mapped is not None:
+                        aside(spill.add, mapped)  # its wide text to a temporary file, as the pandas import does
+                        srcs.append(src)
+                    del mapped
+                    rejected.append(rej)
+                    ragged += rag
+                    parsed += n
+        except BaseException:
+            spill.close()
+            raise
+        common.give_back_memory()  # what gathering and spilling freed, as after the pandas import's mapping
+        result = common.conclude(mapper, stream.name, spill, srcs, rejected, ragged_frame(ragged),
+                                 stream.expected_cells, parsed, resolver, gaz)
         try:
             known = gather(client, digest, export)
         except BaseException:

@@ -550,24 +550,26 @@ def reproduce_timings() -> str:
         "", REPRO_END])
 
 
-def import_timings(n: int, gaz: Path, tmp: Path, scheduler: str) -> list[tuple[str, float, bool]]:
+def import_timings(n: int, gaz: Path, tmp: Path, scheduler: str) -> list[tuple[str, float, int, bool]]:
     """`import acled` of an n-row ACLED-shaped export (tests/importers/bench_acled.py) with each engine, one run
-    each: [(engine, seconds, same files as the pandas import)]."""
+    each: [(engine, seconds, peak RSS of the importing process in bytes, same files as the pandas import)]. The
+    Dask engine's peak is its driver's (the workers are processes of their own)."""
     sys.path.insert(0, str(REPO / "tests" / "importers"))
     from bench_acled import generate
 
     export = tmp / "acled_export.csv"
     generate(export, n, gaz)
     base = [sys.executable, "-m", "analysis", "import", "acled", str(export), "--gazetteer", str(gaz)]
-    pw, _ = timed([*base, "--out", str(tmp / "import-pandas")])
-    dw, _ = timed([*base, "--out", str(tmp / "import-dask"), "--engine", "dask", "--scheduler", scheduler])
+    pw, prss = run([*base, "--out", str(tmp / "import-pandas")])
+    dw, drss = run([*base, "--out", str(tmp / "import-dask"), "--engine", "dask", "--scheduler", scheduler])
     same = same_files(tmp / "import-pandas", tmp / "import-dask")
-    print(f"import acled, {n:,} rows: pandas {pw:.1f} s, dask {dw:.1f} s; same files: {same}", flush=True)
+    print(f"import acled, {n:,} rows: pandas {pw:.1f} s, {prss / 2**30:.2f} GiB; dask {dw:.1f} s, driver "
+          f"{drss / 2**30:.2f} GiB; same files: {same}", flush=True)
     export.unlink()
-    return [("pandas", pw, True), ("dask --scheduler", dw, same)]
+    return [("pandas", pw, prss, True), ("dask --scheduler", dw, drss, same)]
 
 
-def dask_section(rows: list[dict], local: tuple[int, float] | None, imports: list[tuple[str, float, bool]],
+def dask_section(rows: list[dict], local: tuple[int, float] | None, imports: list[tuple[str, float, int, bool]],
                  cores: int) -> list[str]:
     """The '--engine dask' part of the document: per size, the crossover, and where the time goes."""
     out = ["", "### `--engine dask` on the same cores", "",
@@ -616,8 +618,8 @@ def dask_section(rows: list[dict], local: tuple[int, float] | None, imports: lis
     if imports:
         out += ["", "`python -m analysis import acled` of an ACLED-shaped export of "
                 f"{rows[0]['n']:,} rows (tests/importers/bench_acled.py), one run per engine, same cluster:", "",
-                "| engine | s | same files as pandas |", "|---|---:|---|"]
-        out += [f"| {e} | {w:.1f} | {'yes' if same else 'NO'} |" for e, w, same in imports]
+                "| engine | s | peak RSS, GiB (Dask: its driver) | same files as pandas |", "|---|---:|---:|---|"]
+        out += [f"| {e} | {w:.1f} | {rss / 2**30:.2f} | {'yes' if same else 'NO'} |" for e, w, rss, same in imports]
     return out
 
 
@@ -669,7 +671,7 @@ def main(argv: list[str] | None = None) -> int:
     notebooks: list[tuple[str, float]] = []
     dask_rows: list[dict] = []
     local_dask: tuple[int, float] | None = None
-    imports: list[tuple[str, float, bool]] = []
+    imports: list[tuple[str, float, int, bool]] = []
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
     where = ""
     steps: list[tuple[str, float]] = []

@@ -153,3 +153,18 @@ def test_the_schema_contract_asks_for_a_new_version(package, python):
     from analysis.registry.schema import fingerprint
 
     assert got.stdout.strip() not in ("", fingerprint()), got.stderr
+
+
+@pytest.mark.parametrize("kind, fixture", [("acled", "acled_sample.csv"), ("ucdp", "ged_sample.csv")])
+def test_the_importers_write_the_new_columns_empty(package, python, gaz_dir, tmp_path, kind, fixture):
+    """An export has no such columns: each importer writes them, empty, with no edit of its own (its lists of
+    spilled, filled and borrowed columns name only the columns it maps)."""
+    export = REPO / "tests" / "importers" / "fixtures" / fixture
+    got = run(package, python, "-m", "analysis", "import", kind, str(export), "--gazetteer", str(gaz_dir),
+              "--out", str(tmp_path / "out"))
+    assert got.returncode == 0, got.stderr
+    ev = pd.read_parquet(tmp_path / "out" / "events.parquet")
+    ca = pd.read_parquet(tmp_path / "out" / "casualties.parquet")
+    assert len(ev) and ev["witness"].isna().all()
+    triple = [f"elderly_killed_{x}" for x in ("low", "best", "high")]
+    assert len(ca) and ca[triple].isna().all().all() and ca["elderly_killed_reported"].isna().all()

@@ -394,10 +394,12 @@ def io_row(what: str, io_s: float, floor_s: float, ratio: float) -> str:
             f"{io_s / floor_s:.1f}x | leaves {left:.1f} s for the work | |")
 
 
-def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[int], repeat: int) -> str:
+def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[int], repeat: int,
+            scheduler: str | None = None) -> str:
     """The section on issue 17's targets, side by side from one run: `import acled` against a whole-process
     pyarrow parse of the same export (time and peak RSS, at two sizes, to show how memory grows), each
-    command's start-up against a bare import of pandas and pyarrow, and the clean against its parse floor.
+    command's start-up against a bare import of pandas and pyarrow, and the clean against its parse floor;
+    with a scheduler, the Dask import's driver peak at each size too (one run each).
     raw/out: a synthetic raw folder of n_clean events and its clean (whose gazetteer the import matches)."""
     sys.path.insert(0, str(REPO / "tests" / "importers"))
     from bench_acled import generate
@@ -418,6 +420,12 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
                str(tmp / f"import-{n}")]
         imports.append({"n": n, "mb": export.stat().st_size / 2**20}
                        | paired(cmd, [sys.executable, "-c", FLOOR, str(export)], repeat))
+        if scheduler:  # the Dask path, one run: its driver's peak (the workers are the cluster's processes)
+            dask_out = tmp / f"import-dask-{n}"
+            imports[-1]["dask_s"], imports[-1]["dask_rss"] = run([*cmd[:-1], str(dask_out), "--engine", "dask",
+                                                                  "--scheduler", scheduler])
+            imports[-1]["dask_same"] = same_files(tmp / f"import-{n}", dask_out)
+            shutil.rmtree(dask_out, ignore_errors=True)
         imp_s, imp_rss, fl_s = imports[-1]["s"], imports[-1]["rss"], imports[-1]["floor"]
         if n == import_sizes[-1]:
             shutil.rmtree(tmp / f"import-{n}", ignore_errors=True)
@@ -482,6 +490,16 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
         per = (b["rss"] - a["rss"]) / (b["n"] - a["n"]) * 1e6 / 2**30
         lines.append(f"| growth of peak RSS, {a['n']:,} -> {b['n']:,} rows | {per:.2f} GiB per million rows | | | "
                      f"none (streaming) | {verdict(per < 0.05)} |")
+    dask = [r for r in imports if "dask_rss" in r]
+    for r in dask:
+        gib = r["dask_rss"] / 2**30
+        lines.append(f"| driver's peak RSS, `import acled --engine dask`, {r['n']:,} rows (one run, {r['dask_s']:.1f} "
+                     f"s; same files: {'yes' if r['dask_same'] else 'NO'}) | {gib:.2f} GiB | | | under "
+                     f"{IMPORT_RSS_GIB:g} GiB | {verdict(gib < IMPORT_RSS_GIB and r['dask_same'])} |")
+    for a, b in zip(dask, dask[1:], strict=False):
+        per = (b["dask_rss"] - a["dask_rss"]) / (b["n"] - a["n"]) * 1e6 / 2**30
+        lines.append(f"| growth of the driver's peak, {a['n']:,} -> {b['n']:,} rows | {per:.2f} GiB per million "
+                     f"rows | | | none (streaming) | {verdict(per < 0.05)} |")
     for cmd, sec in starts.items():
         ratio = sec / bare
         lines.append(f"| `python -m analysis {cmd}` | {sec:.2f} s | bare import {bare:.2f} s | {ratio:.2f}x | "
@@ -512,6 +530,11 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
         lines.append(f"| {label} | {'' if sec is None else f'{sec:.1f}'} | {rss / 2**30:.2f} |")
     lines += ["", TARGETS_END]
     return "\n".join(lines)
+
+
+def cores_here() -> int:
+    """The cores this process may use (a Dask worker process each)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
 
 def splice(doc: Path, section: str, begin: str, end: str) -> None:
@@ -647,7 +670,9 @@ def main(argv: list[str] | None = None) -> int:
         try:
             n = args.sizes[-1]
             synth(n, tmp / "raw", seed=0)
-            section = targets(tmp, tmp / "raw", tmp / "out", n, args.import_sizes, args.repeat)
+            with contextlib.ExitStack() as stack:
+                scheduler = None if args.no_dask else stack.enter_context(dask_cluster(cores_here(), tmp))
+                section = targets(tmp, tmp / "raw", tmp / "out", n, args.import_sizes, args.repeat, scheduler)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
         splice(args.doc, section, TARGETS_BEGIN, TARGETS_END)
@@ -672,7 +697,7 @@ def main(argv: list[str] | None = None) -> int:
     dask_rows: list[dict] = []
     local_dask: tuple[int, float] | None = None
     imports: list[tuple[str, float, int, bool]] = []
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = cores_here()
     where = ""
     steps: list[tuple[str, float]] = []
     tmp = Path(tempfile.mkdtemp(prefix="oskil-bench-"))
@@ -726,7 +751,7 @@ def main(argv: list[str] | None = None) -> int:
                 notebooks.append((nb.name, w))
                 print(f"{nb.name}: {w:.1f} s", flush=True)
         where = profile(raw, tmp / "out-profile")
-        target_section = targets(tmp, raw, tmp / "out-targets", n, args.import_sizes, args.repeat)
+        target_section = targets(tmp, raw, tmp / "out-targets", n, args.import_sizes, args.repeat, scheduler)
     finally:
         stack.close()
         shutil.rmtree(tmp, ignore_errors=True)

@@ -667,16 +667,14 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
     return result
 
 
-def conclude(mapper: Importer, file: str, parts: list[pd.DataFrame] | Spill, srcs: list[pd.DataFrame],
-             rejected: list[pd.DataFrame], rag: pd.DataFrame, expected_cells: int, n_read: int, resolver: PlaceResolver,
-             gaz: pd.DataFrame, chunk_rows: int = CHUNK_ROWS) -> Result:
-    """The processed tables from the mapped batches in file order, however they were mapped: ids made unique
-    over the whole export, rejects gathered, sources, places and incidents assembled, rows accounted for.
-    parts: the mapped batches, or a Spill they were added to (the pandas import's: their wide text is not in
-    memory). n_read counts the rows parsed, rag the malformed rows skipped. The Result holds the spill until
-    finish() has written events and casualties from it."""
-    spill = parts if isinstance(parts, Spill) else Spill.of(parts)
-    del parts
+def conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame], rejected: list[pd.DataFrame],
+             rag: pd.DataFrame, expected_cells: int, n_read: int, resolver: PlaceResolver, gaz: pd.DataFrame,
+             chunk_rows: int = CHUNK_ROWS) -> Result:
+    """The processed tables from the mapped batches in file order, however they were mapped (the pandas import
+    batch by batch, the Dask import block by block): ids made unique over the whole export, rejects gathered,
+    sources, places and incidents assembled, rows accounted for. spill: the Spill every mapped batch was added
+    to, in file order (their wide text is not in memory). n_read counts the rows parsed, rag the malformed rows
+    skipped. The Result holds the spill until finish() has written events and casualties from it."""
     try:
         result = _conclude(mapper, file, spill, srcs, rejected, rag, expected_cells, n_read, resolver, gaz,
                            chunk_rows)

@@ -14,8 +14,8 @@ Same tables, byte for byte, as the pandas import (common.run), which maps batche
 5. This process gathers the mapped rows in file order, one block at a time, spilling each block's wide text to
    a temporary file as the pandas import spills each batch (so it never holds the whole export's text), and
    concludes as the pandas import does (common.conclude: unique ids, sources, places, incidents, validation),
-   then writes. A worker computes the export's SHA-256
-   for the manifest meanwhile, so this process reads only the header line of the export.
+   then writes. A worker computes the export's SHA-256 for the manifest meanwhile, so this process reads only
+   the header line of the export.
 """
 
 from __future__ import annotations
@@ -86,7 +86,8 @@ def complete(kind: str, held: Held, before: int, cache: dict) -> tuple:
 def spilled(client, done: list, where: str) -> Iterator[tuple]:
     """complete()'s results of the blocks, in file order, gathered one block at a time and let go of as the next
     is asked for (each future dropped once gathered, so its worker frees it too): this process holds one
-    block's mapped rows at a time, not the whole export's (with their text: 1.2 GiB more at a million rows)."""
+    block's mapped rows at a time, not the whole export's with their text (0.8 GiB more at a million rows, 2.1 GiB
+    at two million)."""
     for k in range(len(done)):
         got, done[k] = gather(client, done[k], where), None
         yield got

@@ -102,14 +102,6 @@ class Spill:
         self.derived: Derived | None = None  # after narrow(): the casualty ids, when narrow() holds none
         self.n = 0
 
-    @classmethod
-    def of(cls, parts: list[pd.DataFrame]) -> Spill:
-        """A spill of mapped frames already in memory (the Dask import gathers them): the same tables follow."""
-        spill = cls()
-        for part in parts:
-            spill.add(part)
-        return spill
-
     def __enter__(self) -> Spill:
         return self
 

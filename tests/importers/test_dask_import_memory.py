@@ -44,3 +44,31 @@ def test_the_driver_holds_one_block_of_mapped_rows_at_a_time(gaz_dir, tmp_path, 
     want = common.run(acled, export, tmp_path / "pandas", gaz_dir).tables
     for name in ("events", "casualties", "rejects", "sources"):
         assert_frame_equal(got[name], want[name])
+
+
+@pytest.mark.integration
+def test_a_failure_while_gathering_removes_the_spill(gaz_dir, tmp_path, monkeypatch):
+    """The spill is made before the first block is gathered: a failure after some blocks were spilled (injected
+    at the gathering of the third) leaves no temporary folder and writes nothing."""
+    pytest.importorskip("distributed")
+    import tempfile
+
+    from analysis.importers import dask_engine
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(temp))
+    gathered = dask_engine.spilled
+
+    def failing(client, done, where):
+        for k, got in enumerate(gathered(client, done, where)):
+            if k == 2:
+                raise OSError("injected: the third block could not be gathered")
+            yield got
+
+    monkeypatch.setattr(dask_engine, "spilled", failing)
+    with pytest.raises(OSError, match="injected"):
+        dask_engine.run("acled", str(FIXTURES / "acled_sample.csv"), str(tmp_path / "dask"), gaz_dir, blocksize=600)
+    assert not list(temp.glob("oskil-import-*"))
+    out = tmp_path / "dask"
+    assert not out.exists() or all(p.name.startswith(".") for p in out.iterdir())  # no table written

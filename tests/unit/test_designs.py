@@ -3,7 +3,11 @@ summaries, and the batch letters of a row id worked out in Arrow (what Python's 
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from analysis.clean import designs
 
@@ -100,3 +104,22 @@ def test_batches_are_batch_as_codes():
                 pd.Series(["EV-K0007", "EV-A𝟘", "TA-K٣"], dtype="str"), pd.Series([], dtype="str")):
         codes, letters = designs._batches(ids)
         assert letters.take(codes).tolist() == designs.batch(ids).tolist()
+
+
+@pytest.mark.integration
+@settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(seed=st.integers(0, 2**32 - 1))
+def test_coverage_does_not_depend_on_the_rows_order_or_on_which_rows_come_first(processed, seed):
+    """The coverage table is a function of the rows, not of their order: counts are sums, the summaries' sets are
+    sets, and every list in it is sorted. On the shipped data (its continuous daily summaries and tallies), each
+    table's rows shuffled by a random seed give the same table. (What an import in key ranges needs: ranges of
+    rows counted one after another.)"""
+    from analysis.notebook.load import load
+
+    t = load(processed)
+    want = designs.coverage(t)
+    assert (want["design"] == "continuous_daily_summary").any() and want["tally_match"].notna().any()
+    rng = np.random.default_rng(seed)
+    shuffled = {**t, **{name: t[name].iloc[rng.permutation(len(t[name]))].reset_index(drop=True)
+                        for name in ("events", "casualties", "tallies")}}
+    pd.testing.assert_frame_equal(designs.coverage(shuffled), want)

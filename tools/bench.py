@@ -417,15 +417,15 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
     for n in import_sizes:
         export = tmp / f"acled-{n}.csv"
         generate(export, n, out)
-        cmd = [sys.executable, "-m", "analysis", "import", "acled", str(export), "--gazetteer", str(out), "--out",
-               str(tmp / f"import-{n}")]
+        base = [sys.executable, "-m", "analysis", "import", "acled", str(export), "--gazetteer", str(out)]
+        cmd = [*base, "--out", str(tmp / f"import-{n}")]
         imports.append({"n": n, "mb": export.stat().st_size / 2**20}
                        | paired(cmd, [sys.executable, "-c", FLOOR, str(export)], repeat))
         if scheduler:  # the Dask path, one run: its driver's peak (the workers are the cluster's processes)
             dask_out = tmp / f"import-dask-{n}"
-            imports[-1]["dask_s"], imports[-1]["dask_rss"] = run([*cmd[:-1], str(dask_out), "--engine", "dask",
-                                                                  "--scheduler", scheduler])
-            imports[-1]["dask_same"] = same_files(tmp / f"import-{n}", dask_out)
+            dask_s, dask_rss = run([*base, "--out", str(dask_out), "--engine", "dask", "--scheduler", scheduler])
+            imports[-1]["dask"] = {"n": n, "s": dask_s, "peaks": [dask_rss],
+                                   "same": same_files(tmp / f"import-{n}", dask_out)}
             shutil.rmtree(dask_out, ignore_errors=True)
         imp_s, imp_rss, fl_s = imports[-1]["s"], imports[-1]["rss"], imports[-1]["floor"]
         if n == import_sizes[-1]:
@@ -489,15 +489,14 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
                      f"{IMPORT_RSS_GIB:g} GiB | {verdict(gib < IMPORT_RSS_GIB)} |")
     for a, b in zip(imports, imports[1:], strict=False):  # memory may grow only past some size: every pair
         lines.append(growth_row(f"growth of peak RSS, {a['n']:,} -> {b['n']:,} rows", a, b))
-    dask = [r for r in imports if "dask_rss" in r]
-    for r in dask:
-        gib = r["dask_rss"] / 2**30
-        lines.append(f"| driver's peak RSS, `import acled --engine dask`, {r['n']:,} rows (one run, {r['dask_s']:.1f} "
-                     f"s; same files: {'yes' if r['dask_same'] else 'NO'}) | {gib:.2f} GiB | | | under "
-                     f"{IMPORT_RSS_GIB:g} GiB | {verdict(gib < IMPORT_RSS_GIB and r['dask_same'])} |")
+    dask = [r["dask"] for r in imports if "dask" in r]
+    for d in dask:
+        gib = d["peaks"][0] / 2**30
+        lines.append(f"| driver's peak RSS, `import acled --engine dask`, {d['n']:,} rows (one run, {d['s']:.1f} "
+                     f"s; same files: {'yes' if d['same'] else 'NO'}) | {gib:.2f} GiB | | | under "
+                     f"{IMPORT_RSS_GIB:g} GiB | {verdict(gib < IMPORT_RSS_GIB and d['same'])} |")
     for a, b in zip(dask, dask[1:], strict=False):
-        lines.append(growth_row(f"growth of the driver's peak, {a['n']:,} -> {b['n']:,} rows",
-                                {"n": a["n"], "peaks": [a["dask_rss"]]}, {"n": b["n"], "peaks": [b["dask_rss"]]}))
+        lines.append(growth_row(f"growth of the driver's peak, {a['n']:,} -> {b['n']:,} rows", a, b))
     for cmd, sec in starts.items():
         ratio = sec / bare
         lines.append(f"| `python -m analysis {cmd}` | {sec:.2f} s | bare import {bare:.2f} s | {ratio:.2f}x | "
@@ -531,9 +530,9 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
 
 
 def growth_row(what: str, a: dict, b: dict) -> str:
-    """A targets-table row for how the peak grew from import a to the larger import b: GiB per million rows
-    between the median peaks of their runs (one run's peak moved by up to 0.1 GiB from run to run, more than the
-    growth looked for), the ranges of the runs' peaks beside it."""
+    """A targets-table row for how the peak grew from import a to the larger import b (each a dict with the rows
+    `n` and its runs' `peaks`): GiB per million rows between the median peaks of their runs (one run's peak
+    moved by up to 0.1 GiB from run to run, more than the growth looked for), the runs' ranges beside it."""
     def span(r: dict) -> str:
         return f"{min(r['peaks']) / 2**30:.2f}-{max(r['peaks']) / 2**30:.2f}" if len(r["peaks"]) > 1 else \
             f"{r['peaks'][0] / 2**30:.2f}"

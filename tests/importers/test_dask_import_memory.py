@@ -6,6 +6,7 @@ once held the whole export's mapped rows, text included, in this process (3.05 G
 from __future__ import annotations
 
 import gc
+import tempfile
 import weakref
 from pathlib import Path
 
@@ -51,8 +52,6 @@ def test_a_failure_while_gathering_removes_the_spill(gaz_dir, tmp_path, monkeypa
     """The spill is made before the first block is gathered: a failure after some blocks were spilled (injected
     at the gathering of the third) leaves no temporary folder and writes nothing."""
     pytest.importorskip("distributed")
-    import tempfile
-
     from analysis.importers import dask_engine
 
     temp = tmp_path / "temp"

@@ -79,14 +79,15 @@ def add_scheduler(p: argparse.ArgumentParser) -> None:
                         "$DASK_SCHEDULER_ADDRESS, else a local cluster of one worker per core)")
 
 
-def block_bytes(mb: float | None) -> int | None:
-    """--block-mb in bytes (None: let the engine choose); a size that is not positive is refused."""
+def block_bytes(mb: float | None, flag: str = "--block-mb") -> int | None:
+    """A size in MB (--block-mb, --range-mb) in bytes (None: let the command choose); a size that is not
+    positive is refused."""
     from analysis.clean.errors import CleanError
 
     if mb is None:
         return None
     if not mb > 0:
-        raise CleanError("--block-mb", None, None, mb, "a positive number of MB")
+        raise CleanError(flag, None, None, mb, "a positive number of MB")
     return max(1024, int(mb * 2**20))
 
 

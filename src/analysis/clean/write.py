@@ -363,6 +363,14 @@ class Publisher:
             if f.done() and not f.cancelled() and f.exception() is not None:
                 raise f.exception()
 
+    def check(self) -> None:
+        """Raise the error of a write that failed, if one has (a caller feeding chunked writes waits on them)."""
+        self._raise_failed()
+
+    def writes(self) -> list[Future]:
+        """The staged writes (each done when its table is written, or failed)."""
+        return list(self._staged.values())
+
     def add(self, name: str, df: pd.DataFrame | Callable[[], Iterable[pd.DataFrame]]) -> None:
         if self._published:
             raise RuntimeError(f"Publisher: add({name!r}) after publish(); the set is already published")

@@ -106,7 +106,7 @@ class Streamed:
         for rows, got in self._pieces(lay):
             yield validate(self.name, self._frame(rows, got, lay), copy=False)
 
-    def tables(self) -> Iterator[pd.DataFrame | pa.Table]:
+    def tables(self, schema: pa.Schema | None = None) -> Iterator[pd.DataFrame | pa.Table]:
         """chunks() as the writer takes them (write.stage_chunks): the same rows, each chunk built as the Arrow
         table its files are written from, straight from the held columns (a coded column is its categories'
         Arrow array taken by its codes; the spilled text as gathered) and checked there (validate.passes_arrow,
@@ -116,12 +116,15 @@ class Streamed:
         when they are equal, and each later chunk only when its schema is the first's; a chunk the Arrow checks
         are not sure of goes the pandas way too (validate: pandera decides and reports). Same bytes. A coded
         column's codes are read as the Categorical's own array (`.array.codes`): pandas 3's `.cat.codes` makes a
-        Series, which copies them (held per table, that was 40-60 MB more at two million rows)."""
+        Series, which copies them (held per table, that was 40-60 MB more at two million rows). `schema`: the
+        first chunk's schema, when an earlier part of the table (a ranged import's range before) matched it
+        already: every chunk is then taken as a later one."""
         lay = self._layout()
-        schema = None  # the first chunk's Arrow schema (with its pandas metadata), once the direct way matched it
+        # the first chunk's Arrow schema (with its pandas metadata), once the direct way matched it
+        first_done = schema is not None
         for k, (rows, got) in enumerate(self._pieces(lay)):
             direct = self._table(rows, got, lay) if k == 0 or schema is not None else None
-            if k == 0:
+            if k == 0 and not first_done:
                 out = validate(self.name, self._frame(rows, got, lay), copy=False)
                 first = arrow_table(out, threads=False)
                 if direct is not None and direct.schema.equals(first.schema) and direct.equals(first):

@@ -18,18 +18,20 @@ def _run(args: argparse.Namespace) -> int:
         from analysis.clean.errors import CleanError
         from analysis.importers import common
 
+        ranges = block_bytes(args.range_mb, "--range-mb")
+        ranges = common.RANGE_BYTES if ranges is None else ranges
         if args.engine == "dask":
             need_dask()
             from analysis.importers.dask_engine import run
 
             return run(args.source, args.file, args.out, Path(args.gazetteer), scheduler=args.scheduler,
-                       blocksize=block_bytes(args.block_mb))
+                       blocksize=block_bytes(args.block_mb), range_bytes=ranges)
         if args.scheduler or storage.is_url(args.file) or storage.is_url(args.out):
             raise CleanError("--scheduler" if args.scheduler else "FILE/--out", None, None, None,
                              "--engine dask for a scheduler or fsspec URLs (the pandas import reads and writes "
                              "local files)")
         return common.run(importer(args.source), Path(args.file), Path(args.out), Path(args.gazetteer),
-                          block_size=block_bytes(args.block_mb))
+                          block_size=block_bytes(args.block_mb), range_bytes=ranges)
 
     return report(step, lambda r: f"imported {args.file} ({args.source}) -> {args.out} in {r.seconds:.1f} s")
 
@@ -49,6 +51,10 @@ def register(subparsers) -> None:
         s.add_argument("--block-mb", type=float, default=None,
                        help="MB of CSV read per batch (default 16; with --engine dask, per task, default from "
                             "the workers' memory, at most 32)")
+        s.add_argument("--range-mb", type=float, default=None,
+                       help="MB of export imported together (default 512): a larger export is imported in ranges "
+                            "of its ids of about this size each, so that memory stops growing with the export "
+                            "(same tables)")
         s.add_argument("--engine", choices=("pandas", "dask"), default="pandas",
                        help="pandas (default) maps the batches in this process; dask maps the blocks on a Dask "
                             "cluster (same tables)")

@@ -58,6 +58,11 @@ MAPPED = ["event_id", "casualty_id", "source_id", "date_reported", "published", 
           "raw_line"]
 
 
+#: bytes of export imported together: a larger export is imported in ranges of its ids of about this size each
+#: (ranges.py), so that the import's memory stops growing with the export there
+RANGE_BYTES = 512 << 20
+
+
 class Prepared(NamedTuple):
     """Export rows checked up to place matching (an importer's prepare()): the rows and the values parsed from
     them, which its complete() needs once the places are known."""
@@ -176,6 +181,8 @@ class Result(Summary):
 
     tables: dict[str, pd.DataFrame] = field(default_factory=Tables)
     spill: Spill | None = None  # the wide text of events and casualties until they are written
+    cited: pd.DataFrame | None = None  # per source id of the kept rows, cited(): what the sources table reads
+    unplaced: int = 0  # events kept at places not in the gazetteer
 
 
 def give_back_memory() -> None:
@@ -187,7 +194,7 @@ def give_back_memory() -> None:
         pass
 
 
-def _empty(name: str) -> pd.DataFrame:
+def empty_table(name: str) -> pd.DataFrame:
     return tables.finish(pd.DataFrame(index=pd.RangeIndex(0)), TABLES[name])
 
 
@@ -378,18 +385,28 @@ def assemble(mapped: pd.DataFrame, spill: Spill, resolver: PlaceResolver, source
     out["sources"] = tables.finish(sources, TABLES["sources"])
     out["gazetteer"] = gaz
     for name in ("statements", "control", "tallies", "links"):
-        out[name] = _empty(name)
-    out["link_candidates"] = _empty("link_candidates")  # nothing linked, nothing to review
+        out[name] = empty_table(name)
+    out["link_candidates"] = empty_table("link_candidates")  # nothing linked, nothing to review
     # coverage reads events and casualties only: it gets the columns it reads as held (coded), and counts on
     # the codes; it makes text of the few rows it reads as text only
     coverage = designs.coverage({**out, **{name: out[name].columns(slice(None), COVERAGE_COLUMNS[name])
                                            for name in ("events", "casualties")}})
     give_back_memory()
     out["coverage"] = coverage
-    out["rejects"] = tables.finish(rejects, TABLES["rejects"]).sort_values(
-        ["table", "line"], kind="stable").reset_index(drop=True)
+    out["rejects"] = sorted_rejects(rejects)
     out["incidents"] = ChunkedIncidents(out["events"], out["casualties"], rows=chunk_rows)
     return out
+
+
+def sorted_rejects(rejects: pd.DataFrame) -> pd.DataFrame:
+    """The processed rejects table of an import's rejected rows, in table and line order."""
+    return tables.finish(rejects, TABLES["rejects"]).sort_values(["table", "line"], kind="stable").reset_index(
+        drop=True)
+
+
+def ragged(mapper: Importer, file: str, rag: pd.DataFrame, expected_cells: int) -> pd.DataFrame:
+    """The rejects of the export's rows with the wrong number of cells (rag: the stream's ragged_frame)."""
+    return ragged_rejects(mapper.NAME, file, rag["line"], rag["n"], rag["value"], expected_cells)
 
 
 def _geo_prec(row_prec: pd.Series, gaz_prec: pd.Series, at: np.ndarray) -> pd.Series:
@@ -434,38 +451,62 @@ def load_gazetteer(gaz_dir: Path) -> pd.DataFrame:
     return tables.finish(gaz, TABLES["gazetteer"])
 
 
+def check_tables(out: dict[str, pd.DataFrame | Streamed], held: bool = True) -> None:
+    """Validate the tables held whole (in place; held=False: not, a ranged import's range, whose held tables are
+    combined across ranges and validated then) and check the streamed tables' keys and the keys across tables
+    (a Streamed table is validated chunk by chunk as it is written)."""
+    for name in sorted(name for name in out if isinstance(out[name], CHUNKED)):
+        key = TABLES[name].key  # as integrity() reads it (the incidents' as the event ids they are made of)
+        if not _distinct(out[name].checked()[key]):
+            raise AssertionError(f"{name}: {key} values are not unique")
+    missing = {t.name for t in PROCESSED_TABLES} - set(out)
+    if missing:
+        raise AssertionError(f"tables not produced: {sorted(missing)}")
+    for name in out:
+        if held and not isinstance(out[name], CHUNKED):
+            out[name] = validate(name, out[name], copy=False)
+    problems = integrity({k: v.checked() if isinstance(v, CHUNKED) else v for k, v in out.items()})
+    if problems:
+        raise AssertionError("referential integrity: " + "; ".join(problems))
+
+
 def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Path, export: str, kind: str,
            digest: str | None = None) -> Result:
     """Validate, check integrity, write every processed table and the manifest (last). digest: the export's
     SHA-256 when already known (the Dask import has a worker compute it). A Streamed table is validated chunk
-    by chunk as it is written, its ids checked for repeats on its narrow columns first; its writes start before
-    the other tables are validated and the keys checked across tables, which overlap them; nothing is published
-    unless all pass. Afterwards result.tables reads a Streamed table back from its Parquet file when asked for."""
+    by chunk as it is written; its writes start before the other tables are validated and the keys checked
+    across tables (check_tables), which overlap them; nothing is published unless all pass. Afterwards
+    result.tables reads a Streamed table back from its Parquet file when asked for."""
     streamed = sorted(name for name in out if isinstance(out[name], CHUNKED))
+    try:
+        publish({name: out[name].tables for name in streamed}, out, {k: len(v) for k, v in out.items()}, result,
+                out_dir, export, kind, digest, lambda pub: check_tables(out))
+    finally:
+        if result.spill is not None:
+            result.spill.close()
+    result.tables = Tables({k: Path(out_dir) / f"{k}.parquet" if isinstance(v, CHUNKED) else v
+                            for k, v in out.items()})
+    return result
+
+
+def publish(chunked: dict[str, Callable[[], Iterator]], held: dict[str, pd.DataFrame], rows: dict[str, int],
+            result: Result, out_dir: Path, export: str, kind: str, digest: str | None,
+            meanwhile: Callable[[Publisher], None], workers: int = 2) -> None:
+    """Write the tables given as chunks (their writes started first: the longest) and the tables held whole,
+    then the manifest, as one all-or-nothing publication (the clean's). `meanwhile` runs once the chunked writes
+    have started (the checks across tables; a ranged import's ranges, which fill `held`, `rows` and `result`): a
+    failure there still publishes nothing. The held tables are written as it leaves them. An --out folder that
+    this import created is removed again when nothing is published."""
     created = storage.local_path(out_dir) is not None and not Path(out_dir).exists()
     try:
-        for name in streamed:  # each key as integrity() reads it (the incidents' as the event ids they are made of)
-            key = TABLES[name].key
-            if not _distinct(out[name].checked()[key]):
-                raise AssertionError(f"{name}: {key} values are not unique")
-        missing = {t.name for t in PROCESSED_TABLES} - set(out)
-        if missing:
-            raise AssertionError(f"tables not produced: {sorted(missing)}")
-        with Publisher(out_dir) as pub:  # the same all-or-nothing publication as the clean's
-            # the streamed tables are the longest writes: they start before the tables held whole are validated
-            # and the keys checked across tables (a failure there still publishes nothing)
-            for name in streamed:
-                pub.add(name, out[name].tables)  # Streamed and ChunkedIncidents: chunks built in Arrow
-            rest = [name for name in out if name not in streamed]
-            for name in rest:
-                out[name] = validate(name, out[name], copy=False)
-            problems = integrity({k: v.checked() if isinstance(v, CHUNKED) else v for k, v in out.items()})
-            if problems:
-                raise AssertionError("referential integrity: " + "; ".join(problems))
-            for name in sorted(rest):
-                pub.add(name, _in_chunks(out[name]))
+        with Publisher(out_dir, workers=workers) as pub:
+            for name in sorted(chunked):
+                pub.add(name, chunked[name])  # Streamed and ChunkedIncidents: chunks built in Arrow
+            meanwhile(pub)
+            for name in sorted(n for n in held if n not in chunked):
+                pub.add(name, _in_chunks(held[name]))
             pub.publish({
-                "rows": {k: len(v) for k, v in sorted(out.items())},
+                "rows": dict(sorted(rows.items())),
                 "import": {"kind": kind, "file": storage.name(str(export)), "sha256": digest or sha256(export),
                            "read": result.read.get("events", 0), "rejected": result.rejected.get("events", 0)},
             })
@@ -473,12 +514,6 @@ def finish(out: dict[str, pd.DataFrame | Streamed], result: Result, out_dir: Pat
         if created:
             _remove_if_bare(Path(out_dir))
         raise
-    finally:
-        if result.spill is not None:
-            result.spill.close()
-    result.tables = Tables({k: Path(out_dir) / f"{k}.parquet" if isinstance(v, CHUNKED) else v
-                            for k, v in out.items()})
-    return result
 
 
 def _remove_if_bare(folder: Path) -> None:
@@ -602,14 +637,34 @@ def _nonempty(rejected: list[pd.DataFrame], table: str, file: str) -> list[pd.Da
 
 
 def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | None = None,
-        write: bool = True, chunk_rows: int = CHUNK_ROWS) -> Result:
+        write: bool = True, chunk_rows: int = CHUNK_ROWS, range_bytes: int | None = RANGE_BYTES) -> Result:
     """Stream the export through mapper (a registered Importer), assemble, validate and write. Each batch's
     wide text is spilled to a temporary file as it is mapped; events and casualties are written chunk_rows
-    at a time."""
+    at a time. An export of more than range_bytes (None: no limit) is imported in ranges of its ids, about
+    range_bytes of it each (ranges.py), so that memory does not grow with it."""
+    from analysis.importers import ranges
+
+    export = Path(export)
+    parts = range_parts(export.stat().st_size, range_bytes) if write else 1
+    if parts > 1:
+        try:
+            return _run(mapper, export, out_dir, gaz_dir, block_size, write, chunk_rows, parts)
+        except ranges.NeedsAllRows:
+            pass  # nothing was written: the export imported whole
+    return _run(mapper, export, out_dir, gaz_dir, block_size, write, chunk_rows, 1)
+
+
+def range_parts(size: int, range_bytes: int | None) -> int:
+    """In how many ranges of its ids an export of `size` bytes is imported (1: whole)."""
+    return 1 if range_bytes is None or size <= range_bytes else -(-size // range_bytes)
+
+
+def _run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size: int | None, write: bool,
+         chunk_rows: int, parts: int) -> Result:
+    from analysis.importers import ranges
     from analysis.importers.stream import BLOCK_SIZE, Stream, read_ahead
 
     t0, today = time.perf_counter(), rules.today()
-    export = Path(export)
     if write:
         check_out(out_dir, gaz_dir)
     gaz = load_gazetteer(Path(gaz_dir))
@@ -618,6 +673,8 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
     # the gazetteer's lookup tables (a second of Python) are made while the first batches are read and prepared
     made = _made_aside(lambda: PlaceResolver(gaz, mapper.PREFIX), "oskil-places")
     spill, srcs, rejected, n_read = Spill(), [], [], 0
+    batches = ranges.Batches(spill.folder) if parts > 1 else None  # a ranged import's mapped batches, on disk
+    keep = spill.add if batches is None else batches.add
     digest = Digest(export) if write else None
     try:
         # each batch checked up to place matching (and its place keys found) on a thread of its own while this
@@ -634,11 +691,20 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
                     rejected.append(ready.rejects.frame())
                 del ready
                 if mapped_batch is not None:  # None: every row of the batch was rejected
-                    aside(spill.add, mapped_batch[0])  # its wide text to a temporary file, the rest kept
+                    aside(keep, mapped_batch[0])  # its wide text to a temporary file, the rest kept
                     srcs.append(mapped_batch[1])
                 del mapped_batch
         give_back_memory()  # what the mapping threads freed (glibc keeps a heap per thread): not held to the end
         resolver = made.result()
+        if batches is not None:
+            try:
+                result = ranges.run_ranged(mapper, batches, parts, export.name, srcs, rejected,
+                                           stream.ragged_frame(), stream.expected_cells, n_read, resolver, gaz,
+                                           out_dir, str(export), digest.result(), chunk_rows)
+            finally:
+                spill.close()
+            result.seconds = time.perf_counter() - t0
+            return result
         result = conclude(mapper, export.name, spill, srcs, _nonempty(rejected, mapper.NAME, export.name),
                           stream.ragged_frame(), stream.expected_cells, n_read, resolver, gaz, chunk_rows)
     except BaseException:
@@ -705,24 +771,29 @@ def _conclude(mapper: Importer, file: str, spill: Spill, srcs: list[pd.DataFrame
         known = None  # other rows now: lean_finish sorts them again
     rejects = pd.concat([*rejected, rej.frame()], ignore_index=True)
     if len(rag):
-        rejects = pd.concat([rejects, ragged_rejects(mapper.NAME, file, rag["line"], rag["n"], rag["value"],
-                                                     expected_cells)], ignore_index=True)
+        rejects = pd.concat([rejects, ragged(mapper, file, rag, expected_cells)], ignore_index=True)
         n_read += len(rag)
-    sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None,
-                                   plain(mapped, ["source_id", "published", "raw_line"]))
+    cites = cited(plain(mapped, ["source_id", "published", "raw_line"])).reset_index()
+    sources = mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None, cites)
     has_figure = mapper.has_figure(Decoding(mapped))
     out = assemble(mapped, spill, resolver, sources, gaz, rejects, has_figure, known, chunk_rows)
     del mapped
-    result = Result(tables=out)
-    n_rej = len(rejects)
-    result.read["events"], result.kept["events"], result.rejected["events"] = n_read, len(out["events"]), n_rej
-    if n_read != len(out["events"]) + n_rej:
-        raise AssertionError(f"{file}: {n_read} read != {len(out['events'])} kept + {n_rej} rejected")
+    result = Result(tables=out, cited=cites,
+                    unplaced=int((out["events"].narrow["place_match"] == "import").sum()))
+    count(result, file, mapper.NAME, n_read, len(out["events"]), len(rejects), len(out["casualties"]),
+          result.unplaced)
     for name in ("casualties", "sources", "gazetteer", "statements", "control", "tallies", "incidents"):
         result.read[name] = result.kept[name] = len(out[name])
         result.rejected[name] = 0
-    result.notes.append(f"{file}: {n_read:,} {mapper.NAME} rows read = {len(out['events']):,} events kept "
-                        f"+ {n_rej:,} rejected (see rejects); {len(out['casualties']):,} with a casualty figure; "
-                        f"{int((out['events'].narrow['place_match'] == 'import').sum()):,} events at places not in the "
-                        "gazetteer")
     return result
+
+
+def count(result: Result, file: str, kind: str, n_read: int, n_kept: int, n_rej: int, n_cas: int,
+          unplaced: int) -> None:
+    """The events' rows read, kept and rejected in result, checked to add up, and the import's note."""
+    result.read["events"], result.kept["events"], result.rejected["events"] = n_read, n_kept, n_rej
+    if n_read != n_kept + n_rej:
+        raise AssertionError(f"{file}: {n_read} read != {n_kept} kept + {n_rej} rejected")
+    result.notes.append(f"{file}: {n_read:,} {kind} rows read = {n_kept:,} events kept + {n_rej:,} rejected (see "
+                        f"rejects); {n_cas:,} with a casualty figure; {unplaced:,} events at places not in the "
+                        "gazetteer")

@@ -32,7 +32,8 @@ from analysis.clean import blocks, checks, rules, storage
 from analysis.clean.cluster import cluster
 from analysis.clean.dask_engine import gather, output_names
 from analysis.clean.errors import CleanError, Rejects, kept
-from analysis.importers import common, place_match
+from analysis.importers import common, place_match, ranges
+from analysis.importers.chunked import CHUNK_ROWS
 from analysis.importers.registry import importer
 from analysis.importers.spill import Spill
 from analysis.importers.stream import Stream, ragged_frame
@@ -101,9 +102,18 @@ def head(location: str) -> bytes:
 
 
 def run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None = None,
-        blocksize: int | None = None) -> common.Result:
+        blocksize: int | None = None, range_bytes: int | None = common.RANGE_BYTES) -> common.Result:
     """common.run on a Dask cluster (the one at `scheduler`, or DASK_SCHEDULER_ADDRESS, else a local one);
-    export and out may be fsspec URLs."""
+    export and out may be fsspec URLs. An export of more than range_bytes is concluded in ranges of its ids
+    (ranges.py), as the pandas import concludes it."""
+    try:
+        return _run(kind, export, out, gaz_dir, scheduler, blocksize, range_bytes)
+    except ranges.NeedsAllRows:  # nothing was written: the export concluded whole
+        return _run(kind, export, out, gaz_dir, scheduler, blocksize, None)
+
+
+def _run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None, blocksize: int | None,
+         range_bytes: int | None) -> common.Result:
     t0, today = time.perf_counter(), rules.today()
     mapper = importer(kind)
     common.check_out(out, gaz_dir)
@@ -129,11 +139,14 @@ def run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None =
         done = [client.submit(complete, kind, h, b, cache, pure=False) for h, b in zip(held, before, strict=True)]
         del held
         spill, srcs, rejected, ragged, parsed = Spill(), [], [], [], 0
+        parts = common.range_parts(storage.size(loc), range_bytes)
+        batches = ranges.Batches(spill.folder) if parts > 1 else None  # as the pandas import keeps them
+        keep = spill.add if batches is None else batches.add
         try:
             with common.one_at_a_time("oskil-spill") as aside:
                 for mapped, src, rej, rag, n in spilled(client, done, export):
                     if mapped is not None:
-                        aside(spill.add, mapped)  # its wide text to a temporary file, as the pandas import does
+                        aside(keep, mapped)  # its wide text to a temporary file, as the pandas import does
                         srcs.append(src)
                     del mapped
                     rejected.append(rej)
@@ -143,6 +156,17 @@ def run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None =
             spill.close()
             raise
         common.give_back_memory()  # what gathering and spilling freed, as after the pandas import's mapping
+        if batches is not None:
+            try:
+                known = gather(client, digest, export)
+                result = ranges.run_ranged(mapper, batches, parts, stream.name, srcs, rejected,
+                                           ragged_frame(ragged), stream.expected_cells, parsed, resolver, gaz,
+                                           local_out, loc, known, CHUNK_ROWS)
+            finally:
+                spill.close()
+            result.notes.append(shape.describe(size))
+            result.seconds = time.perf_counter() - t0
+            return result
         result = common.conclude(mapper, stream.name, spill, srcs, rejected, ragged_frame(ragged),
                                  stream.expected_cells, parsed, resolver, gaz)
         try:

@@ -84,7 +84,7 @@ class ChunkedIncidents:
         if made != len(self.events):
             raise AssertionError(f"incidents: {made} made for {len(self.events)} events")
 
-    def tables(self) -> Iterator[pd.DataFrame | pa.Table]:
+    def tables(self, schema: pa.Schema | None = None) -> Iterator[pd.DataFrame | pa.Table]:
         """chunks() as the writer takes them (write.stage_chunks), `rows` at a time, each built as the Arrow
         table its files are written from, column by column from the events' and their casualty rows' held
         columns (_IncidentColumns), instead of decoded to pandas text, made by export_incidents_table, cast,
@@ -93,16 +93,18 @@ class ChunkedIncidents:
         Arrow table equals that chunk's, each later chunk only when its schema is the first's, its incident ids
         rise (the events' order is the incidents': what export_incidents_table's sort would leave as it is) and
         validate.passes_arrow is sure; any other chunk goes the pandas way (_made: checked and validated there).
-        A table whose shape the Arrow way does not build (_IncidentColumns.of: None) goes the pandas way whole."""
+        A table whose shape the Arrow way does not build (_IncidentColumns.of: None) goes the pandas way whole.
+        `schema`: as Streamed.tables's."""
         cols = _IncidentColumns.of(self.events, self.cas, self._casualty_events()) if len(self.events) else None
         if cols is None:
             yield from self.chunks()
             return
-        schema, made = None, 0  # schema: the first chunk's (with its pandas metadata), once the direct way matched
+        # schema: the first chunk's (with its pandas metadata), once the direct way matched
+        made, first_done = 0, schema is not None
         for k, a in enumerate(range(0, len(self.events), self.rows)):
             rows = slice(a, min(a + self.rows, len(self.events)))
             direct = cols.table(rows) if k == 0 or schema is not None else None
-            if k == 0:
+            if k == 0 and not first_done:
                 out = self._made(rows, cols.casualty_rows(rows))
                 first = arrow_table(out, threads=False)
                 if direct is not None and direct.schema.equals(first.schema) and direct.equals(first):

@@ -102,6 +102,11 @@ class Spill:
         self.derived: Derived | None = None  # after narrow(): the casualty ids, when narrow() holds none
         self.n = 0
 
+    @property
+    def folder(self) -> Path:
+        """The spill's temporary folder (removed by close())."""
+        return self._dir
+
     def __enter__(self) -> Spill:
         return self
 

@@ -641,7 +641,8 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
     """Stream the export through mapper (a registered Importer), assemble, validate and write. Each batch's
     wide text is spilled to a temporary file as it is mapped; events and casualties are written chunk_rows
     at a time. An export of more than range_bytes (None: no limit) is imported in ranges of its ids, about
-    range_bytes of it each (ranges.py), so that memory does not grow with it."""
+    range_bytes of it each (ranges.py), so that memory does not grow with it; write=False imports it held
+    together (its tables are returned in memory)."""
     from analysis.importers import ranges
 
     export = Path(export)
@@ -691,7 +692,8 @@ def _run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_siz
                     rejected.append(ready.rejects.frame())
                 del ready
                 if mapped_batch is not None:  # None: every row of the batch was rejected
-                    aside(keep, mapped_batch[0])  # its wide text to a temporary file, the rest kept
+                    # Spill.add: its wide text to a temporary file, the rest kept; Batches.add: all of it to disk
+                    aside(keep, mapped_batch[0])
                     srcs.append(mapped_batch[1])
                 del mapped_batch
         give_back_memory()  # what the mapping threads freed (glibc keeps a heap per thread): not held to the end

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from analysis.importers.common import Result
     from analysis.importers.place_match import PlaceResolver
     from analysis.importers.registry import Importer
+    from analysis.importers.spill import Spill
 
 #: every how many of a batch's ids (sorted) one is kept for cutting the ranges
 SAMPLE_EVERY = 64
@@ -68,7 +69,6 @@ class Batches:
         self.folder = folder
         self.paths: list[Path] = []
         self.sample: list[pa.Array] = []
-        self.n = 0
 
     def add(self, mapped: pd.DataFrame) -> None:
         path = self.folder / f"batch-{len(self.paths):06d}.pickle"
@@ -77,7 +77,6 @@ class Batches:
         ids = _ids(mapped["event_id"])
         self.sample.append(pc.take(ids, pc.sort_indices(ids))[::SAMPLE_EVERY])
         self.paths.append(path)
-        self.n += len(mapped)
 
     def cuts(self, parts: int) -> np.ndarray:
         """The ids that start ranges 1..parts-1 (distinct, rising; fewer when the sample has fewer ids)."""
@@ -193,9 +192,8 @@ class Feed:
 
     def _ranges(self, name: str) -> Iterator[pd.DataFrame | pa.Table]:
         """The table's chunks, range after range. The first Arrow chunk's schema is handed to the later ranges'
-        tables(): that chunk was checked against the pandas way (Streamed.tables), which a range after it then
-        leaves out of its first chunk (pandera's validation of a frame, per table per range, was most of the
-        cost of a range)."""
+        tables(): that chunk was checked against the pandas way (Streamed.tables), so a later range's first chunk
+        is taken as any later chunk is, not built and validated the pandas way again."""
         q = self._queues[name]
         schema = None
         while (item := q.get()) is not None:
@@ -238,12 +236,89 @@ class Feed:
             q.put(CancelledError(f"the import failed: {failed}") if failed is not None else None)
 
 
+class Combined:
+    """What the ranges add up to, range by range: the streamed tables' rows, coverage (summed as it comes),
+    the repeated ids' rejects, each range's cited() sources and its events at places not in the gazetteer."""
+
+    def __init__(self):
+        self.kept = {name: 0 for name in STREAMED}
+        self.covered: pd.DataFrame | None = None
+        self.dups: list[pd.DataFrame] = []
+        self.cites: list[pd.DataFrame] = []
+        self.unplaced = 0
+
+    def add(self, got: Result) -> None:
+        for name in self.kept:
+            self.kept[name] += len(got.tables[name])
+        self.covered = summed_coverage([c for c in (self.covered, got.tables["coverage"]) if c is not None])
+        self.dups.append(got.tables["rejects"])
+        self.cites.append(got.cited)
+        self.unplaced += got.unplaced
+
+    def held(self, mapper: Importer, file: str, srcs: list[pd.DataFrame], rejects: pd.DataFrame,
+             gaz: pd.DataFrame) -> dict[str, pd.DataFrame]:
+        """The tables held whole, validated: sources of every range, the gazetteer, the empty tables, coverage
+        and the rejects (those read before the ranges, `rejects`, and the repeated ids'), in line order."""
+        from analysis.importers import common
+
+        held = {
+            "sources": tables.finish(mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None,
+                                                          pd.concat(self.cites, ignore_index=True)),
+                                     TABLES["sources"]),
+            "gazetteer": gaz,
+            **{name: common.empty_table(name) for name in ("statements", "control", "tallies", "links",
+                                                          "link_candidates")},
+            "coverage": coverage(self.covered),  # ranges: at least one
+            "rejects": common.sorted_rejects(pd.concat([rejects, *self.dups], ignore_index=True)),
+        }
+        return {name: validate(name, df, copy=False) for name, df in held.items()}
+
+
+def _each_range(ranges: list[tuple[Path, int]], folder: Path, conclude: Callable[[Spill, int], Result],
+                feed: Feed, pub: Publisher) -> Combined:
+    """Conclude each range on a Spill of its own (conclude(spill, rows)), check its tables and hand them to the
+    writers, the range before being written meanwhile; what the ranges add up to."""
+    from analysis.importers import common
+
+    combined = Combined()
+    before: tuple[common.Spill, set[Future]] | None = None  # the range being written, while the next is made
+    try:
+        for path, n in ranges:
+            spill = common.Spill(folder)
+            try:
+                for part in _loaded(path):
+                    spill.add(part)
+                path.unlink()
+                got = conclude(spill, n)
+                common.check_tables(got.tables, held=False)
+                if before is not None:
+                    feed.waited(before[1], pub)
+                    before[0].close()
+                before = spill, feed.put(got.tables)
+            except BaseException:
+                spill.close()
+                raise
+            combined.add(got)
+            del got
+            common.give_back_memory()
+        if before is not None:
+            feed.waited(before[1], pub)
+    except BaseException as exc:
+        feed.close(exc)
+        raise
+    finally:
+        if before is not None:
+            before[0].close()
+    feed.close()
+    return combined
+
+
 def run_ranged(mapper: Importer, batches: Batches, parts: int, file: str, srcs: list[pd.DataFrame],
                rejected: list[pd.DataFrame], rag: pd.DataFrame, expected_cells: int, n_read: int,
                resolver: PlaceResolver, gaz: pd.DataFrame, out_dir: Path, export: str, digest: str,
                chunk_rows: int) -> Result:
     """Import the batches (every mapped row of the export, on disk) in `parts` ranges of their ids, one after
-    another, each range's tables written as the next is waited for, and publish the tables (common.publish).
+    another, each range's tables written as the next is concluded, and publish the tables (common.publish).
     The rest as common.conclude takes it."""
     from analysis.importers import common
 
@@ -252,68 +327,24 @@ def run_ranged(mapper: Importer, batches: Batches, parts: int, file: str, srcs: 
     held: dict[str, pd.DataFrame] = {}
     rows: dict[str, int] = {}
     result = common.Result()
+    no_rejects = [Rejects(mapper.NAME, file).frame()]
+
+    def conclude(spill: Spill, n: int) -> Result:  # a range: its repeated ids are its only rejects
+        return common.conclude(mapper, file, spill, srcs, no_rejects, rag.iloc[:0], expected_cells, n, resolver,
+                               gaz, chunk_rows)
 
     def each_range(pub: Publisher) -> None:
-        kept = {name: 0 for name in STREAMED}
-        covered, dups, cites, unplaced = None, [], [], 0
-        no_rejects = [Rejects(mapper.NAME, file).frame()]
-        before: tuple[common.Spill, set[Future]] | None = None  # the range being written, while the next is made
-        try:
-            for path, n in ranges:
-                spill = common.Spill(batches.folder)
-                try:
-                    for part in _loaded(path):
-                        spill.add(part)
-                    path.unlink()
-                    got = common.conclude(mapper, file, spill, srcs, no_rejects, rag.iloc[:0], expected_cells, n,
-                                          resolver, gaz, chunk_rows)
-                    common.check_tables(got.tables, held=False)
-                    if before is not None:
-                        feed.waited(before[1], pub)
-                        before[0].close()
-                    before = spill, feed.put(got.tables)
-                except BaseException:
-                    spill.close()
-                    raise
-                for name in kept:
-                    kept[name] += len(got.tables[name])
-                covered = summed_coverage([c for c in (covered, got.tables["coverage"]) if c is not None])
-                dups.append(got.tables["rejects"])
-                cites.append(got.cited)
-                unplaced += got.unplaced
-                del got
-                common.give_back_memory()
-            if before is not None:
-                feed.waited(before[1], pub)
-        except BaseException as exc:
-            feed.close(exc)
-            raise
-        finally:
-            if before is not None:
-                before[0].close()
-        feed.close()
-        rejects = pd.concat([*rejected, *dups], ignore_index=True)
-        n_all = n_read
+        got = _each_range(ranges, batches.folder, conclude, feed, pub)
+        rejects = pd.concat(rejected, ignore_index=True) if rejected else no_rejects[0]
         if len(rag):
             rejects = pd.concat([rejects, common.ragged(mapper, file, rag, expected_cells)], ignore_index=True)
-            n_all += len(rag)
-        held.update({
-            "sources": tables.finish(mapper.sources_table(pd.concat(srcs, ignore_index=True) if srcs else None,
-                                                          pd.concat(cites, ignore_index=True)), TABLES["sources"]),
-            "gazetteer": gaz,
-            **{name: common.empty_table(name) for name in ("statements", "control", "tallies", "links",
-                                                          "link_candidates")},
-            "coverage": coverage(covered),  # ranges: at least one
-            "rejects": common.sorted_rejects(rejects),
-        })
-        for name in held:
-            held[name] = validate(name, held[name], copy=False)
-        common.count(result, file, mapper.NAME, n_all, kept["events"], len(held["rejects"]), kept["casualties"],
-                     unplaced)
+        held.update(got.held(mapper, file, srcs, rejects, gaz))
+        common.count(result, file, mapper.NAME, n_read + len(rag), got.kept["events"], len(held["rejects"]),
+                     got.kept["casualties"], got.unplaced)
         for name in ("casualties", "sources", "gazetteer", "statements", "control", "tallies", "incidents"):
-            result.read[name] = result.kept[name] = kept[name] if name in kept else len(held[name])
+            result.read[name] = result.kept[name] = got.kept[name] if name in got.kept else len(held[name])
             result.rejected[name] = 0
-        rows.update({**{name: len(df) for name, df in held.items()}, **kept})
+        rows.update({**{name: len(df) for name, df in held.items()}, **got.kept})
 
     common.publish(feed.writers(), held, rows, result, out_dir, export, mapper.NAME, digest, each_range,
                    workers=len(STREAMED))

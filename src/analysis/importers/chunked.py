@@ -120,7 +120,8 @@ class Streamed:
         first chunk's schema, when an earlier part of the table (a ranged import's range before) matched it
         already: every chunk is then taken as a later one."""
         lay = self._layout()
-        # the first chunk's Arrow schema (with its pandas metadata), once the direct way matched it
+        # schema: the first chunk's Arrow schema (with its pandas metadata), once the direct way matched it;
+        # given, an earlier range's first chunk matched it (first_done)
         first_done = schema is not None
         for k, (rows, got) in enumerate(self._pieces(lay)):
             direct = self._table(rows, got, lay) if k == 0 or schema is not None else None

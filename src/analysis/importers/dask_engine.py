@@ -146,7 +146,7 @@ def _run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None,
             with common.one_at_a_time("oskil-spill") as aside:
                 for mapped, src, rej, rag, n in spilled(client, done, export):
                     if mapped is not None:
-                        aside(keep, mapped)  # its wide text to a temporary file, as the pandas import does
+                        aside(keep, mapped)  # to temporary files, as the pandas import keeps its batches
                         srcs.append(src)
                     del mapped
                     rejected.append(rej)

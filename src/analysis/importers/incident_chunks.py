@@ -99,7 +99,8 @@ class ChunkedIncidents:
         if cols is None:
             yield from self.chunks()
             return
-        # schema: the first chunk's (with its pandas metadata), once the direct way matched
+        # schema: the first chunk's (with its pandas metadata), once the direct way matched; given, an earlier
+        # range's first chunk matched it (first_done)
         made, first_done = 0, schema is not None
         for k, a in enumerate(range(0, len(self.events), self.rows)):
             rows = slice(a, min(a + self.rows, len(self.events)))

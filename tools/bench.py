@@ -428,18 +428,11 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
         cmd = [*base, "--out", str(tmp / f"import-{n}")]
         imports.append({"n": n, "mb": export.stat().st_size / 2**20}
                        | paired(cmd, [sys.executable, "-c", FLOOR, str(export)], repeat))
-        # held together (one range, however large the export): what the ranges save, one run
-        whole_out = tmp / f"import-whole-{n}"
-        whole_s, whole_rss = run([*base, "--out", str(whole_out), "--range-mb", str(WHOLE_MB)])
-        imports[-1]["whole"] = {"n": n, "s": whole_s, "peaks": [whole_rss],
-                                "same": same_files(tmp / f"import-{n}", whole_out)}
-        shutil.rmtree(whole_out, ignore_errors=True)
-        if scheduler:  # the Dask path, one run: its driver's peak (the workers are the cluster's processes)
-            dask_out = tmp / f"import-dask-{n}"
-            dask_s, dask_rss = run([*base, "--out", str(dask_out), "--engine", "dask", "--scheduler", scheduler])
-            imports[-1]["dask"] = {"n": n, "s": dask_s, "peaks": [dask_rss],
-                                   "same": same_files(tmp / f"import-{n}", dask_out)}
-            shutil.rmtree(dask_out, ignore_errors=True)
+        # held together (one range, however large the export): what the ranges save
+        imports[-1]["whole"] = once(base, n, tmp / f"import-{n}", "whole", "--range-mb", str(WHOLE_MB))
+        if scheduler:  # the Dask path: its driver's peak (the workers are the cluster's processes)
+            imports[-1]["dask"] = once(base, n, tmp / f"import-{n}", "dask", "--engine", "dask", "--scheduler",
+                                       scheduler)
         imp_s, imp_rss, fl_s = imports[-1]["s"], imports[-1]["rss"], imports[-1]["floor"]
         if n == import_sizes[-1]:
             shutil.rmtree(tmp / f"import-{n}", ignore_errors=True)
@@ -551,6 +544,16 @@ def targets(tmp: Path, raw: Path, out: Path, n_clean: int, import_sizes: list[in
         lines.append(f"| {label} | {'' if sec is None else f'{sec:.1f}'} | {rss / 2**30:.2f} |")
     lines += ["", TARGETS_END]
     return "\n".join(lines)
+
+
+def once(base: list[str], n: int, default: Path, name: str, *options: str) -> dict:
+    """One more run of the import `base` (n rows) with these options, into a folder beside `default` (the
+    default run's output): its time, peak and whether its files are the same as the default run's."""
+    where = default.with_name(f"import-{name}-{n}")
+    sec, rss = run([*base, "--out", str(where), *options])
+    got = {"n": n, "s": sec, "peaks": [rss], "same": same_files(default, where)}
+    shutil.rmtree(where, ignore_errors=True)
+    return got
 
 
 def growth_row(what: str, a: dict, b: dict) -> str:

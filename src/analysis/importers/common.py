@@ -646,13 +646,9 @@ def run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_size
     from analysis.importers import ranges
 
     export = Path(export)
-    parts = range_parts(export.stat().st_size, range_bytes) if write else 1
-    if parts > 1:
-        try:
-            return _run(mapper, export, out_dir, gaz_dir, block_size, write, chunk_rows, parts)
-        except ranges.NeedsAllRows:
-            pass  # nothing was written: the export imported whole
-    return _run(mapper, export, out_dir, gaz_dir, block_size, write, chunk_rows, 1)
+    return ranges.whole_if_needed(lambda size: _run(mapper, export, out_dir, gaz_dir, block_size, write,
+                                                    chunk_rows, range_parts(export.stat().st_size, size)
+                                                    if write else 1), range_bytes)
 
 
 def range_parts(size: int, range_bytes: int | None) -> int:
@@ -674,8 +670,7 @@ def _run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_siz
     # the gazetteer's lookup tables (a second of Python) are made while the first batches are read and prepared
     made = _made_aside(lambda: PlaceResolver(gaz, mapper.PREFIX), "oskil-places")
     spill, srcs, rejected, n_read = Spill(), [], [], 0
-    batches = ranges.Batches(spill.folder) if parts > 1 else None  # a ranged import's mapped batches, on disk
-    keep = spill.add if batches is None else batches.add
+    batches, keep = ranges.keeping(spill, parts)
     digest = Digest(export) if write else None
     try:
         # each batch checked up to place matching (and its place keys found) on a thread of its own while this
@@ -692,8 +687,7 @@ def _run(mapper: Importer, export: Path, out_dir: Path, gaz_dir: Path, block_siz
                     rejected.append(ready.rejects.frame())
                 del ready
                 if mapped_batch is not None:  # None: every row of the batch was rejected
-                    # Spill.add: its wide text to a temporary file, the rest kept; Batches.add: all of it to disk
-                    aside(keep, mapped_batch[0])
+                    aside(keep, mapped_batch[0])  # to the spill, or to disk for the ranges (ranges.keeping)
                     srcs.append(mapped_batch[1])
                 del mapped_batch
         give_back_memory()  # what the mapping threads freed (glibc keeps a heap per thread): not held to the end

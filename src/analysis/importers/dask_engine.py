@@ -13,9 +13,9 @@ Same tables, byte for byte, as the pandas import (common.run), which maps batche
    rows by the records of the blocks before (known once every block has been parsed).
 5. This process gathers the mapped rows in file order, one block at a time, spilling each block's wide text to
    a temporary file as the pandas import spills each batch (so it never holds the whole export's text), and
-   concludes as the pandas import does (common.conclude: unique ids, sources, places, incidents, validation),
-   then writes. A worker computes the export's SHA-256 for the manifest meanwhile, so this process reads only
-   the header line of the export.
+   concludes as the pandas import does (common.conclude: unique ids, sources, places, incidents, validation;
+   an export past range_bytes in ranges of its ids, ranges.py), then writes. A worker computes the export's
+   SHA-256 for the manifest meanwhile, so this process reads only the header line of the export.
 """
 
 from __future__ import annotations
@@ -106,10 +106,8 @@ def run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None =
     """common.run on a Dask cluster (the one at `scheduler`, or DASK_SCHEDULER_ADDRESS, else a local one);
     export and out may be fsspec URLs. An export of more than range_bytes is concluded in ranges of its ids
     (ranges.py), as the pandas import concludes it."""
-    try:
-        return _run(kind, export, out, gaz_dir, scheduler, blocksize, range_bytes)
-    except ranges.NeedsAllRows:  # nothing was written: the export concluded whole
-        return _run(kind, export, out, gaz_dir, scheduler, blocksize, None)
+    return ranges.whole_if_needed(lambda size: _run(kind, export, out, gaz_dir, scheduler, blocksize, size),
+                                  range_bytes)
 
 
 def _run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None, blocksize: int | None,
@@ -140,13 +138,12 @@ def _run(kind: str, export: str, out: str, gaz_dir: Path, scheduler: str | None,
         del held
         spill, srcs, rejected, ragged, parsed = Spill(), [], [], [], 0
         parts = common.range_parts(storage.size(loc), range_bytes)
-        batches = ranges.Batches(spill.folder) if parts > 1 else None  # as the pandas import keeps them
-        keep = spill.add if batches is None else batches.add
+        batches, keep = ranges.keeping(spill, parts)  # as the pandas import keeps its batches
         try:
             with common.one_at_a_time("oskil-spill") as aside:
                 for mapped, src, rej, rag, n in spilled(client, done, export):
                     if mapped is not None:
-                        aside(keep, mapped)  # to temporary files, as the pandas import keeps its batches
+                        aside(keep, mapped)
                         srcs.append(src)
                     del mapped
                     rejected.append(rej)

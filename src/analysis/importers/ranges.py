@@ -20,7 +20,7 @@ import queue
 from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, CancelledError, Future, wait
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 import numpy as np
 import pandas as pd
@@ -38,6 +38,8 @@ if TYPE_CHECKING:
     from analysis.importers.place_match import PlaceResolver
     from analysis.importers.registry import Importer
     from analysis.importers.spill import Spill
+
+T = TypeVar("T")
 
 #: every how many of a batch's ids (sorted) one is kept for cutting the ranges
 SAMPLE_EVERY = 64
@@ -108,6 +110,23 @@ class Batches:
             for s in sinks:
                 s.close()
         return list(zip(paths, counts, strict=True))
+
+
+def keeping(spill: Spill, parts: int) -> tuple[Batches | None, Callable[[pd.DataFrame], None]]:
+    """Where an import keeps each mapped batch: in the spill (held together, parts 1: Spill.add writes its wide
+    text to a temporary file and holds the rest), or whole on disk in the spill's folder (Batches, for `parts`
+    ranges)."""
+    batches = Batches(spill.folder) if parts > 1 else None
+    return batches, spill.add if batches is None else batches.add
+
+
+def whole_if_needed(run: Callable[[int | None], T], range_bytes: int | None) -> T:
+    """run(range_bytes), or run(None) (held together) when the ranges cannot be combined (NeedsAllRows: raised
+    before anything is written)."""
+    try:
+        return run(range_bytes)
+    except NeedsAllRows:
+        return run(None)
 
 
 def _ids(ids: pd.Series) -> pa.Array:
